@@ -1,0 +1,146 @@
+"""``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
+
+Sub-commands: migrate, demo-data, check, backup, restore, self-test. The database is found as in
+DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from desk_app import __version__
+from desk_app.config import load_config
+from desk_app.db.engine import make_engine, sqlite_path
+from desk_app.db.migrate import backup_sqlite, schema_state, upgrade_to_head
+from desk_app.db.uow import Database
+from desk_app.errors import DeskError, UserError
+from desk_app.i18n import _, set_language
+from desk_app.paths import backup_dir
+
+
+def _database(args: argparse.Namespace, migrate: bool = True) -> Database:
+    config = load_config(args.database_url)
+    engine = make_engine(config.db_url)
+    if migrate:
+        if engine.dialect.name == "sqlite":
+            upgrade_to_head(engine, backup_dir())
+        else:
+            from desk_app.db.migrate import require_head
+
+            require_head(engine)
+    return Database(engine)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = load_config(args.database_url)
+    engine = make_engine(config.db_url)
+    before = schema_state(engine)
+    after = upgrade_to_head(engine, backup_dir())
+    print(_("Schema: {before} → {after} (head {head})").format(
+        before=before.current or _("(empty)"), after=after.current, head=after.head))
+    engine.dispose()
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from desk_app.services.demo import DEMO_PASSWORD, generate_demo_data
+
+    db = _database(args)
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 2 or done == total:
+            last[0] = now
+            print(_("{done} / {total} cases").format(done=done, total=total), file=sys.stderr)
+
+    added = generate_demo_data(db, args.count, progress=progress, seed=args.seed)
+    elapsed = time.perf_counter() - started
+    print(_("Added {n} demo cases in {s:.1f} s. Demo users: admin, hq.analyst, bj01.clerk, sh01.handler, "
+            "gz01.supervisor, cd01.manager … password {password}").format(
+        n=added, s=elapsed, password=DEMO_PASSWORD))
+    db.dispose()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from desk_app.services.integrity import run_checks
+
+    db = _database(args, migrate=False)
+    report = run_checks(db)
+    for line in report.lines:
+        print(line)
+    db.dispose()
+    return 0 if report.ok else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    config = load_config(args.database_url)
+    engine = make_engine(config.db_url)
+    if sqlite_path(config.db_url) is None:
+        print(_("Backups from this program are for SQLite files; back up PostgreSQL with pg_dump "
+                "(see README)."), file=sys.stderr)
+        return 2
+    target = backup_sqlite(engine, Path(args.out) if args.out else backup_dir(), label="manual")
+    if target is None:
+        print(_("There is no database file to back up yet."), file=sys.stderr)
+        return 1
+    print(_("Backup written: {path}").format(path=target))
+    return 0
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from desk_app.services.self_test import run_self_test
+
+    with tempfile.TemporaryDirectory(prefix="desk-self-test-") as tmp:
+        for line in run_self_test(Path(tmp)):
+            print(line)
+    print(_("Self-test passed."))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="desk-cli", description=_("Complaint Desk command line"))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--database-url", help=_("database URL (default: the configured one, or the local "
+                                                 "SQLite file)"))
+    parser.add_argument("--language", default="zh_CN", choices=["zh_CN", "en"], help=_("message language"))
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help=_("upgrade the database schema to the newest version")).set_defaults(
+        func=cmd_migrate)
+    demo = sub.add_parser("demo-data", help=_("add realistic demo cases"))
+    demo.add_argument("--count", type=int, default=500)
+    demo.add_argument("--seed", type=int, default=None)
+    demo.set_defaults(func=cmd_demo_data)
+    sub.add_parser("check", help=_("check the database: reachable, schema at head, event chains intact")
+                   ).set_defaults(func=cmd_check)
+    backup = sub.add_parser("backup", help=_("online backup of the SQLite database"))
+    backup.add_argument("--out", help=_("folder for the backup file"))
+    backup.set_defaults(func=cmd_backup)
+    sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
+        func=cmd_self_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    set_language(args.language)
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(_("Error: {message}").format(message=exc), file=sys.stderr)
+        return 2
+    except DeskError as exc:
+        print(_("Internal error: {message}").format(message=exc), file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Application configuration: which database, which office time zone, which language.
+
+Database discovery order (DESIGN.md): ``--database-url`` > ``DESK_DATABASE_URL`` > ``db_url`` in
+``config.toml`` in the user config dir > ``desk.sqlite3`` in the user data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from desk_app.errors import ValidationError
+from desk_app.i18n import _
+from desk_app.paths import default_database_path, user_config_dir
+
+ENV_DATABASE_URL = "DESK_DATABASE_URL"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    db_url: str
+    office_timezone: str = DEFAULT_TIMEZONE
+    language: str = "zh_CN"
+    idle_lock_minutes: int = 5
+    first_contact_hours: int = 24
+    retention_years: int = 3
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+
+def config_file() -> Path:
+    return user_config_dir() / "config.toml"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def load_config(database_url: str | None = None, path: Path | None = None) -> AppConfig:
+    """Build the configuration, applying the discovery order for the database URL."""
+    data: dict[str, object] = {}
+    path = path or config_file()
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValidationError(_("The configuration file {path} cannot be read: {error}").format(
+                path=path, error=exc)) from exc
+    url = database_url or os.environ.get(ENV_DATABASE_URL) or data.get("db_url")
+    if not url:
+        url = sqlite_url(default_database_path())
+    return AppConfig(
+        db_url=str(url),
+        office_timezone=str(data.get("office_timezone", DEFAULT_TIMEZONE)),
+        language=str(data.get("language", "zh_CN")),
+        idle_lock_minutes=int(str(data.get("idle_lock_minutes", 5))),
+        first_contact_hours=int(str(data.get("first_contact_hours", 24))),
+        retention_years=int(str(data.get("retention_years", 3))),
+    )
+
+
+def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
+    """Write ``values`` into config.toml (merged with what is there). Only flat scalar keys are used."""
+    path = path or config_file()
+    current: dict[str, object] = {}
+    if path.exists():
+        with path.open("rb") as fh:
+            current = tomllib.load(fh)
+    current.update(values)
+    lines = []
+    for key, value in sorted(current.items()):
+        if isinstance(value, int):
+            lines.append(f"{key} = {value}")
+        else:
+            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'{key} = "{escaped}"')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,133 @@
+"""Programmatic Alembic: upgrade to head, check the schema revision, back up SQLite first.
+
+SQLite files are upgraded at start-up after an online backup (``sqlite3.Connection.backup`` — a file
+copy would miss the WAL). PostgreSQL is upgraded only by ``desk-cli migrate``, under an advisory lock;
+a client refuses to run on a schema it does not match.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from desk_app.db.engine import sqlite_path
+from desk_app.errors import DatabaseUnavailableError
+from desk_app.i18n import _
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+PG_MIGRATION_LOCK = 7_160_405  # arbitrary advisory-lock key owned by this app
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except (OperationalError, DatabaseError) as exc:
+        raise DatabaseUnavailableError(
+            _("The database cannot be opened: {error}").format(error=str(exc.orig).splitlines()[0])
+        ) from exc
+    return SchemaState(current=current, head=head_revision())
+
+
+def backup_sqlite(engine: Engine, target_dir: Path, label: str = "pre-migrate") -> Path | None:
+    """Copy the live SQLite database (WAL included) with the online backup API; None if nothing to copy."""
+    source = sqlite_path(str(engine.url))
+    if source is None or not source.exists() or source.stat().st_size == 0:
+        return None
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = target_dir / f"{source.stem}-{label}-{stamp}.sqlite3"
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.DatabaseError as exc:
+        target.unlink(missing_ok=True)
+        raise DatabaseUnavailableError(
+            _("The file {path} is not a Complaint Desk database: {error}").format(path=source, error=exc)
+        ) from exc
+    finally:
+        src.close()
+    return target
+
+
+def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> SchemaState:
+    """Bring the schema to head. Backs up an existing SQLite file first; locks on PostgreSQL."""
+    state = schema_state(engine)
+    if state.at_head:
+        return state
+    if engine.dialect.name == "sqlite" and backup_dir is not None and state.current is not None:
+        backup_sqlite(engine, backup_dir)
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+            conn.commit()
+        try:
+            cfg.attributes["connection"] = conn
+            _set_sqlite_foreign_keys(conn, enabled=False)
+            command.upgrade(cfg, "head")
+            conn.commit()
+            _set_sqlite_foreign_keys(conn, enabled=True)
+        finally:
+            if conn.dialect.name == "postgresql":
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_MIGRATION_LOCK})
+                conn.commit()
+    return schema_state(engine)
+
+
+def _set_sqlite_foreign_keys(conn: Connection, *, enabled: bool) -> None:
+    """Batch migrations recreate tables; foreign keys must be off, which only works outside a transaction,
+    so the pragma goes straight to the driver connection (autocommit mode, see db.engine)."""
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if enabled else 'OFF'}")
+
+
+def require_head(engine: Engine) -> SchemaState:
+    """Refuse to work on a schema this client does not match."""
+    state = schema_state(engine)
+    if not state.at_head:
+        raise DatabaseUnavailableError(
+            _("The database schema is at revision {current}, this program needs {head}. "
+              "Ask the administrator to run 'desk-cli migrate'.").format(
+                current=state.current or _("(empty)"), head=state.head)
+        )
+    return state

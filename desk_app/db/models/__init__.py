@@ -1,0 +1,31 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from desk_app.db.base import Base
+from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
+from desk_app.db.models.customers import Customer
+from desk_app.db.models.org import Branch, User
+from desk_app.db.models.records import (
+                                           Callback,
+                                           ChecklistRun,
+                                           ChecklistTick,
+                                           ImprovementAction,
+                                           Letter,
+                                           Portrait,
+                                           Resolution,
+                                           RootCause,
+                                           improvement_action_cases,
+)
+from desk_app.db.models.reference import (
+                                           CalendarEntry,
+                                           CalendarYear,
+                                           ReferenceItem,
+                                           ReferenceVersion,
+                                           TaxonomyCode,
+)
+
+__all__ = [
+    "Attachment", "Base", "Branch", "CalendarEntry", "CalendarYear", "Callback", "ChecklistRun",
+    "ChecklistTick", "Complaint", "ComplaintEvent", "ComplaintParty", "Customer", "ImprovementAction",
+    "Letter", "NumberCounter", "Portrait", "ReferenceItem", "ReferenceVersion", "Resolution", "RootCause",
+    "TaxonomyCode", "User", "improvement_action_cases",
+]

@@ -1,0 +1,139 @@
+"""Complaints, the people acting for the complainant, and the hash-chained timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk_app.db.base import Base, Timestamps, UuidPk, Versioned
+from desk_app.db.types import UTCDateTime, utcnow
+
+
+class Complaint(UuidPk, Timestamps, Versioned, Base):
+    __tablename__ = "complaints"
+
+    case_number: Mapped[str] = mapped_column(String(40), unique=True)
+    branch_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("branches.id"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    axis_a: Mapped[str] = mapped_column(String(12), index=True)
+    axis_b: Mapped[str] = mapped_column(String(12), index=True)
+    axis_c: Mapped[str] = mapped_column(String(12), index=True)
+    axis_d: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    severity: Mapped[str] = mapped_column(String(12), index=True)
+    flag_irrational: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_media: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_regulator: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_litigation: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    regime: Mapped[str] = mapped_column(String(30))
+    complexity: Mapped[str] = mapped_column(String(12), default="simple")
+    special_extension_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    acceptance_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_contact_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    request_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    request_text: Mapped[str] = mapped_column(Text, default="")
+    claimed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    facts_what: Mapped[str] = mapped_column(Text, default="")
+    facts_when: Mapped[date | None] = mapped_column(Date, nullable=True)
+    facts_where: Mapped[str] = mapped_column(String(300), default="")
+    facts_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    respondent: Mapped[str] = mapped_column(String(200), default="")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), nullable=True, index=True)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    recusal_declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    reference_version: Mapped[int] = mapped_column(Integer, default=1)
+    stage_records: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    parties: Mapped[list[ComplaintParty]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintParty.position")
+
+    __table_args__ = (
+        Index("ix_complaints_branch_status_due", "branch_id", "status", "due_on"),
+    )
+
+
+class ComplaintParty(UuidPk, Base):
+    """An agent (代理人, with authorisation) or a representative of a group complaint."""
+
+    __tablename__ = "complaint_parties"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    id_type: Mapped[str] = mapped_column(String(30), default="")
+    id_number: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    authorisation: Mapped[str] = mapped_column(String(300), default="")
+
+    complaint: Mapped[Complaint] = relationship(back_populates="parties")
+
+
+class ComplaintEvent(UuidPk, Base):
+    """One entry of a complaint's append-only timeline; ``hash`` covers the entry and ``prev_hash``."""
+
+    __tablename__ = "complaint_events"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
+
+
+class Attachment(UuidPk, Base):
+    __tablename__ = "attachments"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    mime_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column()
+    description: Mapped[str] = mapped_column(String(300), default="")
+    added_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NumberCounter(Base):
+    """Per-key sequence (case numbers per branch per day, letter numbers per branch/kind/year)."""
+
+    __tablename__ = "number_counters"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+

@@ -1,0 +1,99 @@
+"""Field rules shared by the intake form and the services: ID numbers, phones, amounts, masking."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from desk_app.errors import ValidationError
+from desk_app.i18n import _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_SERVICE = re.compile(r"^(400|800)-?\d{3}-?\d{4}$|^95\d{3,6}$|^12\d{3}$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def resident_id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def validate_resident_id(value: str) -> str:
+    """Check a mainland resident ID number (18 characters, GB 11643 checksum, valid birth date)."""
+    number = value.strip().upper()
+    if not _ID_PATTERN.match(number):
+        raise ValidationError(_("A resident ID number has 18 characters: 17 digits and a digit or X."),
+                              "id_number")
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise ValidationError(_("The birth date inside the ID number is not a real date."), "id_number") from exc
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("The ID number's check digit is wrong: please check the number again."),
+                              "id_number")
+    return number
+
+
+def validate_credit_code(value: str) -> str:
+    code = value.strip().upper()
+    if not _CREDIT_CODE.match(code):
+        raise ValidationError(_("A unified social credit code has 18 characters (digits and capital letters)."),
+                              "id_number")
+    return code
+
+
+def normalise_phone(value: str) -> str:
+    """Accept mobile (11 digits), landline with area code, and service numbers; strip spaces and +86."""
+    phone = re.sub(r"[\s()]", "", value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("0086"):
+        phone = phone[4:]
+    if _MOBILE.match(phone) or _LANDLINE.match(phone) or _SERVICE.match(phone):
+        return phone
+    raise ValidationError(
+        _("'{phone}' is not a valid phone number: use an 11-digit mobile number or a landline with "
+          "its area code, e.g. 021-12345678.").format(phone=value), "phone")
+
+
+def parse_amount(value: str | Decimal | int | None, field: str = "amount") -> Decimal | None:
+    """A money amount with at most 2 decimals, not negative; empty means no amount."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("，", "").strip())
+    except InvalidOperation as exc:
+        raise ValidationError(_("'{value}' is not an amount.").format(value=value), field) from exc
+    if not amount.is_finite():
+        raise ValidationError(_("'{value}' is not an amount.").format(value=value), field)
+    if amount < 0:
+        raise ValidationError(_("An amount cannot be negative."), field)
+    if amount > MAX_AMOUNT:
+        raise ValidationError(_("The amount is too large."), field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(_("An amount has at most two decimal places."), field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def mask_id_number(value: str) -> str:
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    if not value:
+        return ""
+    return value[0] + "*" * max(1, len(value) - 1)

@@ -1,0 +1,31 @@
+"""Branch scoping used by every service: staff act on their branch's cases, headquarters on all."""
+
+from __future__ import annotations
+
+import uuid
+
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role
+from desk_app.errors import PermissionDeniedError
+from desk_app.i18n import _
+
+
+def sees_all_branches(actor: Actor) -> bool:
+    """HQ analysts, and administrators at headquarters, see every branch; everyone else their own."""
+    return actor.role is Role.HQ_ANALYST or (actor.is_hq and actor.role is Role.ADMINISTRATOR)
+
+
+def can_see_branch(actor: Actor, branch_id: uuid.UUID) -> bool:
+    return sees_all_branches(actor) or actor.branch_id == branch_id
+
+
+def require_branch(actor: Actor, branch_id: uuid.UUID) -> None:
+    if not can_see_branch(actor, branch_id):
+        raise PermissionDeniedError(_("This case belongs to another branch."))
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise PermissionDeniedError(
+            _("Your role ({role}) may not do this. Needed: {roles}.").format(
+                role=actor.role.label, roles=", ".join(r.label for r in roles)))

@@ -1,0 +1,218 @@
+"""Staff accounts: sign-in (with lock-out), creating users, changing passwords, listing users.
+
+Each public function is one unit of work. Sign-in failures are recorded *before* the error is raised,
+so the failed-attempt counter survives the rollback that an exception inside a transaction would cause.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import Branch, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role
+from desk_app.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
+from desk_app.i18n import _, ngettext
+from desk_app.security import hash_password, needs_rehash, verify_password
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class AuthenticationError(UserError):
+    """Sign-in refused: wrong user name or password (deliberately not saying which)."""
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many failed sign-ins; the account is locked for a while."""
+
+
+class AccountDisabledError(AuthenticationError):
+    """The account has been deactivated by an administrator."""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    branch_id: uuid.UUID
+    branch_code: str
+    active: bool
+    must_change_password: bool
+    last_login_at: datetime | None
+    locked_until: datetime | None
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    """At least 8 characters with letters and digits; raises ValidationError(field="password")."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("The password must have at least {n} characters.").format(n=MIN_PASSWORD_LENGTH),
+            field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("The password must have at most {n} characters.").format(n=MAX_PASSWORD_LENGTH),
+            field="password")
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise ValidationError(_("The password must contain both letters and digits."), field="password")
+
+
+def validate_username(username: str) -> str:
+    """Return the normalised user name or raise ValidationError(field="username")."""
+    name = normalise_username(username)
+    if not _USERNAME_RE.match(name):
+        raise ValidationError(
+            _("A user name has 2 to 64 characters: letters a–z, digits, '.', '_' or '-', "
+              "starting with a letter or digit."), field="username")
+    return name
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown user names, so they take as long as wrong passwords."""
+    return hash_password("not-a-real-password-0")
+
+
+def _wrong_credentials() -> AuthenticationError:
+    return AuthenticationError(_("Wrong user name or password."))
+
+
+def _locked_error(locked_until: datetime, now: datetime) -> AccountLockedError:
+    minutes = max(1, -(-int((locked_until - now).total_seconds()) // 60))
+    return AccountLockedError(ngettext(
+        "This account is locked after too many failed sign-ins. Try again in {n} minute "
+        "or ask an administrator to unlock it.",
+        "This account is locked after too many failed sign-ins. Try again in {n} minutes "
+        "or ask an administrator to unlock it.",
+        minutes).format(n=minutes))
+
+
+def _find_user(session: Session, username: str) -> User | None:
+    return session.scalars(
+        select(User).where(func.lower(User.username) == normalise_username(username))
+    ).one_or_none()
+
+
+def _actor_for(session: Session, user: User) -> Actor:
+    branch = session.get_one(Branch, user.branch_id)
+    return Actor(user_id=user.id, username=user.username, display_name=user.display_name,
+                 role=Role(user.role), branch_id=branch.id, branch_code=branch.code,
+                 is_hq=branch.is_headquarters)
+
+
+def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> Actor:
+    """Check the credentials and return the signed-in Actor, or raise an AuthenticationError."""
+    now = now or utcnow()
+    failure: AuthenticationError | None = None
+    actor: Actor | None = None
+    with db.unit_of_work() as session:
+        user = _find_user(session, username)
+        if user is None:
+            verify_password(_dummy_hash(), password)
+            failure = _wrong_credentials()
+        elif user.locked_until is not None and user.locked_until > now:
+            failure = _locked_error(user.locked_until, now)
+        elif not verify_password(user.password_hash, password):
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins = 0
+                user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+                failure = _locked_error(user.locked_until, now)
+            else:
+                failure = _wrong_credentials()
+        elif not user.active:
+            failure = AccountDisabledError(
+                _("This account has been deactivated. Ask an administrator."))
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            actor = _actor_for(session, user)
+    if failure is not None or actor is None:
+        raise failure or _wrong_credentials()
+    return actor
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError(_("Only an administrator may manage user accounts."))
+
+
+def create_user(db: Database, actor: Actor, *, username: str, display_name: str, password: str,
+                role: Role, branch_id: uuid.UUID | None = None,
+                must_change_password: bool = True) -> UserInfo:
+    """Create a staff account (administrators only; an HQ administrator may choose any branch)."""
+    _require_admin(actor)
+    name = validate_username(username)
+    display = display_name.strip()
+    if not display:
+        raise ValidationError(_("Enter the person's display name."), field="display_name")
+    validate_password(password)
+    target_branch = branch_id or actor.branch_id
+    if target_branch != actor.branch_id and not actor.is_hq:
+        raise PermissionDeniedError(_("You may only create accounts for your own branch."))
+    with db.unit_of_work() as session:
+        branch = session.get(Branch, target_branch)
+        if branch is None:
+            raise NotFoundError(_("The branch does not exist."))
+        if _find_user(session, name) is not None:
+            raise ValidationError(_("The user name {name} is already taken.").format(name=name),
+                                  field="username")
+        user = User(username=name, display_name=display, password_hash=hash_password(password),
+                    role=Role(role).value, branch_id=branch.id, active=True,
+                    must_change_password=must_change_password, failed_logins=0)
+        session.add(user)
+        session.flush()
+        return _info(user, branch.code)
+
+
+def change_password(db: Database, actor: Actor, old: str, new: str) -> None:
+    """Change the signed-in user's own password after checking the current one."""
+    if new == old:
+        raise ValidationError(_("The new password must differ from the current one."), field="password")
+    validate_password(new)
+    with db.unit_of_work() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFoundError(_("Your account no longer exists."))
+        if not verify_password(user.password_hash, old):
+            raise ValidationError(_("The current password is wrong."), field="old_password")
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+
+
+def list_users(db: Database) -> list[UserInfo]:
+    """Every account, ordered by branch code then user name."""
+    with db.unit_of_work() as session:
+        rows = session.execute(
+            select(User, Branch.code).join(Branch, Branch.id == User.branch_id)
+            .order_by(Branch.code, User.username)
+        ).all()
+        return [_info(user, code) for user, code in rows]
+
+
+def _info(user: User, branch_code: str) -> UserInfo:
+    return UserInfo(id=user.id, username=user.username, display_name=user.display_name,
+                    role=Role(user.role), branch_id=user.branch_id, branch_code=branch_code,
+                    active=user.active, must_change_password=user.must_change_password,
+                    last_login_at=user.last_login_at, locked_until=user.locked_until)

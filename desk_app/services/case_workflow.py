@@ -1,0 +1,255 @@
+"""Moving a case through its lifecycle and its six handling steps; pause, extension, escalation,
+transfer and first contact as events. Each public function is one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from desk_app.db.models import Branch, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Complexity, Role, Severity, Stage, Status
+from desk_app.domain.timeline import EventKind
+from desk_app.domain.workflow import Action, check_stage_move, check_transition, deliberation_required
+from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
+from desk_app.i18n import _
+from desk_app.services.access import require_role
+from desk_app.services.calendar import load_work_calendar
+from desk_app.services.complaints import complaint_flags, load_for, to_detail
+from desk_app.services.deadline_refresh import apply_result, compute_for
+from desk_app.services.dto import ComplaintDetail
+from desk_app.services.timeline import append_event
+
+ASSIGNERS = (Role.SUPERVISOR, Role.BRANCH_MANAGER)
+HANDLERS = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
+EXTENSION_APPROVERS = (Role.BRANCH_MANAGER,)
+
+
+def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, action: Action,
+            reason: str = "") -> ComplaintDetail:
+    """Apply a lifecycle action (not assign: use ``assign``, which also names the owner)."""
+    if action is Action.ASSIGN:
+        raise IllegalTransitionError(_("Use 'Assign' with a handler to assign a case."))
+    if action is Action.WITHDRAW:
+        require_role(actor, Role.COUNTER_CLERK, *HANDLERS)
+    else:
+        require_role(actor, *HANDLERS)
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        status = Status(complaint.status)
+        stage = Stage(complaint.stage) if complaint.stage else None
+        target = check_transition(status, action, stage, reason)
+        now = utcnow()
+        complaint.status = target.value
+        if target is Status.IN_PROGRESS and action is Action.START:
+            complaint.stage = Stage.LISTEN.value
+        elif target is Status.IN_PROGRESS and action is Action.REOPEN:
+            complaint.stage = Stage.LISTEN.value
+            complaint.closed_at = None
+        if target is Status.RESPONDED:
+            complaint.responded_at = now
+        if target in (Status.CLOSED, Status.REFUSED, Status.WITHDRAWN):
+            complaint.closed_at = now
+        session.flush()
+        append_event(session, complaint.id, EventKind.STATUS_CHANGED.value, actor.user_id, {
+            "action": action.value, "from": status.value, "to": target.value, "reason": reason.strip()})
+        return to_detail(session, complaint)
+
+
+def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, owner_id: uuid.UUID,
+           note: str = "") -> ComplaintDetail:
+    """Name the handler. From 'registered' this is the assign transition; later it is a re-assignment."""
+    require_role(actor, *ASSIGNERS)
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        owner = session.get(User, owner_id)
+        if owner is None or not owner.active:
+            raise NotFoundError(_("The chosen handler does not exist or is inactive."))
+        if owner.branch_id != complaint.branch_id:
+            raise ValidationError(_("The handler must belong to the case's branch; transfer the case first."),
+                                  "owner")
+        if Role(owner.role) not in HANDLERS:
+            raise ValidationError(_("{name} is not a handler.").format(name=owner.display_name), "owner")
+        status = Status(complaint.status)
+        if status is Status.REGISTERED:
+            complaint.status = check_transition(status, Action.ASSIGN).value
+        elif status not in (Status.ASSIGNED, Status.IN_PROGRESS, Status.UNDER_REVIEW):
+            raise IllegalTransitionError(
+                _("A case that is '{status}' cannot be re-assigned.").format(status=status.label))
+        old_owner = complaint.owner_id
+        complaint.owner_id = owner.id
+        session.flush()
+        append_event(session, complaint.id, EventKind.ASSIGNED.value, actor.user_id, {
+            "from_owner": old_owner, "to_owner": owner.id, "owner_name": owner.display_name,
+            "status": complaint.status, "note": note.strip()})
+        return to_detail(session, complaint)
+
+
+def transfer(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, to_branch_id: uuid.UUID,
+             reason: str) -> ComplaintDetail:
+    """Hand the case to another branch explicitly (首问负责: the case is never silently passed on)."""
+    require_role(actor, *ASSIGNERS)
+    if not reason.strip():
+        raise ValidationError(_("A transfer needs a reason."), "reason")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        target = session.get(Branch, to_branch_id)
+        if target is None or not target.active:
+            raise NotFoundError(_("The target branch does not exist or is inactive."))
+        if target.id == complaint.branch_id:
+            raise ValidationError(_("The case already belongs to this branch."), "branch")
+        status = Status(complaint.status)
+        if status not in (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS):
+            raise IllegalTransitionError(
+                _("A case that is '{status}' cannot be transferred.").format(status=status.label))
+        old_branch = complaint.branch_id
+        complaint.branch_id = target.id
+        complaint.owner_id = None
+        if status is Status.ASSIGNED:
+            complaint.status = Status.REGISTERED.value
+        session.flush()
+        append_event(session, complaint.id, EventKind.TRANSFERRED.value, actor.user_id, {
+            "from_branch": old_branch, "to_branch": target.id, "to_branch_code": target.code,
+            "reason": reason.strip()})
+        return to_detail(session, complaint)
+
+
+def move_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
+               target: Stage) -> ComplaintDetail:
+    """Go to the next handling step (or back to an earlier one)."""
+    require_role(actor, *HANDLERS)
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        if Status(complaint.status) is not Status.IN_PROGRESS:
+            raise IllegalTransitionError(_("The handling steps start when the case is in progress."))
+        current = Stage(complaint.stage) if complaint.stage else None
+        needed = deliberation_required(Severity(complaint.severity), bool(complaint_flags(complaint)),
+                                       complaint.claimed_amount)
+        check_stage_move(current, target, needed)
+        if current is target:
+            return to_detail(session, complaint)
+        complaint.stage = target.value
+        session.flush()
+        append_event(session, complaint.id, EventKind.STAGE_CHANGED.value, actor.user_id,
+                     {"from": current.value if current else None, "to": target.value})
+        return to_detail(session, complaint)
+
+
+def _local_today(session_branch: Branch) -> date:
+    return datetime.now(ZoneInfo(session_branch.timezone)).date()
+
+
+def pause(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, reason: str,
+          start: date | None = None) -> ComplaintDetail:
+    """Stop the clock for external appraisal, testing or evaluation (time not counted by the rule)."""
+    require_role(actor, *HANDLERS)
+    if not reason.strip():
+        raise ValidationError(_("Say why the clock stops (e.g. external appraisal)."), "reason")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        if complaint.paused:
+            raise IllegalTransitionError(_("The clock is already paused."))
+        if Status(complaint.status) not in (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS):
+            raise IllegalTransitionError(_("Only an open case can be paused."))
+        branch = session.get_one(Branch, complaint.branch_id)
+        complaint.paused = True
+        session.flush()
+        append_event(session, complaint.id, EventKind.PAUSED.value, actor.user_id,
+                     {"from": start or _local_today(branch), "reason": reason.strip()})
+        apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
+        return to_detail(session, complaint)
+
+
+def resume(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
+           end: date | None = None) -> ComplaintDetail:
+    require_role(actor, *HANDLERS)
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        if not complaint.paused:
+            raise IllegalTransitionError(_("The clock is not paused."))
+        branch = session.get_one(Branch, complaint.branch_id)
+        complaint.paused = False
+        append_event(session, complaint.id, EventKind.RESUMED.value, actor.user_id,
+                     {"to": end or _local_today(branch)})
+        old = complaint.due_on
+        apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
+        session.flush()
+        if old != complaint.due_on:
+            append_event(session, complaint.id, EventKind.DEADLINE_RECOMPUTED.value, actor.user_id,
+                         {"old_due_on": old, "new_due_on": complaint.due_on, "reason": _("Clock resumed")})
+        return to_detail(session, complaint)
+
+
+def extend(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, complexity: Complexity,
+           reason: str, approver_id: uuid.UUID | None = None) -> ComplaintDetail:
+    """Complex cases get 30 days; especially complex 60, only with a branch manager's approval
+    (and the complainant must be told: the extension notice letter)."""
+    require_role(actor, *HANDLERS)
+    if not reason.strip():
+        raise ValidationError(_("An extension needs a reason."), "reason")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        if Status(complaint.status) not in (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS):
+            raise IllegalTransitionError(_("Only an open case can be extended."))
+        order = list(Complexity)
+        if order.index(complexity) <= order.index(Complexity(complaint.complexity)):
+            raise ValidationError(_("An extension must lengthen the time limit."), "complexity")
+        approver_name = ""
+        if complexity is Complexity.SPECIAL:
+            approver = session.get(User, approver_id) if approver_id else None
+            if approver is None or Role(approver.role) not in EXTENSION_APPROVERS:
+                raise ValidationError(
+                    _("Extending to 60 days needs the approval of a branch manager or superior institution."),
+                    "approver")
+            approver_name = approver.display_name
+            complaint.special_extension_approved = True
+        old_due, old_complexity = complaint.due_on, complaint.complexity
+        complaint.complexity = complexity.value
+        branch = session.get_one(Branch, complaint.branch_id)
+        apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
+        session.flush()
+        append_event(session, complaint.id, EventKind.EXTENDED.value, actor.user_id, {
+            "from": old_complexity, "to": complexity.value, "old_due_on": old_due,
+            "new_due_on": complaint.due_on, "approver_id": approver_id, "approver": approver_name,
+            "reason": reason.strip()})
+        return to_detail(session, complaint)
+
+
+def escalate(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, reason: str) -> ComplaintDetail:
+    if not reason.strip():
+        raise ValidationError(_("An escalation needs a reason."), "reason")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        complaint.escalated = True
+        session.flush()
+        append_event(session, complaint.id, EventKind.ESCALATED.value, actor.user_id, {"reason": reason.strip()})
+        return to_detail(session, complaint)
+
+
+def record_first_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
+                         at: datetime | None = None, note: str = "") -> ComplaintDetail:
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        if complaint.first_contact_at is not None:
+            raise IllegalTransitionError(_("The first contact is already recorded."))
+        contact_at = at or utcnow()
+        if contact_at < complaint.received_at:
+            raise ValidationError(_("The first contact cannot be before the complaint was received."), "at")
+        complaint.first_contact_at = contact_at
+        session.flush()
+        append_event(session, complaint.id, EventKind.FIRST_CONTACT.value, actor.user_id, {
+            "at": contact_at, "on_time": contact_at <= complaint.first_contact_due, "note": note.strip()})
+        return to_detail(session, complaint)
+
+
+def add_note(db: Database, actor: Actor, complaint_id: uuid.UUID, text: str) -> ComplaintDetail:
+    """A free note on the timeline; does not change the case, so it needs no version."""
+    if not text.strip():
+        raise ValidationError(_("The note is empty."), "text")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        append_event(session, complaint.id, EventKind.NOTE.value, actor.user_id, {"text": text.strip()})
+        return to_detail(session, complaint)

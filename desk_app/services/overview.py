@@ -1,0 +1,106 @@
+"""The start page's figures: cases by status, overdue and due-soon counts, the most urgent open cases.
+
+Scope: a branch's own cases; headquarters (and HQ analysts) see every branch. "Overdue" and "due
+soon" only count cases whose statutory clock is still running (workflow.STOPPED_STATES excluded): a
+case that has been answered on time is not overdue while it waits for its callback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, case, func, select, true
+
+from desk_app.db.models import Complaint, Customer
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role, Severity, Status
+from desk_app.domain.validation import mask_name
+from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
+
+DUE_SOON_DAYS = 2
+URGENT_LIMIT = 50
+_RUNNING = tuple(s.value for s in Status if s not in STOPPED_STATES)
+_SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.SERIOUS.value: 1, Severity.GENERAL.value: 2}
+
+
+@dataclass(frozen=True)
+class UrgentCase:
+    case_number: str
+    received_at: datetime
+    customer_name: str
+    """Masked (张**): the overview is often on screen in front of customers."""
+    status: Status
+    severity: Severity
+    due_on: date
+    days_left: int
+    """Days until the due date; 0 = due today, negative = overdue by that many days."""
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def due_soon(self) -> bool:
+        return 0 <= self.days_left <= DUE_SOON_DAYS
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: date
+    all_branches: bool
+    counts: dict[Status, int] = field(default_factory=dict)
+    """Every status, zero included."""
+    overdue: int = 0
+    due_soon: int = 0
+    urgent: tuple[UrgentCase, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def open(self) -> int:
+        return sum(n for status, n in self.counts.items() if status not in FINISHED_STATES)
+
+
+def sees_all_branches(actor: Actor) -> bool:
+    return actor.is_hq or actor.role is Role.HQ_ANALYST
+
+
+def _in_scope(actor: Actor) -> ColumnElement[bool]:
+    return true() if sees_all_branches(actor) else Complaint.branch_id == actor.branch_id
+
+
+def case_overview(db: Database, actor: Actor, today: date) -> Overview:
+    """Figures for ``actor``'s scope as of ``today`` (the office's local date)."""
+    soon_limit = today + timedelta(days=DUE_SOON_DAYS)
+    scope = _in_scope(actor)
+    running = Complaint.status.in_(_RUNNING)
+    with db.unit_of_work() as session:
+        by_status = session.execute(
+            select(Complaint.status, func.count()).where(scope).group_by(Complaint.status)).all()
+        overdue = session.scalar(
+            select(func.count()).select_from(Complaint).where(scope, running, Complaint.due_on < today)) or 0
+        due_soon = session.scalar(
+            select(func.count()).select_from(Complaint)
+            .where(scope, running, Complaint.due_on >= today, Complaint.due_on <= soon_limit)) or 0
+        rank = case(_SEVERITY_RANK, value=Complaint.severity, else_=3)
+        rows = session.execute(
+            select(Complaint.case_number, Complaint.received_at, Customer.name, Complaint.status,
+                   Complaint.severity, Complaint.due_on)
+            .join(Customer, Customer.id == Complaint.customer_id)
+            .where(scope, running)
+            .order_by(Complaint.due_on, rank, Complaint.received_at, Complaint.case_number)
+            .limit(URGENT_LIMIT)).all()
+    counts = {status: 0 for status in Status}
+    for status, n in by_status:
+        counts[Status(status)] = n
+    urgent = tuple(
+        UrgentCase(case_number=number, received_at=received, customer_name=mask_name(name),
+                   status=Status(status), severity=Severity(severity), due_on=due,
+                   days_left=(due - today).days)
+        for number, received, name, status, severity, due in rows)
+    return Overview(today=today, all_branches=sees_all_branches(actor), counts=counts,
+                    overdue=overdue, due_soon=due_soon, urgent=urgent)

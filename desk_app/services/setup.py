@@ -1,0 +1,76 @@
+"""First run: reference data, the holiday table, the first branch and its administrator — one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from desk_app.db.models import Branch, User
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import InstitutionType, Role
+from desk_app.errors import ValidationError
+from desk_app.i18n import _
+from desk_app.security import hash_password
+from desk_app.services.accounts import validate_password, validate_username
+from desk_app.services.calendar import seed_calendar
+from desk_app.services.complaints import regime_for_institution
+from desk_app.services.reference import seed_reference_data
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    branch_code: str
+    branch_name: str
+    institution_type: InstitutionType
+    admin_username: str
+    admin_display_name: str
+    admin_password: str
+    branch_address: str = ""
+    branch_hotline: str = ""
+    superior_institution: str = ""
+    is_headquarters: bool = False
+
+
+def is_initialised(db: Database) -> bool:
+    with db.unit_of_work() as session:
+        return bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def validate_branch_code(code: str) -> str:
+    code = code.strip().upper()
+    if not code or len(code) > 16 or not code.replace("_", "").isalnum() or not code.isascii():
+        raise ValidationError(_("A branch code is 1–16 letters or digits, e.g. SH01."), "branch_code")
+    return code
+
+
+def initialise(db: Database, request: SetupRequest) -> Actor:
+    """Create what a new database needs; refused if the database already has users."""
+    code = validate_branch_code(request.branch_code)
+    if not request.branch_name.strip():
+        raise ValidationError(_("The branch name is required."), "branch_name")
+    username = validate_username(request.admin_username)
+    validate_password(request.admin_password)
+    with db.unit_of_work() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            raise ValidationError(_("This database is already set up."))
+        seed_reference_data(session)
+        seed_calendar(session)
+        branch = Branch(
+            code=code, name=request.branch_name.strip(), institution_type=request.institution_type.value,
+            regime=regime_for_institution(request.institution_type).value,
+            is_headquarters=request.is_headquarters, address=request.branch_address.strip(),
+            hotline=request.branch_hotline.strip(), superior_institution=request.superior_institution.strip(),
+        )
+        session.add(branch)
+        session.flush()
+        admin = User(
+            username=username, display_name=request.admin_display_name.strip() or username,
+            password_hash=hash_password(request.admin_password), role=Role.ADMINISTRATOR.value,
+            branch_id=branch.id, must_change_password=False,
+        )
+        session.add(admin)
+        session.flush()
+        return Actor(admin.id, admin.username, admin.display_name, Role.ADMINISTRATOR, branch.id, branch.code,
+                     branch.is_headquarters)

@@ -1,0 +1,93 @@
+"""Appending to and reading a complaint's hash-chained timeline (inside the caller's transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import Complaint, ComplaintEvent, User
+from desk_app.db.types import utcnow
+from desk_app.domain.timeline import GENESIS_HASH, ChainBreak, ChainLink, event_hash, json_safe, verify_chain
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    seq: int
+    kind: str
+    occurred_at: datetime
+    actor_name: str
+    payload: dict[str, Any]
+
+
+def append_event(session: Session, complaint_id: uuid.UUID, kind: str, actor_id: uuid.UUID | None,
+                 payload: dict[str, Any] | None = None, occurred_at: datetime | None = None) -> ComplaintEvent:
+    """Add the next link of the complaint's chain. The caller's transaction keeps seq unique (the
+    complaint row is locked by its version update, and (complaint_id, seq) is a unique key)."""
+    # Serialise writers of this chain: row lock on PostgreSQL; SQLite already holds the write lock.
+    session.execute(select(Complaint.id).where(Complaint.id == complaint_id).with_for_update())
+    last = session.execute(
+        select(ComplaintEvent.seq, ComplaintEvent.hash)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    at = occurred_at or utcnow()
+    safe_payload = json_safe(payload or {})
+    event = ComplaintEvent(
+        complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at,
+        payload=safe_payload, prev_hash=prev,
+        hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(session: Session, complaint_id: uuid.UUID) -> list[EventInfo]:
+    rows = session.execute(
+        select(ComplaintEvent, User.display_name)
+        .outerjoin(User, User.id == ComplaintEvent.actor_id)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.seq)
+    ).all()
+    return [EventInfo(e.seq, e.kind, e.occurred_at, name or "", dict(e.payload)) for e, name in rows]
+
+
+def check_chain(session: Session, complaint_id: uuid.UUID) -> ChainBreak | None:
+    events = session.scalars(
+        select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id).order_by(ComplaintEvent.seq)
+    ).all()
+    return verify_chain(
+        ChainLink(e.complaint_id, e.seq, e.kind, e.actor_id, e.occurred_at, dict(e.payload), e.prev_hash, e.hash)
+        for e in events
+    )
+
+
+def check_all_chains(session: Session) -> list[ChainBreak]:
+    """Every complaint's chain; returns the first break of each broken chain."""
+    breaks: list[ChainBreak] = []
+    current: uuid.UUID | None = None
+    links: list[ChainLink] = []
+
+    def flush() -> None:
+        if links:
+            found = verify_chain(links)
+            if found:
+                breaks.append(found)
+
+    query = select(ComplaintEvent).order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
+    for e in session.scalars(query.execution_options(yield_per=2000)):
+        if e.complaint_id != current:
+            flush()
+            links = []
+            current = e.complaint_id
+        links.append(ChainLink(e.complaint_id, e.seq, e.kind, e.actor_id, e.occurred_at, dict(e.payload),
+                               e.prev_hash, e.hash))
+    flush()
+    return breaks
