@@ -71,7 +71,9 @@ def update(template: Catalog, language: str) -> Path:
     if path.exists():
         catalog = read_catalog(path, language)
     else:
-        catalog = Catalog(locale=language, domain=DOMAIN, project="complaint-desk", charset="utf-8")
+        catalog = Catalog(locale=language, domain=DOMAIN, project="complaint-desk", charset="utf-8",
+                          fuzzy=False, last_translator="Complaint Desk team",
+                          language_team=f"{language} <complaint-desk>")
     catalog.update(template)
     _write(catalog, path)
     return path

@@ -27,6 +27,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 7_160_405  # arbitrary advisory-lock key owned by this app
 
 
+SEARCH_PREFIX = "complaint_search"
+
+
+def is_search_object(name: str | None) -> bool:
+    """Full-text search tables (SQLite FTS5 and its shadow tables) live outside the ORM models, so
+    autogenerate and the models-vs-migrations check must not see them."""
+    return bool(name and name.startswith(SEARCH_PREFIX))
+
+
 @dataclass(frozen=True)
 class SchemaState:
     current: str | None

@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, NumberCounter, TaxonomyCode, User
+from desk_app.db.models import Base, Branch, Complaint, ComplaintEvent, Customer, NumberCounter, TaxonomyCode, User
 from desk_app.db.uow import Database
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
@@ -186,6 +186,10 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
     return done
 
 
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]
+
+
 class _Generator:
     def __init__(self, session: Session, rng: random.Random, now: datetime, calendar: WorkCalendar,
                  axes: dict[str, list[str]], branches: list[tuple[Branch, dict[Role, list[User]]]]) -> None:
@@ -193,14 +197,12 @@ class _Generator:
         self.branches = branches
         self.counters: dict[str, int] = {}
         self.customers: list[tuple[uuid.UUID, str]] = []
-        self.existing = int(session.scalar(select(func.count()).select_from(Complaint)) or 0)
+        self.stored_counters = dict(session.execute(
+            select(NumberCounter.key, NumberCounter.value).where(NumberCounter.key.like("case:%"))).all())
 
     def _next_number(self, branch_code: str, day: str) -> str:
         key = f"case:{branch_code}:{day}"
-        if key not in self.counters:
-            stored = self.session.get(NumberCounter, key)
-            self.counters[key] = stored.value if stored else 0
-        self.counters[key] += 1
+        self.counters[key] = self.counters.get(key, self.stored_counters.get(key, 0)) + 1
         return f"{branch_code}-{day}-{self.counters[key]:04d}"
 
     def save_counters(self) -> None:
@@ -234,10 +236,12 @@ class _Generator:
             complaint, case_events = self._complaint(cid)
             complaints.append(complaint)
             events.extend(case_events)
+        # Core executemany: the ORM's bulk path would add per-row bookkeeping we do not need here.
+        conn = self.session.connection()
         if customers:
-            self.session.execute(insert(Customer), customers)
-        self.session.execute(insert(Complaint), complaints)
-        self.session.execute(insert(ComplaintEvent), events)
+            conn.execute(insert(_table(Customer)), customers)
+        conn.execute(insert(_table(Complaint)), complaints)
+        conn.execute(insert(_table(ComplaintEvent)), events)
 
     def _complaint(self, customer_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rng = self.rng

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import Connection
 
+from desk_app.db.migrate import is_search_object
 from desk_app.db.models import Base
 from desk_app.db.types import UTCDateTime
 
@@ -21,6 +22,10 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not is_search_object(name)
+
+
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -29,6 +34,7 @@ def run_migrations(connection: Connection) -> None:
         transaction_per_migration=True,
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,54 @@
+"""Benchmarks, run on demand (full size) and in CI (``--small``). Prints figures; asserts nothing on time.
+
+Scenarios:
+- demo-data: generate N demo cases into a fresh SQLite file (N = 100,000 full, 2,000 small);
+- register: register cases one by one through the service (one transaction each);
+- check: verify every timeline hash chain of the generated database;
+- gui-first-paint: cold start of a Python process that opens the main window offscreen, to its first paint.
+Each scenario runs in its own process so peak memory (max RSS) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _child(scenario: str, db: Path, count: int) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scenarios.py"), scenario, str(db), str(count)],
+                         check=True, capture_output=True, text=True, env=env, cwd=ROOT).stdout
+    wall = time.perf_counter() - started
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["process_wall_s"] = round(wall, 3)
+    figures["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", action="store_true", help="CI size")
+    parser.add_argument("--count", type=int, help="demo cases (default 100000, or 2000 with --small)")
+    args = parser.parse_args()
+    count = args.count or (2000 if args.small else 100_000)
+    with tempfile.TemporaryDirectory(prefix="desk-bench-") as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        for scenario, n in (("demo-data", count), ("register", 200 if args.small else 1000), ("check", 0),
+                            ("gui-first-paint", 0)):
+            figures = _child(scenario, db, n)
+            print(f"{scenario:16} " + "  ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

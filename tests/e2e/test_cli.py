@@ -1,0 +1,72 @@
+"""desk-cli end to end on a SQLite file: migrate, demo-data, check (and tamper detection), backup, self-test."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desk_app.__main__ import main
+from desk_app.db.migrate import head_revision
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def test_migrate_demo_check_and_tamper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "desk.sqlite3"
+    assert main(["--language", "en", "--database-url", _url(db), "migrate"]) == 0
+    assert f"(empty) → {head_revision()}" in capsys.readouterr().out
+    assert main(["--language", "en", "--database-url", _url(db), "demo-data", "--count", "120", "--seed", "7"]) == 0
+    assert "Added 120 demo cases" in capsys.readouterr().out
+    assert main(["--language", "en", "--database-url", _url(db), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "all case timelines intact" in out and "FAIL" not in out
+
+    with sqlite3.connect(db) as conn:
+        number, complaint_id = conn.execute(
+            "SELECT case_number, id FROM complaints ORDER BY case_number LIMIT 1").fetchone()
+        conn.execute("UPDATE complaint_events SET payload = '{\"to\": \"closed\"}' "
+                     "WHERE complaint_id = ? AND seq = 1", (complaint_id,))
+    assert main(["--language", "en", "--database-url", _url(db), "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"timeline of case {number} broken at event 1" in out
+
+
+def test_demo_data_creates_branches_users_and_a_year_of_cases(tmp_path: Path) -> None:
+    db = tmp_path / "desk.sqlite3"
+    assert main(["--database-url", _url(db), "demo-data", "--count", "400", "--seed", "3"]) == 0
+    with sqlite3.connect(db) as conn:
+        branches = {row[0] for row in conn.execute("SELECT code FROM branches")}
+        statuses = {row[0] for row in conn.execute("SELECT DISTINCT status FROM complaints")}
+        channels = conn.execute("SELECT COUNT(DISTINCT channel) FROM complaints").fetchone()[0]
+        causes = conn.execute("SELECT COUNT(DISTINCT axis_c) FROM complaints").fetchone()[0]
+        span = conn.execute("SELECT julianday(MAX(received_at)) - julianday(MIN(received_at)) FROM complaints"
+                            ).fetchone()[0]
+        numbers = conn.execute("SELECT COUNT(DISTINCT case_number), COUNT(*) FROM complaints").fetchone()
+    assert {"HQ", "BJ01", "SH01", "GZ01", "CD01"} <= branches
+    assert {"registered", "in_progress", "closed"} <= statuses
+    assert channels >= 6 and causes >= 8 and span > 200
+    assert numbers[0] == numbers[1] == 400
+
+
+def test_check_on_a_file_that_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bogus = tmp_path / "notes.sqlite3"
+    bogus.write_bytes(b"this is a spreadsheet, not a database" * 100)
+    original = bogus.read_bytes()
+    assert main(["--language", "en", "--database-url", _url(bogus), "check"]) == 1
+    assert "cannot be opened" in capsys.readouterr().out
+    assert main(["--language", "en", "--database-url", _url(bogus), "migrate"]) == 2
+    assert "Error:" in capsys.readouterr().err
+    assert bogus.read_bytes() == original
+
+
+def test_backup_and_self_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "desk.sqlite3"
+    assert main(["--database-url", _url(db), "migrate"]) == 0
+    assert main(["--language", "en", "--database-url", _url(db), "backup", "--out", str(tmp_path / "b")]) == 0
+    assert len(list((tmp_path / "b").glob("*.sqlite3"))) == 1
+    assert main(["--language", "en", "self-test"]) == 0
+    assert "Self-test passed." in capsys.readouterr().out
