@@ -35,6 +35,11 @@ class EventKind(StrEnum):
     FIRST_CONTACT = "first_contact"
     DEADLINE_RECOMPUTED = "deadline_recomputed"
     NOTE = "note"
+    CONTACT = "contact"
+    RESOLUTION_PROPOSED = "resolution_proposed"
+    RESOLUTION_DECIDED = "resolution_decided"
+    CUSTOMER_DECISION = "customer_decision"
+    CALLBACK = "callback"
 
 
 @dataclass(frozen=True)

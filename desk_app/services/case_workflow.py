@@ -7,13 +7,16 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from desk_app.db.models import Branch, User
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import Branch, Complaint, User
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Complexity, Role, Severity, Stage, Status
+from desk_app.domain.enums import ApprovalState, Complexity, Role, Severity, Stage, Status
+from desk_app.domain.handling import missing_for_leaving
 from desk_app.domain.timeline import EventKind
-from desk_app.domain.workflow import Action, check_stage_move, check_transition, deliberation_required
+from desk_app.domain.workflow import STAGE_ORDER, Action, check_stage_move, check_transition, deliberation_required
 from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _
 from desk_app.services.access import require_role
@@ -21,6 +24,7 @@ from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import complaint_flags, load_for, to_detail
 from desk_app.services.deadline_refresh import apply_result, compute_for
 from desk_app.services.dto import ComplaintDetail
+from desk_app.services.handling import contact_count, current_resolution, has_callback
 from desk_app.services.timeline import append_event
 
 ASSIGNERS = (Role.SUPERVISOR, Role.BRANCH_MANAGER)
@@ -42,6 +46,7 @@ def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, a
         status = Status(complaint.status)
         stage = Stage(complaint.stage) if complaint.stage else None
         target = check_transition(status, action, stage, reason)
+        _check_records_for(session, complaint, action)
         now = utcnow()
         complaint.status = target.value
         if target is Status.IN_PROGRESS and action is Action.START:
@@ -57,6 +62,25 @@ def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, a
         append_event(session, complaint.id, EventKind.STATUS_CHANGED.value, actor.user_id, {
             "action": action.value, "from": status.value, "to": target.value, "reason": reason.strip()})
         return to_detail(session, complaint)
+
+
+def _check_stage_record(session: Session, complaint: Complaint, leaving: Stage) -> None:
+    """Moving on from a step needs that step's record (and at least one contact after 谈 negotiate)."""
+    missing = missing_for_leaving(leaving, (complaint.stage_records or {}).get(leaving.value, {}))
+    if missing:
+        raise IllegalTransitionError(_("Record the step '{stage}' first: {fields}.").format(
+            stage=leaving.label, fields=", ".join(missing)))
+    if leaving is Stage.NEGOTIATE and contact_count(session, complaint.id) == 0:
+        raise IllegalTransitionError(_("Log at least one contact with the customer before acting."))
+
+
+def _check_records_for(session: Session, complaint: Complaint, action: Action) -> None:
+    if action is Action.RESPOND:
+        resolution = current_resolution(session, complaint.id)
+        if resolution is None or resolution.approval_state != ApprovalState.APPROVED.value:
+            raise IllegalTransitionError(_("The response needs an approved resolution."))
+    if action is Action.CLOSE and not has_callback(session, complaint.id):
+        raise IllegalTransitionError(_("Record the callback before closing the case."))
 
 
 def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, owner_id: uuid.UUID,
@@ -131,6 +155,8 @@ def move_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int
         check_stage_move(current, target, needed)
         if current is target:
             return to_detail(session, complaint)
+        if current is not None and STAGE_ORDER.index(target) > STAGE_ORDER.index(current):
+            _check_stage_record(session, complaint, current)
         complaint.stage = target.value
         session.flush()
         append_event(session, complaint.id, EventKind.STAGE_CHANGED.value, actor.user_id,

@@ -14,6 +14,7 @@ from desk_app.domain.enums import Complexity, Severity, Stage, Status
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.services import case_workflow as wf
+from desk_app.services import handling
 from desk_app.services.calendar import enter_year_schedule
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
@@ -32,10 +33,11 @@ def test_full_lifecycle_with_six_steps(database: Database, staff: Staff) -> None
     case = wf.perform(database, staff.handler, case.id, case.version, Action.START)
     assert case.stage is Stage.LISTEN
     case = wf.record_first_contact(database, staff.handler, case.id, case.version)
-    for stage in (Stage.INVESTIGATE, Stage.DELIBERATE, Stage.ANALYSE, Stage.NEGOTIATE, Stage.ACT):
-        case = wf.move_stage(database, staff.handler, case.id, case.version, stage)
+    case = walk_to_act(database, staff, case)
     case = wf.perform(database, staff.handler, case.id, case.version, Action.RESPOND)
     case = wf.perform(database, staff.handler, case.id, case.version, Action.AWAIT_CALLBACK)
+    handling.record_callback(database, staff.handler, case.id, method="phone", reached=True, satisfaction=4)
+    case = get_complaint(database, staff.handler, case.id)
     case = wf.perform(database, staff.handler, case.id, case.version, Action.CLOSE)
     assert case.status is Status.CLOSED
     case = wf.perform(database, staff.handler, case.id, case.version, Action.APPLY_REVIEW, "客户申请核查")
@@ -44,13 +46,81 @@ def test_full_lifecycle_with_six_steps(database: Database, staff: Staff) -> None
     kinds = [e.kind for e in case.events]
     assert kinds[:4] == ["registered", "assigned", "status_changed", "first_contact"]
     assert kinds.count("stage_changed") == 5 and kinds.count("status_changed") == 6
+    assert {"stage_record", "contact", "resolution_proposed", "resolution_decided", "callback"} <= set(kinds)
     with database.unit_of_work() as session:
         assert check_chain(session, case.id) is None
+
+
+STEP_RECORDS = {
+    Stage.LISTEN: {"real_demand": "客户真实诉求是退还被盗刷款项"},
+    Stage.INVESTIGATE: {"findings": "交易发生在境外，客户当时在境内", "responsibility": "风控未拦截"},
+    Stage.DELIBERATE: {"participants": "主管、处理员、风控", "decision": "全额退还"},
+    Stage.ANALYSE: {"analysis": "盗刷事实清楚", "basis": "《银行卡章程》第十二条"},
+    Stage.NEGOTIATE: {"plan": "先致歉后说明退款时间"},
+}
+
+
+def walk_to_act(database: Database, staff: Staff, case: ComplaintDetail) -> ComplaintDetail:
+    """From 听 to 行 with every step recorded, a contact logged and an approved remedy."""
+    order = [Stage.LISTEN, Stage.INVESTIGATE, Stage.DELIBERATE, Stage.ANALYSE, Stage.NEGOTIATE]
+    for current, following in zip(order, [*order[1:], Stage.ACT], strict=True):
+        if current is Stage.DELIBERATE and not case.deliberation_required:
+            continue
+        case = handling.record_stage(database, staff.handler, case.id, case.version, current, STEP_RECORDS[current])
+        if current is Stage.NEGOTIATE:
+            case = handling.add_contact(database, staff.handler, case.id, method="phone",
+                                        summary="电话告知处理方案", reaction="客户表示接受")
+            proposal = handling.propose_resolution(
+                database, staff.handler, case.id, resolution_type="refund", amount="3200", description="全额退还",
+                basis="《银行卡章程》第十二条", upheld=True)
+            handling.decide_resolution(database, staff.supervisor, proposal.id, proposal.version, approve=True)
+        target = following if not (following is Stage.DELIBERATE and not case.deliberation_required) else Stage.ANALYSE
+        case = wf.move_stage(database, staff.handler, case.id, case.version, target)
+    return handling.record_stage(database, staff.handler, case.id, case.version, Stage.ACT,
+                                 {"action_taken": "已退还3,200.00元"})
+
+
+def test_steps_need_their_records(database: Database, staff: Staff) -> None:
+    case = _assigned(database, staff)
+    case = wf.perform(database, staff.handler, case.id, case.version, Action.START)
+    with pytest.raises(IllegalTransitionError, match="real demand"):
+        wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
+    case = handling.record_stage(database, staff.handler, case.id, case.version, Stage.LISTEN,
+                                 STEP_RECORDS[Stage.LISTEN])
+    case = wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
+    assert case.stage is Stage.INVESTIGATE
+
+
+def test_response_needs_approved_resolution_and_close_needs_callback(database: Database, staff: Staff) -> None:
+    case = _assigned(database, staff)
+    case = wf.perform(database, staff.handler, case.id, case.version, Action.START)
+    for stage, target in ((Stage.LISTEN, Stage.INVESTIGATE), (Stage.INVESTIGATE, Stage.ANALYSE),
+                          (Stage.ANALYSE, Stage.NEGOTIATE)):
+        case = handling.record_stage(database, staff.handler, case.id, case.version, stage, STEP_RECORDS[stage])
+        case = wf.move_stage(database, staff.handler, case.id, case.version, target)
+    proposal = handling.propose_resolution(database, staff.handler, case.id, resolution_type="compensation",
+                                           amount="80000", description="赔偿", basis="合同第5条", upheld=True)
+    with pytest.raises(IllegalTransitionError, match="approved resolution"):
+        wf.perform(database, staff.handler, case.id, case.version, Action.RESPOND)
+    with pytest.raises(PermissionDeniedError, match="may not do this"):
+        handling.decide_resolution(database, staff.handler, proposal.id, proposal.version, approve=True)
+    with pytest.raises(PermissionDeniedError, match="limit"):
+        handling.decide_resolution(database, staff.supervisor, proposal.id, proposal.version, approve=True)
+    handling.decide_resolution(database, staff.manager, proposal.id, proposal.version, approve=True,
+                               head_office_reference="总行消保〔2026〕18号")
+    case = wf.perform(database, staff.handler, case.id, case.version, Action.RESPOND)
+    case = wf.perform(database, staff.handler, case.id, case.version, Action.AWAIT_CALLBACK)
+    with pytest.raises(IllegalTransitionError, match="callback"):
+        wf.perform(database, staff.handler, case.id, case.version, Action.CLOSE)
+    with pytest.raises(ValidationError, match="1 to 5"):
+        handling.record_callback(database, staff.handler, case.id, method="phone", reached=True, satisfaction=6)
 
 
 def test_serious_case_cannot_skip_deliberation(database: Database, staff: Staff) -> None:
     case = _assigned(database, staff, severity=Severity.SERIOUS)
     case = wf.perform(database, staff.handler, case.id, case.version, Action.START)
+    case = handling.record_stage(database, staff.handler, case.id, case.version, Stage.LISTEN,
+                                 STEP_RECORDS[Stage.LISTEN])
     case = wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
     with pytest.raises(IllegalTransitionError, match="deliberation"):
         wf.move_stage(database, staff.handler, case.id, case.version, Stage.ANALYSE)

@@ -1,0 +1,254 @@
+"""The records of the six handling steps: step notes, the contact log, the resolution and its approval,
+the customer's answer, and the callback. Each public function is one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import Callback, Complaint, ComplaintEvent, Resolution, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import ApprovalState, Role, Stage, Status
+from desk_app.domain.handling import APPROVAL_LIMITS, CONTACT_METHODS, STAGE_FIELDS
+from desk_app.domain.timeline import EventKind
+from desk_app.domain.validation import parse_amount
+from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from desk_app.i18n import _
+from desk_app.services.access import require_role
+from desk_app.services.complaints import load_for, to_detail
+from desk_app.services.dto import ComplaintDetail
+from desk_app.services.reference import require_item
+from desk_app.services.timeline import append_event
+
+HANDLERS = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
+
+
+@dataclass(frozen=True)
+class ResolutionInfo:
+    id: uuid.UUID
+    version: int
+    resolution_type: str
+    amount: Decimal | None
+    description: str
+    basis: str
+    upheld: bool | None
+    approval_state: ApprovalState
+    proposed_by: str
+    approved_by: str
+    approved_at: datetime | None
+    customer_accepted: bool | None
+    carry_out_by: date | None
+
+
+@dataclass(frozen=True)
+class CallbackInfo:
+    called_at: datetime
+    called_by: str
+    method: str
+    reached: bool
+    satisfaction: int | None
+    note: str
+
+
+def _open_in_progress(complaint: Complaint) -> None:
+    if Status(complaint.status) is not Status.IN_PROGRESS:
+        raise IllegalTransitionError(_("This can be recorded only while the case is in progress."))
+
+
+def record_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, stage: Stage,
+                 values: dict[str, str]) -> ComplaintDetail:
+    """Save the record of one handling step (听 listen … 行 act); the timeline keeps every version."""
+    require_role(actor, *HANDLERS)
+    allowed = {f.key for f in STAGE_FIELDS[stage]}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(_("Unknown fields for this step: {fields}").format(fields=", ".join(sorted(unknown))))
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id, version)
+        _open_in_progress(complaint)
+        records = dict(complaint.stage_records or {})
+        current = dict(records.get(stage.value, {}))
+        changed = {k: v.strip() for k, v in values.items() if v.strip() != current.get(k, "")}
+        if not changed:
+            return to_detail(session, complaint)
+        current.update(changed)
+        records[stage.value] = current
+        complaint.stage_records = records
+        session.flush()
+        append_event(session, complaint.id, EventKind.STAGE_RECORD.value, actor.user_id,
+                     {"stage": stage.value, "fields": changed})
+        return to_detail(session, complaint)
+
+
+def add_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, *, method: str, summary: str,
+                reaction: str = "", at: datetime | None = None) -> ComplaintDetail:
+    """A line of the negotiation contact log: when, how, what was said, the customer's reaction."""
+    require_role(actor, *HANDLERS)
+    if method not in CONTACT_METHODS:
+        raise ValidationError(_("Unknown contact method."), "method")
+    if not summary.strip():
+        raise ValidationError(_("Say what was discussed."), "summary")
+    when = at or utcnow()
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        if when < complaint.received_at or when > utcnow():
+            raise ValidationError(_("The contact time must be between receipt and now."), "at")
+        if complaint.first_contact_at is None:
+            complaint.first_contact_at = when
+            session.flush()
+            append_event(session, complaint.id, EventKind.FIRST_CONTACT.value, actor.user_id,
+                         {"at": when, "on_time": when <= complaint.first_contact_due})
+        append_event(session, complaint.id, EventKind.CONTACT.value, actor.user_id, {
+            "at": when, "method": method, "summary": summary.strip(), "reaction": reaction.strip()})
+        return to_detail(session, complaint)
+
+
+def contact_count(session: Session, complaint_id: uuid.UUID) -> int:
+    return int(session.scalar(select(func.count()).select_from(ComplaintEvent).where(
+        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.kind == EventKind.CONTACT.value)) or 0)
+
+
+def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, resolution_type: str,
+                       amount: Decimal | str | None, description: str, basis: str, upheld: bool | None,
+                       carry_out_by: date | None = None) -> ResolutionInfo:
+    """The proposed remedy (or reasoned refusal). Without money it stands at once; money needs approval."""
+    require_role(actor, *HANDLERS)
+    value = parse_amount(amount, "amount")
+    if not description.strip():
+        raise ValidationError(_("Describe the resolution."), "description")
+    if not basis.strip():
+        raise ValidationError(_("Give the basis of the decision (law, contract clause or rule)."), "basis")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        _open_in_progress(complaint)
+        require_item(session, "resolution_type", resolution_type)
+        if value is None and resolution_type in ("refund", "compensation", "partial_compensation"):
+            raise ValidationError(_("A refund or compensation needs an amount."), "amount")
+        for old in session.scalars(select(Resolution).where(Resolution.complaint_id == complaint.id,
+                                                            Resolution.approval_state == ApprovalState.PROPOSED)):
+            old.approval_state = ApprovalState.REJECTED.value  # superseded by the new proposal
+        needs_approval = value is not None and value > 0
+        resolution = Resolution(
+            complaint_id=complaint.id, resolution_type=resolution_type, amount=value,
+            description=description.strip(), basis=basis.strip(), upheld=upheld,
+            approval_state=(ApprovalState.PROPOSED if needs_approval else ApprovalState.APPROVED).value,
+            proposed_by_id=actor.user_id, carry_out_by=carry_out_by)
+        session.add(resolution)
+        session.flush()
+        append_event(session, complaint.id, EventKind.RESOLUTION_PROPOSED.value, actor.user_id, {
+            "type": resolution_type, "amount": value, "needs_approval": needs_approval})
+        return _info(session, resolution)
+
+
+def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, version: int, *, approve: bool,
+                      head_office_reference: str = "") -> ResolutionInfo:
+    """Approve or reject a proposed remedy within the approver's limit (above it: head office's reference)."""
+    require_role(actor, Role.SUPERVISOR, Role.BRANCH_MANAGER)
+    with db.unit_of_work() as session:
+        resolution = session.get(Resolution, resolution_id)
+        if resolution is None:
+            raise NotFoundError(_("The resolution does not exist."))
+        load_for(session, actor, resolution.complaint_id)
+        if resolution.version != version:
+            raise ValidationError(_("The resolution was changed since you opened it. Reload and try again."))
+        if resolution.approval_state != ApprovalState.PROPOSED.value:
+            raise IllegalTransitionError(_("This resolution is already decided."))
+        if resolution.proposed_by_id == actor.user_id:
+            raise PermissionDeniedError(_("Nobody approves their own proposal."))
+        limit = APPROVAL_LIMITS[actor.role]
+        over_limit = resolution.amount is not None and resolution.amount > limit
+        if approve and over_limit and not head_office_reference.strip():
+            raise PermissionDeniedError(
+                _("{amount} is above your approval limit of {limit}: enter head office's approval reference.").format(
+                    amount=f"{resolution.amount:,.2f}", limit=f"{limit:,.2f}"))
+        resolution.approval_state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
+        resolution.approved_by_id = actor.user_id
+        resolution.approved_at = utcnow()
+        session.flush()
+        append_event(session, resolution.complaint_id, EventKind.RESOLUTION_DECIDED.value, actor.user_id, {
+            "approved": approve, "amount": resolution.amount, "head_office_reference": head_office_reference.strip()})
+        return _info(session, resolution)
+
+
+def record_customer_decision(db: Database, actor: Actor, resolution_id: uuid.UUID, accepted: bool,
+                             note: str = "") -> ResolutionInfo:
+    require_role(actor, *HANDLERS)
+    with db.unit_of_work() as session:
+        resolution = session.get(Resolution, resolution_id)
+        if resolution is None:
+            raise NotFoundError(_("The resolution does not exist."))
+        load_for(session, actor, resolution.complaint_id)
+        if resolution.approval_state != ApprovalState.APPROVED.value:
+            raise IllegalTransitionError(_("Only an approved resolution can be put to the customer."))
+        resolution.customer_accepted = accepted
+        session.flush()
+        append_event(session, resolution.complaint_id, EventKind.CUSTOMER_DECISION.value, actor.user_id,
+                     {"accepted": accepted, "note": note.strip()})
+        return _info(session, resolution)
+
+
+def current_resolution(session: Session, complaint_id: uuid.UUID) -> Resolution | None:
+    return session.scalars(select(Resolution).where(
+        Resolution.complaint_id == complaint_id, Resolution.approval_state != ApprovalState.REJECTED.value
+    ).order_by(Resolution.created_at.desc()).limit(1)).first()
+
+
+def resolutions(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[ResolutionInfo]:
+    with db.unit_of_work() as session:
+        load_for(session, actor, complaint_id)
+        rows = session.scalars(select(Resolution).where(Resolution.complaint_id == complaint_id)
+                               .order_by(Resolution.created_at)).all()
+        return [_info(session, r) for r in rows]
+
+
+def record_callback(db: Database, actor: Actor, complaint_id: uuid.UUID, *, method: str, reached: bool,
+                    satisfaction: int | None, note: str = "", at: datetime | None = None) -> CallbackInfo:
+    """The callback (回访) after the response, with the customer's satisfaction 1–5."""
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise ValidationError(_("Satisfaction is a score from 1 to 5."), "satisfaction")
+    if reached and satisfaction is None:
+        raise ValidationError(_("Ask the customer for a satisfaction score."), "satisfaction")
+    if method not in CONTACT_METHODS:
+        raise ValidationError(_("Unknown contact method."), "method")
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        if Status(complaint.status) is not Status.AWAITING_CALLBACK:
+            raise IllegalTransitionError(_("A callback is recorded when the case is awaiting callback."))
+        callback = Callback(complaint_id=complaint.id, called_at=at or utcnow(), called_by_id=actor.user_id,
+                            method=method, reached=reached, satisfaction=satisfaction if reached else None,
+                            note=note.strip())
+        session.add(callback)
+        session.flush()
+        append_event(session, complaint.id, EventKind.CALLBACK.value, actor.user_id, {
+            "reached": reached, "satisfaction": callback.satisfaction, "note": note.strip()})
+        return CallbackInfo(callback.called_at, actor.display_name, method, reached, callback.satisfaction,
+                            callback.note)
+
+
+def callbacks(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[CallbackInfo]:
+    with db.unit_of_work() as session:
+        load_for(session, actor, complaint_id)
+        rows = session.execute(select(Callback, User.display_name).join(User, User.id == Callback.called_by_id)
+                               .where(Callback.complaint_id == complaint_id).order_by(Callback.called_at)).all()
+        return [CallbackInfo(c.called_at, name, c.method, c.reached, c.satisfaction, c.note) for c, name in rows]
+
+
+def has_callback(session: Session, complaint_id: uuid.UUID) -> bool:
+    count = session.scalar(select(func.count()).select_from(Callback).where(Callback.complaint_id == complaint_id))
+    return bool(count)
+
+
+def _info(session: Session, r: Resolution) -> ResolutionInfo:
+    proposer = session.get(User, r.proposed_by_id)
+    approver = session.get(User, r.approved_by_id) if r.approved_by_id else None
+    return ResolutionInfo(r.id, r.version, r.resolution_type, r.amount, r.description, r.basis, r.upheld,
+                          ApprovalState(r.approval_state), proposer.display_name if proposer else "",
+                          approver.display_name if approver else "", r.approved_at, r.customer_accepted,
+                          r.carry_out_by)
