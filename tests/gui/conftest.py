@@ -1,0 +1,54 @@
+"""GUI fixtures: the PySide6 work-around, Qt translations following desk_app.i18n, a set-up database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui_support import ADMIN_PASSWORD, SetUp, Shown
+
+from desk_app.db.uow import Database  # noqa: E402
+from desk_app.domain.enums import InstitutionType  # noqa: E402
+from desk_app.services import setup  # noqa: E402
+from ui.i18n import LanguageSupport  # noqa: E402
+from ui.tasks import db_pool  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[Shown]:
+    """Message boxes never block a test: each one shown is recorded here instead."""
+    shown: list[Shown] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(Shown(box.icon(), box.windowTitle(), box.text(), box.informativeText(),
+                           box.detailedText()))
+        return int(QMessageBox.StandardButton.Ok.value)
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return shown
+
+
+@pytest.fixture
+def language_support(qapp: QApplication) -> Iterator[LanguageSupport]:
+    support = LanguageSupport(qapp)
+    support.install()
+    yield support
+    support.uninstall()
+
+
+@pytest.fixture
+def gui_db(qapp: QApplication, database: Database) -> Iterator[Database]:
+    """The test database; background tasks are finished before it is disposed."""
+    yield database
+    db_pool().waitForDone(10_000)
+    qapp.processEvents()
+
+
+@pytest.fixture
+def set_up(gui_db: Database) -> SetUp:
+    admin = setup.initialise(gui_db, setup.SetupRequest(
+        branch_code="BJ01", branch_name="北京第一支行", institution_type=InstitutionType.BANK,
+        admin_username="admin", admin_display_name="王管理", admin_password=ADMIN_PASSWORD))
+    return SetUp(gui_db, admin)

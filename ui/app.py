@@ -1,0 +1,200 @@
+"""Start-up: arguments, QApplication, translations, error hook, database, first-run setup, sign-in,
+main window. ``main()`` is the ``desk-app`` entry point and returns the process exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+import desk_app
+from desk_app import i18n
+from desk_app.config import AppConfig, load_config
+from desk_app.db.engine import make_engine
+from desk_app.db.migrate import require_head, upgrade_to_head
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import InstitutionType
+from desk_app.errors import UserError
+from desk_app.i18n import _
+from desk_app.paths import backup_dir, user_log_dir
+from desk_app.services import demo, setup
+from desk_app.services.overview import Overview
+from desk_app.services.self_test import run_self_test
+from ui import icons
+from ui.context import AppContext
+from ui.dialogs.login_dialog import LoginDialog
+from ui.dialogs.setup_dialog import SetupDialog
+from ui.errors import install_excepthook, show_error
+from ui.i18n import LanguageSupport
+from ui.main_window import MainWindow
+from ui.tasks import CancelledFn, ProgressFn, db_pool, run_with_progress
+
+log = logging.getLogger(__name__)
+EXIT_CANCELLED = 1
+EXIT_DATABASE = 2
+EXIT_SELF_TEST_FAILED = 3
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="desk-app", description="Complaint Desk (投诉服务台)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: configuration, then the local file)")
+    parser.add_argument("--language", choices=i18n.LANGUAGES, help="user interface language")
+    parser.add_argument("--demo-data", type=int, metavar="N", default=0,
+                        help="add N fictitious demo cases after start-up")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the built-in checks and open/close the main window, then exit")
+    # Qt options (-platform, -style…) are left for QApplication.
+    args, _unknown = parser.parse_known_args(argv)
+    return args
+
+
+def setup_logging() -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        return
+    try:
+        handler = RotatingFileHandler(user_log_dir() / "desk-app.log", maxBytes=2_000_000, backupCount=3,
+                                      encoding="utf-8")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication([sys.argv[0], *(argv or [])])
+    app.setApplicationName("Complaint Desk")
+    app.setOrganizationName("complaint-desk")
+    app.setApplicationVersion(desk_app.__version__)
+    app.setWindowIcon(icons.icon(icons.APP))
+    return app
+
+
+def open_database(config: AppConfig) -> tuple[Database, str | None]:
+    """Engine + schema: SQLite is migrated to head (after a backup); PostgreSQL must already be at head.
+    Raises DatabaseUnavailableError with a translated message."""
+    engine = make_engine(config.db_url)
+    try:
+        is_sqlite = engine.dialect.name == "sqlite"
+        state = upgrade_to_head(engine, backup_dir()) if is_sqlite else require_head(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return Database(engine), state.current
+
+
+def show_fatal(exc: UserError) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Complaint Desk"),
+                      _("Complaint Desk cannot start."), QMessageBox.StandardButton.Ok)
+    box.setObjectName("fatalBox")
+    box.setInformativeText(str(exc))
+    box.exec()
+
+
+def add_demo_data(ctx: AppContext, count: int, parent: MainWindow | None) -> int:
+    def work(progress: ProgressFn, cancelled: CancelledFn) -> int:
+        return demo.generate_demo_data(ctx.db, count, progress, cancelled)
+
+    try:
+        return run_with_progress(parent, _("Generating demo data…"), work)
+    except demo.DemoCancelled:
+        return 0
+
+
+def wait_for_tasks(timeout_ms: int = 10_000) -> None:
+    """Let background database tasks finish and their results arrive (used on exit and in self-test)."""
+    db_pool().waitForDone(timeout_ms)
+    deadline = QDeadlineTimer(200)
+    while not deadline.hasExpired():
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def gui_self_test() -> int:
+    """The core self-test, then the GUI on a temporary database: open, load the overview, close."""
+    with tempfile.TemporaryDirectory(prefix="desk-self-test-") as folder:
+        for line in run_self_test(Path(folder)):
+            print(line)
+        config = AppConfig(db_url=f"sqlite:///{Path(folder) / 'gui-self-test.sqlite3'}")
+        db, revision = open_database(config)
+        try:
+            actor = setup.initialise(db, setup.SetupRequest(
+                "GT01", "界面自检", InstitutionType.BANK, "guitest", "界面自检", "guitest123",
+                is_headquarters=True))
+            demo.generate_demo_data(db, 20, seed=1)
+            window = MainWindow(AppContext(config, db, revision), actor)
+            window.show()
+            wait_for_tasks()
+            page = window.current_page()
+            loaded = getattr(page, "overview", None)
+            window.close()
+            window.deleteLater()
+            wait_for_tasks()
+            if not isinstance(loaded, Overview) or loaded.total < 20:
+                print("GUI self-test FAILED: the overview did not load")
+                return EXIT_SELF_TEST_FAILED
+            print(_("main window opened and closed ({n} cases shown)").format(n=loaded.total))
+        finally:
+            db.dispose()
+    print("self-test OK")
+    return 0
+
+
+def sign_in(db: Database) -> Actor | None:
+    """First-run setup on an empty database, otherwise the sign-in dialog; None if cancelled."""
+    if not setup.is_initialised(db):
+        return SetupDialog.ask(db)
+    return LoginDialog.ask(db)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    setup_logging()
+    app = application(argv)
+    install_excepthook()
+    language_support = LanguageSupport(app)
+    language_support.install()
+    try:
+        config = load_config(args.database_url)
+        i18n.set_language(args.language or config.language)
+        if args.self_test:
+            return gui_self_test()
+        db, revision = open_database(config)
+    except UserError as exc:
+        log.error("start-up refused: %s", exc)
+        show_fatal(exc)
+        return EXIT_DATABASE
+    ctx = AppContext(config, db, revision)
+    try:
+        try:
+            actor = sign_in(db)
+        except UserError as exc:
+            show_fatal(exc)
+            return EXIT_DATABASE
+        if actor is None:
+            return EXIT_CANCELLED
+        window = MainWindow(ctx, actor)
+        window.show()
+        if args.demo_data > 0:
+            try:
+                add_demo_data(ctx, args.demo_data, window)
+            except Exception as exc:
+                show_error(window, exc)
+            window.current_page().refresh()
+        return app.exec()
+    finally:
+        wait_for_tasks()
+        language_support.uninstall()
+        db.dispose()

@@ -1,0 +1,1 @@
+"""Dialogs used at start-up and from the menus."""

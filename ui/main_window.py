@@ -1,0 +1,171 @@
+"""The main window: navigation on the left, the current page on the right, menus, status bar."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QSettings, QSize
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+import desk_app
+from desk_app import i18n
+from desk_app.config import save_config
+from desk_app.domain.actor import Actor
+from desk_app.i18n import _
+from ui import icons
+from ui.context import AppContext, database_label
+from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.overview.page import OverviewPage
+from ui.page import Page
+
+log = logging.getLogger(__name__)
+SETTINGS_ORG = "complaint-desk"
+SETTINGS_APP = "Complaint Desk"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.ctx = ctx
+        self.actor = actor
+        self.setWindowIcon(icons.icon(icons.APP))
+
+        self.navigation = QListWidget(self)
+        self.navigation.setObjectName("navigation")
+        self.navigation.setIconSize(QSize(24, 24))
+        self.navigation.setMinimumWidth(150)
+        self.pages = QStackedWidget(self)
+        self._page_list: list[Page] = []
+        splitter = QSplitter(self)
+        splitter.addWidget(self.navigation)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([180, 900])
+        self.setCentralWidget(splitter)
+        self.navigation.currentRowChanged.connect(self._show_page)
+
+        self._build_menus()
+        self.db_status = QLabel(self)
+        self.schema_status = QLabel(self)
+        self.user_status = QLabel(self)
+        for label in (self.db_status, self.schema_status, self.user_status):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+
+        self.add_page(OverviewPage(ctx, actor))
+        self.retranslate_ui()
+        self.navigation.setCurrentRow(0)
+        self._restore_geometry()
+
+    # -- pages -----------------------------------------------------------------------------------
+    def add_page(self, page: Page) -> None:
+        """Add a navigation entry; later features call this with their own Page."""
+        self._page_list.append(page)
+        self.pages.addWidget(page)
+        item = QListWidgetItem(page.nav_icon(), page.nav_title())
+        self.navigation.addItem(item)
+        row = self.navigation.count() - 1
+        if row < 9:  # Ctrl+1 … Ctrl+9 jump to the pages, in navigation order
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{row + 1}"), self)
+            shortcut.activated.connect(lambda r=row: self.navigation.setCurrentRow(r))
+
+    def page_titles(self) -> list[str]:
+        return [self.navigation.item(row).text() for row in range(self.navigation.count())]
+
+    def current_page(self) -> Page:
+        return self._page_list[self.pages.currentIndex()]
+
+    def _show_page(self, row: int) -> None:
+        if 0 <= row < len(self._page_list):
+            self.pages.setCurrentIndex(row)
+            self._page_list[row].refresh()
+
+    # -- menus -----------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        self.view_menu = bar.addMenu("")
+        self.refresh_action = QAction(self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(lambda: self.current_page().refresh())
+        self.view_menu.addAction(self.refresh_action)
+        self.language_menu = self.view_menu.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGE_NAMES.items():
+            action = QAction(name, self, checkable=True)
+            action.setData(code)
+            action.setChecked(code == i18n.current_language())
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
+
+    def set_language(self, language: str) -> None:
+        switch_language(language)
+        self.language_actions[i18n.current_language()].setChecked(True)
+        try:
+            save_config({"language": i18n.current_language()})
+        except OSError:
+            log.warning("could not save the language preference", exc_info=True)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, _("About Complaint Desk"), _(
+            "<h3>Complaint Desk {version}</h3><p>Complaint handling for branch counters: intake, "
+            "deadlines, the six-step handling flow, letters and reports.</p>").format(
+                version=desk_app.__version__))
+
+    # -- texts -----------------------------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Complaint Desk — {branch}").format(branch=self.actor.branch_code))
+        self.file_menu.setTitle(_("&File"))
+        self.quit_action.setText(_("&Quit"))
+        self.view_menu.setTitle(_("&View"))
+        self.refresh_action.setText(_("&Refresh"))
+        self.language_menu.setTitle(_("&Language"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About Complaint Desk"))
+        for row, page in enumerate(self._page_list):
+            self.navigation.item(row).setText(page.nav_title())
+        self.navigation.setAccessibleName(_("Navigation"))
+        self.db_status.setText(_("Database: {db}").format(db=database_label(str(self.ctx.db.engine.url))))
+        self.schema_status.setText(_("Schema: {revision}").format(
+            revision=self.ctx.schema_revision or _("(empty)")))
+        self.user_status.setText(_("Signed in: {name} ({role})").format(
+            name=self.actor.display_name, role=self.actor.role.label))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    # -- window state (UI state only lives in QSettings) -------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = QSettings(SETTINGS_ORG, SETTINGS_APP).value("main_window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1180, 760)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        QSettings(SETTINGS_ORG, SETTINGS_APP).setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)

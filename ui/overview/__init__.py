@@ -1,0 +1,1 @@
+"""The Overview page: status tiles and the most urgent open cases."""

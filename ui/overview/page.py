@@ -1,0 +1,208 @@
+"""The Overview page: tiles with the case counts and a table of the most urgent open cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import shiboken6
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Status
+from desk_app.i18n import _
+from desk_app.services.overview import DUE_SOON_DAYS, Overview, case_overview
+from ui import icons
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.overview.model import UrgentCaseModel
+from ui.page import Page
+from ui.tasks import CancelledFn, ProgressFn, run_task
+
+#: Lifecycle order of the status tiles.
+STATUS_ORDER = (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESPONDED,
+                Status.AWAITING_CALLBACK, Status.UNDER_REVIEW, Status.CLOSED, Status.REFUSED,
+                Status.WITHDRAWN)
+
+
+class Tile(QFrame):
+    """A count with its caption (and an icon for the alarming ones)."""
+
+    def __init__(self, key: str, icon: QIcon | None = None, parent: QWidget | None = None, *,
+                 large: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"tile_{key}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.number = QLabel("–", self)
+        self.number.setObjectName("tileNumber")
+        self.number.setStyleSheet(f"font-size: {20 if large else 14}pt; font-weight: bold;")
+        self.caption = QLabel(self)
+        self.caption.setWordWrap(True)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        if icon is not None:
+            badge = QLabel(self)
+            badge.setPixmap(icon.pixmap(QSize(24, 24)))
+            top.addWidget(badge)
+        top.addWidget(self.number)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.caption)
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self._update_accessible()
+
+    def set_value(self, value: int | None) -> None:
+        self.number.setText("–" if value is None else str(value))
+        self._update_accessible()
+
+    def _update_accessible(self) -> None:
+        self.setAccessibleName(f"{self.caption.text()}: {self.number.text()}")
+
+
+class OverviewPage(Page):
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("overviewPage")
+        self._ctx = ctx
+        self._actor = actor
+        self.overview: Overview | None = None
+        self._loading = False
+
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.scope = QLabel(self)
+        self.refresh_button = QPushButton(self)
+        self.refresh_button.clicked.connect(self.refresh)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addSpacing(12)
+        header.addWidget(self.scope, 1)
+        header.addWidget(self.refresh_button)
+
+        self.open_tile = Tile("open", large=True)
+        self.overdue_tile = Tile("overdue", icons.icon(icons.OVERDUE), large=True)
+        self.due_soon_tile = Tile("due_soon", icons.icon(icons.DUE_SOON), large=True)
+        key_tiles = QHBoxLayout()
+        for tile in (self.open_tile, self.overdue_tile, self.due_soon_tile):
+            key_tiles.addWidget(tile, 1)
+        self.status_tiles = {status: Tile(status.value) for status in STATUS_ORDER}
+        self.status_label = QLabel(self)
+        self.status_label.setStyleSheet("font-weight: bold;")
+        status_tiles = QGridLayout()
+        status_tiles.setSpacing(6)
+        for index, tile in enumerate(self.status_tiles.values()):
+            status_tiles.addWidget(tile, 0, index)
+            status_tiles.setColumnStretch(index, 1)
+
+        self.urgent_label = QLabel(self)
+        self.urgent_label.setStyleSheet("font-weight: bold;")
+        self.model = UrgentCaseModel(ctx.office_tz)
+        self.table = QTableView(self)
+        self.table.setObjectName("urgentTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.urgent_label.setBuddy(self.table)
+        self.empty_label = QLabel(self)
+        self.empty_label.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(key_tiles)
+        layout.addSpacing(4)
+        layout.addWidget(self.status_label)
+        layout.addLayout(status_tiles)
+        layout.addSpacing(8)
+        layout.addWidget(self.urgent_label)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 1)
+        self.retranslate_ui()
+
+    def nav_title(self) -> str:
+        return _("Overview")
+
+    def nav_icon(self) -> QIcon:
+        return icons.icon(icons.OVERVIEW)
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(_("Overview"))
+        self._update_scope()
+        self.refresh_button.setText(_("&Refresh"))
+        self.open_tile.set_caption(_("Open cases"))
+        self.overdue_tile.set_caption(_("Overdue"))
+        self.due_soon_tile.set_caption(_("Due within {n} days").format(n=DUE_SOON_DAYS))
+        self.status_label.setText(_("Cases by status"))
+        for status, tile in self.status_tiles.items():
+            tile.set_caption(status.label)
+        self.urgent_label.setText(_("&Most urgent open cases"))
+        self.table.setAccessibleName(_("Most urgent open cases"))
+        self.empty_label.setText(_("No open case has a running deadline."))
+        self.model.retranslate()
+
+    def _update_scope(self) -> None:
+        if self.overview is None:
+            text = _("Loading…")
+        elif self.overview.all_branches:
+            text = _("All branches, as of {date}").format(date=self.overview.today.isoformat())
+        else:
+            text = _("Branch {code}, as of {date}").format(code=self._actor.branch_code,
+                                                            date=self.overview.today.isoformat())
+        self.scope.setText(text)
+
+    def today(self) -> date:
+        return datetime.now(self._ctx.office_tz).date()
+
+    def refresh(self) -> None:
+        if self._loading:
+            return
+        self._loading = True
+        db, actor, today = self._ctx.db, self._actor, self.today()
+
+        def work(progress: ProgressFn, cancelled: CancelledFn) -> Overview:
+            return case_overview(db, actor, today)
+
+        run_task(work, on_done=self._loaded, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        if shiboken6.isValid(self):
+            self._loading = False
+            show_error(self, exc)
+
+    def _loaded(self, result: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        assert isinstance(result, Overview)
+        self._loading = False
+        self.set_overview(result)
+
+    def set_overview(self, overview: Overview) -> None:
+        self.overview = overview
+        self.open_tile.set_value(overview.open)
+        self.overdue_tile.set_value(overview.overdue)
+        self.due_soon_tile.set_value(overview.due_soon)
+        for status, tile in self.status_tiles.items():
+            tile.set_value(overview.counts.get(status, 0))
+        self.model.set_rows(overview.urgent)
+        self.empty_label.setVisible(not overview.urgent)
+        self._update_scope()

@@ -1,0 +1,28 @@
+"""Base class of the pages listed in the main window's navigation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QWidget
+
+
+class Page(QWidget):
+    """A navigation page. Subclasses give their translated title, an icon, and how to reload."""
+
+    def nav_title(self) -> str:
+        raise NotImplementedError
+
+    def nav_icon(self) -> QIcon:
+        return QIcon()
+
+    def refresh(self) -> None:
+        """Reload the data shown (called when the page is shown and on View ▸ Refresh)."""
+
+    def retranslate_ui(self) -> None:
+        """Set every visible text again in the current language."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
