@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from gui_support import ADMIN_PASSWORD, SetUp, Shown
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui_support import ADMIN_PASSWORD, SetUp, Shown
-
-from desk_app.db.uow import Database  # noqa: E402
-from desk_app.domain.enums import InstitutionType  # noqa: E402
-from desk_app.services import setup  # noqa: E402
-from ui.i18n import LanguageSupport  # noqa: E402
-from ui.tasks import db_pool  # noqa: E402
+from desk_app.db.uow import Database
+from desk_app.domain.enums import InstitutionType
+from desk_app.services import setup
+from ui.i18n import LanguageSupport
+from ui.tasks import db_pool
 
 
 @pytest.fixture(autouse=True)
