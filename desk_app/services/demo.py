@@ -51,9 +51,8 @@ DEMO_BRANCHES = (
     ("GZ01", "广州天河支行", "Guangzhou Tianhe Sub-branch", InstitutionType.BANK),
     ("CD01", "成都人寿营业部", "Chengdu Life Insurance Office", InstitutionType.INSURER),
 )
-STAFF = ((Role.COUNTER_CLERK, "clerk", "柜员"), (Role.HANDLER, "handler", "处理员"),
-         (Role.HANDLER, "handler2", "处理员"), (Role.SUPERVISOR, "supervisor", "主管"),
-         (Role.BRANCH_MANAGER, "manager", "负责人"))
+STAFF = ((Role.COUNTER_CLERK, "clerk"), (Role.HANDLER, "handler"), (Role.HANDLER, "handler2"),
+         (Role.SUPERVISOR, "supervisor"), (Role.BRANCH_MANAGER, "manager"))
 CHANNEL_WEIGHTS = {Channel.COUNTER: 30, Channel.HOTLINE: 25, Channel.ONLINE: 12, Channel.APP_WEB: 10,
                    Channel.EMAIL: 3, Channel.SOCIAL_MEDIA: 4, Channel.LETTER: 3, Channel.REGULATOR: 8,
                    Channel.HOTLINE_12315: 5}
@@ -116,11 +115,11 @@ def _ensure_branches(session: Session) -> list[tuple[Branch, dict[Role, list[Use
             session.add(branch)
             session.flush()
         staff: dict[Role, list[User]] = {}
-        for role, login, title in STAFF:
+        for role, login in STAFF:
             username = f"{code.lower()}.{login}"
             user = session.scalars(select(User).where(User.username == username)).first()
             if user is None:
-                user = User(username=username, display_name=f"{_DEMO_NAMES[code][login]}（{title}）",
+                user = User(username=username, display_name=_DEMO_NAMES[code][login],
                             password_hash=password_hash, role=role.value, branch_id=branch.id,
                             must_change_password=False)
                 session.add(user)
@@ -132,7 +131,7 @@ def _ensure_branches(session: Session) -> list[tuple[Branch, dict[Role, list[Use
 
 _DEMO_NAMES = {
     code: {login: SURNAMES[(i * 7 + j * 3) % len(SURNAMES)] + GIVEN[(i * 5 + j) % len(GIVEN)]
-           for j, (_role, login, _title) in enumerate(STAFF)}
+           for j, (_role, login) in enumerate(STAFF)}
     for i, (code, *_rest) in enumerate(DEMO_BRANCHES)
 }
 
@@ -247,7 +246,8 @@ class _Generator:
         rng = self.rng
         branch, staff = rng.choice(self.branches)
         tz = ZoneInfo(branch.timezone)
-        age_days = int(rng.triangular(0, 365, 20))
+        # Most cases spread over the year; a steady share is recent, so the open work looks real.
+        age_days = int(rng.triangular(0, 365, 20)) if rng.random() < 0.8 else rng.randrange(0, 15)
         received = (self.now - timedelta(days=age_days, minutes=rng.randrange(0, 600))).replace(microsecond=0)
         local = received.astimezone(tz)
         if local.hour < 9 or local.hour > 17:
