@@ -26,11 +26,13 @@ from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import demo, setup
+from desk_app.services.accounts import must_change_password
 from desk_app.services.overview import Overview
 from desk_app.services.self_test import run_self_test
 from ui import icons
 from ui.context import AppContext
 from ui.dialogs.login_dialog import LoginDialog
+from ui.dialogs.password_dialog import ChangePasswordDialog
 from ui.dialogs.setup_dialog import SetupDialog
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
@@ -152,10 +154,14 @@ def gui_self_test() -> int:
 
 
 def sign_in(db: Database) -> Actor | None:
-    """First-run setup on an empty database, otherwise the sign-in dialog; None if cancelled."""
+    """First-run setup on an empty database, otherwise the sign-in dialog (and a forced password
+    change for an initial or reset password); None if cancelled."""
     if not setup.is_initialised(db):
         return SetupDialog.ask(db)
-    return LoginDialog.ask(db)
+    actor = LoginDialog.ask(db)
+    if actor is not None and must_change_password(db, actor) and not ChangePasswordDialog.ask(db, actor, True):
+        return None
+    return actor
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from desk_app.i18n import _
 from ui import icons
 from ui.context import AppContext, database_label
 from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.idle_lock import IdleLock
 from ui.overview.page import OverviewPage
 from ui.page import Page
 
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.add_page(OverviewPage(ctx, actor))
+        self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
         self.retranslate_ui()
         self.navigation.setCurrentRow(0)
         self._restore_geometry()
@@ -95,6 +97,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(lambda: self.idle_lock.lock())
+        self.file_menu.addAction(self.lock_action)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -140,6 +146,7 @@ class MainWindow(QMainWindow):
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Complaint Desk — {branch}").format(branch=self.actor.branch_code))
         self.file_menu.setTitle(_("&File"))
+        self.lock_action.setText(_("&Lock the screen"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))
@@ -167,5 +174,6 @@ class MainWindow(QMainWindow):
             self.resize(1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle_lock.stop()
         QSettings(SETTINGS_ORG, SETTINGS_APP).setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -201,6 +201,13 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> None:
         user.must_change_password = False
 
 
+def must_change_password(db: Database, actor: Actor) -> bool:
+    """True for an initial or reset password, which must be changed before work starts."""
+    with db.unit_of_work() as session:
+        user = session.get(User, actor.user_id)
+        return bool(user and user.must_change_password)
+
+
 def list_users(db: Database) -> list[UserInfo]:
     """Every account, ordered by branch code then user name."""
     with db.unit_of_work() as session:

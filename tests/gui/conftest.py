@@ -1,4 +1,4 @@
-"""GUI fixtures: the PySide6 work-around, Qt translations following desk_app.i18n, a set-up database."""
+"""GUI fixtures: Qt translations following desk_app.i18n, a set-up database."""
 
 from __future__ import annotations
 

@@ -1,0 +1,130 @@
+"""The idle screen lock: the counter screen faces customers, so after N idle minutes the main window's
+content is hidden behind a lock that only the signed-in user's password opens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.errors import UserError
+from desk_app.i18n import _
+from desk_app.services.accounts import authenticate
+from ui.dialogs.common import InlineError
+
+ACTIVITY_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+                   QEvent.Type.TouchBegin}
+
+
+class UnlockDialog(QDialog):
+    """Asks the signed-in user's password; wrong passwords count towards the account lock-out."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unlockDialog")
+        self._db, self._actor = db, actor
+        self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("unlockPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = InlineError(self)
+        self.password_label = QLabel(self)
+        self.password_label.setBuddy(self.password)
+        form = QFormLayout()
+        form.addRow(self.password_label, self.password)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
+        self.buttons.accepted.connect(self.try_unlock)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Screen locked"))
+        self.message.setText(_("The screen was locked after a period without activity. {name}, enter your "
+                               "password to continue.").format(name=self._actor.display_name))
+        self.password_label.setText(_("&Password:"))
+        self.password.setAccessibleName(_("Password"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("&Unlock"))
+
+    def try_unlock(self) -> None:
+        try:
+            authenticate(self._db, self._actor.username, self.password.text())
+        except UserError as exc:
+            self.password.clear()
+            self.error.show_message(str(exc))
+            return
+        self.accept()
+
+    def reject(self) -> None:
+        """Escape does not open the screen."""
+
+
+class IdleLock(QObject):
+    """Watches user input application-wide and locks ``window`` after ``minutes`` without any."""
+
+    sig_locked = Signal()
+    sig_unlocked = Signal()
+
+    def __init__(self, window: QMainWindow, db: Database, actor: Actor, minutes: int,
+                 interval_ms: int | None = None) -> None:
+        super().__init__(window)
+        self._window, self._db, self._actor = window, db, actor
+        self.locked = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms if interval_ms is not None else max(1, minutes) * 60_000)
+        self._timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.locked and event.type() in ACTIVITY_EVENTS:
+            self._timer.start()
+        return False
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self._timer.stop()
+        central = self._window.centralWidget()
+        if central is not None:
+            central.setVisible(False)
+        self.sig_locked.emit()
+        dialog = UnlockDialog(self._db, self._actor, self._window)
+        self.dialog = dialog
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.accepted.connect(self._unlocked)
+        dialog.open()
+
+    def _unlocked(self) -> None:
+        self.locked = False
+        central = self._window.centralWidget()
+        if central is not None:
+            central.setVisible(True)
+        self._timer.start()
+        self.sig_unlocked.emit()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
