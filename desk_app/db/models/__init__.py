@@ -3,6 +3,7 @@
 from desk_app.db.base import Base
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
+from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, WordListVersion
 from desk_app.db.models.org import Branch, User
 from desk_app.db.models.records import (
                                            Callback,
@@ -24,8 +25,8 @@ from desk_app.db.models.reference import (
 )
 
 __all__ = [
-    "Attachment", "Base", "Branch", "CalendarEntry", "CalendarYear", "Callback", "ChecklistRun",
+    "Attachment", "AuditEntry", "Base", "Branch", "CalendarEntry", "CalendarYear", "Callback", "ChecklistDefinition", "ChecklistRun",
     "ChecklistTick", "Complaint", "ComplaintEvent", "ComplaintParty", "Customer", "ImprovementAction",
     "Letter", "NumberCounter", "Portrait", "ReferenceItem", "ReferenceVersion", "Resolution", "RootCause",
-    "TaxonomyCode", "User", "improvement_action_cases",
+    "TaxonomyCode", "User", "WordListVersion", "improvement_action_cases",
 ]
