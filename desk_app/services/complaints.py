@@ -283,6 +283,12 @@ def _last_editor(session: Session, complaint: Complaint) -> tuple[str, str]:
     return row[0] or _("someone"), row[1].astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
+def masked_customer(customer: Customer) -> CustomerInfo:
+    from desk_app.services.personal_data import masked  # personal_data imports this module
+
+    return masked(customer)
+
+
 def to_detail(session: Session, complaint: Complaint, warnings: tuple[str, ...] = (),
               with_events: bool = True) -> ComplaintDetail:
     branch = session.get_one(Branch, complaint.branch_id)
@@ -293,9 +299,7 @@ def to_detail(session: Session, complaint: Complaint, warnings: tuple[str, ...] 
     return ComplaintDetail(
         id=complaint.id, case_number=complaint.case_number, version=complaint.version,
         branch_id=branch.id, branch_code=branch.code, branch_name=branch.name,
-        customer=CustomerInfo(customer.id, CustomerKind(customer.kind), customer.name, customer.id_type,
-                              customer.id_number, customer.phone, customer.address, customer.email,
-                              customer.language),
+        customer=masked_customer(customer),
         channel=Channel(complaint.channel), axis_a=complaint.axis_a, axis_b=complaint.axis_b,
         axis_c=complaint.axis_c, axis_d=complaint.axis_d, severity=Severity(complaint.severity), flags=flags,
         status=status, stage=Stage(complaint.stage) if complaint.stage else None,

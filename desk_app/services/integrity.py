@@ -61,4 +61,13 @@ def run_checks(db: Database) -> CheckReport:
                     number=number, seq=found.seq, reason=found.reason))
     else:
         report.good(_("all case timelines intact"))
+    from desk_app.services import audit
+
+    with db.unit_of_work() as session:
+        audit_break = audit.verify(session)
+    if audit_break:
+        report.bad(_("audit log broken at entry {seq}: {reason}").format(seq=audit_break.seq,
+                                                                        reason=audit_break.reason))
+    else:
+        report.good(_("audit log intact"))
     return report

@@ -130,3 +130,19 @@ def test_missing_case(database: Database, staff: Staff) -> None:
 
     with pytest.raises(NotFoundError):
         get_complaint(database, staff.clerk, uuid.uuid4())
+
+
+def test_personal_data_masked_unless_revealed_and_audited(database: Database, staff: Staff) -> None:
+    from desk_app.services.audit import list_entries
+    from desk_app.services.personal_data import reveal_customer
+
+    case = register_complaint(database, staff.clerk, draft())
+    assert case.customer.id_number == "1101**********002X" and case.customer.phone == "138****5678"
+    shown = reveal_customer(database, staff.handler, case.id, purpose="回访客户")
+    assert shown.id_number == "11010519491231002X" and shown.phone == "13812345678"
+    with pytest.raises(PermissionDeniedError):
+        reveal_customer(database, staff.admin, case.id)  # administrators administer; they do not read cases
+    entries = list_entries(database, staff.admin, complaint_id=case.id)
+    assert [(e.action, e.user_name, e.case_number) for e in entries] == [
+        ("view_personal_data", "Handler", case.case_number)]
+    assert "13812345678" not in repr(entries[0].detail)

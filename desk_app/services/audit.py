@@ -1,0 +1,103 @@
+"""The access audit: views of unmasked personal data, exports, sign-ins and administration.
+
+One hash chain over the whole log (the case timelines have their own chains), so a row edited or
+deleted behind the app's back is found by ``desk-cli check``. Personal-data values never appear in it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import AuditEntry, Complaint, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role
+from desk_app.domain.timeline import GENESIS_HASH, event_hash, json_safe
+from desk_app.services.access import require_role
+
+#: The complaint id that stands in the hash for entries that concern no case.
+NO_CASE = uuid.UUID(int=0)
+
+
+class AuditAction:
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    EXPORT = "export"
+    SIGN_IN = "sign_in"
+    ADMINISTRATION = "administration"
+    ANONYMISE = "anonymise"
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    seq: int
+    occurred_at: datetime
+    user_name: str
+    action: str
+    case_number: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditBreak:
+    seq: int
+    reason: str
+
+
+def record(session: Session, actor: Actor | None, action: str, complaint_id: uuid.UUID | None = None,
+           detail: dict[str, Any] | None = None) -> None:
+    """Append to the audit log inside the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":  # serialise appenders of the single chain
+        session.execute(select(AuditEntry.id).order_by(AuditEntry.seq.desc()).limit(1).with_for_update())
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    at = utcnow()
+    payload = json_safe(detail or {})
+    user_id = actor.user_id if actor else None
+    session.add(AuditEntry(seq=seq, occurred_at=at, user_id=user_id, action=action, complaint_id=complaint_id,
+                           detail=payload, prev_hash=prev,
+                           hash=event_hash(prev, complaint_id or NO_CASE, seq, action, user_id, at, payload)))
+    session.flush()
+
+
+def verify(session: Session) -> AuditBreak | None:
+    prev = GENESIS_HASH
+    expected = 1
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)):
+        if entry.seq != expected:
+            return AuditBreak(entry.seq, f"sequence gap: expected {expected}")
+        if entry.prev_hash != prev:
+            return AuditBreak(entry.seq, "previous-hash mismatch")
+        digest = event_hash(entry.prev_hash, entry.complaint_id or NO_CASE, entry.seq, entry.action, entry.user_id,
+                            entry.occurred_at, dict(entry.detail))
+        if digest != entry.hash:
+            return AuditBreak(entry.seq, "content does not match its hash")
+        prev, expected = entry.hash, expected + 1
+    return None
+
+
+def list_entries(db: Database, actor: Actor, *, user_id: uuid.UUID | None = None, complaint_id: uuid.UUID | None = None,
+                 since: datetime | None = None, until: datetime | None = None, limit: int = 1000) -> list[AuditInfo]:
+    """The audit viewer's query: filter by user, case and time (administrators and HQ analysts)."""
+    require_role(actor, Role.ADMINISTRATOR, Role.HQ_ANALYST)
+    with db.unit_of_work() as session:
+        stmt = (select(AuditEntry, User.display_name, Complaint.case_number)
+                .outerjoin(User, User.id == AuditEntry.user_id)
+                .outerjoin(Complaint, Complaint.id == AuditEntry.complaint_id))
+        if user_id:
+            stmt = stmt.where(AuditEntry.user_id == user_id)
+        if complaint_id:
+            stmt = stmt.where(AuditEntry.complaint_id == complaint_id)
+        if since:
+            stmt = stmt.where(AuditEntry.occurred_at >= since)
+        if until:
+            stmt = stmt.where(AuditEntry.occurred_at < until)
+        rows = session.execute(stmt.order_by(AuditEntry.seq.desc()).limit(limit)).all()
+        return [AuditInfo(e.seq, e.occurred_at, name or "", e.action, number or "", dict(e.detail))
+                for e, name, number in rows]

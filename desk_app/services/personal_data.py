@@ -1,0 +1,59 @@
+"""Personal data (ID number, phone, address, e-mail) is masked everywhere by default; showing it
+unmasked is a permission of the branch's own staff and every such view is written to the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from desk_app.db.models import Customer
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import CustomerKind, Role
+from desk_app.domain.validation import mask_id_number, mask_phone
+from desk_app.errors import PermissionDeniedError
+from desk_app.i18n import _
+from desk_app.services import audit
+from desk_app.services.complaints import load_for
+from desk_app.services.dto import CustomerInfo
+
+#: Roles that may see a customer's personal data unmasked (their own branch's cases only).
+UNMASKING_ROLES = frozenset({Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER})
+
+
+def may_unmask(actor: Actor) -> bool:
+    return actor.role in UNMASKING_ROLES
+
+
+def mask_address(value: str) -> str:
+    """Keep the district-level start of an address, hide the rest (street and number)."""
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:6] + "*" * min(8, len(value) - 6)
+
+
+def mask_email(value: str) -> str:
+    name, _sep, domain = value.partition("@")
+    return (name[:1] + "***@" + domain) if domain else ("*" * len(value))
+
+
+def masked(customer: Customer) -> CustomerInfo:
+    return CustomerInfo(customer.id, CustomerKind(customer.kind), customer.name, customer.id_type,
+                        mask_id_number(customer.id_number) if customer.id_number else "",
+                        mask_phone(customer.phone) if customer.phone else "",
+                        mask_address(customer.address) if customer.address else "",
+                        mask_email(customer.email) if customer.email else "", customer.language)
+
+
+def reveal_customer(db: Database, actor: Actor, complaint_id: uuid.UUID, purpose: str = "") -> CustomerInfo:
+    """The complainant's data unmasked, for the case's own branch staff; the view is audited."""
+    if not may_unmask(actor):
+        raise PermissionDeniedError(_("Your role may not see personal data unmasked."))
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        if complaint.branch_id != actor.branch_id:
+            raise PermissionDeniedError(_("Personal data is shown only to the staff of the case's branch."))
+        customer = session.get_one(Customer, complaint.customer_id)
+        audit.record(session, actor, audit.AuditAction.VIEW_PERSONAL_DATA, complaint.id,
+                     {"fields": ["id_number", "phone", "address", "email"], "purpose": purpose.strip()})
+        return CustomerInfo(customer.id, CustomerKind(customer.kind), customer.name, customer.id_type,
+                            customer.id_number, customer.phone, customer.address, customer.email, customer.language)
