@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QSettings, QSize
+from PySide6.QtCore import QEvent, QSettings, QSize, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -22,16 +22,20 @@ from desk_app import i18n
 from desk_app.config import save_config
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _
+from desk_app.paths import backup_dir
+from desk_app.services.backups import backup_if_due
 from ui import icons
 from ui.context import AppContext, database_label
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
 from ui.overview.page import OverviewPage
 from ui.page import Page
+from ui.tasks import run_task
 
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
 SETTINGS_APP = "Complaint Desk"
+BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +70,12 @@ class MainWindow(QMainWindow):
 
         self.add_page(OverviewPage(ctx, actor))
         self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(BACKUP_CHECK_MS)
+        self.backup_timer.timeout.connect(self.scheduled_backup)
+        if ctx.config.is_sqlite:
+            self.backup_timer.start()
+            QTimer.singleShot(60_000, self.scheduled_backup)
         self.retranslate_ui()
         self.navigation.setCurrentRow(0)
         self._restore_geometry()
@@ -92,6 +102,19 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self._page_list):
             self.pages.setCurrentIndex(row)
             self._page_list[row].refresh()
+
+    def scheduled_backup(self) -> None:
+        """The daily SQLite backup with rotation, in the background (a failure is logged and shown)."""
+        engine = self.ctx.db.engine
+
+        def work(_progress: object, _cancelled: object) -> object:
+            return backup_if_due(engine, backup_dir())
+
+        def done(path: object) -> None:
+            if path is not None:
+                self.statusBar().showMessage(_("Backup saved: {path}").format(path=path), 10_000)
+
+        run_task(work, on_done=done)
 
     # -- menus -----------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -175,5 +198,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_lock.stop()
+        self.backup_timer.stop()
         QSettings(SETTINGS_ORG, SETTINGS_APP).setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)
