@@ -57,7 +57,7 @@ def candidates(db: Database, actor: Actor, years: int, today: date) -> list[Rete
                    Customer.anonymised.is_(False))
             .order_by(Complaint.closed_at)
         ).all()
-        return [RetentionCandidate(cid, number, closed) for cid, number, closed in rows]
+        return [RetentionCandidate(cid, number, closed) for cid, number, closed in rows if closed is not None]
 
 
 def anonymise(db: Database, actor: Actor, years: int, today: date) -> int:
