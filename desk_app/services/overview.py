@@ -1,6 +1,6 @@
 """The start page's figures: cases by status, overdue and due-soon counts, the most urgent open cases.
 
-Scope: a branch's own cases; headquarters (and HQ analysts) see every branch. "Overdue" and "due
+Scope: a branch's own cases; HQ analysts and headquarters administrators see every branch. "Overdue" and "due
 soon" only count cases whose statutory clock is still running (workflow.STOPPED_STATES excluded): a
 case that has been answered on time is not overdue while it waits for its callback.
 """
@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy.orm import Session
 
 from desk_app.db.models import Complaint, Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role, Severity, Status
+from desk_app.domain.enums import Severity, Status
 from desk_app.domain.validation import mask_name
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
+from desk_app.services.access import sees_all_branches
 
 DUE_SOON_DAYS = 2
 URGENT_LIMIT = 50
@@ -47,6 +49,16 @@ class UrgentCase:
 
 
 @dataclass(frozen=True)
+class MyWork:
+    """The signed-in user's own cases (as owner)."""
+
+    open: int = 0
+    due_today: int = 0
+    overdue: int = 0
+    awaiting_callback: int = 0
+
+
+@dataclass(frozen=True)
 class Overview:
     today: date
     all_branches: bool
@@ -55,6 +67,7 @@ class Overview:
     overdue: int = 0
     due_soon: int = 0
     urgent: tuple[UrgentCase, ...] = ()
+    mine: MyWork = field(default_factory=MyWork)
 
     @property
     def total(self) -> int:
@@ -63,10 +76,6 @@ class Overview:
     @property
     def open(self) -> int:
         return sum(n for status, n in self.counts.items() if status not in FINISHED_STATES)
-
-
-def sees_all_branches(actor: Actor) -> bool:
-    return actor.is_hq or actor.role is Role.HQ_ANALYST
 
 
 def _in_scope(actor: Actor) -> ColumnElement[bool]:
@@ -94,6 +103,7 @@ def case_overview(db: Database, actor: Actor, today: date) -> Overview:
             .where(scope, running)
             .order_by(Complaint.due_on, rank, Complaint.received_at, Complaint.case_number)
             .limit(URGENT_LIMIT)).all()
+        mine = _my_work(session, actor, today)
     counts = {status: 0 for status in Status}
     for status, n in by_status:
         counts[Status(status)] = n
@@ -103,4 +113,19 @@ def case_overview(db: Database, actor: Actor, today: date) -> Overview:
                    days_left=(due - today).days)
         for number, received, name, status, severity, due in rows)
     return Overview(today=today, all_branches=sees_all_branches(actor), counts=counts,
-                    overdue=overdue, due_soon=due_soon, urgent=urgent)
+                    overdue=overdue, due_soon=due_soon, urgent=urgent, mine=mine)
+
+
+def _my_work(session: Session, actor: Actor, today: date) -> MyWork:
+    owned = Complaint.owner_id == actor.user_id
+    running = Complaint.status.in_(_RUNNING)
+
+    def count(*where: ColumnElement[bool]) -> int:
+        return int(session.scalar(select(func.count()).select_from(Complaint).where(owned, *where)) or 0)
+
+    return MyWork(
+        open=count(Complaint.status.not_in([s.value for s in FINISHED_STATES])),
+        due_today=count(running, Complaint.due_on == today),
+        overdue=count(running, Complaint.due_on < today),
+        awaiting_callback=count(Complaint.status == Status.AWAITING_CALLBACK.value),
+    )

@@ -30,7 +30,7 @@ class Maker:
         self.session, self.branch, self.user, self.seq = session, branch, user, 0
 
     def case(self, status: Status, due_in: int, *, severity: Severity = Severity.GENERAL,
-             name: str = "张三丰", received_days_ago: int = 3) -> Complaint:
+             name: str = "张三丰", received_days_ago: int = 3, owned: bool = False) -> Complaint:
         self.seq += 1
         customer = Customer(kind="person", name=name)
         self.session.add(customer)
@@ -41,7 +41,7 @@ class Maker:
             customer_id=customer.id, channel="counter", axis_a="01", axis_b="01", axis_c="01",
             severity=severity.value, status=status.value, received_at=received, regime="banking_insurance",
             due_on=TODAY + timedelta(days=due_in), first_contact_due=received + timedelta(hours=24),
-            created_by_id=self.user.id)
+            created_by_id=self.user.id, owner_id=self.user.id if owned else None)
         self.session.add(complaint)
         return complaint
 
@@ -68,13 +68,13 @@ def world(database: Database) -> World:
         sh, sh_user, sh_actor = _branch_with_user(s, "SH01")
         _, _, hq_actor = _branch_with_user(s, "HQ", hq=True)
         m = Maker(s, bj, bj_user)
-        m.case(Status.IN_PROGRESS, -3, name="李四")                   # overdue by 3
+        m.case(Status.IN_PROGRESS, -3, name="李四", owned=True)       # overdue by 3
         m.case(Status.REGISTERED, 0, severity=Severity.SERIOUS)      # due today
-        m.case(Status.ASSIGNED, 0, severity=Severity.CRITICAL)       # due today, more severe
+        m.case(Status.ASSIGNED, 0, severity=Severity.CRITICAL, owned=True)  # due today, more severe
         m.case(Status.IN_PROGRESS, 2)                                 # due soon (edge)
         m.case(Status.UNDER_REVIEW, 3)                                # not soon
         m.case(Status.RESPONDED, -5)                                  # answered: clock stopped
-        m.case(Status.AWAITING_CALLBACK, 1)                           # clock stopped
+        m.case(Status.AWAITING_CALLBACK, 1, owned=True)               # clock stopped
         m.case(Status.CLOSED, -10)
         m.case(Status.WITHDRAWN, -1)
         other = Maker(s, sh, sh_user)
@@ -93,6 +93,12 @@ def test_branch_counts_by_status(database: Database, world: World) -> None:
     assert ov.counts[Status.REFUSED] == 0
     assert ov.total == 9
     assert ov.open == 7
+
+
+def test_my_work(database: Database, world: World) -> None:
+    mine = case_overview(database, world.bj, TODAY).mine
+    assert (mine.open, mine.due_today, mine.overdue, mine.awaiting_callback) == (3, 1, 1, 1)
+    assert case_overview(database, world.sh, TODAY).mine.open == 0
 
 
 def test_overdue_and_due_soon_only_count_running_clocks(database: Database, world: World) -> None:

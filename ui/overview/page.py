@@ -102,6 +102,14 @@ class OverviewPage(Page):
         key_tiles = QHBoxLayout()
         for tile in (self.open_tile, self.overdue_tile, self.due_soon_tile):
             key_tiles.addWidget(tile, 1)
+        self.mine_label = QLabel(self)
+        self.mine_label.setStyleSheet("font-weight: bold;")
+        self.mine_tiles = {"open": Tile("mine_open"), "due_today": Tile("mine_due_today", icons.icon(icons.DUE_SOON)),
+                           "overdue": Tile("mine_overdue", icons.icon(icons.OVERDUE)),
+                           "awaiting_callback": Tile("mine_awaiting_callback")}
+        mine_tiles = QHBoxLayout()
+        for tile in self.mine_tiles.values():
+            mine_tiles.addWidget(tile, 1)
         self.status_tiles = {status: Tile(status.value) for status in STATUS_ORDER}
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("font-weight: bold;")
@@ -131,6 +139,9 @@ class OverviewPage(Page):
         layout.addLayout(header)
         layout.addLayout(key_tiles)
         layout.addSpacing(4)
+        layout.addWidget(self.mine_label)
+        layout.addLayout(mine_tiles)
+        layout.addSpacing(4)
         layout.addWidget(self.status_label)
         layout.addLayout(status_tiles)
         layout.addSpacing(8)
@@ -153,6 +164,10 @@ class OverviewPage(Page):
         self.overdue_tile.set_caption(_("Overdue"))
         self.due_soon_tile.set_caption(_("Due within {n} days").format(n=DUE_SOON_DAYS))
         self.status_label.setText(_("Cases by status"))
+        self.mine_label.setText(_("My cases"))
+        for key, caption in (("open", _("Open, owned by me")), ("due_today", _("Due today")),
+                             ("overdue", _("Overdue")), ("awaiting_callback", _("Awaiting callback"))):
+            self.mine_tiles[key].set_caption(caption)
         for status, tile in self.status_tiles.items():
             tile.set_caption(status.label)
         self.urgent_label.setText(_("&Most urgent open cases"))
@@ -203,6 +218,8 @@ class OverviewPage(Page):
         self.due_soon_tile.set_value(overview.due_soon)
         for status, tile in self.status_tiles.items():
             tile.set_value(overview.counts.get(status, 0))
+        for key, tile in self.mine_tiles.items():
+            tile.set_value(getattr(overview.mine, key))
         self.model.set_rows(overview.urgent)
         self.empty_label.setVisible(not overview.urgent)
         self._update_scope()
