@@ -40,6 +40,14 @@ class EventKind(StrEnum):
     RESOLUTION_DECIDED = "resolution_decided"
     CUSTOMER_DECISION = "customer_decision"
     CALLBACK = "callback"
+    LETTER_ISSUED = "letter_issued"
+    LETTER_CORRECTED = "letter_corrected"
+    LETTER_DELIVERED = "letter_delivered"
+    PORTRAIT_SAVED = "portrait_saved"
+    CHECKLIST_TICKED = "checklist_ticked"
+    CHECKLIST_UNTICKED = "checklist_unticked"
+    RISK_FLAG_CONFIRMED = "risk_flag_confirmed"
+    LEGAL_CITED = "legal_cited"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from desk_app.services.calendar import load_work_calendar, seed_calendar
 from desk_app.services.complaints import FLAG_COLUMNS, regime_for_institution
 from desk_app.services.demo_text import AREA_CODES, DISTRICTS, GIVEN, PLACES, STORIES, SURNAMES
 from desk_app.services.reference import seed_reference_data
+from desk_app.services.setup import seed_guidance
 
 DEMO_PASSWORD = "demo2026"
 BATCH = 2000
@@ -168,6 +169,7 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
     with db.unit_of_work() as session:
         seed_reference_data(session)
         seed_calendar(session)
+        seed_guidance(session)
         branches = _ensure_branches(session)
         calendar = load_work_calendar(session)
         axes = {axis: _codes(session, axis) for axis in "ABCD"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, User
 from desk_app.db.uow import Database
@@ -15,8 +16,10 @@ from desk_app.i18n import _
 from desk_app.security import hash_password
 from desk_app.services.accounts import validate_password, validate_username
 from desk_app.services.calendar import seed_calendar
+from desk_app.services.checklists import seed_checklists
 from desk_app.services.complaints import regime_for_institution
 from desk_app.services.reference import seed_reference_data
+from desk_app.services.risk_signals import seed_word_lists
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class SetupRequest:
     branch_hotline: str = ""
     superior_institution: str = ""
     is_headquarters: bool = False
+
+
+def seed_guidance(session: Session) -> None:
+    """The bundled checklists and word lists (idempotent: only what the database lacks)."""
+    seed_checklists(session)
+    seed_word_lists(session)
 
 
 def is_initialised(db: Database) -> bool:
@@ -57,6 +66,7 @@ def initialise(db: Database, request: SetupRequest) -> Actor:
             raise ValidationError(_("This database is already set up."))
         seed_reference_data(session)
         seed_calendar(session)
+        seed_guidance(session)
         branch = Branch(
             code=code, name=request.branch_name.strip(), institution_type=request.institution_type.value,
             regime=regime_for_institution(request.institution_type).value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +15,7 @@ from desk_app.domain.enums import Complexity, Severity, Stage, Status
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.services import case_workflow as wf
-from desk_app.services import handling
+from desk_app.services import checklists, handling
 from desk_app.services.calendar import enter_year_schedule
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
@@ -60,6 +61,12 @@ STEP_RECORDS = {
 }
 
 
+def tick_listening(database: Database, staff: Staff, complaint_id: uuid.UUID) -> None:
+    """The strategic-empathy steps that the bundled checklist requires before leaving 听 listen."""
+    for step in ("active_listening", "true_demand"):
+        checklists.tick_step(database, staff.handler, complaint_id, "strategic_empathy", step)
+
+
 def walk_to_act(database: Database, staff: Staff, case: ComplaintDetail) -> ComplaintDetail:
     """From 听 to 行 with every step recorded, a contact logged and an approved remedy."""
     order = [Stage.LISTEN, Stage.INVESTIGATE, Stage.DELIBERATE, Stage.ANALYSE, Stage.NEGOTIATE]
@@ -67,6 +74,8 @@ def walk_to_act(database: Database, staff: Staff, case: ComplaintDetail) -> Comp
         if current is Stage.DELIBERATE and not case.deliberation_required:
             continue
         case = handling.record_stage(database, staff.handler, case.id, case.version, current, STEP_RECORDS[current])
+        if current is Stage.LISTEN:
+            tick_listening(database, staff, case.id)
         if current is Stage.NEGOTIATE:
             case = handling.add_contact(database, staff.handler, case.id, method="phone",
                                         summary="电话告知处理方案", reaction="客户表示接受")
@@ -87,6 +96,9 @@ def test_steps_need_their_records(database: Database, staff: Staff) -> None:
         wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
     case = handling.record_stage(database, staff.handler, case.id, case.version, Stage.LISTEN,
                                  STEP_RECORDS[Stage.LISTEN])
+    with pytest.raises(IllegalTransitionError, match="Judge the true demand"):
+        wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
+    tick_listening(database, staff, case.id)
     case = wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
     assert case.stage is Stage.INVESTIGATE
 
@@ -97,6 +109,8 @@ def test_response_needs_approved_resolution_and_close_needs_callback(database: D
     for stage, target in ((Stage.LISTEN, Stage.INVESTIGATE), (Stage.INVESTIGATE, Stage.ANALYSE),
                           (Stage.ANALYSE, Stage.NEGOTIATE)):
         case = handling.record_stage(database, staff.handler, case.id, case.version, stage, STEP_RECORDS[stage])
+        if stage is Stage.LISTEN:
+            tick_listening(database, staff, case.id)
         case = wf.move_stage(database, staff.handler, case.id, case.version, target)
     proposal = handling.propose_resolution(database, staff.handler, case.id, resolution_type="compensation",
                                            amount="80000", description="赔偿", basis="合同第5条", upheld=True)
@@ -121,6 +135,7 @@ def test_serious_case_cannot_skip_deliberation(database: Database, staff: Staff)
     case = wf.perform(database, staff.handler, case.id, case.version, Action.START)
     case = handling.record_stage(database, staff.handler, case.id, case.version, Stage.LISTEN,
                                  STEP_RECORDS[Stage.LISTEN])
+    tick_listening(database, staff, case.id)
     case = wf.move_stage(database, staff.handler, case.id, case.version, Stage.INVESTIGATE)
     with pytest.raises(IllegalTransitionError, match="deliberation"):
         wf.move_stage(database, staff.handler, case.id, case.version, Stage.ANALYSE)

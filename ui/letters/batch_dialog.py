@@ -163,8 +163,10 @@ class BatchLettersDialog(QDialog):
     def _run_batch(self, items: list[DueLetter], folder: Path) -> BatchResult | None:
         ctx, actor = self.ctx, self.actor
 
+        workers = letters.parallel_workers(sum(1 for item in items if not item.issued))
+
         def work(progress: ProgressFn, cancelled: CancelledFn) -> BatchResult:
-            return letters.render_batch(ctx.db, actor, list(items), folder, progress, cancelled)
+            return letters.render_batch(ctx.db, actor, list(items), folder, progress, cancelled, workers=workers)
 
         try:
             result = run_with_progress(self, _("Preparing {n} letters…").format(n=len(items)), work)

@@ -1,0 +1,139 @@
+"""The checklist panel: steps with guidance and type wording, ticking with a note (who/when shown), taking a
+tick back, the gate passing after the ticks, and the one-page conversation aid."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from gui_support import SetUp
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from desk_app.config import AppConfig
+from desk_app.db.migrate import schema_state
+from desk_app.db.models import Complaint
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import PsychType, Role
+from desk_app.domain.portrait import PortraitInput
+from desk_app.domain.workflow import Action
+from desk_app.errors import IllegalTransitionError
+from desk_app.services import case_workflow as wf
+from desk_app.services.accounts import authenticate, create_user
+from desk_app.services.checklists import check_gate, seed_checklists
+from desk_app.services.complaints import register_complaint
+from desk_app.services.portraits import save_portrait
+from tests.services.conftest import draft
+from ui.checklists import panel as panel_module
+from ui.checklists.panel import ChecklistPanel
+from ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class Desk:
+    ctx: AppContext
+    clerk: Actor
+    handler: Actor
+    case_id: uuid.UUID
+
+
+@pytest.fixture
+def desk(set_up: SetUp) -> Desk:
+    with set_up.db.unit_of_work() as session:
+        seed_checklists(session)
+    actors = {}
+    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("boss", Role.SUPERVISOR)):
+        create_user(set_up.db, set_up.admin, username=login, display_name=f"{login}-name", password="desk2026!",
+                    role=role, must_change_password=False)
+        actors[login] = authenticate(set_up.db, login, "desk2026!")
+    case = register_complaint(set_up.db, actors["clerk"], draft())
+    case = wf.assign(set_up.db, actors["boss"], case.id, case.version, actors["handler"].user_id)
+    case = wf.perform(set_up.db, actors["handler"], case.id, case.version, Action.START)
+    save_portrait(set_up.db, actors["clerk"], case.id, PortraitInput(4, 2, 3, 3, 3, 2, primary_type=PsychType.VENTING))
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    return Desk(ctx, actors["clerk"], actors["handler"], case.id)
+
+
+def open_panel(qtbot: QtBot, desk: Desk) -> ChecklistPanel:
+    panel = ChecklistPanel(desk.ctx, desk.handler, desk.case_id, load=False)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.sig_loaded, timeout=10_000):
+        panel.refresh()
+    return panel
+
+
+def click(qtbot: QtBot, panel: ChecklistPanel, checklist: str, step: str) -> None:
+    """Tick box by mouse on the box itself (a QCheckBox reacts to clicks on its box and text only)."""
+    box = panel.checkbox(checklist, step)
+    with qtbot.waitSignal(panel.sig_changed, timeout=10_000):
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
+
+
+def gate_leave_listen(desk: Desk) -> None:
+    with desk.ctx.db.unit_of_work() as session:
+        check_gate(session, session.get_one(Complaint, desk.case_id), "leave:listen")
+
+
+def test_tick_steps_with_a_note_and_see_who_and_when(qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = open_panel(qtbot, desk)
+    panel.show()
+    assert list(panel.boxes) == ["strategic_empathy", "six_swords", "lscpa"]
+    row = panel.step_row("strategic_empathy", "active_listening")
+    assert row.checkbox.text() == "Active listening" and not row.checkbox.isChecked()
+    assert "Let the customer finish" in row.guidance.text()
+    assert row.wording.text().startswith("Say (Venting): “Go on, I am listening.")      # the type's own wording
+    assert "Required before moving on from the step 'Listen'" in row.gates.text()
+    assert row.ticked.isHidden()
+    with pytest.raises(IllegalTransitionError, match="Active listening, Judge the true demand"):
+        gate_leave_listen(desk)
+
+    asked: list[str] = []
+
+    def ask_note(_parent: object, title: str) -> str:
+        asked.append(title)
+        return "客户说了二十分钟"
+
+    monkeypatch.setattr(panel_module, "ask_note", ask_note)
+    click(qtbot, panel, "strategic_empathy", "active_listening")
+    row = panel.step_row("strategic_empathy", "active_listening")
+    assert asked == ["Active listening"] and row.checkbox.isChecked()
+    assert not row.ticked.isHidden() and row.ticked.text().startswith("Ticked by handler-name at ")
+    assert row.ticked.text().endswith("— 客户说了二十分钟")
+    assert "1 of 5 done" in panel.boxes["strategic_empathy"].title()
+    click(qtbot, panel, "strategic_empathy", "true_demand")
+    gate_leave_listen(desk)                            # both required steps ticked: the gate opens
+
+    monkeypatch.setattr(panel_module, "confirm_untick", lambda _parent, _title: True)
+    click(qtbot, panel, "strategic_empathy", "true_demand")
+    assert not panel.checkbox("strategic_empathy", "true_demand").isChecked()
+    with pytest.raises(IllegalTransitionError, match="Judge the true demand"):
+        gate_leave_listen(desk)
+
+
+def test_cancelling_the_note_ticks_nothing(qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = open_panel(qtbot, desk)
+    changes: list[None] = []
+    panel.sig_changed.connect(lambda: changes.append(None))
+    asked: list[str] = []
+
+    def cancel(_parent: object, title: str) -> None:
+        asked.append(title)
+
+    monkeypatch.setattr(panel_module, "ask_note", cancel)
+    box = panel.checkbox("lscpa", "listen")
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)                # from the keyboard
+    assert asked == ["L — Listen"]
+    qtbot.wait(200)
+    assert not panel.checkbox("lscpa", "listen").isChecked() and changes == []
+
+
+def test_the_conversation_aid_opens_as_a_one_page_preview(qtbot: QtBot, desk: Desk) -> None:
+    panel = open_panel(qtbot, desk)
+    dialog = panel.print_aid(panel.boxes["strategic_empathy"].view)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.document.pageCount() == 1 and dialog.file_name == "strategic_empathy-v1.pdf"
+    assert dialog.pdf.startswith(b"%PDF")
+    dialog.close()

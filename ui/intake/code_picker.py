@@ -1,0 +1,313 @@
+"""A taxonomy code picker: type a code or part of a name, pick from a list that shows codes and parents,
+or browse the tree (F4 or the … button)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.i18n import _
+from desk_app.services.reference import CodeInfo, label_for
+
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def code_text(info: CodeInfo) -> str:
+    return f"{info.code} {label_for(info)}"
+
+
+def _search_text(info: CodeInfo, parent: CodeInfo | None) -> str:
+    parts = [info.code, info.name_zh, info.name_en]
+    if parent is not None:
+        parts += [parent.code, parent.name_zh, parent.name_en]
+    return " ".join(p for p in parts if p).casefold()
+
+
+class _Completer(QCompleter):
+    """Matches anywhere in code, Chinese and English names (and the parent's); inserts "code name"."""
+
+    def pathFromIndex(self, index: ModelIndex) -> str:
+        code = index.data(CODE_ROLE)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        return str(text).strip() if code else ""
+
+
+class CodePicker(QWidget):
+    """Holds one code of one axis. ``code()`` is None until the text names exactly one code."""
+
+    sig_changed = Signal()
+
+    def __init__(self, axis: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.axis = axis
+        self.setObjectName(f"codePicker{axis}")
+        self._codes: dict[str, CodeInfo] = {}
+        self._infos: list[CodeInfo] = []
+        self._code: str | None = None
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName(f"axis_{axis.lower()}")
+        self.edit.setClearButtonEnabled(True)
+        self.list_model = QStandardItemModel(self)
+        self.completer = _Completer(self.list_model, self)
+        self.completer.setCompletionRole(SEARCH_ROLE)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.completer.activated[QModelIndex].connect(self._picked)  # type: ignore[index]
+        self.edit.setCompleter(self.completer)
+        self.edit.editingFinished.connect(self.resolve)
+        self.edit.textEdited.connect(self._edited)
+        self.browse_button = QToolButton(self)
+        self.browse_button.setText("…")
+        self.browse_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F4 in the field does the same
+        self.browse_button.clicked.connect(self.browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.browse_button)
+        self.setFocusProxy(self.edit)
+        self.edit.installEventFilter(self)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        self.edit.setPlaceholderText(_("Type a code or part of a name; F4 for the list"))
+        self.browse_button.setToolTip(_("Browse the codes (F4)"))
+        self.browse_button.setAccessibleName(_("Browse the codes"))
+        if self._infos:
+            self.set_codes(self._infos)
+
+    # -- data --------------------------------------------------------------------------------------
+    def set_codes(self, infos: Sequence[CodeInfo]) -> None:
+        """Fill the list (tree order, as ``list_taxonomy`` returns it); the current code is kept."""
+        self._infos = list(infos)
+        self._codes = {info.code: info for info in infos}
+        self.list_model.clear()
+        bold = QFont()
+        bold.setBold(True)
+        for info in infos:
+            parent = self._codes.get(info.parent_code or "")
+            text = code_text(info) if parent is None else f"    {code_text(info)}  ‹ {label_for(parent)}"
+            item = QStandardItem(text)
+            item.setData(info.code, CODE_ROLE)
+            item.setData(_search_text(info, parent), SEARCH_ROLE)
+            item.setToolTip(code_text(info) if parent is None else f"{code_text(parent)} › {code_text(info)}")
+            if parent is None:
+                item.setFont(bold)
+            item.setEditable(False)
+            self.list_model.appendRow(item)
+        if self._code in self._codes:
+            self._show(self._code)
+        elif self.edit.text().strip():
+            self.resolve()
+
+    def codes(self) -> list[CodeInfo]:
+        return list(self._infos)
+
+    def code(self) -> str | None:
+        return self._code
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def set_code(self, code: str | None) -> None:
+        if code and code in self._codes:
+            self._show(code)
+        else:
+            self._code = None
+            self.edit.setText(code or "")
+        self.sig_changed.emit()
+
+    def set_text(self, text: str) -> None:
+        """Restore typed text (a draft): resolved to a code when it names exactly one."""
+        self.edit.setText(text)
+        self.resolve()
+
+    def matches(self, text: str) -> list[CodeInfo]:
+        """The codes ``text`` names: an exact code first, else every code whose search text contains it."""
+        needle = text.strip()
+        if not needle:
+            return []
+        token = needle.split()[0].upper()
+        if token in self._codes:
+            return [self._codes[token]]
+        folded = needle.casefold()
+        return [info for info in self._infos
+                if folded in _search_text(info, self._codes.get(info.parent_code or ""))
+                or folded == code_text(info).casefold()]
+
+    def resolve(self) -> None:
+        """Turn the typed text into a code when it names exactly one; otherwise keep the text as typed."""
+        found = self.matches(self.edit.text())
+        before = self._code
+        if len(found) == 1:
+            self._show(found[0].code)
+        else:
+            self._code = None
+        if self._code != before:
+            self.sig_changed.emit()
+
+    def _show(self, code: str) -> None:
+        self._code = code
+        text = code_text(self._codes[code])
+        if self.edit.text() != text:
+            self.edit.setText(text)
+        self.edit.setToolTip(self._path(code))
+
+    def _path(self, code: str) -> str:
+        info = self._codes[code]
+        parent = self._codes.get(info.parent_code or "")
+        return code_text(info) if parent is None else f"{code_text(parent)} › {code_text(info)}"
+
+    def _edited(self, _text: str) -> None:
+        if self._code is not None:
+            self._code = None
+            self.sig_changed.emit()
+
+    def _picked(self, index: QModelIndex) -> None:
+        code = index.data(CODE_ROLE)
+        if code:
+            self._show(str(code))
+            self.sig_changed.emit()
+
+    # -- browsing ----------------------------------------------------------------------------------
+    def eventFilter(self, watched: object, event: object) -> bool:
+        if watched is self.edit and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_F4:
+            self.browse()
+            return True
+        return False
+
+    def browse(self) -> None:
+        dialog = CodeTreeDialog(self._infos, self._code, self.edit.text() if self._code is None else "", self)
+        dialog.setWindowTitle(self.accessibleName() or _("Choose a code"))
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen:
+            self._show(dialog.chosen)
+            self.sig_changed.emit()
+        self.edit.setFocus()
+
+
+class _Filter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.needle = ""
+        self.setRecursiveFilteringEnabled(True)
+
+    def set_needle(self, text: str) -> None:
+        self.beginFilterChange()
+        self.needle = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row: int, parent: ModelIndex) -> bool:
+        if not self.needle:
+            return True
+        index = self.sourceModel().index(row, 0, parent)
+        return self.needle in str(index.data(SEARCH_ROLE) or "")
+
+
+class CodeTreeDialog(QDialog):
+    """The axis as a tree with a filter; Enter or double-click chooses."""
+
+    def __init__(self, infos: Sequence[CodeInfo], current: str | None, needle: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("codeTreeDialog")
+        self.chosen: str | None = None
+        self.resize(460, 480)
+        model = QStandardItemModel(self)
+        items: dict[str, QStandardItem] = {}
+        by_code = {i.code: i for i in infos}
+        for info in infos:
+            item = QStandardItem(code_text(info))
+            item.setEditable(False)
+            item.setData(info.code, CODE_ROLE)
+            item.setData(_search_text(info, by_code.get(info.parent_code or "")), SEARCH_ROLE)
+            items[info.code] = item
+            holder = items.get(info.parent_code or "")
+            (holder if holder is not None else model.invisibleRootItem()).appendRow(item)
+        self.proxy = _Filter(self)
+        self.proxy.setSourceModel(model)
+        self.filter_label = QLabel(self)
+        self.filter_edit = QLineEdit(needle, self)
+        self.filter_edit.setObjectName("codeFilter")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_label.setBuddy(self.filter_edit)
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("codeTree")
+        self.tree.setModel(self.proxy)
+        self.tree.setHeaderHidden(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.activated.connect(self._choose)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.filter_edit.textChanged.connect(self._filter)
+        self.filter_edit.returnPressed.connect(self._enter_in_filter)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.filter_label)
+        row.addWidget(self.filter_edit, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.buttons)
+        self.filter_label.setText(_("&Filter:"))
+        self.filter_edit.setAccessibleName(_("Filter"))
+        self.tree.setAccessibleName(_("Codes"))
+        self._filter(needle)
+        if current and current in items:
+            index = self.proxy.mapFromSource(items[current].index())
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+        self.filter_edit.setFocus()
+
+    def _filter(self, text: str) -> None:
+        self.proxy.set_needle(text)
+        self.tree.expandAll()
+        current = self.tree.currentIndex()
+        if not current.isValid() or (self.proxy.needle and self.proxy.needle not in str(current.data(SEARCH_ROLE))):
+            first = self._first_match(QModelIndex())
+            if first is not None:
+                self.tree.setCurrentIndex(first)
+
+    def _first_match(self, parent: QModelIndex) -> QModelIndex | None:
+        """The first row (depth first) that matches the filter itself, not only through a child."""
+        for row in range(self.proxy.rowCount(parent)):
+            index = self.proxy.index(row, 0, parent)
+            if self.proxy.needle in str(index.data(SEARCH_ROLE)):
+                return index
+            child = self._first_match(index)
+            if child is not None:
+                return child
+        return None
+
+    def _enter_in_filter(self) -> None:
+        if self.tree.currentIndex().isValid():
+            self._choose(self.tree.currentIndex())
+
+    def _choose(self, index: QModelIndex) -> None:
+        code = index.data(CODE_ROLE)
+        if code:
+            self.chosen = str(code)
+            super().accept()
+
+    def accept(self) -> None:
+        self._choose(self.tree.currentIndex())

@@ -1,0 +1,142 @@
+"""Risk signals on a case: the flags the customer's words (or a high risk rating) point to, with the
+evidence, each with a button to confirm it (sets the special flag and escalates). Nothing is automatic."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import shiboken6
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desk_app.domain.actor import Actor
+from desk_app.i18n import _
+from desk_app.services.complaints import get_complaint
+from desk_app.services.dto import ComplaintDetail
+from desk_app.services.risk_signals import CONFIRM_ROLES, Suggestion, confirm_flag, suggest_flags
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.tasks import CancelledFn, ProgressFn, run_task
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    version: int
+    suggestions: list[Suggestion]
+
+
+class RiskSignalsBox(QWidget):
+    """Shown in the case view; hidden while there is nothing to suggest. ``sig_confirmed`` carries the
+    updated ComplaintDetail."""
+
+    sig_confirmed = Signal(object)
+    sig_loaded = Signal()
+
+    def __init__(self, ctx: AppContext, actor: Actor, complaint_id: uuid.UUID, parent: QWidget | None = None,
+                 *, load: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("riskSignalsBox")
+        self._ctx = ctx
+        self._actor = actor
+        self.complaint_id = complaint_id
+        self.version = 0
+        self.suggestions: list[Suggestion] = []
+        self.buttons: list[QPushButton] = []
+        self.frame = QFrame(self)
+        self.frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.frame.setStyleSheet("QFrame#riskFrame { background: #fbefe9; }")
+        self.frame.setObjectName("riskFrame")
+        self.title = QLabel(self.frame)
+        self.title.setStyleSheet("font-weight: bold; color: #8a1c1c;")
+        self.rows = QVBoxLayout()
+        inner = QVBoxLayout(self.frame)
+        inner.addWidget(self.title)
+        inner.addLayout(self.rows)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.frame)
+        self.hide()
+        self.retranslate_ui()
+        if load:
+            self.refresh()
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(_("Risk signals — confirm a flag only if it fits the case"))
+        if self.suggestions:
+            self._show(self.suggestions)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def refresh(self) -> None:
+        db, actor, complaint_id = self._ctx.db, self._actor, self.complaint_id
+
+        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
+            version = get_complaint(db, actor, complaint_id, with_events=False).version
+            return _Loaded(version, suggest_flags(db, actor, complaint_id))
+
+        run_task(work, on_done=self._loaded, on_error=self._failed)
+
+    def _loaded(self, result: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        assert isinstance(result, _Loaded)
+        self.version = result.version
+        self._show(result.suggestions)
+        self.sig_loaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        if shiboken6.isValid(self):
+            show_error(self, exc)
+
+    def _show(self, suggestions: list[Suggestion]) -> None:
+        self.suggestions = list(suggestions)
+        while self.rows.count():
+            item = self.rows.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.buttons = []
+        for suggestion in self.suggestions:
+            row = QWidget(self.frame)
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            weak = _(" (only denied mentions)") if suggestion.flag and suggestion.only_denied else ""
+            text = QLabel(f"{suggestion.label}{weak}\n{suggestion.evidence_text()}", row)
+            text.setWordWrap(True)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            button = QPushButton(_("Confirm"), row)
+            button.setObjectName(f"confirm_{suggestion.flag.value if suggestion.flag else 'escalate'}")
+            button.setAccessibleName(_("Confirm: {flag}").format(flag=suggestion.label))
+            button.setEnabled(self._actor.role in CONFIRM_ROLES)
+            button.clicked.connect(lambda _checked=False, s=suggestion: self.confirm(s))
+            line.addWidget(text, 1)
+            line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            self.rows.addWidget(row)
+            self.buttons.append(button)
+        self.setVisible(bool(self.suggestions))
+
+    def confirm(self, suggestion: Suggestion) -> None:
+        db, actor, complaint_id, version = self._ctx.db, self._actor, self.complaint_id, self.version
+
+        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ComplaintDetail:
+            return confirm_flag(db, actor, complaint_id, version, suggestion.flag, suggestion.evidence_text())
+
+        for button in self.buttons:
+            button.setEnabled(False)
+        run_task(work, on_done=self._confirmed, on_error=self._confirm_failed)
+
+    def _confirmed(self, result: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        assert isinstance(result, ComplaintDetail)
+        self.sig_confirmed.emit(result)
+        self.refresh()
+
+    def _confirm_failed(self, exc: BaseException) -> None:
+        if shiboken6.isValid(self):
+            show_error(self, exc)
+            self.refresh()
