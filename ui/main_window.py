@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from PySide6.QtCore import QEvent, QSettings, QSize, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
@@ -21,13 +22,17 @@ import desk_app
 from desk_app import i18n
 from desk_app.config import save_config
 from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
 from desk_app.services.backups import backup_if_due
 from ui import icons
 from ui.context import AppContext, database_label
 from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.idle_lock import IdleLock
+from ui.intake.intake_page import IntakePage
+from ui.letters import BatchLettersDialog, offer_receipt
 from ui.overview.page import OverviewPage
 from ui.page import Page
 from ui.tasks import run_task
@@ -35,6 +40,7 @@ from ui.tasks import run_task
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
 SETTINGS_APP = "Complaint Desk"
+INTAKE_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
 
@@ -69,6 +75,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.add_page(OverviewPage(ctx, actor))
+        self._add_feature_pages()
         self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
         self.backup_timer = QTimer(self)
         self.backup_timer.setInterval(BACKUP_CHECK_MS)
@@ -91,6 +98,27 @@ class MainWindow(QMainWindow):
         if row < 9:  # Ctrl+1 … Ctrl+9 jump to the pages, in navigation order
             shortcut = QShortcut(QKeySequence(f"Ctrl+{row + 1}"), self)
             shortcut.activated.connect(lambda r=row: self.navigation.setCurrentRow(r))
+
+    def _add_feature_pages(self) -> None:
+        """The pages each role works in (services enforce the same rights again)."""
+        ctx, actor = self.ctx, self.actor
+        self.intake_page: IntakePage | None = None
+        if actor.role in INTAKE_ROLES:
+            self.intake_page = IntakePage(ctx, actor)
+            self.intake_page.sig_saved.connect(self._offer_receipt)
+            self.add_page(self.intake_page)
+
+    def _offer_receipt(self, complaint_id: object) -> None:
+        assert isinstance(complaint_id, uuid.UUID)
+        page = self.intake_page
+        number = page.last_saved.case_number if page is not None and page.last_saved is not None else ""
+        offer_receipt(self, self.ctx, self.actor, complaint_id, case_number=number)
+
+    def show_batch_letters(self) -> None:
+        BatchLettersDialog(self.ctx, self.actor, self).exec()
+
+    def show_guidance_import(self) -> None:
+        GuidanceImportDialog(self.ctx, self.actor, self).exec()
 
     def page_titles(self) -> list[str]:
         return [self.navigation.item(row).text() for row in range(self.navigation.count())]
@@ -129,6 +157,16 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
 
+        self.letters_action = QAction(self)
+        self.letters_action.triggered.connect(self.show_batch_letters)
+        self.file_menu.addAction(self.letters_action)
+        self.guidance_action = QAction(self)
+        self.guidance_action.triggered.connect(self.show_guidance_import)
+        self.guidance_action.setVisible(self.actor.role in (Role.HQ_ANALYST, Role.ADMINISTRATOR))
+        self.file_menu.addAction(self.guidance_action)
+        self.file_menu.addSeparator()
+        self.file_menu.removeAction(self.quit_action)  # Quit stays last
+        self.file_menu.addAction(self.quit_action)
         self.view_menu = bar.addMenu("")
         self.refresh_action = QAction(self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -170,6 +208,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(_("Complaint Desk — {branch}").format(branch=self.actor.branch_code))
         self.file_menu.setTitle(_("&File"))
         self.lock_action.setText(_("&Lock the screen"))
+        self.letters_action.setText(_("Letters &due today…"))
+        self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))
