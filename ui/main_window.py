@@ -27,11 +27,13 @@ from desk_app.i18n import _
 from desk_app.paths import backup_dir
 from desk_app.services.backups import backup_if_due
 from ui import icons
-from ui.context import AppContext, database_label
-from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.checklists.import_dialog import GuidanceImportDialog
+from ui.context import AppContext, database_label
+from ui.help.help_browser import install_f1, section_for, show_help
+from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
 from ui.intake.intake_page import IntakePage
+from ui.legal import LegalReferencePage
 from ui.letters import BatchLettersDialog, offer_receipt
 from ui.overview.page import OverviewPage
 from ui.page import Page
@@ -74,7 +76,7 @@ class MainWindow(QMainWindow):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
-        self.add_page(OverviewPage(ctx, actor))
+        self.add_page(OverviewPage(ctx, actor), "overview")
         self._add_feature_pages()
         self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
         self.backup_timer = QTimer(self)
@@ -88,8 +90,10 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # -- pages -----------------------------------------------------------------------------------
-    def add_page(self, page: Page) -> None:
-        """Add a navigation entry; later features call this with their own Page."""
+    def add_page(self, page: Page, help_section: str | None = None) -> None:
+        """Add a navigation entry; F1 on the page opens its section of the user guide."""
+        if help_section is not None:
+            install_f1(page, help_section)
         self._page_list.append(page)
         self.pages.addWidget(page)
         item = QListWidgetItem(page.nav_icon(), page.nav_title())
@@ -106,7 +110,9 @@ class MainWindow(QMainWindow):
         if actor.role in INTAKE_ROLES:
             self.intake_page = IntakePage(ctx, actor)
             self.intake_page.sig_saved.connect(self._offer_receipt)
-            self.add_page(self.intake_page)
+            self.add_page(self.intake_page, "intake")
+        self.legal_page = LegalReferencePage(ctx, actor)
+        self.add_page(self.legal_page)
 
     def _offer_receipt(self, complaint_id: object) -> None:
         assert isinstance(complaint_id, uuid.UUID)
@@ -185,6 +191,12 @@ class MainWindow(QMainWindow):
             self.language_actions[code] = action
 
         self.help_menu = bar.addMenu("")
+        self.guide_action = QAction(self)
+        self.guide_action.triggered.connect(lambda: show_help(self, section_for(self.current_page())))
+        self.help_menu.addAction(self.guide_action)
+        self.shortcuts_action = QAction(self)
+        self.shortcuts_action.triggered.connect(lambda: show_help(self, "shortcuts"))
+        self.help_menu.addAction(self.shortcuts_action)
         self.about_action = QAction(self)
         self.about_action.triggered.connect(self.show_about)
         self.help_menu.addAction(self.about_action)
@@ -216,6 +228,8 @@ class MainWindow(QMainWindow):
         self.language_menu.setTitle(_("&Language"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About Complaint Desk"))
+        self.guide_action.setText(_("&User guide (F1 on each page)"))
+        self.shortcuts_action.setText(_("&Keyboard shortcuts"))
         for row, page in enumerate(self._page_list):
             self.navigation.item(row).setText(page.nav_title())
         self.navigation.setAccessibleName(_("Navigation"))

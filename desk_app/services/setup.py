@@ -18,6 +18,7 @@ from desk_app.services.accounts import validate_password, validate_username
 from desk_app.services.calendar import seed_calendar
 from desk_app.services.checklists import seed_checklists
 from desk_app.services.complaints import regime_for_institution
+from desk_app.services.legal import seed_legal_reference
 from desk_app.services.reference import seed_reference_data
 from desk_app.services.risk_signals import seed_word_lists
 
@@ -37,9 +38,10 @@ class SetupRequest:
 
 
 def seed_guidance(session: Session) -> None:
-    """The bundled checklists and word lists (idempotent: only what the database lacks)."""
+    """The bundled checklists, word lists and legal reference (idempotent: only what the database lacks)."""
     seed_checklists(session)
     seed_word_lists(session)
+    seed_legal_reference(session)
 
 
 def is_initialised(db: Database) -> bool:
