@@ -23,12 +23,17 @@ from desk_app import i18n
 from desk_app.config import save_config
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
+from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
 from desk_app.services.backups import backup_if_due
+from desk_app.services.complaints import find_by_number
 from ui import icons
+from ui.cases.case_page import build_case_view
+from ui.cases.list_page import CaseListPage
 from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.context import AppContext, database_label
+from ui.errors import show_error
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
@@ -76,7 +81,9 @@ class MainWindow(QMainWindow):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
-        self.add_page(OverviewPage(ctx, actor), "overview")
+        self.overview_page = OverviewPage(ctx, actor)
+        self.overview_page.sig_open_case_number.connect(self.open_case_number)
+        self.add_page(self.overview_page, "overview")
         self._add_feature_pages()
         self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
         self.backup_timer = QTimer(self)
@@ -111,8 +118,41 @@ class MainWindow(QMainWindow):
             self.intake_page = IntakePage(ctx, actor)
             self.intake_page.sig_saved.connect(self._offer_receipt)
             self.add_page(self.intake_page, "intake")
+        self.case_list_page = CaseListPage(ctx, actor)
+        self.case_list_page.sig_open_case.connect(self.open_case)
+        self.add_page(self.case_list_page, "case_list")
         self.legal_page = LegalReferencePage(ctx, actor)
         self.add_page(self.legal_page)
+
+    def open_case(self, complaint_id: object) -> None:
+        """Show a case in place of the current page; Back returns to the page it was opened from."""
+        assert isinstance(complaint_id, uuid.UUID)
+        view = build_case_view(self.ctx, self.actor, complaint_id)
+        back_to = self.pages.currentIndex()
+        view.sig_changed.connect(lambda _id: self._refresh_pages())
+        view.sig_closed.connect(lambda: self._close_case(view, back_to))
+        self.pages.addWidget(view)
+        self.pages.setCurrentWidget(view)
+
+    def open_case_number(self, case_number: str) -> None:
+        try:
+            detail = find_by_number(self.ctx.db, self.actor, case_number)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.open_case(detail.id)
+
+    def _close_case(self, view: QWidget, back_to: int) -> None:
+        self.pages.removeWidget(view)
+        view.deleteLater()
+        if 0 <= back_to < len(self._page_list):
+            self.pages.setCurrentIndex(back_to)
+            self._page_list[back_to].refresh()
+
+    def _refresh_pages(self) -> None:
+        for page in self._page_list:
+            if page.isVisible():
+                page.refresh()
 
     def _offer_receipt(self, complaint_id: object) -> None:
         assert isinstance(complaint_id, uuid.UUID)

@@ -4,23 +4,34 @@ transfer and first contact as events. Each public function is one transaction.""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, User
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import ApprovalState, Complexity, Role, Severity, Stage, Status
+from desk_app.domain.enums import ApprovalState, Complexity, Regime, Role, Severity, Stage, Status
 from desk_app.domain.handling import missing_for_leaving
 from desk_app.domain.timeline import EventKind
-from desk_app.domain.workflow import STAGE_ORDER, Action, check_stage_move, check_transition, deliberation_required
+from desk_app.domain.workflow import (
+    FINISHED_STATES,
+    STAGE_ORDER,
+    Action,
+    check_stage_move,
+    check_transition,
+    deliberation_required,
+)
 from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
+from desk_app.services.access import can_see_branch, require_role
 from desk_app.services.calendar import load_work_calendar
+from desk_app.services.checklists import check_gate
 from desk_app.services.complaints import complaint_flags, load_for, to_detail
 from desk_app.services.deadline_refresh import apply_result, compute_for
 from desk_app.services.dto import ComplaintDetail
@@ -47,6 +58,7 @@ def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, a
         stage = Stage(complaint.stage) if complaint.stage else None
         target = check_transition(status, action, stage, reason)
         _check_records_for(session, complaint, action)
+        check_gate(session, complaint, f"action:{action.value}")
         now = utcnow()
         complaint.status = target.value
         if target is Status.IN_PROGRESS and action is Action.START:
@@ -157,6 +169,7 @@ def move_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int
             return to_detail(session, complaint)
         if current is not None and STAGE_ORDER.index(target) > STAGE_ORDER.index(current):
             _check_stage_record(session, complaint, current)
+            check_gate(session, complaint, f"leave:{current.value}")
         complaint.stage = target.value
         session.flush()
         append_event(session, complaint.id, EventKind.STAGE_CHANGED.value, actor.user_id,
@@ -279,3 +292,68 @@ def add_note(db: Database, actor: Actor, complaint_id: uuid.UUID, text: str) -> 
         complaint = load_for(session, actor, complaint_id)
         append_event(session, complaint.id, EventKind.NOTE.value, actor.user_id, {"text": text.strip()})
         return to_detail(session, complaint)
+
+
+# --- what a case view may offer to an actor ---------------------------------------------------------
+
+class Command(StrEnum):
+    """Changes to a case that are events with flags, not lifecycle transitions."""
+
+    REASSIGN = "reassign"
+    TRANSFER = "transfer"
+    ESCALATE = "escalate"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
+    FIRST_CONTACT = "first_contact"
+    NOTE = "note"
+
+
+STAFF = (Role.COUNTER_CLERK, *HANDLERS)
+ACTION_ROLES: dict[Action, tuple[Role, ...]] = {
+    **{action: HANDLERS for action in Action}, Action.ASSIGN: ASSIGNERS, Action.WITHDRAW: STAFF}
+_OPEN = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS})
+
+
+def offered_actions(actor: Actor, detail: ComplaintDetail) -> list[Action]:
+    """The lifecycle actions the case's state allows and the actor's role may perform."""
+    if not can_see_branch(actor, detail.branch_id):
+        return []
+    return [a for a in detail.allowed_actions if actor.role in ACTION_ROLES[a]]
+
+
+def offered_commands(actor: Actor, detail: ComplaintDetail) -> list[Command]:
+    """The event commands (transfer, extension, pause…) that make sense now for this actor."""
+    if not can_see_branch(actor, detail.branch_id):
+        return []
+    role, status = actor.role, detail.status
+    is_open, running = status in _OPEN, status not in FINISHED_STATES
+    wanted = {
+        Command.REASSIGN: role in ASSIGNERS and status in (Status.ASSIGNED, Status.IN_PROGRESS,
+                                                           Status.UNDER_REVIEW),
+        Command.TRANSFER: role in ASSIGNERS and is_open,
+        Command.ESCALATE: role in STAFF and running,
+        Command.EXTEND: role in HANDLERS and is_open and detail.regime is Regime.BANKING_INSURANCE
+        and detail.complexity is not Complexity.SPECIAL,
+        Command.PAUSE: role in HANDLERS and is_open and not detail.paused,
+        Command.RESUME: role in HANDLERS and detail.paused,
+        Command.FIRST_CONTACT: role in STAFF and running and detail.first_contact_at is None,
+        Command.NOTE: True,
+    }
+    return [command for command, ok in wanted.items() if ok]
+
+
+@dataclass(frozen=True)
+class BranchChoice:
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+def transfer_targets(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[BranchChoice]:
+    """Active branches other than the case's own, by code (for the transfer picker)."""
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        rows = session.scalars(select(Branch).where(Branch.active.is_(True), Branch.id != complaint.branch_id)
+                               .order_by(Branch.code)).all()
+        return [BranchChoice(b.id, b.code, b.name) for b in rows]

@@ -11,10 +11,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Callback, Complaint, ComplaintEvent, Resolution, User
+from desk_app.db.models import Branch, Callback, Complaint, ComplaintEvent, Resolution, User
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.deadlines import DeadlineResult
 from desk_app.domain.enums import ApprovalState, Role, Stage, Status
 from desk_app.domain.handling import APPROVAL_LIMITS, CONTACT_METHODS, STAGE_FIELDS
 from desk_app.domain.timeline import EventKind
@@ -22,7 +23,9 @@ from desk_app.domain.validation import parse_amount
 from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
 from desk_app.services.access import require_role
+from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import load_for, to_detail
+from desk_app.services.deadline_refresh import compute_for
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.reference import require_item
 from desk_app.services.timeline import append_event
@@ -45,6 +48,7 @@ class ResolutionInfo:
     approved_at: datetime | None
     customer_accepted: bool | None
     carry_out_by: date | None
+    proposed_by_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -251,4 +255,65 @@ def _info(session: Session, r: Resolution) -> ResolutionInfo:
     return ResolutionInfo(r.id, r.version, r.resolution_type, r.amount, r.description, r.basis, r.upheld,
                           ApprovalState(r.approval_state), proposer.display_name if proposer else "",
                           approver.display_name if approver else "", r.approved_at, r.customer_accepted,
-                          r.carry_out_by)
+                          r.carry_out_by, r.proposed_by_id)
+
+
+# --- the whole case file, for the case view -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContactInfo:
+    """One line of the contact log (a CONTACT event on the timeline)."""
+
+    at: datetime
+    by: str
+    method: str
+    summary: str
+    reaction: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case view shows, read in one transaction so the parts agree with each other."""
+
+    detail: ComplaintDetail
+    stage_records: dict[Stage, dict[str, str]]
+    contacts: tuple[ContactInfo, ...]
+    resolutions: tuple[ResolutionInfo, ...]
+    callbacks: tuple[CallbackInfo, ...]
+    limit_days: int
+    limit_unit: str  # "calendar" or "working" (desk_app.domain.deadlines.UNIT_*)
+    paused_days: int
+    deadline_warnings: tuple[str, ...]
+
+
+def case_file(db: Database, actor: Actor, complaint_id: uuid.UUID) -> CaseFile:
+    """The case with its step records, contact log, resolutions, callbacks and fresh deadline warnings."""
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        result: DeadlineResult | None = None
+        warnings: list[str] = []
+        try:
+            result = compute_for(session, complaint, session.get_one(Branch, complaint.branch_id),
+                                 load_work_calendar(session))
+            warnings.extend(result.warnings)
+        except ValidationError as exc:  # stored data that breaks a deadline rule: show it, do not fail
+            warnings.append(str(exc))
+        detail = to_detail(session, complaint, tuple(warnings))
+        records = {Stage(k): {f: str(v) for f, v in (fields or {}).items()}
+                   for k, fields in (complaint.stage_records or {}).items() if k in Stage._value2member_map_}
+        contacts = tuple(
+            ContactInfo(datetime.fromisoformat(e.payload["at"]) if e.payload.get("at") else e.occurred_at,
+                        e.actor_name, str(e.payload.get("method", "")), str(e.payload.get("summary", "")),
+                        str(e.payload.get("reaction", "")))
+            for e in detail.events if e.kind == EventKind.CONTACT.value)
+        rows = session.scalars(select(Resolution).where(Resolution.complaint_id == complaint_id)
+                               .order_by(Resolution.created_at)).all()
+        calls = session.execute(select(Callback, User.display_name).join(User, User.id == Callback.called_by_id)
+                                .where(Callback.complaint_id == complaint_id).order_by(Callback.called_at)).all()
+        return CaseFile(
+            detail=detail, stage_records=records, contacts=contacts,
+            resolutions=tuple(_info(session, r) for r in rows),
+            callbacks=tuple(CallbackInfo(c.called_at, name, c.method, c.reached, c.satisfaction, c.note)
+                            for c, name in calls),
+            limit_days=result.limit if result else 0, limit_unit=result.unit if result else "",
+            paused_days=result.paused_days if result else 0, deadline_warnings=tuple(warnings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import shiboken6
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -77,6 +77,8 @@ class Tile(QFrame):
 
 
 class OverviewPage(Page):
+    sig_open_case_number = Signal(str)  # double-click or Enter on an urgent case
+
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("overviewPage")
@@ -132,6 +134,8 @@ class OverviewPage(Page):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.urgent_label.setBuddy(self.table)
+        self.table.activated.connect(
+            lambda index: self.sig_open_case_number.emit(self.model.row(index.row()).case_number))
         self.empty_label = QLabel(self)
         self.empty_label.hide()
 

@@ -1,0 +1,252 @@
+"""The case view driven like a user would, from assignment to closing, with the real widgets and services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from gui_support import SetUp, Shown
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
+from pytestqt.qtbot import QtBot
+
+from desk_app.config import AppConfig
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import ApprovalState, Role, Stage, Status
+from desk_app.domain.workflow import Action
+from desk_app.services.accounts import authenticate, create_user
+from desk_app.services.complaints import get_complaint, register_complaint
+from tests.services.conftest import draft
+from ui.cases.action_dialogs import ActionDialog, find_data
+from ui.cases.case_view import CaseView
+from ui.checklists import panel as checklist_panel
+from ui.context import AppContext
+
+PASSWORD = "counter2026"
+
+
+@dataclass(frozen=True)
+class Desk:
+    ctx: AppContext
+    clerk: Actor
+    handler: Actor
+    supervisor: Actor
+    manager: Actor
+
+
+@pytest.fixture
+def desk(set_up: SetUp) -> Desk:
+    actors = {}
+    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("supervisor", Role.SUPERVISOR),
+                        ("manager", Role.BRANCH_MANAGER)):
+        create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
+                    role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
+        actors[login] = authenticate(set_up.db, login, PASSWORD)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, "head")
+    return Desk(ctx, **actors)
+
+
+def open_view(qtbot: QtBot, desk: Desk, actor: Actor, complaint_id: uuid.UUID) -> CaseView:
+    view = CaseView(desk.ctx, actor, complaint_id)
+    qtbot.addWidget(view)
+    view.resize(1300, 720)
+    view.show()
+    wait_checklists(qtbot, view)
+    return view
+
+
+def wait_checklists(qtbot: QtBot, view: CaseView) -> None:
+    """The checklist panel loads in the background; wait until it has (its signal is queued, not missed)."""
+    loaded: list[bool] = []
+    view.checklists.sig_loaded.connect(lambda: loaded.append(True))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=10_000)
+
+
+def tick(qtbot: QtBot, view: CaseView, checklist: str, step: str) -> None:
+    """Tick a checklist step in the case view's checklist tab (the note dialog is answered with "")."""
+    with qtbot.waitSignal(view.checklists.sig_changed, timeout=10_000):
+        view.checklists.checkbox(checklist, step).click()
+
+
+def set_field(dialog: ActionDialog, key: str, value: object) -> None:
+    """Fill a dialog field like a user (setText: QTest.keyClicks aborts on non-ASCII text)."""
+    widget = dialog.fields[key]
+    if isinstance(widget, QComboBox):
+        index = find_data(widget, value)
+        assert index >= 0, f"{value!r} is not offered in {key}"
+        widget.setCurrentIndex(index)
+    elif isinstance(widget, QPlainTextEdit):
+        widget.setPlainText(str(value))
+    elif isinstance(widget, QLineEdit):
+        widget.setText(str(value))
+    elif isinstance(widget, QSpinBox):
+        widget.setValue(int(str(value)))
+    else:
+        raise TypeError(key)
+
+
+def run_dialog(view: CaseView, **values: object) -> ActionDialog:
+    """Fill the dialog the view just opened and press its OK button; the dialog must then close."""
+    dialog = view.active_dialog
+    assert dialog is not None and dialog.isVisible()
+    for key, value in values.items():
+        set_field(dialog, key, value)
+    dialog.ok_button.click()
+    assert not dialog.isVisible(), dialog.error.text()
+    return dialog
+
+
+def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes: list[Shown],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checklist_panel, "ask_note", lambda parent, title: "")
+    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    assert not case.deliberation_required
+
+    # the supervisor assigns the case to the handler
+    boss = open_view(qtbot, desk, desk.supervisor, case.id)
+    assert boss.offered_actions() == [Action.ASSIGN, Action.REFUSE, Action.WITHDRAW]
+    changed: list[uuid.UUID] = []
+    boss.sig_changed.connect(changed.append)
+    boss.action_buttons[Action.ASSIGN].click()
+    assert boss.active_dialog is not None and boss.active_dialog.objectName() == "assignDialog"
+    run_dialog(boss, owner=desk.handler.user_id)
+    assert changed == [case.id]
+    assert boss.file is not None and boss.file.detail.status is Status.ASSIGNED
+    assert boss.owner_label.text() == "Handler: Handler"
+
+    # the handler starts and walks the steps 听 → 查 → (议 not required) → 析 → 谈 → 行
+    view = open_view(qtbot, desk, desk.handler, case.id)
+    assert Action.ASSIGN not in view.offered_actions()
+    view.action_buttons[Action.START].click()
+    run_dialog(view)
+    wait_checklists(qtbot, view)
+    assert view.file is not None and view.file.detail.stage is Stage.LISTEN
+    checklists_tab = view.side_tabs.indexOf(view.checklists)
+    assert view.side_tabs.tabText(checklists_tab) == "C&hecklists (2 to tick)"
+    assert view.stages.selected() is Stage.LISTEN
+    assert view.stages.bar.buttons[Stage.LISTEN].property("state") == "current"
+    assert view.stages.bar.buttons[Stage.DELIBERATE].state_label.text() == "not required"
+
+    listen = view.stages.forms[Stage.LISTEN]
+    assert "*" in listen.captions["real_demand"].text()
+    listen.move_button.click()  # the required record is missing
+    assert "Record the step 'Listen' first" in listen.error.text()
+    assert "border" in listen.editors["real_demand"].styleSheet()
+    listen.set_text("real_demand", "客户真实诉求是退还被盗刷款项")
+    assert "unsaved changes" in listen.state_label.text()
+    listen.save_button.click()
+    assert listen.error.text() == "" and "unsaved" not in listen.state_label.text()
+    assert view.file.stage_records[Stage.LISTEN]["real_demand"] == "客户真实诉求是退还被盗刷款项"
+    assert listen.move_button.text() == "&Next step: 查 Investigate →"
+    listen.move_button.click()  # the strategic-empathy checklist must be ticked first: its tab is shown
+    assert "Tick the required checklist steps" in listen.error.text()
+    assert view.side_tabs.currentWidget() is view.checklists
+    tick(qtbot, view, "strategic_empathy", "active_listening")
+    tick(qtbot, view, "strategic_empathy", "true_demand")
+    assert view.side_tabs.tabText(checklists_tab) == "C&hecklists"
+    listen.move_button.click()
+    assert view.file.detail.stage is Stage.INVESTIGATE and view.stages.selected() is Stage.INVESTIGATE
+
+    investigate = view.stages.forms[Stage.INVESTIGATE]
+    assert investigate.move_button.text() == "&Next step: 析 Analyse →"  # 议 is skipped when not required
+    investigate.set_text("findings", "交易发生在境外，客户当时在境内")
+    investigate.move_button.click()  # saves the typed record first, then moves on
+    assert view.file.detail.stage is Stage.ANALYSE
+    assert view.file.stage_records[Stage.INVESTIGATE]["findings"] == "交易发生在境外，客户当时在境内"
+    assert view.stages.bar.buttons[Stage.DELIBERATE].state_label.text() == "skipped"
+
+    analyse = view.stages.forms[Stage.ANALYSE]
+    analyse.set_text("analysis", "盗刷事实清楚")
+    analyse.set_text("basis", "《银行卡章程》第十二条")
+    analyse.move_button.click()
+    assert view.file.detail.stage is Stage.NEGOTIATE
+
+    negotiate = view.stages.forms[Stage.NEGOTIATE]
+    negotiate.move_button.click()
+    assert "at least one contact" in negotiate.error.text()
+    view.stages.contacts.add_button.click()
+    run_dialog(view, method="phone", summary="电话告知处理方案", reaction="客户表示接受")
+    assert view.stages.contacts.table.rowCount() == 1
+    assert view.stages.contacts.table.item(0, 2).text() == "电话告知处理方案"
+    assert view.file.detail.first_contact_at is not None  # the first contact is recorded with it
+    negotiate.set_text("plan", "先致歉后说明退款时间")
+    negotiate.move_button.click()
+    assert view.file.detail.stage is Stage.ACT and view.stages.selected() is Stage.ACT
+
+    act = view.stages.forms[Stage.ACT]
+    act.set_text("action_taken", "已退还3,200.00元")
+    act.save_button.click()
+    assert act.move_button.isHidden()  # 行 is the last step
+
+    # the handler proposes, and may not approve their own proposal
+    box = view.stages.resolution
+    box.propose_button.click()
+    run_dialog(view, type="refund", amount="3200", description="全额退还", basis="《银行卡章程》第十二条",
+               upheld=True)
+    assert box.current is not None and box.current.approval_state is ApprovalState.PROPOSED
+    assert box.approve_button.isHidden() and box.reject_button.isHidden()
+    assert "waiting for approval" in box.summary.text()
+
+    # the supervisor approves (3,200 is within a supervisor's limit)
+    boss.reload_button.click()
+    assert not boss.stages.resolution.approve_button.isHidden()
+    boss.stages.resolution.approve_button.click()
+    run_dialog(boss)
+    assert boss.stages.resolution.current is not None
+    assert boss.stages.resolution.current.approval_state is ApprovalState.APPROVED
+
+    # back at the handler's desk: customer's answer, response, callback, close
+    view.reload_button.click()
+    assert "approved by Supervisor" in box.summary.text()
+    box.accepts_button.click()
+    run_dialog(view, note="客户当场同意")
+    assert box.accepts_button.isHidden() and "The customer accepted." in box.summary.text()
+    view.action_buttons[Action.RESPOND].click()
+    run_dialog(view)
+    assert view.file.detail.status is Status.RESPONDED
+    assert "clock stopped" in view.due_label.text()
+    view.action_buttons[Action.AWAIT_CALLBACK].click()
+    run_dialog(view)
+    assert view.stages.callbacks.record_button.isEnabled()
+    view.stages.callbacks.record_button.click()
+    run_dialog(view, method="phone", satisfaction=4, note="满意")
+    assert view.stages.callbacks.table.item(0, 3).text() == "4/5"
+    view.action_buttons[Action.CLOSE].click()
+    run_dialog(view)
+    assert view.file.detail.status is Status.CLOSED
+    assert view.offered_actions() == [Action.REOPEN, Action.APPLY_REVIEW]
+    assert get_complaint(desk.ctx.db, desk.handler, case.id).status is Status.CLOSED
+    assert message_boxes == []
+
+    # the timeline lists every event, newest first, in words
+    entries = view.timeline.entries
+    assert [e.seq for e in entries] == sorted((e.seq for e in entries), reverse=True)
+    assert len(entries) == len(view.file.detail.events)
+    kinds = {e.kind for e in entries}
+    assert {"registered", "assigned", "status_changed", "stage_changed", "stage_record", "first_contact", "contact",
+            "resolution_proposed", "resolution_decided", "customer_decision", "callback"} <= kinds
+    titles = [e.title for e in entries]
+    assert titles[0] == "Status: Awaiting callback → Closed"
+    assert "Status: Assigned → In progress" in titles
+    assert "Step: 查 Investigate → 析 Analyse" in titles
+    assert "Assigned to Handler" in titles and "Resolution approved" in titles
+    assert "Callback: satisfaction 4/5" in titles
+    assert "Checklist step ticked: Active listening" in titles
+    text = view.timeline.plain_text()
+    assert "What was said: 电话告知处理方案" in text and "Supervisor" in text
+
+
+def test_the_view_follows_the_language(qtbot: QtBot, desk: Desk, language_support: object) -> None:
+    from ui.i18n import switch_language
+
+    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    view = open_view(qtbot, desk, desk.supervisor, case.id)
+    assert view.status_chip.text() == "Registered"
+    try:
+        switch_language("zh_CN")
+        assert view.status_chip.text() == "已受理"
+        assert view.action_buttons[Action.ASSIGN].text().startswith("分派")
+        assert view.stages.bar.buttons[Stage.LISTEN].char.text() == "听"
+    finally:
+        switch_language("en")
+    assert view.status_chip.text() == "Registered"

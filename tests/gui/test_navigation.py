@@ -1,0 +1,48 @@
+"""Working in the main window as branch staff: the pages a role gets, and opening a case from the
+overview, then going back to where it was opened from."""
+
+from __future__ import annotations
+
+from gui_support import SetUp
+from pytestqt.qtbot import QtBot
+
+from desk_app.config import AppConfig
+from desk_app.db.migrate import schema_state
+from desk_app.services import demo
+from desk_app.services.accounts import authenticate
+from ui.cases.case_view import CaseView
+from ui.context import AppContext
+from ui.main_window import MainWindow
+
+
+def _window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
+    demo.generate_demo_data(set_up.db, 80, seed=11)
+    actor = authenticate(set_up.db, username, demo.DEMO_PASSWORD)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    window = MainWindow(ctx, actor)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> None:
+    window = _window(qtbot, set_up, "sh01.supervisor")
+    assert window.page_titles() == ["Overview", "Intake", "Case list", "Legal reference"]
+    overview = window.overview_page
+    qtbot.waitUntil(lambda: overview.overview is not None, timeout=10_000)
+    assert overview.overview is not None and overview.overview.urgent
+    first = overview.overview.urgent[0].case_number
+    window.open_case_number(first)
+    view = window.pages.currentWidget()
+    assert isinstance(view, CaseView)
+    assert view.case_label.text() == first
+    view.sig_closed.emit()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is overview, timeout=5000)
+
+
+def test_administrator_gets_no_intake_but_the_guidance_import(qtbot: QtBot, set_up: SetUp) -> None:
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    window = MainWindow(ctx, set_up.admin)
+    qtbot.addWidget(window)
+    assert "Intake" not in window.page_titles()
+    assert window.guidance_action.isVisible()

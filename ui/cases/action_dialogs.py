@@ -1,0 +1,448 @@
+"""Small dialogs for the case actions: each collects what its service call needs, checks the required
+fields, and runs the call itself (``submit``) so a refusal is shown inside the dialog and nothing the
+user typed is lost. The case view builds them with the functions below and opens them window-modal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.enums import Complexity, Role
+from desk_app.domain.handling import APPROVAL_LIMITS, CONTACT_METHOD_LABELS, CONTACT_METHODS
+from desk_app.errors import UserError
+from desk_app.i18n import N_, _, current_language
+from desk_app.services.accounts import UserInfo
+from desk_app.services.case_workflow import BranchChoice
+from desk_app.services.handling import ResolutionInfo
+from ui.cases.timeline_widget import money
+from ui.dialogs.common import InlineError
+
+Submit = Callable[["ActionDialog"], None]
+_MNEMONIC = re.compile(r"\(&\w\)|&(?=\S)")
+
+
+def plain_label(text: str) -> str:
+    """A label without its mnemonic marker ("&Reason" → "Reason", "原因(&R)" → "原因")."""
+    return _MNEMONIC.sub("", text).strip()
+
+
+def find_data(combo: QComboBox, value: object) -> int:
+    """The index of the item whose data equals ``value`` (Python equality: QComboBox.findData compares
+    wrapped Python objects such as UUIDs by identity), or -1."""
+    for index in range(combo.count()):
+        if combo.itemData(index) == value:
+            return index
+    return -1
+
+
+class ActionDialog(QDialog):
+    """A form dialog: an explanation, fields (required ones marked *), an inline error, OK / Cancel."""
+
+    def __init__(self, name: str, title: str, intro: str, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
+        self.intro = QLabel(intro, self)
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(bool(intro))
+        self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("dialogNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("background: #fff6d6; border: 1px solid #e0c060; padding: 6px;")
+        self.notice.hide()
+        self.required_hint = QLabel(_("Fields marked * are required."), self)
+        self.required_hint.setStyleSheet("color: #555;")
+        self.required_hint.hide()
+        self.error = InlineError(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(self.form)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.required_hint)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.fields: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self._required: set[str] = set()
+        self._rules: list[Callable[[], str]] = []
+        self._initial: dict[str, tuple[QDateTime, datetime]] = {}
+        self.submit: Submit | None = None
+
+    # -- building ----------------------------------------------------------------------------------
+    def _add(self, key: str, label: str, widget: QWidget, required: bool) -> None:
+        caption = QLabel(f"{label} *" if required else label, self)
+        caption.setBuddy(widget)
+        widget.setObjectName(key)
+        widget.setAccessibleName(plain_label(label))
+        self.fields[key] = widget
+        self.labels[key] = caption
+        if required:
+            self._required.add(key)
+            self.required_hint.show()
+        self.form.addRow(caption, widget)
+
+    def add_text(self, key: str, label: str, *, required: bool = False, multiline: bool = False,
+                 placeholder: str = "", value: str = "") -> QLineEdit | QPlainTextEdit:
+        widget: QLineEdit | QPlainTextEdit
+        if multiline:
+            widget = QPlainTextEdit(self)
+            widget.setTabChangesFocus(True)
+            widget.setFixedHeight(76)
+            widget.setPlainText(value)
+        else:
+            widget = QLineEdit(value, self)
+        widget.setPlaceholderText(placeholder)
+        self._add(key, label, widget, required)
+        return widget
+
+    def add_combo(self, key: str, label: str, items: Sequence[tuple[str, object]], *, required: bool = False,
+                  current: object = None) -> QComboBox:
+        combo = QComboBox(self)
+        for text, data in items:
+            combo.addItem(text, data)
+        if current is not None and (index := find_data(combo, current)) >= 0:
+            combo.setCurrentIndex(index)
+        self._add(key, label, combo, required)
+        return combo
+
+    def add_date(self, key: str, label: str, value: date) -> QDateEdit:
+        edit = QDateEdit(QDate(value.year, value.month, value.day), self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        self._add(key, label, edit, False)
+        return edit
+
+    def add_datetime(self, key: str, label: str, value: datetime, tz: ZoneInfo) -> QDateTimeEdit:
+        local = value.astimezone(tz)
+        edit = QDateTimeEdit(QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)),
+                             self)
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        edit.setCalendarPopup(True)
+        self._initial[key] = (edit.dateTime(), value)
+        self._add(key, label, edit, False)
+        return edit
+
+    def add_check(self, key: str, text: str, *, checked: bool = False) -> QCheckBox:
+        box = QCheckBox(text, self)
+        box.setChecked(checked)
+        box.setObjectName(key)
+        box.setAccessibleName(plain_label(text))
+        self.fields[key] = box
+        self.form.addRow("", box)
+        return box
+
+    def add_spin(self, key: str, label: str, low: int, high: int, value: int) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        self._add(key, label, spin, False)
+        return spin
+
+    def add_rule(self, rule: Callable[[], str]) -> None:
+        """A check run before submitting; it returns a message, or "" when all is well."""
+        self._rules.append(rule)
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    # -- reading -----------------------------------------------------------------------------------
+    def text(self, key: str) -> str:
+        widget = self.fields[key]
+        if isinstance(widget, QPlainTextEdit):
+            return widget.toPlainText().strip()
+        if isinstance(widget, QLineEdit):
+            return widget.text().strip()
+        if isinstance(widget, QComboBox):
+            return widget.currentText()
+        raise TypeError(key)
+
+    def data(self, key: str) -> object:
+        widget = self.fields[key]
+        assert isinstance(widget, QComboBox)
+        return widget.currentData()
+
+    def date(self, key: str) -> date:
+        widget = self.fields[key]
+        assert isinstance(widget, QDateEdit)
+        value = widget.date()
+        return date(value.year(), value.month(), value.day())
+
+    def moment(self, key: str, tz: ZoneInfo) -> datetime:
+        """The chosen local time as an aware datetime; the exact initial value when left unchanged."""
+        widget = self.fields[key]
+        assert isinstance(widget, QDateTimeEdit)
+        value = widget.dateTime()
+        initial = self._initial.get(key)
+        if initial is not None and initial[0] == value:
+            return initial[1]
+        d, t = value.date(), value.time()
+        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=tz)
+
+    def checked(self, key: str) -> bool:
+        widget = self.fields[key]
+        assert isinstance(widget, QCheckBox)
+        return widget.isChecked()
+
+    def number(self, key: str) -> int:
+        widget = self.fields[key]
+        assert isinstance(widget, QSpinBox)
+        return widget.value()
+
+    def _filled(self, key: str) -> bool:
+        widget = self.fields[key]
+        if isinstance(widget, QComboBox):
+            return widget.currentData() is not None
+        return bool(self.text(key))
+
+    # -- submitting --------------------------------------------------------------------------------
+    def accept(self) -> None:
+        self.error.clear()
+        missing = [key for key in self.fields
+                   if key in self._required and self.fields[key].isEnabled() and not self._filled(key)]
+        if missing:
+            separator = "、" if current_language().startswith("zh") else ", "
+            self.error.show_message(_("Please fill in: {fields}.").format(
+                fields=separator.join(plain_label(self.labels[k].text().rstrip(" *")) for k in missing)))
+            self.fields[missing[0]].setFocus()
+            return
+        for rule in self._rules:
+            problem = rule()
+            if problem:
+                self.error.show_message(problem)
+                return
+        if self.submit is not None:
+            try:
+                self.submit(self)
+            except UserError as exc:
+                self.error.show_message(str(exc))
+                field = getattr(exc, "field", None)
+                if field in self.fields:
+                    self.fields[field].setFocus()
+                return
+        super().accept()
+
+
+# --- the dialogs ----------------------------------------------------------------------------------------
+
+def confirm_dialog(parent: QWidget | None, name: str, title: str, intro: str, ok_text: str) -> ActionDialog:
+    """An action without fields: say what will happen and ask to go ahead."""
+    return ActionDialog(name, title, intro, ok_text, parent)
+
+
+def reason_dialog(parent: QWidget | None, name: str, title: str, intro: str, label: str, ok_text: str,
+                  *, required: bool = True) -> ActionDialog:
+    dialog = ActionDialog(name, title, intro, ok_text, parent)
+    dialog.add_text("reason", label, required=required, multiline=True)
+    return dialog
+
+
+def assign_dialog(parent: QWidget | None, handlers: Sequence[UserInfo], current_owner: object,
+                  *, reassign: bool) -> ActionDialog:
+    title = _("Re-assign the case") if reassign else _("Assign the case")
+    dialog = ActionDialog("assignDialog", title, _("Choose the handler who owns the case from now on."),
+                          _("&Assign"), parent)
+    items: list[tuple[str, object]] = [(_("— choose a handler —"), None)]
+    items += [(f"{u.display_name} ({u.role.label})", u.id) for u in handlers]
+    dialog.add_combo("owner", _("&Handler"), items, required=True, current=current_owner)
+    dialog.add_text("note", _("&Note"), placeholder=_("optional"))
+    if not handlers:
+        dialog.show_notice(_("This branch has no active handler. Ask the administrator to add one."))
+    return dialog
+
+
+def transfer_dialog(parent: QWidget | None, branches: Sequence[BranchChoice]) -> ActionDialog:
+    dialog = ActionDialog("transferDialog", _("Transfer to another branch"),
+                          _("The case leaves this branch and its handler; the other branch assigns it again "
+                            "(first-asked responsibility: say why)."), _("&Transfer"), parent)
+    items: list[tuple[str, object]] = [(_("— choose a branch —"), None)]
+    items += [(f"{b.code} {b.name}", b.id) for b in branches]
+    dialog.add_combo("branch", _("&Branch"), items, required=True)
+    dialog.add_text("reason", _("&Reason"), required=True, multiline=True)
+    return dialog
+
+
+def extend_dialog(parent: QWidget | None, current: Complexity, approvers: Sequence[UserInfo]) -> ActionDialog:
+    dialog = ActionDialog("extendDialog", _("Extend the time limit"),
+                          _("Complex cases may take up to 30 days; especially complex ones up to 60 days, "
+                            "only with a branch manager's approval."), _("&Extend"), parent)
+    options: list[tuple[str, object]] = []
+    if current is Complexity.SIMPLE:
+        options.append((_("30 days (complex)"), Complexity.COMPLEX))
+    options.append((_("60 days (especially complex, needs approval)"), Complexity.SPECIAL))
+    limit = dialog.add_combo("complexity", _("&New limit"), options)
+    approver_items: list[tuple[str, object]] = [(_("— choose the approving manager —"), None)]
+    approver_items += [(f"{u.display_name} ({u.branch_code})", u.id) for u in approvers]
+    approver = dialog.add_combo("approver", _("&Approved by"), approver_items, required=True)
+    dialog.add_text("reason", _("&Reason"), required=True, multiline=True)
+    dialog.show_notice(_("The customer must be told of the extension and its reason in writing: issue the "
+                         "extension notice (延期告知书) after saving."))
+
+    def follow() -> None:
+        special = limit.currentData() == Complexity.SPECIAL  # Qt hands the StrEnum back as a plain str
+        approver.setEnabled(special)
+        dialog.labels["approver"].setEnabled(special)
+
+    limit.currentIndexChanged.connect(lambda _index: follow())
+    follow()
+    return dialog
+
+
+def pause_dialog(parent: QWidget | None, today: date) -> ActionDialog:
+    dialog = ActionDialog("pauseDialog", _("Pause the clock"),
+                          _("Time for external appraisal, testing or evaluation is not counted. The due date "
+                            "moves later each day the pause lasts."), _("&Pause"), parent)
+    dialog.add_date("start", _("&From"), today)
+    dialog.add_text("reason", _("&Reason"), required=True, multiline=True,
+                    placeholder=_("e.g. sent for judicial appraisal"))
+    return dialog
+
+
+def resume_dialog(parent: QWidget | None, today: date) -> ActionDialog:
+    dialog = ActionDialog("resumeDialog", _("Resume the clock"),
+                          _("The clock runs again; the due date is recomputed."), _("&Resume"), parent)
+    dialog.add_date("end", _("&Last paused day"), today)
+    return dialog
+
+
+def first_contact_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> ActionDialog:
+    dialog = ActionDialog("firstContactDialog", _("Record the first contact"),
+                          _("When did someone first speak with the customer about this complaint?"),
+                          _("&Record"), parent)
+    dialog.add_datetime("at", _("&When"), now, tz)
+    dialog.add_text("note", _("&Note"), placeholder=_("optional"))
+    return dialog
+
+
+def note_dialog(parent: QWidget | None) -> ActionDialog:
+    dialog = ActionDialog("noteDialog", _("Add a note"), _("The note is added to the timeline."),
+                          _("&Add note"), parent)
+    dialog.add_text("text", _("&Note"), required=True, multiline=True)
+    return dialog
+
+
+def _contact_methods() -> list[tuple[str, object]]:
+    return [(_(CONTACT_METHOD_LABELS[m]), m) for m in CONTACT_METHODS]
+
+
+def contact_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> ActionDialog:
+    dialog = ActionDialog("contactDialog", _("Log a contact"),
+                          _("Each conversation with the customer: when, how, what was said and how the customer "
+                            "reacted."), _("&Add to the log"), parent)
+    dialog.add_datetime("at", _("&When"), now, tz)
+    dialog.add_combo("method", _("&How"), _contact_methods(), current="phone")
+    dialog.add_text("summary", _("&What was said"), required=True, multiline=True)
+    dialog.add_text("reaction", _("Customer's &reaction"), multiline=True)
+    return dialog
+
+
+UPHELD_CHOICES: tuple[tuple[str, bool | None], ...] = (
+    (N_("Upheld (the complaint is justified)"), True),
+    (N_("Not upheld"), False),
+    (N_("Not stated"), None),
+)
+
+
+def propose_dialog(parent: QWidget | None, types: Sequence[tuple[str, str]]) -> ActionDialog:
+    dialog = ActionDialog("proposeDialog", _("Propose a resolution"),
+                          _("A resolution with money needs the approval of a supervisor or branch manager; "
+                            "without money it stands at once."), _("&Propose"), parent)
+    items: list[tuple[str, object]] = [(_("— choose —"), None), *types]
+    dialog.add_combo("type", _("&Type"), items, required=True)
+    dialog.add_text("amount", _("&Amount (yuan)"), placeholder=_("e.g. 3200.00; empty when no money"))
+    dialog.add_text("description", _("&Description"), required=True, multiline=True)
+    dialog.add_text("basis", _("&Basis"), required=True, multiline=True,
+                    placeholder=_("the law, contract clause or internal rule the decision rests on"))
+    dialog.add_combo("upheld", _("&Complaint upheld?"), [(_(text), value) for text, value in UPHELD_CHOICES])
+    upheld = dialog.fields["upheld"]
+    assert isinstance(upheld, QComboBox)
+    upheld.setCurrentIndex(len(UPHELD_CHOICES) - 1)
+    return dialog
+
+
+def _resolution_summary(resolution: ResolutionInfo, type_name: str) -> str:
+    amount = _("amount {amount} yuan").format(amount=money(resolution.amount)) if resolution.amount else _("no money")
+    return _("{type}, {amount}: {description}").format(type=type_name, amount=amount,
+                                                       description=resolution.description)
+
+
+def decide_dialog(parent: QWidget | None, resolution: ResolutionInfo, type_name: str, approve: bool,
+                  limit: Decimal | None) -> ActionDialog:
+    title = _("Approve the resolution") if approve else _("Reject the resolution")
+    dialog = ActionDialog("decideDialog", title, _resolution_summary(resolution, type_name),
+                          _("&Approve") if approve else _("&Reject"), parent)
+    over = approve and limit is not None and resolution.amount is not None and resolution.amount > limit
+    if over:
+        assert limit is not None
+        dialog.show_notice(_("The amount is above your approval limit of {limit} yuan: enter head office's "
+                             "approval reference.").format(limit=money(limit)))
+    if approve:
+        dialog.add_text("reference", _("Head office &reference"), required=over,
+                        placeholder=_("needed above your approval limit"))
+    return dialog
+
+
+def customer_decision_dialog(parent: QWidget | None, resolution: ResolutionInfo, type_name: str,
+                             accepted: bool) -> ActionDialog:
+    title = _("The customer accepts") if accepted else _("The customer rejects")
+    dialog = ActionDialog("customerDecisionDialog", title, _resolution_summary(resolution, type_name),
+                          _("&Record"), parent)
+    dialog.add_text("note", _("&Note"), multiline=True, placeholder=_("optional"))
+    if not accepted:
+        dialog.show_notice(_("Tell the customer the further remedies: review by the superior institution "
+                             "within 30 days, mediation, arbitration or the courts."))
+    return dialog
+
+
+def callback_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> ActionDialog:
+    dialog = ActionDialog("callbackDialog", _("Record the callback"),
+                          _("The callback (回访) after the response: was the customer reached, and how satisfied "
+                            "are they with the handling?"), _("&Record"), parent)
+    dialog.add_datetime("at", _("&When"), now, tz)
+    dialog.add_combo("method", _("&How"), _contact_methods(), current="phone")
+    reached = dialog.add_check("reached", _("Customer &reached"), checked=True)
+    score = dialog.add_spin("satisfaction", _("&Satisfaction (1–5)"), 1, 5, 5)
+    dialog.add_text("note", _("&Comment"), multiline=True)
+
+    def follow() -> None:
+        score.setEnabled(reached.isChecked())
+        dialog.labels["satisfaction"].setEnabled(reached.isChecked())
+
+    reached.toggled.connect(lambda _checked: follow())
+    follow()
+    return dialog
+
+
+def approval_limit(role: Role) -> Decimal | None:
+    """What ``role`` may approve on its own; None when the role approves nothing."""
+    return APPROVAL_LIMITS.get(role)

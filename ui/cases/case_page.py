@@ -1,0 +1,37 @@
+"""A case opened in the main window: the case view with its portrait, risk-signal and letter panels."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from desk_app.domain.actor import Actor
+from desk_app.i18n import _
+from ui.cases.case_view import CaseView
+from ui.context import AppContext
+from ui.help import install_f1
+from ui.letters import CaseLettersWidget
+from ui.portrait.editor import PortraitEditor
+from ui.portrait.risk_box import RiskSignalsBox
+
+
+def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> CaseView:
+    """The case view with every panel about the case beside its timeline and checklists."""
+    view = CaseView(ctx, actor, complaint_id)
+    editor = PortraitEditor(ctx, actor, complaint_id)
+    risk = RiskSignalsBox(ctx, actor, complaint_id)
+    letters = CaseLettersWidget(ctx, actor, complaint_id)
+    portrait_tab = QWidget()
+    layout = QVBoxLayout(portrait_tab)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(risk)
+    layout.addWidget(editor, 1)
+    view.add_side_tab(portrait_tab, _("&Portrait and risk"))
+    view.add_side_tab(letters, _("&Letters"))
+    editor.sig_saved.connect(risk.refresh)
+    editor.sig_saved.connect(view.reload_all)
+    risk.sig_confirmed.connect(lambda _flag: view.reload_all())
+    letters.changed.connect(view.reload_all)
+    install_f1(view, "case_view")
+    return view
