@@ -8,11 +8,13 @@ import uuid
 from PySide6.QtCore import QEvent, QSettings, QSize, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QWidget,
@@ -129,10 +131,15 @@ class MainWindow(QMainWindow):
         assert isinstance(complaint_id, uuid.UUID)
         view = build_case_view(self.ctx, self.actor, complaint_id)
         back_to = self.pages.currentIndex()
+        holder = QScrollArea()  # at 1366×768 or 150 % scaling the view scrolls instead of widening the window
+        holder.setObjectName("caseHolder")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(view)
         view.sig_changed.connect(lambda _id: self._refresh_pages())
-        view.sig_closed.connect(lambda: self._close_case(view, back_to))
-        self.pages.addWidget(view)
-        self.pages.setCurrentWidget(view)
+        view.sig_closed.connect(lambda: self._close_case(holder, back_to))
+        self.pages.addWidget(holder)
+        self.pages.setCurrentWidget(holder)
 
     def open_case_number(self, case_number: str) -> None:
         try:

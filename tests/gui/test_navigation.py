@@ -33,11 +33,13 @@ def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> N
     assert overview.overview is not None and overview.overview.urgent
     first = overview.overview.urgent[0].case_number
     window.open_case_number(first)
-    view = window.pages.currentWidget()
+    holder = window.pages.currentWidget()
+    view = holder.widget()  # type: ignore[attr-defined]
     assert isinstance(view, CaseView)
     assert view.case_label.text() == first
     view.sig_closed.emit()
     qtbot.waitUntil(lambda: window.pages.currentWidget() is overview, timeout=5000)
+    assert window.pages.count() == len(window.page_titles())  # the case view is gone
 
 
 def test_administrator_gets_no_intake_but_the_guidance_import(qtbot: QtBot, set_up: SetUp) -> None:
