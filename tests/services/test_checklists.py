@@ -7,7 +7,7 @@ import re
 import subprocess
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from desk_app.db.models import ChecklistDefinition, ChecklistRun, Complaint
 from desk_app.db.uow import Database
@@ -35,9 +35,10 @@ EMPATHY = (bundled_checklists_dir() / "strategic_empathy.toml").read_text(encodi
 
 @pytest.fixture
 def seeded(database: Database, staff: Staff) -> Staff:
+    """Set-up (the staff fixture) seeds the bundled checklists; seeding again adds nothing."""
     with database.unit_of_work() as session:
-        loaded = cl.seed_checklists(session)
-    assert len(loaded) == 11
+        assert cl.seed_checklists(session) == []
+        assert session.scalar(select(func.count()).select_from(ChecklistDefinition)) == 11
     return staff
 
 
@@ -162,6 +163,8 @@ def test_check_gate_works_inside_the_callers_transaction(database: Database, see
 
 
 def test_without_definitions_there_are_no_gates(database: Database, staff: Staff) -> None:
+    with database.unit_of_work() as session:  # a database whose checklists HQ removed entirely
+        session.execute(delete(ChecklistDefinition))
     case = started(database, staff)
     gate(database, case.id, "leave:listen")
     assert cl.applicable_checklists(database, staff.handler, case.id) == []
