@@ -112,7 +112,8 @@ def test_word_lists_are_seeded_and_imported_by_hq_only(database: Database, staff
         rs.import_word_list(database, staff.admin, newer.replace('name = "risk_signals"', 'name = "sales_words"')
                             .encode(), "s.toml")
     with database.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(WordListVersion).where(WordListVersion.name == "risk_signals")) == 1
+        versions = select(func.count()).select_from(WordListVersion).where(WordListVersion.name == "risk_signals")
+        assert session.scalar(versions) == 1
     preview = rs.check_word_list_import(database, staff.admin, newer.encode(), "risk_signals.toml")
     assert (preview.version, preview.previous_version) == (2, 1)
     report = rs.import_word_list(database, staff.admin, newer.encode(), "risk_signals.toml")
