@@ -1,6 +1,7 @@
 """``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
 
-Sub-commands: migrate, demo-data, check, backup, restore, self-test. The database is found as in
+Sub-commands: migrate, demo-data, check, backup, restore, self-test, export-report, import
+(the last two in desk_app.reports.cli). The database is found as in
 DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
 """
 
@@ -16,11 +17,12 @@ from pathlib import Path
 from desk_app import __version__
 from desk_app.config import load_config
 from desk_app.db.engine import make_engine, sqlite_path
-from desk_app.db.migrate import backup_sqlite, schema_state, upgrade_to_head
+from desk_app.db.migrate import schema_state, upgrade_to_head
 from desk_app.db.uow import Database
 from desk_app.errors import DeskError, UserError
 from desk_app.i18n import _, set_language
 from desk_app.paths import backup_dir
+from desk_app.services.backups import backup_now, restore, verify_backup
 
 
 def _database(args: argparse.Namespace, migrate: bool = True) -> Database:
@@ -87,11 +89,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(_("Backups from this program are for SQLite files; back up PostgreSQL with pg_dump "
                 "(see README)."), file=sys.stderr)
         return 2
-    target = backup_sqlite(engine, Path(args.out) if args.out else backup_dir(), label="manual")
+    target = backup_now(engine, Path(args.out) if args.out else backup_dir(), keep=args.keep)
     if target is None:
         print(_("There is no database file to back up yet."), file=sys.stderr)
         return 1
     print(_("Backup written: {path}").format(path=target))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    config = load_config(args.database_url)
+    target = sqlite_path(config.db_url)
+    if target is None:
+        print(_("Restore is for SQLite files; restore PostgreSQL with pg_restore (see README)."), file=sys.stderr)
+        return 2
+    check = verify_backup(Path(args.file))
+    print(_("Backup verified: schema {revision}, {n} cases.").format(revision=check.revision, n=check.complaints))
+    if not args.yes:
+        print(_("Add --yes to replace {target} with it (close every Complaint Desk window first).").format(
+            target=target))
+        return 1
+    restore(Path(args.file), target, backup_dir())
+    print(_("Restored {target} from {file}.").format(target=target, file=args.file))
     return 0
 
 
@@ -122,9 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=cmd_check)
     backup = sub.add_parser("backup", help=_("online backup of the SQLite database"))
     backup.add_argument("--out", help=_("folder for the backup file"))
+    backup.add_argument("--keep", type=int, default=14, help=_("how many manual backups to keep"))
     backup.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser("restore", help=_("verify a SQLite backup and put it in place of the database"))
+    restore_cmd.add_argument("file", help=_("the backup file"))
+    restore_cmd.add_argument("--yes", action="store_true", help=_("really replace the database"))
+    restore_cmd.set_defaults(func=cmd_restore)
     sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
         func=cmd_self_test)
+    from desk_app.reports.cli import add_report_commands
+
+    add_report_commands(sub, _database)
     return parser
 
 

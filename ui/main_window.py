@@ -29,6 +29,7 @@ from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
 from desk_app.services.backups import backup_if_due
+from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import find_by_number
 from ui import icons
 from ui.cases.case_page import build_case_view
@@ -44,11 +45,15 @@ from ui.legal import LegalReferencePage
 from ui.letters import BatchLettersDialog, offer_receipt
 from ui.overview.page import OverviewPage
 from ui.page import Page
+from ui.reports.dashboard_page import DashboardPage
+from ui.reports.export_dialog import ExportReportDialog
+from ui.reports.import_dialog import ImportDialog
 from ui.tasks import run_task
 
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
 SETTINGS_APP = "Complaint Desk"
+REPORT_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
 INTAKE_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
@@ -123,6 +128,10 @@ class MainWindow(QMainWindow):
         self.case_list_page = CaseListPage(ctx, actor)
         self.case_list_page.sig_open_case.connect(self.open_case)
         self.add_page(self.case_list_page, "case_list")
+        if actor.role in REPORT_ROLES:
+            self.dashboard_page = DashboardPage(ctx, actor)
+            self.dashboard_page.sig_filter_requested.connect(self.show_cases)
+            self.add_page(self.dashboard_page, "reports")
         self.legal_page = LegalReferencePage(ctx, actor)
         self.add_page(self.legal_page)
 
@@ -140,6 +149,18 @@ class MainWindow(QMainWindow):
         view.sig_closed.connect(lambda: self._close_case(holder, back_to))
         self.pages.addWidget(holder)
         self.pages.setCurrentWidget(holder)
+
+    def show_cases(self, flt: object) -> None:
+        """The case list, filtered as the dashboard asked (a clicked bar)."""
+        assert isinstance(flt, CaseFilter)
+        self.case_list_page.apply_filter(flt)
+        self.navigation.setCurrentRow(self._page_list.index(self.case_list_page))
+
+    def show_export(self) -> None:
+        ExportReportDialog(self.ctx, self.actor, self).exec()
+
+    def show_import(self) -> None:
+        ImportDialog(self.ctx, self.actor, self).exec()
 
     def open_case_number(self, case_number: str) -> None:
         try:
@@ -213,6 +234,14 @@ class MainWindow(QMainWindow):
         self.letters_action = QAction(self)
         self.letters_action.triggered.connect(self.show_batch_letters)
         self.file_menu.addAction(self.letters_action)
+        self.export_action = QAction(self)
+        self.export_action.triggered.connect(self.show_export)
+        self.export_action.setVisible(self.actor.role in REPORT_ROLES)
+        self.file_menu.addAction(self.export_action)
+        self.import_action = QAction(self)
+        self.import_action.triggered.connect(self.show_import)
+        self.import_action.setVisible(self.actor.role in (Role.HQ_ANALYST, Role.ADMINISTRATOR))
+        self.file_menu.addAction(self.import_action)
         self.guidance_action = QAction(self)
         self.guidance_action.triggered.connect(self.show_guidance_import)
         self.guidance_action.setVisible(self.actor.role in (Role.HQ_ANALYST, Role.ADMINISTRATOR))
@@ -269,6 +298,8 @@ class MainWindow(QMainWindow):
         self.lock_action.setText(_("&Lock the screen"))
         self.letters_action.setText(_("Letters &due today…"))
         self.guidance_action.setText(_("Import &checklists and word lists…"))
+        self.export_action.setText(_("&Export statistics and case details…"))
+        self.import_action.setText(_("&Import spreadsheets or branch exports…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))

@@ -4,6 +4,7 @@ from desk_app.db.base import Base
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, WordListVersion
+from desk_app.db.models.imports import ImportBatch, ImportMapping
 from desk_app.db.models.org import Branch, User
 from desk_app.db.models.records import (
                                            Callback,
@@ -39,6 +40,8 @@ __all__ = [
                                            "ComplaintEvent",
                                            "ComplaintParty",
                                            "Customer",
+                                           "ImportBatch",
+                                           "ImportMapping",
                                            "ImprovementAction",
                                            "Letter",
                                            "NumberCounter",

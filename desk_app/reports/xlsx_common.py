@@ -1,0 +1,64 @@
+"""Small helpers shared by the workbook writers: sheet titles, number formats, atomic saving."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FMT_INT = "#,##0"
+FMT_PCT = "0.0%"
+FMT_CHANGE_PCT = "+0.0%;-0.0%;0.0%"
+FMT_CHANGE = "+#,##0;-#,##0;0"
+FMT_MONEY = "#,##0.00"
+FMT_DAYS = "0.0"
+FMT_SCORE = "0.00"
+FMT_DATE = "yyyy-mm-dd"
+FMT_DATETIME = "yyyy-mm-dd hh:mm"
+
+_BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Characters XML 1.0 forbids (Excel refuses the file): C0 controls except tab, newline, carriage return.
+ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_CELL_TEXT = 32767
+
+
+def sheet_title(text: str, used: set[str] | None = None) -> str:
+    """A valid, unique worksheet name: at most 31 characters, none of []:*?/\\."""
+    base = _BAD_TITLE_CHARS.sub(" ", text).strip().strip("'")[:31] or "Sheet"
+    title, n = base, 2
+    while used is not None and title.lower() in {u.lower() for u in used}:
+        suffix = f" ({n})"
+        title, n = base[:31 - len(suffix)] + suffix, n + 1
+    if used is not None:
+        used.add(title)
+    return title
+
+
+def clean_text(value: str) -> str:
+    """Text a cell can hold: no XML-illegal characters, at most 32,767 characters."""
+    text = ILLEGAL_XML_CHARS.sub("", value)
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
+
+
+def display_width(text: str) -> int:
+    """Approximate column width of ``text``: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed,
+    so a cancelled or failed export never leaves a half-written file under the chosen name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()

@@ -1,0 +1,878 @@
+"""Reports for branches and headquarters: the statistics workbook, the case-by-case detail export and
+the dashboard figures.
+
+Every figure is aggregated in the database (GROUP BY and window functions), so a million cases take
+seconds; Python only arranges the aggregated rows. Definitions (also written into the workbook's
+"Definitions" sheet):
+
+- period: cases *received* from ``date_from`` to ``date_to`` inclusive, on the office's local calendar;
+  the previous period is the same number of whole months before (when the period is whole months,
+  e.g. a quarter) or else the same number of days before;
+- decided on time: the decision was communicated (responded_at) on or before the due date; the
+  on-time rate divides by the cases that needed a decision by the report day (decided, or past
+  their due date; refused and withdrawn cases need none);
+- median days to first contact / to decision: from receipt, in days (fractions kept);
+- satisfaction: the last scored callback of each case;
+- repeat complaint: the customer had complained before (an earlier case, any branch);
+- upheld rate and compensation: approved resolutions only;
+- open overdue: the statutory clock still runs (not responded, closed, refused or withdrawn) and the
+  due date is before the report day.
+
+Scope: staff see their own branch; HQ analysts and HQ administrators every branch
+(``desk_app.services.access``). Who may run reports: supervisors, branch managers, HQ analysts and
+administrators (``REPORT_ROLES``). Personal data in the detail export (ID number, phone, e-mail,
+address) is masked unless the caller asks for it *and* the user's role is supervisor, branch manager
+or administrator (``PERSONAL_DATA_ROLES``); HQ analysts always get masked data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from desk_app.config import DEFAULT_TIMEZONE
+from desk_app.db.models import (
+    Branch,
+    Callback,
+    Complaint,
+    ImprovementAction,
+    ReferenceItem,
+    Resolution,
+    RootCause,
+    TaxonomyCode,
+    User,
+    improvement_action_cases,
+)
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import (
+    ActionState,
+    Channel,
+    IdType,
+    InstitutionType,
+    Role,
+    RootCauseLevel,
+    SpecialFlag,
+    Status,
+)
+from desk_app.domain.reference import axis_label
+from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
+from desk_app.errors import PermissionDeniedError, UserError, ValidationError
+from desk_app.i18n import _
+from desk_app.reports.detail import Labels, case_rows_query, detail_columns, record_sections, render_case_row
+from desk_app.reports.figures import (
+    ActionRow,
+    BranchRow,
+    GroupRow,
+    ParetoRow,
+    Period,
+    RootCauseRow,
+    Statistics,
+    Summary,
+    ratio,
+)
+from desk_app.reports.records import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST_SHEET,
+    RECORDS_SHEET,
+    RecordDigest,
+    chunks,
+    encode_raw,
+    raw_key,
+)
+from desk_app.reports.snapshot import read_snapshot
+from desk_app.reports.sqlexpr import Dialect, local_midnight_utc, medians
+from desk_app.reports.xlsx_common import atomic_path
+from desk_app.reports.xlsx_stream import StreamingWorkbook
+from desk_app.services.access import can_see_branch, require_role, sees_all_branches
+from desk_app.services.complaints import FLAG_COLUMNS
+from desk_app.services.reference import label_for
+
+REPORT_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
+PERSONAL_DATA_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.ADMINISTRATOR)
+MAX_PERIOD_DAYS = 3660
+PARETO_SIZE = 10
+
+ProgressFn = Callable[[int, int], None]
+CancelFn = Callable[[], bool]
+
+_RUNNING = tuple(s.value for s in Status if s not in STOPPED_STATES)
+_FINISHED = tuple(s.value for s in FINISHED_STATES)
+_NO_DECISION = (Status.REFUSED.value, Status.WITHDRAWN.value)
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report covers: cases received in ``date_from``…``date_to`` (inclusive, local dates) at
+    the branches named by code (none = every branch the user may see)."""
+
+    date_from: date
+    date_to: date
+    branch_codes: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
+
+
+def may_see_personal_data(actor: Actor) -> bool:
+    return actor.role in PERSONAL_DATA_ROLES
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """Whole months → the same number of months before (quarter on quarter); else as many days before."""
+    if date_from.day == 1 and (date_to + timedelta(days=1)).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        index = date_from.year * 12 + date_from.month - 1 - months
+        return date(index // 12, index % 12 + 1, 1), date_from - timedelta(days=1)
+    length = (date_to - date_from).days + 1
+    previous_to = date_from - timedelta(days=1)
+    return previous_to - timedelta(days=length - 1), previous_to
+
+
+@dataclass(frozen=True)
+class ResolvedScope:
+    """A scope checked against the user's rights, with the UTC bounds of both periods."""
+
+    period: Period
+    timezone: str
+    branch_ids: tuple[uuid.UUID, ...] | None
+    """None = every branch."""
+    branches: tuple[tuple[uuid.UUID, str, str, str], ...]
+    """(id, code, name, institution type) of the branches listed in the report."""
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    label: str
+
+    def condition(self, column: Any = Complaint.branch_id) -> ColumnElement[bool]:
+        return true() if self.branch_ids is None else column.in_(self.branch_ids)
+
+    @property
+    def current(self) -> ColumnElement[bool]:
+        return and_(Complaint.received_at >= self.start, Complaint.received_at < self.end)
+
+    @property
+    def previous(self) -> ColumnElement[bool]:
+        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.start)
+
+    @property
+    def both(self) -> ColumnElement[bool]:
+        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.end)
+
+
+def resolve_scope(session: Session, actor: Actor, scope: ReportScope) -> ResolvedScope:
+    """Check the period and the branches against the user's rights (PermissionDeniedError,
+    ValidationError) and compute the UTC bounds."""
+    require_role(actor, *REPORT_ROLES)
+    if scope.date_from > scope.date_to:
+        raise ValidationError(_("The period starts after it ends."), "date_from")
+    if (scope.date_to - scope.date_from).days > MAX_PERIOD_DAYS:
+        raise ValidationError(_("The period may cover at most ten years."), "date_to")
+    try:
+        ZoneInfo(scope.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone: {tz}").format(tz=scope.timezone), "timezone") from exc
+    rows = session.execute(select(Branch.id, Branch.code, Branch.name, Branch.institution_type, Branch.active,
+                                  Branch.is_headquarters).order_by(Branch.code)).all()
+    by_code = {row.code.upper(): row for row in rows}
+    branch_ids: tuple[uuid.UUID, ...] | None
+    if scope.branch_codes:
+        chosen = []
+        for code in dict.fromkeys(c.strip().upper() for c in scope.branch_codes if c.strip()):
+            row = by_code.get(code)
+            if row is None:
+                raise ValidationError(_("There is no branch with the code {code}.").format(code=code), "branch")
+            if not can_see_branch(actor, row.id):
+                raise PermissionDeniedError(
+                    _("You may not see the figures of branch {code}.").format(code=row.code))
+            chosen.append(row)
+        branch_ids = tuple(row.id for row in chosen)
+        label = _("Branches: {codes}").format(codes=", ".join(row.code for row in chosen))
+    elif sees_all_branches(actor):
+        chosen = [row for row in rows if row.active and not row.is_headquarters]
+        branch_ids = None
+        label = _("All branches")
+    else:
+        chosen = [row for row in rows if row.id == actor.branch_id]
+        branch_ids = (actor.branch_id,)
+        label = _("Branch {code}").format(code=actor.branch_code)
+    previous_from, previous_to = previous_period(scope.date_from, scope.date_to)
+    tz = scope.timezone
+    return ResolvedScope(
+        period=Period(scope.date_from, scope.date_to, previous_from, previous_to), timezone=tz,
+        branch_ids=branch_ids,
+        branches=tuple((row.id, row.code, row.name, row.institution_type) for row in chosen),
+        start=local_midnight_utc(scope.date_from, tz),
+        end=local_midnight_utc(scope.date_to + timedelta(days=1), tz),
+        previous_start=local_midnight_utc(previous_from, tz), label=label)
+
+
+def office_today(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class _StatisticsQuery:
+    """The aggregate queries of one statistics report, inside one session."""
+
+    def __init__(self, session: Session, scope: ResolvedScope, today: date) -> None:
+        self.session, self.scope, self.today = session, scope, today
+        self.sql = Dialect.of(session, scope.timezone, scope.period.date_from)
+        self.in_scope = scope.condition()
+        c = Complaint
+        self.due_for_decision = and_(c.status.not_in(_NO_DECISION),
+                                     or_(c.responded_at.is_not(None), c.due_on < today))
+        self.on_time = and_(self.due_for_decision, c.responded_at.is_not(None),
+                            self.sql.local_date(c.responded_at) <= c.due_on)
+        self.open_overdue = and_(c.status.in_(_RUNNING), c.due_on < today)
+
+    def base_counts(self) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]]]:
+        """Two scans of the period's cases give every count: one grouped by branch, intake channel,
+        severity and special flags (with the deadline figures), one by the four taxonomy axes. Python
+        then only adds up aggregated rows (a few thousand at most)."""
+        s, c = self.scope, Complaint
+        flag_columns = [getattr(c, column) for column in FLAG_COLUMNS.values()]
+        cur = s.current
+        figures: dict[uuid.UUID, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+        dims: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in (
+            "channel", "severity", "flag", "A", "B", "C", "D")}
+        groups = (c.branch_id, c.channel, c.severity, *flag_columns)
+        for row in self.session.execute(
+                select(*groups, _flag(cur), _flag(s.previous), _flag(and_(cur, self.due_for_decision)),
+                       _flag(and_(cur, self.on_time)), _flag(and_(cur, self.open_overdue)),
+                       _flag(and_(cur, c.status.in_(_FINISHED))), _flag(and_(cur, c.responded_at.is_not(None))))
+                .where(self.in_scope, s.both).group_by(*groups)):
+            branch_id, channel, severity = row[0], row[1], row[2]
+            flags = row[3:3 + len(flag_columns)]
+            n, prev, due, on_time, overdue, finished, decided = (int(v) for v in row[3 + len(flag_columns):])
+            f = figures[branch_id]
+            for key, value in (("count", n), ("previous", prev), ("due", due), ("on_time", on_time),
+                               ("overdue", overdue), ("finished", finished), ("decided", decided)):
+                f[key] += value
+            for key, value in (("channel", channel), ("severity", severity)):
+                dims[key][value][0] += n
+                dims[key][value][1] += prev
+            for flag, on in zip(FLAG_COLUMNS, flags, strict=True):
+                if on:
+                    dims["flag"][flag.value][0] += n
+                    dims["flag"][flag.value][1] += prev
+            if any(flags):
+                dims["flag"]["any"][0] += n
+                dims["flag"]["any"][1] += prev
+        axes = (c.axis_a, c.axis_b, c.axis_c, c.axis_d)
+        for a, b, cause, d, cases, before in self.session.execute(
+                select(*axes, _flag(cur), _flag(s.previous)).where(self.in_scope, s.both).group_by(*axes)):
+            for axis, code in (("A", a), ("B", b), ("C", cause), ("D", d)):
+                dims[axis][code][0] += int(cases)
+                dims[axis][code][1] += int(before)
+        return figures, {k: {key: (v[0], v[1]) for key, v in d.items()} for k, d in dims.items()}
+
+    def branch_figures(self) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]]]:
+        s, c = self.scope, Complaint
+        figures, dims = self.base_counts()
+        earlier = aliased(Complaint)
+        repeat = exists().where(earlier.customer_id == c.customer_id, earlier.received_at < c.received_at)
+        for branch_id, n in self.session.execute(
+                select(c.branch_id, func.count()).where(self.in_scope, s.current, repeat).group_by(c.branch_id)):
+            figures[branch_id]["repeat"] = int(n)
+        cb, later = Callback, aliased(Callback)
+        newer = exists().where(later.complaint_id == cb.complaint_id, later.satisfaction.is_not(None),
+                               or_(later.called_at > cb.called_at, and_(later.called_at == cb.called_at,
+                                                                        later.id > cb.id)))
+        for branch_id, score, n in self.session.execute(  # the last scored callback of each case
+                select(c.branch_id, cb.satisfaction, func.count()).join(cb, cb.complaint_id == c.id)
+                .where(self.in_scope, s.current, cb.satisfaction.is_not(None), ~newer)
+                .group_by(c.branch_id, cb.satisfaction)):
+            figures[branch_id].setdefault("scores", defaultdict(int))[int(score or 0)] += int(n)
+        outcome = self._resolution_outcome()
+        for branch_id, judged, upheld, amount, paid_cases in self.session.execute(
+                select(c.branch_id, func.sum(outcome.c.judged), func.sum(outcome.c.upheld),
+                       func.sum(outcome.c.amount), _flag(outcome.c.amount > 0))
+                .join(outcome, outcome.c.complaint_id == c.id)
+                .where(self.in_scope, s.current).group_by(c.branch_id)):
+            figures[branch_id].update(judged=int(judged or 0), upheld=int(upheld or 0),
+                                      compensation=Decimal(amount or 0).quantize(Decimal("0.01")),
+                                      compensation_cases=int(paid_cases or 0))
+        return figures, dims
+
+    def _resolution_outcome(self) -> Any:
+        """Per case of the period: judged (an approved resolution says upheld or not), upheld, amount."""
+        r = Resolution
+        return (select(r.complaint_id,
+                       func.max(case((r.upheld.is_not(None), 1), else_=0)).label("judged"),
+                       func.max(case((r.upheld.is_(True), 1), else_=0)).label("upheld"),
+                       func.sum(r.amount).label("amount"))
+                .join(Complaint, Complaint.id == r.complaint_id)
+                .where(r.approval_state == "approved", self.in_scope, self.scope.current)
+                .group_by(r.complaint_id).subquery())
+
+    def medians(self) -> tuple[float | None, float | None, dict[Any, float]]:
+        s, c = self.scope, Complaint
+        conditions = [self.in_scope, s.current]
+        first_contact, _groups = medians(self.session, self.sql.days_between(c.received_at, c.first_contact_at),
+                                         conditions)
+        decision, per_branch = medians(self.session, self.sql.days_between(c.received_at, c.responded_at),
+                                       conditions, group=c.branch_id)
+        return first_contact, decision, per_branch
+
+    def root_causes(self) -> list[tuple[str, str, int]]:
+        s = self.scope
+        rc = RootCause
+        rows = self.session.execute(
+            select(rc.level, rc.cause_code, func.count())
+            .join(Complaint, Complaint.id == rc.complaint_id)
+            .where(self.in_scope, s.current).group_by(rc.level, rc.cause_code)).all()
+        return [(level, code, int(n)) for level, code, n in rows]
+
+    def actions(self) -> list[Any]:
+        s, a = self.scope, ImprovementAction
+        linked = (select(improvement_action_cases.c.action_id, func.count().label("n"))
+                  .group_by(improvement_action_cases.c.action_id).subquery())
+        scope_condition = (true() if s.branch_ids is None
+                           else a.branch_id.in_(s.branch_ids))
+        return list(self.session.execute(
+            select(a.title, Branch.code, a.cause_code, a.level, User.display_name, a.due_on, a.state,
+                   a.completed_on, func.coalesce(linked.c.n, 0))
+            .outerjoin(Branch, Branch.id == a.branch_id)
+            .outerjoin(User, User.id == a.owner_id)
+            .outerjoin(linked, linked.c.action_id == a.id)
+            .where(scope_condition, a.created_at < s.end,
+                   or_(a.completed_on.is_(None), a.completed_on >= s.period.date_from))
+            .order_by(a.due_on.is_(None), a.due_on, a.title)).all())
+
+
+def _taxonomy(session: Session) -> dict[str, TaxonomyCode]:
+    return {row.code: row for row in session.scalars(select(TaxonomyCode))}
+
+
+def _tree_rows(axis: str, taxonomy: dict[str, TaxonomyCode], counts: dict[Any, tuple[int, int]],
+               total: int) -> tuple[GroupRow, ...]:
+    """Rows in tree order: each major class (its count includes its minor classes), then its minor
+    classes; retired codes only when used; codes unknown to the taxonomy at the end."""
+    nodes = [node for node in taxonomy.values() if node.axis == axis]
+    children: dict[str, list[TaxonomyCode]] = defaultdict(list)
+    for node in nodes:
+        if node.parent_code:
+            children[node.parent_code].append(node)
+    rows: list[GroupRow] = []
+
+    def add(node: TaxonomyCode, cur: int, prev: int) -> None:
+        if node.active or cur or prev:
+            rows.append(GroupRow(node.code, label_for(node), cur, prev, ratio(cur, total), node.level,
+                                 node.parent_code or ""))
+
+    for top in sorted((n for n in nodes if not n.parent_code), key=lambda n: (n.sort_order, n.code)):
+        kids = sorted(children.get(top.code, []), key=lambda n: (n.sort_order, n.code))
+        own_cur, own_prev = counts.get(top.code, (0, 0))
+        cur = own_cur + sum(counts.get(k.code, (0, 0))[0] for k in kids)
+        prev = own_prev + sum(counts.get(k.code, (0, 0))[1] for k in kids)
+        add(top, cur, prev)
+        for kid in kids:
+            add(kid, *counts.get(kid.code, (0, 0)))
+    known = {node.code for node in nodes}
+    for code in sorted(k for k in counts if k is not None and k not in known):
+        cur, prev = counts[code]
+        rows.append(GroupRow(code, _("(unknown code)"), cur, prev, ratio(cur, total)))
+    return tuple(rows)
+
+
+def _flat_rows(items: Iterable[tuple[str, str]], counts: dict[Any, tuple[int, int]],
+               total: int) -> tuple[GroupRow, ...]:
+    rows = []
+    seen = set()
+    for code, name in items:
+        seen.add(code)
+        cur, prev = counts.get(code, (0, 0))
+        rows.append(GroupRow(code, name, cur, prev, ratio(cur, total)))
+    for code in sorted(k for k in counts if k is not None and k not in seen):
+        cur, prev = counts[code]
+        rows.append(GroupRow(code, _("(unknown code)"), cur, prev, ratio(cur, total)))
+    return tuple(rows)
+
+
+def _code_name(taxonomy: dict[str, TaxonomyCode], code: str) -> str:
+    node = taxonomy.get(code)
+    return label_for(node) if node else (_("(unknown code)") if code else "")
+
+
+def _level_name(level: str) -> str:
+    try:
+        return RootCauseLevel(level).label
+    except ValueError:
+        return level
+
+
+def _state_name(state: str) -> str:
+    try:
+        return ActionState(state).label
+    except ValueError:
+        return state
+
+
+def _action_rows(rows: Iterable[Any], taxonomy: dict[str, TaxonomyCode], today: date) -> tuple[ActionRow, ...]:
+    """ActionRows from the rows of ``_StatisticsQuery.actions``."""
+    return tuple(
+        ActionRow(title=title, branch_code=branch_code or "", cause_code=cause or "",
+                  cause_name=_code_name(taxonomy, cause or ""), level=level, level_name=_level_name(level),
+                  owner=owner or "", due_on=due_on, state=state, state_name=_state_name(state),
+                  completed_on=completed_on, linked_cases=int(linked),
+                  overdue=bool(due_on and due_on < today
+                               and state not in (ActionState.DONE.value, ActionState.CANCELLED.value)))
+        for title, branch_code, cause, level, owner, due_on, state, completed_on, linked in rows)
+
+
+def _competition_ranks(counts: list[int]) -> list[int]:
+    """1, 2, 2, 4 … for counts sorted high to low."""
+    ranks, previous, rank = [], None, 0
+    for index, count in enumerate(counts, start=1):
+        if count != previous:
+            rank, previous = index, count
+        ranks.append(rank)
+    return ranks
+
+
+def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: date | None = None,
+                       now: datetime | None = None) -> Statistics:
+    """All the figures of the statistics workbook for ``scope`` as of ``today`` (office-local date)."""
+    today = today or office_today(scope.timezone)
+    with read_snapshot(db) as session:
+        resolved = resolve_scope(session, actor, scope)
+        q = _StatisticsQuery(session, resolved, today)
+        per_branch, dims = q.branch_figures()
+        first_contact_median, decision_median, branch_medians = q.medians()
+        taxonomy = _taxonomy(session)
+        severities = [(item.code, label_for(item)) for item in session.scalars(
+            select(ReferenceItem).where(ReferenceItem.list_name == "severity")
+            .order_by(ReferenceItem.sort_order, ReferenceItem.code))]
+        total = sum(f.get("count", 0) for f in per_branch.values())
+        axis_counts = {axis: dims[axis] for axis in "ABC"}
+        insurer_in_scope = any(kind == InstitutionType.INSURER.value for *_x, kind in resolved.branches)
+        d_counts = dict(dims["D"])
+        d_counts.pop(None, None)
+        if d_counts or insurer_in_scope:
+            axis_counts["D"] = d_counts
+        channel_counts, severity_counts, flag_counts = dims["channel"], dims["severity"], dims["flag"]
+        root_causes = q.root_causes()
+        actions = q.actions()
+        all_branches = {bid: (code, name) for bid, code, name in session.execute(
+            select(Branch.id, Branch.code, Branch.name))}
+
+    known_branches = {bid: (code, name) for bid, code, name, _kind in resolved.branches}
+    known_branches.update({bid: all_branches[bid] for bid in per_branch if bid not in known_branches})
+    ordered = sorted(known_branches, key=lambda b: (-per_branch.get(b, {}).get("count", 0), known_branches[b][0]))
+    ranks = _competition_ranks([per_branch.get(b, {}).get("count", 0) for b in ordered])
+    branch_rows = []
+    for rank, bid in zip(ranks, ordered, strict=True):
+        f = per_branch.get(bid, {})
+        scores: dict[int, int] = f.get("scores", {})
+        branch_rows.append(BranchRow(
+            rank=rank, code=known_branches[bid][0], name=known_branches[bid][1], count=f.get("count", 0),
+            previous=f.get("previous", 0), share=ratio(f.get("count", 0), total),
+            due_for_decision=f.get("due", 0), decided_on_time=f.get("on_time", 0),
+            median_days_to_decision=branch_medians.get(bid), open_overdue=f.get("overdue", 0),
+            repeat_cases=f.get("repeat", 0), satisfaction_count=sum(scores.values()),
+            satisfaction_sum=sum(s * n for s, n in scores.items()), judged_cases=f.get("judged", 0),
+            upheld_cases=f.get("upheld", 0), compensation_total=f.get("compensation", Decimal("0.00"))))
+
+    distribution = {score: 0 for score in range(1, 6)}
+    for f in per_branch.values():
+        for score, n in f.get("scores", {}).items():
+            distribution[score] = distribution.get(score, 0) + n
+
+    def total_of(key: str) -> int:
+        return sum(int(f.get(key, 0)) for f in per_branch.values())
+
+    summary = Summary(
+        total=total, previous_total=total_of("previous"), decided=total_of("decided"),
+        due_for_decision=total_of("due"), decided_on_time=total_of("on_time"),
+        median_days_to_first_contact=first_contact_median, median_days_to_decision=decision_median,
+        satisfaction_distribution=distribution, repeat_cases=total_of("repeat"), judged_cases=total_of("judged"),
+        upheld_cases=total_of("upheld"), compensation_cases=total_of("compensation_cases"),
+        compensation_total=sum((f.get("compensation", Decimal(0)) for f in per_branch.values()), Decimal("0.00")),
+        open_overdue=total_of("overdue"), finished=total_of("finished"))
+
+    axes = {axis: _tree_rows(axis, taxonomy, counts, total) for axis, counts in axis_counts.items()}
+    c_counts = axis_counts["C"]
+    top = sorted(((code, cur) for code, (cur, _prev) in c_counts.items() if cur), key=lambda x: (-x[1], x[0]))
+    pareto, cumulative = [], 0
+    for rank, (code, count) in enumerate(top[:PARETO_SIZE], start=1):
+        cumulative += count
+        node = taxonomy.get(code)
+        pareto.append(ParetoRow(rank, code, label_for(node) if node else _("(unknown code)"), count,
+                                ratio(count, total), ratio(cumulative, total)))
+
+    root_rows = tuple(sorted(
+        (RootCauseRow(level, _level_name(level), code, _code_name(taxonomy, code), n)
+         for level, code, n in root_causes),
+        key=lambda r: (-r.count, r.level, r.cause_code)))
+    action_rows = _action_rows(actions, taxonomy, today)
+    return Statistics(
+        generated_at=(now or datetime.now(UTC)), today=today, timezone=resolved.timezone,
+        period=resolved.period, scope_label=resolved.label,
+        branch_codes=tuple(code for _bid, code, _name, _kind in resolved.branches),
+        summary=summary, branches=tuple(branch_rows),
+        channels=_flat_rows(((c.value, c.label) for c in Channel), channel_counts, total),
+        axes=axes, severities=_flat_rows(severities, severity_counts, total),
+        flags=_flat_rows([(f.value, f.label) for f in SpecialFlag] + [("any", _("Any special flag"))],
+                         flag_counts, total),
+        pareto=tuple(pareto), root_causes=root_rows, actions=action_rows,
+        axis_names={axis: axis_label(axis) for axis in "ABCD"})
+
+
+def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path, today: date | None = None,
+                      now: datetime | None = None) -> Statistics:
+    """Compute the statistics and write them as an Excel workbook at ``path``; returns the figures."""
+    from desk_app.reports.statistics_workbook import write_statistics_workbook
+
+    stats = compute_statistics(db, actor, scope, today=today, now=now)
+    write_statistics_workbook(stats, path)
+    return stats
+
+
+# ---- detail export -------------------------------------------------------------------------------
+
+_STREAM = {"yield_per": 2000}
+
+
+class ExportCancelled(UserError):
+    """The user cancelled an export; no file was written."""
+
+
+@dataclass(frozen=True)
+class DetailExportResult:
+    path: Path
+    cases: int
+    records: dict[str, int]
+    masked: bool
+    sha256: str
+
+
+class _Ticker:
+    """Calls ``progress`` now and then, and raises ExportCancelled when ``cancelled()`` says so."""
+
+    def __init__(self, total: int, progress: ProgressFn | None, cancelled: CancelFn | None,
+                 every: int = 1000) -> None:
+        self.total, self.progress, self.cancelled, self.every = total, progress, cancelled, every
+        self.done = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.done % self.every == 0:
+            self.check()
+
+    def check(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ExportCancelled(_("The export was cancelled; no file was written."))
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+
+
+def _detail_labels(session: Session) -> Labels:
+    items = session.execute(select(ReferenceItem.list_name, ReferenceItem.code, ReferenceItem.name_zh,
+                                   ReferenceItem.name_en)).all()
+
+    def names(list_name: str) -> dict[str, str]:
+        return {code: label_for(_Name(zh, en)) for name, code, zh, en in items if name == list_name}
+
+    return Labels(taxonomy={code: label_for(node) for code, node in _taxonomy(session).items()},
+                  severity=names("severity"), resolution=names("resolution_type"),
+                  id_type={t.value: t.label for t in IdType})
+
+
+@dataclass(frozen=True)
+class _Name:
+    name_zh: str
+    name_en: str
+
+
+def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
+                  reveal_personal_data: bool = False, include_records: bool = True,
+                  progress: ProgressFn | None = None, cancelled: CancelFn | None = None,
+                  today: date | None = None, now: datetime | None = None) -> DetailExportResult:
+    """Every case received in ``scope``'s period, one row each, streamed to ``path`` (.xlsx).
+
+    Personal data (ID number, phone, e-mail, address) is masked unless ``reveal_personal_data`` is
+    asked for by a user whose role may see it (PERSONAL_DATA_ROLES: supervisor, branch manager,
+    administrator); asking without that right is refused. With ``include_records`` (the default)
+    the hidden technical sheets carry the cases for consolidation at headquarters, masked the same
+    way. ``progress(done, total)`` is called now and then; when ``cancelled()`` returns True the
+    export stops with ExportCancelled and no file is left behind.
+    """
+    if reveal_personal_data and not may_see_personal_data(actor):
+        raise PermissionDeniedError(_("Your role may not export unmasked personal data. Allowed: {roles}.").format(
+            roles=", ".join(r.label for r in PERSONAL_DATA_ROLES)))
+    masked = not reveal_personal_data
+    today = today or office_today(scope.timezone)
+    now = now or datetime.now(UTC)
+    tz = ZoneInfo(scope.timezone)
+    with read_snapshot(db) as session:
+        resolved = resolve_scope(session, actor, scope)
+        case_filter = and_(resolved.condition(), resolved.current)
+        cases = session.scalar(select(func.count()).select_from(Complaint).where(case_filter)) or 0
+        labels = _detail_labels(session)
+        sections = record_sections(  # raw values (text and numbers), encoded without Python type conversion
+            select(Complaint.id).where(case_filter),
+            None if resolved.branch_ids is None else ImprovementAction.branch_id.in_(resolved.branch_ids),
+            raw_dialect=db.dialect)
+        if not include_records:
+            sections = []
+        counts = [session.scalar(select(func.count()).select_from(query.subquery())) or 0
+                  for _kind, query in sections]
+        ticker = _Ticker(cases + sum(counts), progress, cancelled)
+        ticker.check()
+        p = resolved.period
+        heading = [_("Complaint cases {start} – {end}").format(start=p.date_from.isoformat(),
+                                                                end=p.date_to.isoformat()),
+                   _("{scope} · {n} cases · personal data {state} · exported {at} by {user}").format(
+                       scope=resolved.label, n=cases, state=_("masked") if masked else _("NOT masked"),
+                       at=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"), user=actor.username)]
+        digest = RecordDigest()
+        with atomic_path(path) as tmp, StreamingWorkbook(tmp, title=heading[0]) as wb:
+            sheet = wb.add_sheet(_("Cases"), detail_columns(), heading=heading, freeze_columns=1)
+            conn = session.connection()  # Core rows: no ORM bookkeeping per row
+            with closing(conn.execute(case_rows_query(case_filter), execution_options=_STREAM)) as result:
+                for row in result:
+                    sheet.append(render_case_row(row, labels, tz, today, masked))
+                    ticker.tick()
+            if sections:
+                records = wb.add_sheet(RECORDS_SHEET, [], hidden=True, autofilter=False)
+                for kind, query in sections:
+                    with closing(conn.execute(query, execution_options=_STREAM)) as result:
+                        for row in result:
+                            text, key = encode_raw(kind, row, masked), raw_key(kind, row)
+                            digest.add(kind, text)
+                            records.append_text([kind, key, *chunks(text)])
+                            ticker.tick()
+                manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
+                for key, value in _manifest(actor, resolved, masked, now, cases, digest, db.dialect):
+                    manifest.append([key, value])
+            ticker.check()
+    return DetailExportResult(Path(path), cases, {k: n for k, n in digest.counts.items() if n}, masked,
+                              digest.hexdigest() if include_records else "")
+
+
+def _manifest(actor: Actor, resolved: ResolvedScope, masked: bool, now: datetime, cases: int,
+              digest: RecordDigest, dialect: str) -> list[tuple[str, str | int]]:
+    from desk_app import __version__
+
+    rows: list[tuple[str, str | int]] = [
+        ("format", FORMAT_NAME), ("format_version", FORMAT_VERSION), ("app_version", __version__),
+        ("exported_at", now.astimezone(UTC).isoformat()), ("exported_by", actor.username),
+        ("exported_by_role", actor.role.value), ("source_database", dialect),
+        ("branches", ",".join(code for _bid, code, _name, _kind in resolved.branches)),
+        ("all_branches", "yes" if resolved.branch_ids is None else "no"),
+        ("period_from", resolved.period.date_from.isoformat()), ("period_to", resolved.period.date_to.isoformat()),
+        ("timezone", resolved.timezone), ("personal_data", "masked" if masked else "full"), ("cases", cases),
+    ]
+    rows += [(f"count_{kind}", n) for kind, n in digest.counts.items()]
+    rows.append(("sha256", digest.hexdigest()))
+    return rows
+
+
+# ---- dashboard ------------------------------------------------------------------------------------
+
+class Granularity(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    date_from: date
+    date_to: date
+    branch_codes: tuple[str, ...] = ()
+    granularity: Granularity = Granularity.MONTH
+    timezone: str = DEFAULT_TIMEZONE
+    baseline_periods: int = 8
+    """Early warning: how many weeks/months before the latest one make a branch × cause's baseline."""
+    warning_ratio: float = 2.0
+    """Early warning when the latest count is at least this many times the baseline average …"""
+    warning_min_cases: int = 5
+    """… and at least this many cases (and well above the baseline's spread)."""
+
+    def scope(self) -> ReportScope:
+        return ReportScope(self.date_from, self.date_to, self.branch_codes, self.timezone)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    start: date
+    end: date
+    count: int
+
+
+@dataclass(frozen=True)
+class BranchBar:
+    id: uuid.UUID
+    code: str
+    name: str
+    count: int
+    overdue: int
+    """Cases of the period decided late or still open past their due date."""
+
+    @property
+    def overdue_share(self) -> float | None:
+        return ratio(self.overdue, self.count)
+
+
+@dataclass(frozen=True)
+class SatisfactionPoint:
+    start: date
+    end: date
+    average: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    branch_code: str
+    branch_name: str
+    cause_code: str
+    cause_name: str
+    period_start: date
+    count: int
+    baseline_average: float
+    baseline_max: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.count / self.baseline_average if self.baseline_average else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    query: DashboardQuery
+    scope_label: str
+    today: date
+    total: int
+    trend: tuple[TrendPoint, ...]
+    pareto: tuple[ParetoRow, ...]
+    branches: tuple[BranchBar, ...]
+    satisfaction: tuple[SatisfactionPoint, ...]
+    warnings: tuple[EarlyWarning, ...]
+    actions: tuple[ActionRow, ...]
+
+
+def bucket_start(day: date, granularity: Granularity) -> date:
+    return day.replace(day=1) if granularity is Granularity.MONTH else day - timedelta(days=day.weekday())
+
+
+def next_bucket(start: date, granularity: Granularity) -> date:
+    if granularity is Granularity.WEEK:
+        return start + timedelta(days=7)
+    return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+
+
+def buckets(date_from: date, date_to: date, granularity: Granularity) -> list[tuple[date, date]]:
+    """(first day, last day) of each week/month touching the period, clipped to it."""
+    out, start = [], bucket_start(date_from, granularity)
+    while start <= date_to:
+        following = next_bucket(start, granularity)
+        out.append((max(start, date_from), min(following - timedelta(days=1), date_to)))
+        start = following
+    return out
+
+
+def dashboard_data(db: Database, actor: Actor, query: DashboardQuery, today: date | None = None) -> Dashboard:
+    """The dashboard's figures, aggregated in the database: the trend per week or month, the Pareto of
+    causes, cases and overdue share per branch, the satisfaction trend (callback scores by the week or
+    month of the call), early warnings (a branch × cause whose count in the latest week/month rises well
+    above its own baseline) and the improvement actions."""
+    today = today or office_today(query.timezone)
+    g = query.granularity
+    with read_snapshot(db) as session:
+        resolved = resolve_scope(session, actor, query.scope())
+        q = _StatisticsQuery(session, resolved, today)
+        sql, c = q.sql, Complaint
+        bucket = sql.month_start if g is Granularity.MONTH else sql.week_start
+        in_period = and_(q.in_scope, resolved.current)
+        trend_counts = {_as_date(start): int(n) for start, n in session.execute(
+            select(bucket(c.received_at), func.count()).where(in_period).group_by(bucket(c.received_at)))}
+        late = or_(q.open_overdue, and_(c.responded_at.is_not(None), sql.local_date(c.responded_at) > c.due_on))
+        branch_rows = session.execute(
+            select(Branch.id, Branch.code, Branch.name, func.count(), _flag(late))
+            .join(Branch, Branch.id == c.branch_id).where(in_period)
+            .group_by(Branch.id, Branch.code, Branch.name).order_by(func.count().desc(), Branch.code)).all()
+        cause_counts = {code: int(n) for code, n in session.execute(
+            select(c.axis_c, func.count()).where(in_period).group_by(c.axis_c))}
+        cb = Callback
+        called_in_period = and_(cb.called_at >= resolved.start, cb.called_at < resolved.end)
+        scores = {_as_date(start): (float(avg) if avg is not None else None, int(n)) for start, avg, n in
+                  session.execute(select(bucket(cb.called_at), func.avg(cb.satisfaction), func.count())
+                                  .join(c, c.id == cb.complaint_id)
+                                  .where(q.in_scope, called_in_period, cb.satisfaction.is_not(None))
+                                  .group_by(bucket(cb.called_at)))}
+        latest = bucket_start(query.date_to, g)
+        baseline_start = latest
+        for _i in range(query.baseline_periods):
+            baseline_start = bucket_start(baseline_start - timedelta(days=1), g)
+        window = and_(c.received_at >= local_midnight_utc(baseline_start, query.timezone),
+                      c.received_at < resolved.end)
+        series: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
+        for code, cause, start, n in session.execute(
+                select(Branch.code, c.axis_c, bucket(c.received_at), func.count())
+                .join(Branch, Branch.id == c.branch_id).where(q.in_scope, window)
+                .group_by(Branch.code, c.axis_c, bucket(c.received_at))):
+            series[(code, cause)][_as_date(start)] = int(n)
+        names = {code: name for code, name in session.execute(select(Branch.code, Branch.name))}
+        taxonomy = _taxonomy(session)
+        actions = q.actions()
+
+    total = sum(trend_counts.values())
+    trend = tuple(TrendPoint(a, b, trend_counts.get(bucket_start(a, g), 0)) for a, b in
+                  buckets(query.date_from, query.date_to, g))
+    satisfaction = tuple(SatisfactionPoint(a, b, *scores.get(bucket_start(a, g), (None, 0))) for a, b in
+                         buckets(query.date_from, query.date_to, g))
+    top = sorted(((code, n) for code, n in cause_counts.items()), key=lambda x: (-x[1], x[0]))[:PARETO_SIZE]
+    pareto, running = [], 0
+    for rank, (code, n) in enumerate(top, start=1):
+        running += n
+        node = taxonomy.get(code)
+        pareto.append(ParetoRow(rank, code, label_for(node) if node else code, n, ratio(n, total),
+                                ratio(running, total)))
+    baseline_starts, start = [], baseline_start
+    while start < latest:
+        baseline_starts.append(start)
+        start = next_bucket(start, g)
+    warnings = []
+    for (code, cause), counts in series.items():
+        current = counts.get(latest, 0)
+        history = [counts.get(s, 0) for s in baseline_starts]
+        mean = sum(history) / len(history) if history else 0.0
+        spread = (sum((h - mean) ** 2 for h in history) / len(history)) ** 0.5 if history else 0.0
+        if current >= query.warning_min_cases and current >= query.warning_ratio * mean and current > mean + 2 * spread:
+            node = taxonomy.get(cause)
+            warnings.append(EarlyWarning(code, names.get(code, code), cause, label_for(node) if node else cause,
+                                         latest, current, mean, max(history, default=0)))
+    warnings.sort(key=lambda w: (-(w.count - w.baseline_average), w.branch_code, w.cause_code))
+    action_rows = _action_rows(actions, taxonomy, today)
+    return Dashboard(query=query, scope_label=resolved.label, today=today, total=total, trend=trend,
+                     pareto=tuple(pareto),
+                     branches=tuple(BranchBar(bid, code, name, int(n), int(o))
+                                    for bid, code, name, n, o in branch_rows),
+                     satisfaction=satisfaction, warnings=tuple(warnings), actions=action_rows)
+
+
+def _as_date(value: Any) -> date:
+    """Bucket starts come back as dates (typed columns), or as text from some SQLite expressions."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

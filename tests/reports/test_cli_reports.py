@@ -1,0 +1,112 @@
+"""desk-cli export-report and import, as HQ would schedule them (SQLite files)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from desk_app.__main__ import main
+from desk_app.db.engine import make_engine
+from desk_app.db.models import Complaint
+from desk_app.db.uow import Database
+from desk_app.domain.enums import InstitutionType, Role
+from desk_app.services.accounts import create_user
+from desk_app.services.setup import SetupRequest, initialise
+from tests.reports.messy_files import gb18030_csv
+
+
+def _cli(db: Path, *args: str) -> int:
+    return main(["--language", "en", "--database-url", f"sqlite:///{db}", *args])
+
+
+def _cases(db: Path) -> int:
+    database = Database(make_engine(f"sqlite:///{db}"))
+    try:
+        with database.unit_of_work() as s:
+            return s.scalar(select(func.count()).select_from(Complaint)) or 0
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def branch_db(tmp_path: Path) -> Path:
+    db = tmp_path / "branch.sqlite3"
+    assert _cli(db, "demo-data", "--count", "150", "--seed", "3") == 0
+    return db
+
+
+def test_export_report(branch_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "reports" / "q.xlsx"
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(out)) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert load_workbook(out).sheetnames[0] == "Summary"
+    two = tmp_path / "two.xlsx"
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--branch", "sh01,BJ01",
+                "--out", str(two)) == 0
+    codes = {row[1] for row in load_workbook(two)["By branch"].iter_rows(min_row=5, values_only=True)}
+    assert codes == {"SH01", "BJ01"}
+    detail = tmp_path / "detail.xlsx"
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(detail),
+                "--detail") == 0
+    assert "masked" in capsys.readouterr().out
+    # unmasked data only for an entitled account named with --user
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(detail),
+                "--detail", "--reveal-personal-data") == 2
+    assert "may not export unmasked" in capsys.readouterr().err
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(detail),
+                "--detail", "--reveal-personal-data", "--user", "sh01.manager") == 0
+    assert "NOT masked" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        _cli(branch_db, "export-report", "--from", "2026-13-01", "--to", "2026-12-31", "--out", "x.xlsx")
+
+
+def test_import_register_with_a_mapping_file(branch_db: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    register = gb18030_csv(tmp_path / "register.csv")
+    before = _cases(branch_db)
+    assert _cli(branch_db, "import", str(register), "--dry-run", "--branch", "SH01") == 1  # no A-axis value yet
+    assert "axis_a" in capsys.readouterr().out
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"columns": {"received_at": "投诉日期", "customer_name": "客户姓名",
+                                               "phone": "联系电话", "facts_what": "投诉内容", "channel": "投诉渠道",
+                                               "axis_b": "业务类别", "axis_c": "投诉原因", "claimed_amount": "涉及金额",
+                                               "closed_on": "完成时间"},
+                                   "defaults": {"axis_a": "A01"}}, ensure_ascii=False), "utf-8")
+    assert _cli(branch_db, "import", str(register), "--mapping-file", str(mapping), "--dry-run") == 0
+    assert "6 to import" in capsys.readouterr().out
+    assert _cli(branch_db, "import", str(register), "--mapping-file", str(mapping)) == 2  # who imports?
+    assert _cli(branch_db, "import", str(register), "--mapping-file", str(mapping), "--save-mapping", "csv台账",
+                "--user", "sh01.manager") == 0
+    assert "Imported 6 cases" in capsys.readouterr().out
+    assert _cases(branch_db) == before + 6
+    assert _cli(branch_db, "import", str(register), "--mapping", "csv台账", "--user", "sh01.manager") == 1
+    assert "already imported" in capsys.readouterr().out
+    assert _cli(branch_db, "check") == 0  # every timeline chain intact
+
+
+def test_consolidate_branch_files(branch_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    export = tmp_path / "sh01.xlsx"
+    assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(export),
+                "--detail", "--user", "sh01.manager", "--reveal-personal-data") == 0
+    hq = tmp_path / "hq.sqlite3"
+    assert _cli(hq, "migrate") == 0
+    database = Database(make_engine(f"sqlite:///{hq}"))
+    admin = initialise(database, SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员", "hqadmin2026",
+                                              is_headquarters=True))
+    create_user(database, admin, username="analyst", display_name="分析员", password="analyst2026",
+                role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
+    database.dispose()
+    capsys.readouterr()
+    assert _cli(hq, "import", str(export), "--dry-run", "--json") == 0
+    expected = json.loads(capsys.readouterr().out)["inserted"]
+    assert expected > 0  # the SH01 cases of the branch database
+    assert _cli(hq, "import", str(export), "--user", "analyst") == 0
+    assert _cases(hq) == expected
+    assert _cli(hq, "import", str(export), "--user", "analyst") == 0
+    assert f"{expected} unchanged" in capsys.readouterr().out
+    assert _cli(hq, "import", str(branch_db), "--dry-run") == 0  # a branch's SQLite file works too
+    assert _cli(hq, "check") == 0

@@ -1,0 +1,201 @@
+"""Consolidation at HQ: a branch's export workbook or SQLite file merged into the HQ database by UUID —
+idempotent, fast-forward updates, conflicts for cases changed on both sides, and nothing imported
+from a file that fails validation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from desk_app.db.engine import make_engine
+from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, User
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import InstitutionType, Role
+from desk_app.errors import PermissionDeniedError
+from desk_app.reports.figures import Summary
+from desk_app.services import case_workflow
+from desk_app.services.accounts import authenticate, create_user
+from desk_app.services.consolidation import consolidate, is_consolidation_source
+from desk_app.services.demo import DEMO_PASSWORD
+from desk_app.services.reports import ReportScope, compute_statistics, export_detail
+from desk_app.services.setup import SetupRequest, initialise
+from desk_app.services.timeline import check_all_chains
+from tests.reports.report_data import NOW, TODAY, build_report_data
+
+ALL_TIME = ReportScope(date(2024, 1, 1), date(2026, 12, 31))
+
+
+@pytest.fixture
+def branch_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
+    """A branch's own SQLite database with a year of cases."""
+    path = tmp_path / "branch.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    db = Database(make_engine(f"sqlite:///{path}"))
+    build_report_data(db, count=120, seed=11)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def hq(database: Database) -> Actor:
+    """An HQ database with only its own branch and an analyst."""
+    admin = initialise(database, SetupRequest("HQ", "总行消保部", InstitutionType.BANK, "hqadmin", "总部管理员",
+                                              "hqadmin2026", is_headquarters=True))
+    create_user(database, admin, username="analyst", display_name="分析员", password="analyst2026",
+                role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
+    return authenticate(database, "analyst", "analyst2026")
+
+
+def branch_actor(db: Database, name: str = "sh01.manager") -> Actor:
+    return authenticate(db, name, DEMO_PASSWORD)
+
+
+def export(db: Database, path: Path, reveal: bool = True) -> Path:
+    export_detail(db, branch_actor(db), ALL_TIME, path, reveal_personal_data=reveal, today=TODAY, now=NOW)
+    return path
+
+
+def case_count(db: Database, branch: str | None = None) -> int:
+    with db.unit_of_work() as s:
+        query = select(func.count()).select_from(Complaint)
+        if branch:
+            query = query.join(Branch, Branch.id == Complaint.branch_id).where(Branch.code == branch)
+        return s.scalar(query) or 0
+
+
+def test_export_consolidates_idempotently(branch_db: Database, database: Database, hq: Actor, tmp_path: Path) -> None:
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    assert is_consolidation_source(path)
+    dry = consolidate(database, hq, path, dry_run=True)
+    expected = case_count(branch_db, "SH01")
+    assert dry.inserted == expected > 10 and not dry.problems and case_count(database) == 0
+    report = consolidate(database, hq, path)
+    assert report.imported and report.inserted == expected and not report.conflicts
+    assert "SH01" in report.branches_created  # (and the branches of staff named in the records)
+    assert "sh01.clerk" in report.users_created  # who registered the cases
+    assert case_count(database, "SH01") == expected
+    with database.unit_of_work() as s:
+        assert check_all_chains(s) == []
+        users = s.scalars(select(User).where(User.username.in_(report.users_created))).all()
+        assert users and not any(u.active for u in users)
+        branch_events = s.scalar(select(func.count()).select_from(ComplaintEvent)) or 0
+    with branch_db.unit_of_work() as s:
+        source_events = s.scalar(select(func.count()).select_from(ComplaintEvent).join(
+            Complaint, Complaint.id == ComplaintEvent.complaint_id).join(Branch, Branch.id == Complaint.branch_id)
+            .where(Branch.code == "SH01")) or 0
+    assert branch_events == source_events
+    # HQ's figures for SH01 are the branch's own figures.
+    scope = ReportScope(date(2026, 4, 1), date(2026, 6, 30), ("SH01",))
+    at_branch = compute_statistics(branch_db, branch_actor(branch_db), scope, today=TODAY)
+    at_hq = compute_statistics(database, hq, scope, today=TODAY)
+    # (repeat complaints look at earlier cases at any branch: the branch database also holds other branches')
+    def comparable(summary: Summary) -> Summary:
+        return replace(summary, repeat_cases=0, median_days_to_first_contact=None, median_days_to_decision=None)
+
+    assert comparable(at_hq.summary) == comparable(at_branch.summary)
+    assert at_hq.summary.median_days_to_decision == pytest.approx(at_branch.summary.median_days_to_decision)
+    again = consolidate(database, hq, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, expected)
+    assert sum(again.records_written.values()) == 0
+
+
+def test_updates_fast_forward_and_conflicts_are_reported(branch_db: Database, database: Database, hq: Actor,
+                                                          tmp_path: Path) -> None:
+    consolidate(database, hq, export(branch_db, tmp_path / "first.xlsx"))
+    with branch_db.unit_of_work() as s:
+        a, b = s.execute(select(Complaint.id, Complaint.version).join(Branch, Branch.id == Complaint.branch_id)
+                         .where(Branch.code == "SH01").order_by(Complaint.case_number).limit(2)).all()
+    supervisor = branch_actor(branch_db, "sh01.supervisor")
+    case_workflow.escalate(branch_db, supervisor, a.id, a.version, "客户情绪激动")  # only at the branch
+    case_workflow.escalate(branch_db, supervisor, b.id, b.version, "媒体关注")  # at the branch ...
+    with database.unit_of_work() as s:
+        hq_b_version = s.scalar(select(Complaint.version).where(Complaint.id == b.id))
+    case_workflow.add_note(database, hq, b.id, "总部复核意见")  # ... and at HQ
+    case_workflow.escalate(database, hq, b.id, hq_b_version, "总部督办")
+    report = consolidate(database, hq, export(branch_db, tmp_path / "second.xlsx"))
+    assert report.imported and report.updated == 1
+    assert [c.complaint_id for c in report.conflicts] == [b.id]
+    conflict = report.conflicts[0]
+    assert conflict.hq_version > hq_b_version and conflict.branch_version == b.version + 1
+    assert "conflict" in report.text().lower() or "Conflicts" in report.text()
+    with database.unit_of_work() as s:
+        assert s.scalar(select(Complaint.escalated).where(Complaint.id == a.id))
+        kinds_b = list(s.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == b.id)
+                                 .order_by(ComplaintEvent.seq)))
+        assert kinds_b[-2:] == ["note", "escalated"]  # HQ's version kept
+        assert check_all_chains(s) == []
+
+
+def test_tampered_workbook_imports_nothing(branch_db: Database, database: Database, hq: Actor,
+                                           tmp_path: Path) -> None:
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    tampered = tmp_path / "tampered.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/") and b'"claimed_amount"' in data:  # the records:
+                data, n = re.subn(rb'("claimed_amount":"?)(\d)', rb'\g<1>9\2', data, count=1)  # change an amount
+                assert n == 1
+            dst.writestr(item, data)
+    report = consolidate(database, hq, tampered)
+    assert report.problems and any("checksum" in p for p in report.problems)
+    assert report.inserted == 0 and case_count(database) == 0
+
+
+def test_sqlite_file_and_broken_timelines(branch_db: Database, database: Database, hq: Actor,
+                                          tmp_path: Path) -> None:
+    path = Path(str(branch_db.engine.url.database))
+    copy = tmp_path / "copy.sqlite3"
+    branch_db.dispose()
+    with sqlite3.connect(path) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    assert is_consolidation_source(copy)
+    with sqlite3.connect(copy) as conn:  # someone edits an event behind the app's back
+        conn.execute("UPDATE complaint_events SET occurred_at = '2020-01-01 00:00:00.000000' WHERE seq = 2 "
+                     "AND rowid = (SELECT min(rowid) FROM complaint_events WHERE seq = 2)")
+    broken = consolidate(database, hq, copy)
+    assert any("timeline is broken" in p for p in broken.problems) and case_count(database) == 0
+    report = consolidate(database, hq, path)
+    assert report.imported and report.inserted == case_count(Database(make_engine(f"sqlite:///{path}")))
+    assert sorted(report.branches_created) == ["BJ01", "CD01", "GZ01", "SH01"]  # HQ exists at HQ already
+    with database.unit_of_work() as s:
+        assert check_all_chains(s) == []
+        assert s.scalar(select(func.count()).select_from(Customer)) > 0
+
+
+def test_case_number_taken_and_rights(branch_db: Database, database: Database, hq: Actor, tmp_path: Path,
+                                     _sqlite_template: Path) -> None:
+    consolidate(database, hq, export(branch_db, tmp_path / "sh01.xlsx"))
+    # A second office set up with the same branch code numbers its cases the same way.
+    other_path = tmp_path / "other.sqlite3"
+    shutil.copyfile(_sqlite_template, other_path)
+    other = Database(make_engine(f"sqlite:///{other_path}"))
+    build_report_data(other, count=120, seed=12)
+    before = case_count(database)
+    report = consolidate(database, hq, export(other, tmp_path / "other.xlsx"))
+    other.dispose()
+    assert any("already used at headquarters" in p for p in report.problems)
+    assert not report.imported and case_count(database) == before
+    with pytest.raises(PermissionDeniedError):
+        consolidate(database, replace(hq, role=Role.BRANCH_MANAGER, is_hq=False), tmp_path / "sh01.xlsx")
+
+
+def test_masked_then_full_export(branch_db: Database, database: Database, hq: Actor, tmp_path: Path) -> None:
+    masked = consolidate(database, hq, export(branch_db, tmp_path / "masked.xlsx", reveal=False))
+    assert masked.imported and masked.manifest["personal_data"] == "masked"
+    with database.unit_of_work() as s:
+        assert all("*" in c.id_number for c in s.scalars(select(Customer)) if c.id_number)
+    full = consolidate(database, hq, export(branch_db, tmp_path / "full.xlsx"))
+    assert full.unchanged == masked.inserted and full.records_written.get("customer", 0) > 0
+    with database.unit_of_work() as s:
+        assert not any("*" in c.id_number for c in s.scalars(select(Customer)))

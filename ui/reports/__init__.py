@@ -1,0 +1,1 @@
+"""Reports in the GUI: the dashboard page (and the export and import dialogs)."""
