@@ -4,18 +4,24 @@ a temporary database, migrated, set up, one case registered and moved, the event
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+
+from openpyxl import load_workbook
 
 from desk_app.db.engine import make_engine
 from desk_app.db.migrate import upgrade_to_head
 from desk_app.db.uow import Database
-from desk_app.domain.enums import Channel, InstitutionType, Role, Severity
+from desk_app.documents.content import ReceiptInputs
+from desk_app.domain.enums import Channel, InstitutionType, LetterKind, Role, Severity
 from desk_app.errors import BugError
 from desk_app.i18n import _
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from desk_app.services.integrity import run_checks
+from desk_app.services.letters import issue_letter, reprint
+from desk_app.services.reports import ReportScope, export_statistics
 from desk_app.services.setup import SetupRequest, initialise
 
 
@@ -26,7 +32,7 @@ def run_self_test(folder: Path) -> Iterator[str]:
         state = upgrade_to_head(engine, folder)
         yield _("migrated to {head}").format(head=state.head)
         admin = initialise(db, SetupRequest("ST01", "自检支行", InstitutionType.BANK, "selftest", "自检",
-                                            "selftest123"))
+                                            "selftest123", branch_hotline="95588", is_headquarters=True))
         create_user(db, admin, username="clerk", display_name="柜员", password="clerk12345",
                     role=Role.COUNTER_CLERK, branch_id=admin.branch_id)
         clerk = authenticate(db, "clerk", "clerk12345")
@@ -35,6 +41,17 @@ def run_self_test(folder: Path) -> Iterator[str]:
             facts_what="自检：柜台服务等候时间过长", request_kinds=("explanation",),
             customer=CustomerDraft(name="自检客户", phone="13800000000")))
         yield _("registered case {number}, due {due}").format(number=case.case_number, due=case.due_on)
+        letter = issue_letter(db, clerk, case.id, LetterKind.RECEIPT, ReceiptInputs())
+        stored = reprint(db, clerk, letter.id)
+        if not stored.startswith(b"%PDF") or len(stored) != letter.size:
+            raise BugError("the receipt letter was not stored as a PDF")
+        yield _("rendered letter {number} ({size} bytes, font embedded)").format(number=letter.number,
+                                                                                 size=letter.size)
+        today = date.today()
+        workbook = folder / "self-test-statistics.xlsx"
+        export_statistics(db, admin, ReportScope(today - timedelta(days=30), today), workbook)
+        load_workbook(workbook, read_only=True).close()
+        yield _("wrote workbook {path}").format(path=workbook.name)
         report = run_checks(db)
         if not report.ok:
             raise BugError("; ".join(report.lines))
