@@ -4,6 +4,11 @@ The GUI's table model asks for the row count and then for pages of rows as the u
 a list of 1,000,000 cases never loads more than a few hundred rows. Search uses the FTS5 trigram
 table on SQLite and pg_trgm indexes on PostgreSQL for 3+ characters; 1–2 character queries use the
 plain indexes (case number and customer name prefixes), because trigrams cannot match them.
+
+A page is read in two steps: the row keys of the page (a narrow query that can skip through an index
+alone), then the displayed columns of those rows only. ``fetch_page(matches=…)`` takes the row count
+the caller already has and uses it to steer both planners (see ``_page_keys``). Timings and the
+indexes these queries want: ``benchmarks/case_list.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, column, func, or_, select, text, true
+from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, text, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
@@ -46,6 +51,8 @@ class SortKey(StrEnum):
 
 @dataclass(frozen=True)
 class CaseFilter:
+    """What the list shows. ``flags``: cases carrying every one of them; ``any_flag``: at least one flag."""
+
     mine: bool = False
     statuses: frozenset[Status] = frozenset()
     severities: frozenset[Severity] = frozenset()
@@ -54,11 +61,19 @@ class CaseFilter:
     due_soon: bool = False
     awaiting_callback: bool = False
     flags: frozenset[SpecialFlag] = frozenset()
+    any_flag: bool = False
     received_from: date | None = None
     received_to: date | None = None
     axis_c: str = ""
     text: str = ""
     office_tz: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class BranchChoice:
+    id: uuid.UUID
+    code: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -80,37 +95,75 @@ class CaseRow:
     days_left: int
     deadline: DeadlineState
     flags: frozenset[SpecialFlag]
+    business_name_en: str = ""
+    cause_name_en: str = ""
+
+
+# Positive lists, not NOT IN: an index whose columns start with status (or branch, status) can then
+# read just the open rows instead of every row past its due date.
+_OPEN_VALUES = sorted(s.value for s in Status if s not in FINISHED_STATES)
+_RUNNING_VALUES = sorted(s.value for s in Status if s not in STOPPED_STATES)
 
 
 def _open() -> ColumnElement[bool]:
-    return Complaint.status.not_in([s.value for s in FINISHED_STATES])
+    return Complaint.status.in_(_OPEN_VALUES)
 
 
 def _running() -> ColumnElement[bool]:
-    return Complaint.status.not_in([s.value for s in STOPPED_STATES])
+    return Complaint.status.in_(_RUNNING_VALUES)
 
 
-def _search_condition(session: Session, query: str) -> ColumnElement[bool]:
+def _row_key(session: Session) -> Any:
+    """What identifies a row in the id query: SQLite's rowid (every index holds it, so ordering and skipping
+    can run on an index alone), the primary key elsewhere."""
+    if session.get_bind().dialect.name == "sqlite":
+        return column("rowid", Integer, _selectable=Complaint.__table__)
+    return Complaint.id
+
+
+def _fts_matches(query: str) -> Any:
+    """SQLite: the rowids of the FTS5 trigram table's matches for ``query`` (3+ characters)."""
+    phrase = '"' + query.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
+    return text("SELECT rowid FROM complaint_search WHERE complaint_search MATCH :phrase").bindparams(
+        phrase=phrase).columns(column("rowid", Integer))
+
+
+def _search_condition(session: Session, query: str, *, walk_order: bool = False) -> ColumnElement[bool]:
+    """Cases whose number, customer (name, phone) or text contains ``query``.
+
+    The alternatives are a UNION of key queries, each able to use its own index (an OR across the
+    complaint and customer tables makes PostgreSQL scan every complaint). On SQLite the key is the
+    rowid, which the planner can look rows up by, and which every index holds. ``walk_order``: there are
+    many matches, so SQLite should walk the order's index and test each row against the matches
+    (``rowid + 0`` cannot drive a lookup) instead of looking every match up and sorting them all.
+    """
     q = query.strip()
     if not q:
         return true()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    k = Complaint.__table__.alias("search_k")  # aliases: the subqueries must not correlate with the outer query
+    c = Customer.__table__.alias("search_c")
+    key = column("rowid", Integer, _selectable=k) if sqlite else k.c.id
+    outer_key = _row_key(session)
+    by_customer = select(key).select_from(k).join(c, c.c.id == k.c.customer_id)
     if len(q) < 3:
         prefix_end = q + "\uffff"
-        customers = select(Customer.id).where(Customer.name >= q, Customer.name < prefix_end)
-        return or_(and_(Complaint.case_number >= q, Complaint.case_number < prefix_end),
-                   Complaint.customer_id.in_(customers))
-    if session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + q.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
-        matches = text("SELECT rowid FROM complaint_search WHERE complaint_search MATCH :phrase").bindparams(
-            phrase=phrase).columns(column("rowid", Integer))
-        return column("rowid", Integer, _selectable=Complaint.__table__).in_(matches.subquery().select())
+        return outer_key.in_(union_all(
+            select(key).select_from(k).where(k.c.case_number >= q, k.c.case_number < prefix_end),
+            by_customer.where(c.c.name >= q, c.c.name < prefix_end)))
+    if sqlite:
+        probe = outer_key + 0 if walk_order else outer_key
+        return probe.in_(_fts_matches(q).subquery().select())
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    body = Complaint.summary + " " + Complaint.facts_what + " " + Complaint.request_text
-    customers = select(Customer.id).where((Customer.name + " " + Customer.phone).ilike(pattern))
-    return or_(body.ilike(pattern), Complaint.case_number.ilike(pattern), Complaint.customer_id.in_(customers))
+    body = k.c.summary + " " + k.c.facts_what + " " + k.c.request_text  # the expression of the trigram index
+    return outer_key.in_(union_all(
+        select(key).where(body.ilike(pattern)),
+        select(key).where(k.c.case_number.ilike(pattern)),
+        by_customer.where((c.c.name + " " + c.c.phone).ilike(pattern))))
 
 
-def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date, *,
+                many: bool = False) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if not sees_all_branches(actor):
         where.append(Complaint.branch_id == actor.branch_id)
@@ -130,7 +183,9 @@ def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date) ->
     if flt.awaiting_callback:
         where.append(Complaint.status == Status.AWAITING_CALLBACK.value)
     for flag in flt.flags:
-        where.append(getattr(Complaint, FLAG_COLUMNS[flag]).is_(True))
+        where.append(getattr(Complaint, FLAG_COLUMNS[flag]) == true())
+    if flt.any_flag:
+        where.append(or_(*(getattr(Complaint, name) == true() for name in FLAG_COLUMNS.values())))
     zone = ZoneInfo(flt.office_tz)
     if flt.received_from:
         where.append(Complaint.received_at >= datetime.combine(flt.received_from, time(), zone))
@@ -139,12 +194,18 @@ def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date) ->
     if flt.axis_c:
         where.append(Complaint.axis_c == flt.axis_c)
     if flt.text.strip():
-        where.append(_search_condition(session, flt.text))
+        where.append(_search_condition(session, flt.text, walk_order=many))
     return where
 
 
 def count_cases(db: Database, actor: Actor, flt: CaseFilter, today: date) -> int:
     with db.unit_of_work() as session:
+        q = flt.text.strip()
+        if (len(q) >= 3 and session.get_bind().dialect.name == "sqlite" and sees_all_branches(actor)
+                and flt == CaseFilter(text=flt.text, office_tz=flt.office_tz)):
+            # A plain search at headquarters: the FTS table (one row per complaint) counts its matches
+            # alone, instead of looking up every matching complaint.
+            return int(session.scalar(select(func.count()).select_from(_fts_matches(q).subquery())) or 0)
         stmt = select(func.count()).select_from(Complaint).where(*_conditions(session, actor, flt, today))
         return int(session.scalar(stmt) or 0)
 
@@ -153,43 +214,126 @@ _business = aliased(TaxonomyCode)
 _cause = aliased(TaxonomyCode)
 
 
-def _order_by(sort: SortKey, descending: bool) -> tuple[Any, Any]:
-    key: Any = {
+def _sort_column(sort: SortKey) -> Any:
+    return {
         SortKey.CASE_NUMBER: Complaint.case_number, SortKey.RECEIVED: Complaint.received_at,
         SortKey.CUSTOMER: Customer.name, SortKey.BUSINESS: Complaint.axis_b, SortKey.CAUSE: Complaint.axis_c,
         SortKey.SEVERITY: Complaint.severity, SortKey.STATUS: Complaint.status, SortKey.OWNER: User.display_name,
         SortKey.DUE: Complaint.due_on,
     }[sort]
+
+
+def _order_by(sort: SortKey, descending: bool) -> tuple[Any, Any]:
+    key = _sort_column(sort)
     tie = Complaint.case_number
     return (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
 
 
+#: Up to this many matching rows, the matches are found first and then sorted (see ``_page_keys``).
+FEW_MATCHES = 5_000
+#: Overdue cases sit far from the newest, so walking the order's index is slow for them: sort up to this many.
+FEW_OVERDUE = 200_000
+#: From this many matches on, a SQLite text search walks the order's index (see ``_search_condition``).
+MANY_SEARCH_MATCHES = 20_000
+
+
+def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sort: SortKey, descending: bool,
+               offset: int, limit: int, matches: int | None) -> list[Any]:
+    """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
+    many = matches is not None and matches > MANY_SEARCH_MATCHES
+    stmt = select(_row_key(session)).select_from(Complaint).where(
+        *_conditions(session, actor, flt, today, many=many))
+    if sort is SortKey.CUSTOMER:
+        stmt = stmt.join(Customer, Customer.id == Complaint.customer_id)
+    elif sort is SortKey.OWNER:
+        stmt = stmt.outerjoin(User, User.id == Complaint.owner_id)
+    # With few matches, find them by the filter's own index and sort just those. Both planners otherwise
+    # tend to walk the order's index, assuming matches spread evenly over it: right for most filters
+    # (measured: flags, severity, status), but overdue cases all sit far from the newest, so for them
+    # that walk reads most of the table.
+    few = matches is not None and not flt.text.strip() and (  # a search is sorted anyway
+        matches <= FEW_MATCHES or (flt.overdue and matches <= FEW_OVERDUE))
+    dialect = session.get_bind().dialect.name
+    if few and dialect == "postgresql":
+        # a materialised CTE is a planning fence
+        found = stmt.add_columns(_sort_column(sort).label("sort_key"), Complaint.case_number.label("tie")).cte(
+            "matching").prefix_with("MATERIALIZED")
+        fenced: tuple[Any, Any] = (found.c.sort_key, found.c.tie)
+        stmt = select(found.c.id).order_by(*(c.desc() if descending else c.asc() for c in fenced))
+    elif few and dialect == "sqlite":
+        # an expression no index can provide (every sort column is stored as text: same order)
+        no_index: Any = literal_column("''")
+        unindexed: tuple[Any, Any] = (_sort_column(sort).op("||")(no_index), Complaint.case_number.op("||")(no_index))
+        stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in unindexed))
+    else:
+        stmt = stmt.order_by(*_order_by(sort, descending))
+    # LIMIT and OFFSET as literals (plain ints): SQLite's planner only weighs "sort the few matching rows"
+    # against "walk the order's index" when it knows the limit; with a bound limit it walks the index.
+    stmt = stmt.offset(literal_column(str(int(offset)))).limit(literal_column(str(int(limit))))
+    return list(session.connection().execute(stmt).scalars())
+
+
+_FLAG_ITEMS = tuple(FLAG_COLUMNS.items())
+
+
 def fetch_page(db: Database, actor: Actor, flt: CaseFilter, today: date, *, sort: SortKey = SortKey.RECEIVED,
-               descending: bool = True, offset: int = 0, limit: int = PAGE_SIZE) -> list[CaseRow]:
-    """Rows ``offset`` … ``offset + limit`` of the filtered, sorted list (display-ready, personal data masked)."""
+               descending: bool = True, offset: int = 0, limit: int = PAGE_SIZE,
+               matches: int | None = None) -> list[CaseRow]:
+    """Rows ``offset`` … ``offset + limit`` of the filtered, sorted list (display-ready, personal data masked).
+
+    Two steps (a "deferred join"): the page's row keys from a narrow query, then only the displayed
+    columns of those rows, so a page deep in a million rows does not join and load every row it skips.
+    ``matches``: the count from ``count_cases`` when the caller has it; it helps PostgreSQL choose a plan.
+    """
     with db.unit_of_work() as session:
+        keys = _page_keys(session, actor, flt, today, sort, descending, offset, limit, matches)
+        if not keys:
+            return []
+        key = _row_key(session)
         stmt = (
-            select(Complaint, Customer.name, Customer.phone, Branch.code, User.display_name,
-                   _business.name_zh, _cause.name_zh)
+            select(key, Complaint.id, Complaint.case_number, Complaint.received_at, Complaint.axis_b, Complaint.axis_c,
+                   Complaint.severity, Complaint.status, Complaint.due_on, Complaint.paused,
+                   *(getattr(Complaint, name) for _flag, name in _FLAG_ITEMS),
+                   Customer.name, Customer.phone, Branch.code, User.display_name,
+                   _business.name_zh, _business.name_en, _cause.name_zh, _cause.name_en)
             .join(Customer, Customer.id == Complaint.customer_id)
             .join(Branch, Branch.id == Complaint.branch_id)
             .outerjoin(User, User.id == Complaint.owner_id)
             .outerjoin(_business, _business.code == Complaint.axis_b)
             .outerjoin(_cause, _cause.code == Complaint.axis_c)
-            .where(*_conditions(session, actor, flt, today))
+            .where(key.in_(keys))
         )
-        stmt = stmt.order_by(*_order_by(sort, descending)).offset(offset).limit(limit)
-        rows = []
-        for complaint, name, phone, branch_code, owner, business, cause in session.execute(stmt):
-            status = Status(complaint.status)
-            stopped = status in STOPPED_STATES or complaint.paused
-            rows.append(CaseRow(
-                id=complaint.id, case_number=complaint.case_number, received_at=complaint.received_at,
-                customer=mask_name(name), phone=mask_phone(phone), branch_code=branch_code,
-                business_code=complaint.axis_b, business_name=business or "", cause_code=complaint.axis_c,
-                cause_name=cause or "", severity=Severity(complaint.severity), status=status,
-                owner_name=owner or "", due_on=complaint.due_on, days_left=days_left(complaint.due_on, today),
-                deadline=deadline_state(complaint.due_on, today, soon_days=DUE_SOON_DAYS, stopped=stopped),
-                flags=frozenset(f for f, col in FLAG_COLUMNS.items() if getattr(complaint, col)),
-            ))
-        return rows
+        found = {row[0]: row[1:] for row in session.connection().execute(stmt)}
+    rows = []
+    flag_count = len(_FLAG_ITEMS)
+    for row_key in keys:  # the order of the key query; a row deleted in between is left out
+        row = found.get(row_key)
+        if row is None:
+            continue
+        (case_id, number, received_at, axis_b, axis_c, severity, status_value, due_on, paused) = row[:9]
+        flag_values = row[9:9 + flag_count]
+        name, phone, branch_code, owner, business, business_en, cause, cause_en = row[9 + flag_count:]
+        status = Status(status_value)
+        stopped = status in STOPPED_STATES or bool(paused)
+        rows.append(CaseRow(
+            id=case_id, case_number=number, received_at=received_at,
+            customer=mask_name(name), phone=mask_phone(phone), branch_code=branch_code,
+            business_code=axis_b, business_name=business or "", cause_code=axis_c,
+            cause_name=cause or "", severity=Severity(severity), status=status,
+            owner_name=owner or "", due_on=due_on, days_left=days_left(due_on, today),
+            deadline=deadline_state(due_on, today, soon_days=DUE_SOON_DAYS, stopped=stopped),
+            flags=frozenset(flag for (flag, _name), value in zip(_FLAG_ITEMS, flag_values, strict=True) if value),
+            business_name_en=business_en or "", cause_name_en=cause_en or "",
+        ))
+    return rows
+
+
+def branches(db: Database, actor: Actor) -> list[BranchChoice]:
+    """The branches the actor may filter the list by: every active branch at HQ, else their own."""
+    with db.unit_of_work() as session:
+        stmt = select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
+        if sees_all_branches(actor):
+            stmt = stmt.where(Branch.active.is_(True))
+        else:
+            stmt = stmt.where(Branch.id == actor.branch_id)
+        return [BranchChoice(id=bid, code=code, name=name) for bid, code, name in session.execute(stmt)]

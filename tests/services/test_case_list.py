@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from desk_app.db.uow import Database
 from desk_app.domain.deadlines import DeadlineState
 from desk_app.domain.enums import Severity, SpecialFlag, Status
+from desk_app.domain.workflow import Action
+from desk_app.services import case_list
 from desk_app.services import case_workflow as wf
-from desk_app.services.case_list import CaseFilter, SortKey, count_cases, fetch_page
-from desk_app.services.complaints import register_complaint, update_complaint
+from desk_app.services.case_list import CaseFilter, SortKey, branches, count_cases, fetch_page
+from desk_app.services.complaints import get_complaint, register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft
 from tests.services.conftest import Staff, draft
 
@@ -92,3 +96,90 @@ def test_sort_and_pages(database: Database, staff: Staff) -> None:
     assert set(by_customer) == set(n.values())
     assert _numbers(database, staff, CaseFilter(), sort=SortKey.RECEIVED, descending=False) == [n["a"], n["b"], n["c"]]
     assert _numbers(database, staff, CaseFilter(), offset=1, limit=1) == [n["b"]]
+
+
+def test_any_flag_and_every_flag(database: Database, staff: Staff) -> None:
+    n = _setup(database, staff)
+    register_complaint(database, staff.clerk, draft(
+        flags=frozenset({SpecialFlag.GROUP, SpecialFlag.LITIGATION}), facts_what="多名客户联名投诉理财产品",
+        customer=CustomerDraft(name="孙立", phone="13500001234")))
+    numbers = _numbers(database, staff, CaseFilter(any_flag=True))
+    assert len(numbers) == 2 and n["b"] in numbers
+    both = CaseFilter(flags=frozenset({SpecialFlag.GROUP, SpecialFlag.LITIGATION}))
+    assert _numbers(database, staff, both) == [x for x in numbers if x != n["b"]]
+    assert _numbers(database, staff, CaseFilter(flags=frozenset({SpecialFlag.GROUP, SpecialFlag.MEDIA}))) == []
+    assert count_cases(database, staff.clerk, CaseFilter(any_flag=True), date.today()) == 2
+
+
+def test_pages_concatenate_to_the_whole_list_in_every_order(database: Database, staff: Staff) -> None:
+    _setup(database, staff)
+    for i in range(7):  # same receipt time: the case number breaks the tie, so pages never overlap
+        register_complaint(database, staff.clerk, draft(
+            received_at=datetime(2026, 11, 2, 2, 0, tzinfo=UTC), customer=CustomerDraft(
+                name=f"钱{'一二三四五六七'[i]}", phone=f"1390000{i:04d}")))
+    today = date.today()
+    for sort in SortKey:
+        for descending in (False, True):
+            whole = _numbers(database, staff, CaseFilter(), sort=sort, descending=descending, limit=1000)
+            pages = [n for offset in range(0, 10, 3) for n in _numbers(
+                database, staff, CaseFilter(), sort=sort, descending=descending, offset=offset, limit=3)]
+            assert pages == whole and len(whole) == 10, (sort, descending)
+    rows = fetch_page(database, staff.clerk, CaseFilter(), today, sort=SortKey.CASE_NUMBER, descending=False)
+    assert [r.case_number for r in rows] == sorted(r.case_number for r in rows)
+    assert all(r.business_name_en for r in rows) and all(r.cause_name_en for r in rows)
+
+
+def test_the_row_count_hint_changes_no_row(database: Database, staff: Staff) -> None:
+    """With ``matches`` PostgreSQL sorts the matches itself (a planning fence); the rows are the same."""
+    _setup(database, staff)
+    today = date.today()
+    for flt in (CaseFilter(), CaseFilter(overdue=True), CaseFilter(statuses=frozenset({Status.REGISTERED}))):
+        matches = count_cases(database, staff.clerk, flt, today)
+        for sort in SortKey:
+            for descending in (False, True):
+                for offset in (0, 1):
+                    plain = fetch_page(database, staff.clerk, flt, today, sort=sort, descending=descending,
+                                       offset=offset, limit=2)
+                    hinted = fetch_page(database, staff.clerk, flt, today, sort=sort, descending=descending,
+                                        offset=offset, limit=2, matches=matches)
+                    assert hinted == plain, (flt, sort, descending, offset)
+
+
+def test_a_search_with_many_matches_gives_the_same_rows(database: Database, staff: Staff,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MANY_SEARCH_MATCHES a SQLite search walks the order's index instead; same rows, same order."""
+    _setup(database, staff)
+    today = date.today()
+    for text in ("客户", "诸葛", "信用卡分期", "138"):
+        flt = CaseFilter(text=text)
+        matches = count_cases(database, staff.admin, flt, today)
+        expected = {sort: fetch_page(database, staff.admin, flt, today, sort=sort, matches=matches)
+                    for sort in SortKey}
+        monkeypatch.setattr(case_list, "MANY_SEARCH_MATCHES", -1)
+        for sort in SortKey:
+            assert fetch_page(database, staff.admin, flt, today, sort=sort, matches=matches) == expected[sort]
+        monkeypatch.undo()
+
+
+def test_branches_to_filter_by(database: Database, staff: Staff) -> None:
+    assert [b.code for b in branches(database, staff.admin)] == ["BJ01", "SH01"]  # HQ: every branch
+    own = branches(database, staff.clerk)
+    assert [(b.code, b.name) for b in own] == [("SH01", "上海浦东支行")]
+    assert own[0].id == staff.clerk.branch_id
+
+
+def test_overdue_and_due_soon_leave_out_stopped_clocks(database: Database, staff: Staff) -> None:
+    n = _setup(database, staff)
+    today = date.today()
+    late = fetch_page(database, staff.clerk, CaseFilter(overdue=True), today)
+    assert [r.case_number for r in late] == [n["a"]]
+    b = next(r for r in fetch_page(database, staff.clerk, CaseFilter(), today) if r.case_number == n["b"])
+    detail = get_complaint(database, staff.clerk, b.id)
+    wf.perform(database, staff.clerk, b.id, detail.version, Action.WITHDRAW, "客户撤回投诉")
+    # as of a day far ahead every running case is overdue, and none is due soon; the withdrawn one is neither
+    future = today + timedelta(days=400)
+    late = fetch_page(database, staff.clerk, CaseFilter(overdue=True), future)
+    assert {r.case_number for r in late} == {n["a"], n["c"]}
+    assert fetch_page(database, staff.clerk, CaseFilter(due_soon=True), future) == []
+    withdrawn = fetch_page(database, staff.clerk, CaseFilter(statuses=frozenset({Status.WITHDRAWN})), future)
+    assert [r.deadline for r in withdrawn] == [DeadlineState.STOPPED]

@@ -74,6 +74,16 @@ SORT_KEYS: dict[Column, SortKey] = {
 SORT_COLUMNS: dict[SortKey, Column] = {key: column for column, key in SORT_KEYS.items()}
 
 
+_COLUMNS = tuple(Column)  # by position, without an Enum call per cell
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_SERVED_ROLES = frozenset({_DISPLAY, _DECORATION, _FOREGROUND, _ACCESSIBLE, _TOOLTIP, CASE_ID_ROLE, DEADLINE_ROLE})
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """Everything that decides which rows the list shows, and in which order."""
@@ -116,15 +126,16 @@ class _FirstLoad:
 
 
 def deadline_text(row: CaseRow) -> str:
-    """The due date's state in words, so an overdue row never relies on colour alone."""
+    """The days left in words ("Overdue by 3 days" for an overdue row, which never relies on colour
+    alone); empty when the clock is stopped (answered, finished or paused)."""
+    if row.deadline is DeadlineState.STOPPED:
+        return ""
     if row.deadline is DeadlineState.OVERDUE:
         n = -row.days_left
         return ngettext("Overdue by {n} day", "Overdue by {n} days", n).format(n=n)
-    if row.deadline is DeadlineState.DUE_SOON:
-        if row.days_left == 0:
-            return _("Due today")
-        return ngettext("{n} day left", "{n} days left", row.days_left).format(n=row.days_left)
-    return ""
+    if row.days_left == 0:
+        return _("Due today")
+    return ngettext("{n} day left", "{n} days left", row.days_left).format(n=row.days_left)
 
 
 def _name(chinese: str, english: str) -> str:
@@ -161,6 +172,7 @@ class CaseTableModel(QAbstractTableModel):
         self._in_flight: tuple[int, int] | None = None  # (generation, page) being fetched
         self._failed_pages: set[int] = set()
         self._failure_reported = False  # one message per query, not one per page the user scrolls to
+        self._texts: dict[int, tuple[str, ...]] = {}  # display texts of rows shown lately, by row number
         self.loading = False
 
     # -- queries ---------------------------------------------------------------------------------
@@ -237,6 +249,7 @@ class CaseTableModel(QAbstractTableModel):
     def _replace_rows(self, result: _FirstLoad) -> None:
         self._count = result.count
         self._pages.clear()
+        self._texts.clear()
         self._failed_pages.clear()
         if result.count:
             self._pages[0] = result.rows
@@ -301,6 +314,7 @@ class CaseTableModel(QAbstractTableModel):
             self._pages[page] = rows
             while len(self._pages) > CACHE_PAGES:
                 self._pages.popitem(last=False)
+                self._texts.clear()
             first = page * self.page_size
             last = min(first + self.page_size, self._count) - 1
             if last >= first:
@@ -340,36 +354,43 @@ class CaseTableModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        if index.row() // self.page_size in self._failed_pages:
+        if self._failed_pages and index.row() // self.page_size in self._failed_pages:
             return Qt.ItemFlag.NoItemFlags  # a page that failed to load shows as disabled
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._count:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called for every role of every visible cell on each repaint: answer the unused roles first.
+        if role not in _SERVED_ROLES:
             return None
-        column = Column(index.column())
-        row = self.row_at(index.row())
+        number = index.row()
+        if not 0 <= number < self._count or not index.isValid():
+            return None
+        column = _COLUMNS[index.column()]
+        row = self.row_at(number)
         if row is None:
-            return self._placeholder(index.row(), column, role)
-        match role:
-            case Qt.ItemDataRole.DisplayRole:
-                return self._text(row, column)
-            case Qt.ItemDataRole.AccessibleTextRole:
-                return self._accessible_text(row, column)
-            case Qt.ItemDataRole.ToolTipRole:
-                return self._tooltip(row, column)
-            case Qt.ItemDataRole.DecorationRole:
-                return self._icon(row, column)
-            case Qt.ItemDataRole.ForegroundRole if column is Column.DUE:
-                if row.deadline is DeadlineState.OVERDUE:
-                    return _OVERDUE_BRUSH
-                if row.deadline is DeadlineState.DUE_SOON:
-                    return _DUE_SOON_BRUSH
-            case _ if role == CASE_ID_ROLE:
-                return row.id
-            case _ if role == DEADLINE_ROLE:
-                return row.deadline.value
-        return None
+            return self._placeholder(number, column, role)
+        if role == _DISPLAY:
+            texts = self._texts.get(number)
+            if texts is None:
+                if len(self._texts) > 4 * self.page_size:
+                    self._texts.clear()
+                texts = self._texts[number] = tuple(self._text(row, c) for c in _COLUMNS)
+            return texts[column]
+        if role == _DECORATION:
+            return self._icon(row, column)
+        if role == _FOREGROUND:
+            if column is Column.DUE and row.deadline is DeadlineState.OVERDUE:
+                return _OVERDUE_BRUSH
+            if column is Column.DUE and row.deadline is DeadlineState.DUE_SOON:
+                return _DUE_SOON_BRUSH
+            return None
+        if role == _ACCESSIBLE:
+            return self._accessible_text(row, column)
+        if role == _TOOLTIP:
+            return self._tooltip(row, column)
+        if role == CASE_ID_ROLE:
+            return row.id
+        return row.deadline.value  # DEADLINE_ROLE
 
     def _placeholder(self, row: int, column: Column, role: int) -> Any:
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -414,8 +435,7 @@ class CaseTableModel(QAbstractTableModel):
             case Column.DUE:
                 if row.deadline is DeadlineState.STOPPED:
                     return _("The clock is stopped (answered, finished or paused).")
-                return deadline_text(row) or ngettext("{n} day left", "{n} days left",
-                                                      row.days_left).format(n=row.days_left)
+                return deadline_text(row)
             case Column.FLAGS:
                 return flags_text(row) or None
             case Column.CUSTOMER | Column.BUSINESS | Column.CAUSE:
@@ -446,6 +466,7 @@ class CaseTableModel(QAbstractTableModel):
         return case.id if case is not None else None
 
     def retranslate(self) -> None:
+        self._texts.clear()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
         if self._count:
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(Column) - 1))

@@ -80,7 +80,7 @@ class CaseListPage(Page):
         self._ctx = ctx
         self._actor = actor
         self._started = False
-        self._widths_from_settings = False
+        self._widths_settled = False
         self._natural_widths: dict[Column, int] = {}
         self.branch_choices: list[BranchChoice] = []
 
@@ -122,7 +122,7 @@ class CaseListPage(Page):
         header.setHighlightSections(False)
         self._set_default_widths()
         header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
-        self._widths_from_settings = self._restore_header()
+        self._widths_settled = self._restore_header()
         header.setSortIndicatorShown(True)
         self.table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
@@ -303,8 +303,8 @@ class CaseListPage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._widths_from_settings:
-            self._widths_from_settings = True  # only once, and never over the user's own widths
+        if not self._widths_settled:
+            self._widths_settled = True  # only once, and never over the user's own widths
             QTimer.singleShot(0, self._use_spare_width)
 
     def hideEvent(self, event: QHideEvent) -> None:
