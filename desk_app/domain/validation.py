@@ -97,3 +97,17 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+def mask_address(value: str) -> str:
+    """Keep the first six characters (province, city, district); hide the rest (at most 8 stars)."""
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:6] + "*" * min(8, len(value) - 6)
+
+
+def mask_email(value: str) -> str:
+    name, at, domain = value.partition("@")
+    if not at:
+        return "*" * len(value)
+    return name[:1] + "***@" + domain

@@ -45,7 +45,7 @@ from desk_app.db.models import (
     improvement_action_cases,
 )
 from desk_app.db.types import UTCDateTime
-from desk_app.domain.validation import mask_id_number, mask_phone
+from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 
 FORMAT_NAME = "complaint-desk-export"
 FORMAT_VERSION = 1
@@ -124,20 +124,6 @@ def encode_raw(kind: str, row: Sequence[Any], masked: bool = False) -> str:
 
 def raw_key(kind: str, row: Sequence[Any]) -> str:
     return ":".join(str(row[i]) for i in _KEY_INDEX[kind])
-
-
-def mask_address(value: str) -> str:
-    """Keep the first six characters (province, city, district); hide the rest."""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:6] + "****"
-
-
-def mask_email(value: str) -> str:
-    name, at, domain = value.partition("@")
-    if not at:
-        return "*" * len(value)
-    return (name[:1] + "***") + "@" + domain
 
 
 def mask_value(column: str, value: str) -> str:

@@ -25,7 +25,7 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import CustomerKind, IdType, InstitutionType, Regime, Role, Status
-from desk_app.domain.validation import mask_id_number, mask_phone
+from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
@@ -33,7 +33,7 @@ from desk_app.services import audit
 from desk_app.services.access import require_role, sees_all_branches
 from desk_app.services.complaints import INTAKE_ROLES
 from desk_app.services.dto import CustomerDraft
-from desk_app.services.personal_data import mask_address, mask_email, may_unmask
+from desk_app.services.personal_data import may_unmask
 
 REPEAT_WINDOW_DAYS = 180
 MAX_MATCHES = 20

@@ -9,7 +9,7 @@ from desk_app.db.models import Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import CustomerKind, Role
-from desk_app.domain.validation import mask_id_number, mask_phone
+from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.errors import PermissionDeniedError
 from desk_app.i18n import _
 from desk_app.services import audit
@@ -22,18 +22,6 @@ UNMASKING_ROLES = frozenset({Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, 
 
 def may_unmask(actor: Actor) -> bool:
     return actor.role in UNMASKING_ROLES
-
-
-def mask_address(value: str) -> str:
-    """Keep the district-level start of an address, hide the rest (street and number)."""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:6] + "*" * min(8, len(value) - 6)
-
-
-def mask_email(value: str) -> str:
-    name, _sep, domain = value.partition("@")
-    return (name[:1] + "***@" + domain) if domain else ("*" * len(value))
 
 
 def masked(customer: Customer) -> CustomerInfo:
