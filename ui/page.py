@@ -11,7 +11,8 @@ class Page(QWidget):
     """A navigation page. Subclasses give their translated title, an icon, and how to reload."""
 
     def nav_title(self) -> str:
-        raise NotImplementedError
+        """The translated navigation entry; pages override it (the window title is the fallback)."""
+        return self.windowTitle()
 
     def nav_icon(self) -> QIcon:
         return QIcon()
