@@ -59,12 +59,15 @@ class SetupDialog(QDialog):
         self.institution = QComboBox(self)
         for kind in InstitutionType:
             self.institution.addItem(kind.label, kind.value)
+        self.hotline = QLineEdit(self)
+        self.hotline.setPlaceholderText("95588")
+        self.address = QLineEdit(self)
         self.is_hq = QCheckBox(self)
         self.branch_box = QGroupBox(self)
-        self._branch_labels = [QLabel(self) for _ in range(3)]
+        self._branch_labels = [QLabel(self) for _ in range(5)]
         branch_form = QFormLayout(self.branch_box)
-        for label, field in zip(self._branch_labels, (self.branch_code, self.branch_name, self.institution),
-                                strict=True):
+        for label, field in zip(self._branch_labels, (self.branch_code, self.branch_name, self.institution,
+                                                      self.hotline, self.address), strict=True):
             label.setBuddy(field)
             branch_form.addRow(label, field)
         branch_form.addRow("", self.is_hq)
@@ -113,7 +116,8 @@ class SetupDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-        order: list[QWidget] = [self.branch_code, self.branch_name, self.institution, self.is_hq,
+        order: list[QWidget] = [self.branch_code, self.branch_name, self.institution, self.hotline, self.address,
+                                self.is_hq,
                                 self.username, self.display_name, self.password, self.password_again,
                                 self.demo_check, self.demo_count, self.buttons]
         for first, second in itertools.pairwise(order):
@@ -130,7 +134,8 @@ class SetupDialog(QDialog):
                              "the administrator then creates the other staff accounts."))
         self.branch_box.setTitle(_("Office"))
         for label, text in zip(self._branch_labels, (_("Branch &code:"), _("Branch &name:"),
-                                                     _("&Institution type:")), strict=True):
+                                                     _("&Institution type:"), _("Service ho&tline:"),
+                                                     _("Add&ress:")), strict=True):
             label.setText(text)
         for index, kind in enumerate(InstitutionType):
             self.institution.setItemText(index, kind.label)
@@ -142,7 +147,8 @@ class SetupDialog(QDialog):
         self.password_hint.setText(_("At least 8 characters, with letters and digits."))
         self.demo_check.setText(_("&Load demo data (fictitious cases for training):"))
         accessible = {self.branch_code: _("Branch code"), self.branch_name: _("Branch name"),
-                      self.institution: _("Institution type"), self.username: _("Administrator user name"),
+                      self.institution: _("Institution type"), self.hotline: _("Service hotline"),
+                      self.address: _("Branch address"), self.username: _("Administrator user name"),
                       self.display_name: _("Administrator display name"), self.password: _("Password"),
                       self.password_again: _("Password again"), self.demo_count: _("Number of demo cases")}
         for widget, name in accessible.items():
@@ -160,7 +166,8 @@ class SetupDialog(QDialog):
             branch_code=self.branch_code.text(), branch_name=self.branch_name.text(),
             institution_type=InstitutionType(self.institution.currentData()),
             admin_username=self.username.text(), admin_display_name=self.display_name.text(),
-            admin_password=self.password.text(), is_headquarters=self.is_hq.isChecked())
+            admin_password=self.password.text(), is_headquarters=self.is_hq.isChecked(),
+            branch_hotline=self.hotline.text(), branch_address=self.address.text())
 
     def _refuse(self, message: str, field: QWidget | None) -> None:
         self.error.show_message(message)
