@@ -41,7 +41,6 @@ stages. Recording a withdrawal can never be gated: the customer may withdraw at 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from typing import Any, NoReturn, TypeVar
 
 from desk_app.domain.enums import PsychType, SpecialFlag, Stage
 from desk_app.domain.portrait import LEVELS, Bilingual, Dimension
+from desk_app.domain.toml_data import load_toml as _load
 from desk_app.domain.workflow import RESPONSE_STAGES, Action
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
@@ -371,14 +371,3 @@ def _header_lines(text: str, key: str, count: int) -> list[int]:
     return lines if len(lines) == count else []
 
 
-def _load(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("{source}: the file is not UTF-8 text (bad byte at offset {offset})").format(
-            source=source, offset=exc.start)) from exc
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(_("{source}: not a valid TOML file: {error}").format(
-            source=source, error=exc)) from exc

@@ -17,13 +17,14 @@ ranked by where the terms occur: number, title, keywords, law, summary, then not
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from desk_app.errors import ValidationError
+from desk_app.domain.toml_data import fail as _fail
+from desk_app.domain.toml_data import load_toml as _load
+from desk_app.domain.toml_data import require_version as _version
 from desk_app.i18n import _, current_language
 from desk_app.paths import resources_dir
 
@@ -406,27 +407,3 @@ class _Lines:
         return _("{source}: article {article}").format(source=source, article=name)
 
 
-def _fail(where: str, problem: str) -> NoReturn:
-    raise ValidationError(f"{where}: {problem}")
-
-
-def _load(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("{source}: the file is not UTF-8 text (bad byte at offset {offset})").format(
-            source=source, offset=exc.start)) from exc
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(_("{source}: not a valid TOML file: {error}").format(
-            source=source, error=exc)) from exc
-
-
-def _version(doc: dict[str, Any], source: str) -> int:
-    if "version" not in doc:
-        _fail(source, _("version is missing; the file must start with a line such as version = 1"))
-    value = doc["version"]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**31:
-        _fail(source, _("version must be a whole number of at least 1, not {value}").format(value=value))
-    return value

@@ -8,12 +8,12 @@ the file, the entry and its line, and the rule broken (HQ edits these files by h
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from desk_app.domain.enums import Severity
+from desk_app.domain.toml_data import load_toml as _load
 from desk_app.errors import ValidationError
 from desk_app.i18n import N_, _
 from desk_app.paths import resources_dir
@@ -179,19 +179,6 @@ class _Entry:
 
 def _fail(source: str, problem: str) -> NoReturn:
     raise ValidationError(f"{source}: {problem}")
-
-
-def _load(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("{source}: the file is not UTF-8 text (bad byte at offset {offset})").format(
-            source=source, offset=exc.start)) from exc
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(_("{source}: not a valid TOML file: {error}").format(
-            source=source, error=exc)) from exc
 
 
 def _version(doc: dict[str, Any], source: str) -> int:
