@@ -256,8 +256,12 @@ def find_by_number(db: Database, actor: Actor, case_number: str) -> ComplaintDet
 
 
 def load_for(session: Session, actor: Actor, complaint_id: uuid.UUID, version: int | None = None) -> Complaint:
-    """Load a case the actor may see; with ``version``, refuse a stale edit before changing anything."""
-    complaint = session.get(Complaint, complaint_id)
+    """Load a case the actor may see; with ``version``, refuse a stale edit before changing anything.
+
+    An edit locks the row first (PostgreSQL ``FOR UPDATE``; SQLite already holds the write lock), so a
+    second client saving at the same moment waits for the first and then gets the "changed by" message
+    instead of a silent overwrite or an anonymous conflict."""
+    complaint = session.get(Complaint, complaint_id, with_for_update=True if version is not None else None)
     if complaint is None:
         raise NotFoundError(_("The case does not exist."))
     require_branch(actor, complaint.branch_id)
@@ -280,7 +284,8 @@ def _last_editor(session: Session, complaint: Complaint) -> tuple[str, str]:
     ).first()
     if row is None:
         return _("someone"), "?"
-    return row[0] or _("someone"), row[1].astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    office = ZoneInfo(session.get_one(Branch, complaint.branch_id).timezone)  # the branch's local time
+    return row[0] or _("someone"), row[1].astimezone(office).strftime("%Y-%m-%d %H:%M")
 
 
 def masked_customer(customer: Customer) -> CustomerInfo:
