@@ -59,7 +59,10 @@ def seed_calendar(session: Session) -> int:
 
 
 def load_work_calendar(session: Session) -> WorkCalendar:
-    entries = [CalendarDay(e.day, DayKind(e.kind), e.name) for e in session.scalars(select(CalendarEntry))]
+    # Plain rows, not ORM objects: every registration reads the ~800 entries, and building entities
+    # took half of a registration's time (measured on PostgreSQL).
+    entries = [CalendarDay(day, DayKind(kind), name) for day, kind, name in session.execute(
+        select(CalendarEntry.day, CalendarEntry.kind, CalendarEntry.name))]
     years = list(session.scalars(select(CalendarYear.year)))
     return WorkCalendar(entries, years)
 
