@@ -24,7 +24,7 @@ import desk_app
 from desk_app import i18n
 from desk_app.config import save_config
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
@@ -53,8 +53,6 @@ from ui.tasks import run_task
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
 SETTINGS_APP = "Complaint Desk"
-REPORT_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
-INTAKE_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
 
@@ -121,14 +119,14 @@ class MainWindow(QMainWindow):
         """The pages each role works in (services enforce the same rights again)."""
         ctx, actor = self.ctx, self.actor
         self.intake_page: IntakePage | None = None
-        if actor.role in INTAKE_ROLES:
+        if has_permission(actor.role, Permission.REGISTER):
             self.intake_page = IntakePage(ctx, actor)
             self.intake_page.sig_saved.connect(self._offer_receipt)
             self.add_page(self.intake_page, "intake")
         self.case_list_page = CaseListPage(ctx, actor)
         self.case_list_page.sig_open_case.connect(self.open_case)
         self.add_page(self.case_list_page, "case_list")
-        if actor.role in REPORT_ROLES:
+        if has_permission(actor.role, Permission.REPORTS):
             self.dashboard_page = DashboardPage(ctx, actor)
             self.dashboard_page.sig_filter_requested.connect(self.show_cases)
             self.add_page(self.dashboard_page, "reports")
@@ -236,15 +234,16 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.letters_action)
         self.export_action = QAction(self)
         self.export_action.triggered.connect(self.show_export)
-        self.export_action.setVisible(self.actor.role in REPORT_ROLES)
+        self.export_action.setVisible(has_permission(self.actor.role, Permission.REPORTS))
         self.file_menu.addAction(self.export_action)
         self.import_action = QAction(self)
         self.import_action.triggered.connect(self.show_import)
-        self.import_action.setVisible(self.actor.role in (Role.HQ_ANALYST, Role.ADMINISTRATOR))
+        # headquarters' dialog (consolidation and migration imports)
+        self.import_action.setVisible(has_permission(self.actor.role, Permission.CONSOLIDATE))
         self.file_menu.addAction(self.import_action)
         self.guidance_action = QAction(self)
         self.guidance_action.triggered.connect(self.show_guidance_import)
-        self.guidance_action.setVisible(self.actor.role in (Role.HQ_ANALYST, Role.ADMINISTRATOR))
+        self.guidance_action.setVisible(has_permission(self.actor.role, Permission.MANAGE_GUIDANCE))
         self.file_menu.addAction(self.guidance_action)
         self.file_menu.addSeparator()
         self.file_menu.removeAction(self.quit_action)  # Quit stays last

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Attachment, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.permissions import Permission
 from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
-from desk_app.services.complaints import INTAKE_ROLES, load_for
+from desk_app.services.access import require
+from desk_app.services.complaints import load_for
 from desk_app.services.timeline import append_event
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -125,7 +126,7 @@ def store_attachments(session: Session, actor: Actor, complaint_id: uuid.UUID,
     Every file is checked before anything is written. Returns one info per file, in order; a file
     whose content is already on the case returns the stored one.
     """
-    require_role(actor, *INTAKE_ROLES)
+    require(actor, Permission.EDIT_CASE)
     checked = [check_attachment(f) for f in files]
     load_for(session, actor, complaint_id)
     existing = {a.sha256: a for a in session.scalars(

@@ -17,12 +17,12 @@ from desk_app.db.models import CalendarEntry, CalendarYear, Complaint
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import CalendarDay, DayKind, WorkCalendar
-from desk_app.domain.enums import Role
 from desk_app.domain.holiday_seed import holiday_entries
+from desk_app.domain.permissions import Permission
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 
 PACKAGE_YEARS = range(2004, 2027)
 
@@ -103,7 +103,7 @@ def _validate_schedule(year: int, entries: Iterable[CalendarDay]) -> list[Calend
 def enter_year_schedule(db: Database, actor: Actor, year: int, entries: Iterable[CalendarDay]) -> ScheduleChange:
     """HQ enters (or replaces) the official schedule of ``year``; open cases are re-dated in the same
     transaction, each change logged on its timeline."""
-    require_role(actor, Role.HQ_ANALYST, Role.ADMINISTRATOR)
+    require(actor, Permission.MANAGE_REFERENCE_DATA)
     checked = _validate_schedule(year, entries)
     from desk_app.services.deadline_refresh import refresh_due_dates  # avoids an import cycle
 

@@ -18,6 +18,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import ApprovalState, Complexity, Regime, Role, Severity, Stage, Status
 from desk_app.domain.handling import missing_for_leaving
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import (
     FINISHED_STATES,
@@ -27,9 +28,9 @@ from desk_app.domain.workflow import (
     check_transition,
     deliberation_required,
 )
-from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
+from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import can_see_branch, require_role
+from desk_app.services.access import can_see_branch, require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.checklists import check_gate
 from desk_app.services.complaints import complaint_flags, load_for, to_detail
@@ -38,9 +39,10 @@ from desk_app.services.dto import ComplaintDetail
 from desk_app.services.handling import contact_count, current_resolution, has_callback
 from desk_app.services.timeline import append_event
 
-ASSIGNERS = (Role.SUPERVISOR, Role.BRANCH_MANAGER)
-HANDLERS = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-EXTENSION_APPROVERS = (Role.BRANCH_MANAGER,)
+#: The permission each lifecycle action needs (withdrawing is recorded by any branch staff).
+ACTION_PERMISSIONS: dict[Action, Permission] = {
+    **{action: Permission.HANDLE_CASE for action in Action}, Action.ASSIGN: Permission.ASSIGN,
+    Action.WITHDRAW: Permission.EDIT_CASE}
 
 
 def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, action: Action,
@@ -48,10 +50,7 @@ def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, a
     """Apply a lifecycle action (not assign: use ``assign``, which also names the owner)."""
     if action is Action.ASSIGN:
         raise IllegalTransitionError(_("Use 'Assign' with a handler to assign a case."))
-    if action is Action.WITHDRAW:
-        require_role(actor, Role.COUNTER_CLERK, *HANDLERS)
-    else:
-        require_role(actor, *HANDLERS)
+    require(actor, ACTION_PERMISSIONS[action])
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         status = Status(complaint.status)
@@ -98,7 +97,7 @@ def _check_records_for(session: Session, complaint: Complaint, action: Action) -
 def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, owner_id: uuid.UUID,
            note: str = "") -> ComplaintDetail:
     """Name the handler. From 'registered' this is the assign transition; later it is a re-assignment."""
-    require_role(actor, *ASSIGNERS)
+    require(actor, Permission.ASSIGN)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         owner = session.get(User, owner_id)
@@ -107,7 +106,7 @@ def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, ow
         if owner.branch_id != complaint.branch_id:
             raise ValidationError(_("The handler must belong to the case's branch; transfer the case first."),
                                   "owner")
-        if Role(owner.role) not in HANDLERS:
+        if not has_permission(Role(owner.role), Permission.HANDLE_CASE):
             raise ValidationError(_("{name} is not a handler.").format(name=owner.display_name), "owner")
         status = Status(complaint.status)
         if status is Status.REGISTERED:
@@ -127,7 +126,7 @@ def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, ow
 def transfer(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, to_branch_id: uuid.UUID,
              reason: str) -> ComplaintDetail:
     """Hand the case to another branch explicitly (首问负责: the case is never silently passed on)."""
-    require_role(actor, *ASSIGNERS)
+    require(actor, Permission.TRANSFER)
     if not reason.strip():
         raise ValidationError(_("A transfer needs a reason."), "reason")
     with db.unit_of_work() as session:
@@ -156,7 +155,7 @@ def transfer(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, 
 def move_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
                target: Stage) -> ComplaintDetail:
     """Go to the next handling step (or back to an earlier one)."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         if Status(complaint.status) is not Status.IN_PROGRESS:
@@ -184,7 +183,7 @@ def _local_today(session_branch: Branch) -> date:
 def pause(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, reason: str,
           start: date | None = None) -> ComplaintDetail:
     """Stop the clock for external appraisal, testing or evaluation (time not counted by the rule)."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     if not reason.strip():
         raise ValidationError(_("Say why the clock stops (e.g. external appraisal)."), "reason")
     with db.unit_of_work() as session:
@@ -204,7 +203,7 @@ def pause(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, rea
 
 def resume(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
            end: date | None = None) -> ComplaintDetail:
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         if not complaint.paused:
@@ -226,7 +225,7 @@ def extend(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, co
            reason: str, approver_id: uuid.UUID | None = None) -> ComplaintDetail:
     """Complex cases get 30 days; especially complex 60, only with a branch manager's approval
     (and the complainant must be told: the extension notice letter)."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     if not reason.strip():
         raise ValidationError(_("An extension needs a reason."), "reason")
     with db.unit_of_work() as session:
@@ -239,10 +238,13 @@ def extend(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, co
         approver_name = ""
         if complexity is Complexity.SPECIAL:
             approver = session.get(User, approver_id) if approver_id else None
-            if approver is None or Role(approver.role) not in EXTENSION_APPROVERS:
+            if approver is None:
                 raise ValidationError(
                     _("Extending to 60 days needs the approval of a branch manager or superior institution."),
                     "approver")
+            if not has_permission(Role(approver.role), Permission.APPROVE_EXTENSION):
+                raise PermissionDeniedError(_("{name} ({role}) may not approve extensions to 60 days.").format(
+                    name=approver.display_name, role=Role(approver.role).label))
             approver_name = approver.display_name
             complaint.special_extension_approved = True
         old_due, old_complexity = complaint.due_on, complaint.complexity
@@ -258,6 +260,7 @@ def extend(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, co
 
 
 def escalate(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, reason: str) -> ComplaintDetail:
+    require(actor, Permission.ESCALATE)
     if not reason.strip():
         raise ValidationError(_("An escalation needs a reason."), "reason")
     with db.unit_of_work() as session:
@@ -270,6 +273,7 @@ def escalate(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, 
 
 def record_first_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
                          at: datetime | None = None, note: str = "") -> ComplaintDetail:
+    require(actor, Permission.EDIT_CASE)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         if complaint.first_contact_at is not None:
@@ -309,9 +313,6 @@ class Command(StrEnum):
     NOTE = "note"
 
 
-STAFF = (Role.COUNTER_CLERK, *HANDLERS)
-ACTION_ROLES: dict[Action, tuple[Role, ...]] = {
-    **{action: HANDLERS for action in Action}, Action.ASSIGN: ASSIGNERS, Action.WITHDRAW: STAFF}
 _OPEN = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS})
 
 
@@ -319,26 +320,31 @@ def offered_actions(actor: Actor, detail: ComplaintDetail) -> list[Action]:
     """The lifecycle actions the case's state allows and the actor's role may perform."""
     if not can_see_branch(actor, detail.branch_id):
         return []
-    return [a for a in detail.allowed_actions if actor.role in ACTION_ROLES[a]]
+    return [a for a in detail.allowed_actions if has_permission(actor.role, ACTION_PERMISSIONS[a])]
 
 
 def offered_commands(actor: Actor, detail: ComplaintDetail) -> list[Command]:
     """The event commands (transfer, extension, pause…) that make sense now for this actor."""
     if not can_see_branch(actor, detail.branch_id):
         return []
-    role, status = actor.role, detail.status
+    status = detail.status
     is_open, running = status in _OPEN, status not in FINISHED_STATES
+
+    def may(permission: Permission) -> bool:
+        return has_permission(actor.role, permission)
+
+    handles = may(Permission.HANDLE_CASE)
     wanted = {
-        Command.REASSIGN: role in ASSIGNERS and status in (Status.ASSIGNED, Status.IN_PROGRESS,
-                                                           Status.UNDER_REVIEW),
-        Command.TRANSFER: role in ASSIGNERS and is_open,
-        Command.ESCALATE: role in STAFF and running,
-        Command.EXTEND: role in HANDLERS and is_open and detail.regime is Regime.BANKING_INSURANCE
+        Command.REASSIGN: may(Permission.ASSIGN) and status in (Status.ASSIGNED, Status.IN_PROGRESS,
+                                                                Status.UNDER_REVIEW),
+        Command.TRANSFER: may(Permission.TRANSFER) and is_open,
+        Command.ESCALATE: may(Permission.ESCALATE) and running,
+        Command.EXTEND: handles and is_open and detail.regime is Regime.BANKING_INSURANCE
         and detail.complexity is not Complexity.SPECIAL,
-        Command.PAUSE: role in HANDLERS and is_open and not detail.paused,
-        Command.RESUME: role in HANDLERS and detail.paused,
-        Command.FIRST_CONTACT: role in STAFF and running and detail.first_contact_at is None,
-        Command.NOTE: True,
+        Command.PAUSE: handles and is_open and not detail.paused,
+        Command.RESUME: handles and detail.paused,
+        Command.FIRST_CONTACT: may(Permission.EDIT_CASE) and running and detail.first_contact_at is None,
+        Command.NOTE: may(Permission.VIEW_CASE),
     }
     return [command for command, ok in wanted.items() if ok]
 

@@ -25,19 +25,18 @@ from desk_app.db.models import Branch, ChecklistDefinition, ChecklistRun, Checkl
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.checklist import Checklist, Gate, bundled_checklist_files, parse_checklist, parse_gate
-from desk_app.domain.enums import PsychType, Role, SpecialFlag, Stage, Status
+from desk_app.domain.enums import PsychType, SpecialFlag, Stage, Status
+from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import Bilingual, Dimension
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import BugError, IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _, current_language
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 from desk_app.services.complaints import complaint_flags, load_for
 from desk_app.services.portraits import latest_portrait, ratings_of
 from desk_app.services.timeline import append_event
 
-TICK_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-IMPORT_ROLES = (Role.HQ_ANALYST, Role.ADMINISTRATOR)
 MAX_NOTE_LENGTH = 2000
 
 
@@ -167,7 +166,7 @@ def _check_import(session: Session, data: bytes, source: str) -> ChecklistImport
 
 def check_checklist_import(db: Database, actor: Actor, data: bytes, source: str) -> ChecklistImport:
     """Validate a checklist file as ``import_checklist`` would, without loading it."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         return _check_import(session, data, source)
 
@@ -175,7 +174,7 @@ def check_checklist_import(db: Database, actor: Actor, data: bytes, source: str)
 def import_checklist(db: Database, actor: Actor, data: bytes, source: str) -> ChecklistImport:
     """Load a checklist version from HQ (a new key, or a higher version of a known one). A bad file raises
     ValidationError and changes nothing; cases that started an older version keep it."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         report = _check_import(session, data, source)
         _store(session, parse_checklist(data, source), data, actor.username)
@@ -306,7 +305,7 @@ def tick_step(db: Database, actor: Actor, complaint_id: uuid.UUID, checklist_key
               note: str = "") -> ChecklistView:
     """Tick a step (who and when are recorded, with an optional note). The first tick of a checklist on a
     case pins the case to the checklist's current version."""
-    require_role(actor, *TICK_ROLES)
+    require(actor, Permission.EDIT_CASE)
     text = note.strip()
     if len(text) > MAX_NOTE_LENGTH:
         raise ValidationError(_("The note is longer than {n} characters.").format(n=MAX_NOTE_LENGTH), "note")
@@ -348,7 +347,7 @@ def tick_step(db: Database, actor: Actor, complaint_id: uuid.UUID, checklist_key
 def untick_step(db: Database, actor: Actor, complaint_id: uuid.UUID, checklist_key: str,
                 step_key: str) -> ChecklistView:
     """Take a tick back; the timeline keeps both the tick and its withdrawal."""
-    require_role(actor, *TICK_ROLES)
+    require(actor, Permission.EDIT_CASE)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         _editable(complaint)

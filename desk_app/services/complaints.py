@@ -22,12 +22,12 @@ from desk_app.domain.enums import (
     InstitutionType,
     PartyRole,
     Regime,
-    Role,
     Severity,
     SpecialFlag,
     Stage,
     Status,
 )
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.validation import (
     normalise_phone,
@@ -40,7 +40,7 @@ from desk_app.errors import NotFoundError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 from desk_app.security import personal_data_digest
 from desk_app.services import numbering
-from desk_app.services.access import require_branch, require_role
+from desk_app.services.access import require, require_branch
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.deadline_refresh import apply_result, compute_for
 from desk_app.services.dto import (
@@ -61,7 +61,6 @@ FLAG_COLUMNS: dict[SpecialFlag, str] = {
     SpecialFlag.REGULATOR: "flag_regulator",
     SpecialFlag.LITIGATION: "flag_litigation",
 }
-INTAKE_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 MAX_TEXT = 20000
 
 
@@ -169,7 +168,7 @@ def _find_or_create_customer(session: Session, draft: CustomerDraft) -> Customer
 
 def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> ComplaintDetail:
     """Take in a complaint: validate everything, number it, compute its deadlines, start its timeline."""
-    require_role(actor, *INTAKE_ROLES)
+    require(actor, Permission.REGISTER)
     facts = _required(draft.facts_what, _("Describe the disputed facts (what happened)."), "facts_what")
     if not draft.request_kinds and not draft.request_text.strip():
         raise ValidationError(_("Record what the customer asks for (the request)."), "request_kinds")
@@ -241,12 +240,14 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
 # --- read ------------------------------------------------------------------------------------------------
 
 def get_complaint(db: Database, actor: Actor, complaint_id: uuid.UUID, with_events: bool = True) -> ComplaintDetail:
+    require(actor, Permission.VIEW_CASE)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         return to_detail(session, complaint, with_events=with_events)
 
 
 def find_by_number(db: Database, actor: Actor, case_number: str) -> ComplaintDetail:
+    require(actor, Permission.VIEW_CASE)
     with db.unit_of_work() as session:
         complaint = session.scalars(select(Complaint).where(Complaint.case_number == case_number.strip())).first()
         if complaint is None:
@@ -337,6 +338,7 @@ EDITABLE = ("channel", "axis_a", "axis_b", "axis_c", "axis_d", "severity", "summ
 def update_complaint(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
                      changes: dict[str, Any]) -> ComplaintDetail:
     """Change case fields; every change is logged old → new on the timeline. Stale versions are refused."""
+    require(actor, Permission.EDIT_CASE)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: {fields}").format(

@@ -57,6 +57,7 @@ from desk_app.db.models import (
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import ChainLink, verify_chain
 from desk_app.errors import PermissionDeniedError, UserError
 from desk_app.i18n import _
@@ -75,7 +76,7 @@ from desk_app.reports.records import (
     encode_raw,
 )
 from desk_app.reports.xlsx_read import XlsxReader
-from desk_app.services.access import sees_all_branches
+from desk_app.services.access import require, sees_all_branches
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -660,6 +661,7 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
                 progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> ConsolidationReport:
     """Validate a branch export workbook or SQLite file and merge its cases into this database (see the
     module documentation). With ``dry_run`` nothing is written; the report says what would happen."""
+    require(actor, Permission.CONSOLIDATE)
     if not sees_all_branches(actor):
         raise PermissionDeniedError(_("Only HQ analysts and HQ administrators may consolidate branch data."))
     path = Path(path)

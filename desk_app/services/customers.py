@@ -24,21 +24,19 @@ from desk_app.db.models import Branch, Complaint, Customer
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import CustomerKind, IdType, InstitutionType, Regime, Role, Status
+from desk_app.domain.enums import CustomerKind, IdType, InstitutionType, Regime, Status
+from desk_app.domain.permissions import Permission
 from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.domain.workflow import FINISHED_STATES
-from desk_app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
-from desk_app.services.access import require_role, sees_all_branches
-from desk_app.services.complaints import INTAKE_ROLES
+from desk_app.services.access import require, sees_all_branches
 from desk_app.services.dto import CustomerDraft
-from desk_app.services.personal_data import may_unmask
 
 REPEAT_WINDOW_DAYS = 180
 MAX_MATCHES = 20
 MAX_COMPLAINTS_SHOWN = 50
-LOOKUP_ROLES = (*INTAKE_ROLES, Role.HQ_ANALYST)
 _SEPARATORS = re.compile(r"[\s()\-]")
 
 
@@ -143,7 +141,7 @@ def find_customers(db: Database, actor: Actor, phone: str | None = None, id_numb
 
     Empty keys are ignored; with no key at all the result is empty. Anonymised customers are never found.
     """
-    require_role(actor, *LOOKUP_ROLES)
+    require(actor, Permission.FIND_CUSTOMERS)
     phone_key = lookup_phone(phone or "")
     id_key = (id_number or "").strip().upper()
     if len(phone_key) > 40 or len(id_key) > 64:
@@ -220,9 +218,8 @@ class KnownCustomer:
 
 def open_customer(db: Database, actor: Actor, customer_id: uuid.UUID, purpose: str = "intake") -> KnownCustomer:
     """The customer's record unmasked, for a clerk taking a new complaint from them; the view is audited."""
-    require_role(actor, *INTAKE_ROLES)
-    if not may_unmask(actor):
-        raise PermissionDeniedError(_("Your role may not see personal data unmasked."))
+    require(actor, Permission.REGISTER)
+    require(actor, Permission.SEE_PERSONAL_DATA)
     with db.unit_of_work() as session:
         customer = session.get(Customer, customer_id)
         if customer is None or customer.anonymised:

@@ -16,21 +16,20 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineResult
-from desk_app.domain.enums import ApprovalState, Role, Stage, Status
-from desk_app.domain.handling import APPROVAL_LIMITS, CONTACT_METHODS, STAGE_FIELDS
+from desk_app.domain.enums import ApprovalState, Stage, Status
+from desk_app.domain.handling import CONTACT_METHODS, STAGE_FIELDS
+from desk_app.domain.permissions import Permission, compensation_limit
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.validation import parse_amount
 from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import load_for, to_detail
 from desk_app.services.deadline_refresh import compute_for
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.reference import require_item
 from desk_app.services.timeline import append_event
-
-HANDLERS = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _open_in_progress(complaint: Complaint) -> None:
 def record_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, stage: Stage,
                  values: dict[str, str]) -> ComplaintDetail:
     """Save the record of one handling step (听 listen … 行 act); the timeline keeps every version."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     allowed = {f.key for f in STAGE_FIELDS[stage]}
     unknown = set(values) - allowed
     if unknown:
@@ -94,7 +93,7 @@ def record_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: i
 def add_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, *, method: str, summary: str,
                 reaction: str = "", at: datetime | None = None) -> ComplaintDetail:
     """A line of the negotiation contact log: when, how, what was said, the customer's reaction."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     if method not in CONTACT_METHODS:
         raise ValidationError(_("Unknown contact method."), "method")
     if not summary.strip():
@@ -123,7 +122,7 @@ def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, r
                        amount: Decimal | str | None, description: str, basis: str, upheld: bool | None,
                        carry_out_by: date | None = None) -> ResolutionInfo:
     """The proposed remedy (or reasoned refusal). Without money it stands at once; money needs approval."""
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     value = parse_amount(amount, "amount")
     if not description.strip():
         raise ValidationError(_("Describe the resolution."), "description")
@@ -154,7 +153,7 @@ def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, r
 def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, version: int, *, approve: bool,
                       head_office_reference: str = "") -> ResolutionInfo:
     """Approve or reject a proposed remedy within the approver's limit (above it: head office's reference)."""
-    require_role(actor, Role.SUPERVISOR, Role.BRANCH_MANAGER)
+    require(actor, Permission.APPROVE_COMPENSATION)
     with db.unit_of_work() as session:
         resolution = session.get(Resolution, resolution_id)
         if resolution is None:
@@ -166,7 +165,7 @@ def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, vers
             raise IllegalTransitionError(_("This resolution is already decided."))
         if resolution.proposed_by_id == actor.user_id:
             raise PermissionDeniedError(_("Nobody approves their own proposal."))
-        limit = APPROVAL_LIMITS[actor.role]
+        limit = compensation_limit(actor.role) or Decimal(0)  # no limit of its own: head office approves
         over_limit = resolution.amount is not None and resolution.amount > limit
         if approve and over_limit and not head_office_reference.strip():
             raise PermissionDeniedError(
@@ -183,7 +182,7 @@ def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, vers
 
 def record_customer_decision(db: Database, actor: Actor, resolution_id: uuid.UUID, accepted: bool,
                              note: str = "") -> ResolutionInfo:
-    require_role(actor, *HANDLERS)
+    require(actor, Permission.HANDLE_CASE)
     with db.unit_of_work() as session:
         resolution = session.get(Resolution, resolution_id)
         if resolution is None:
@@ -215,6 +214,7 @@ def resolutions(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[Res
 def record_callback(db: Database, actor: Actor, complaint_id: uuid.UUID, *, method: str, reached: bool,
                     satisfaction: int | None, note: str = "", at: datetime | None = None) -> CallbackInfo:
     """The callback (回访) after the response, with the customer's satisfaction 1–5."""
+    require(actor, Permission.EDIT_CASE)
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValidationError(_("Satisfaction is a score from 1 to 5."), "satisfaction")
     if reached and satisfaction is None:

@@ -54,7 +54,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
-from desk_app.domain.enums import Channel, Complexity, IdType, Regime, Role, Severity, Status
+from desk_app.domain.enums import Channel, Complexity, IdType, Regime, Severity, Status
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
 from desk_app.domain.validation import normalise_phone, validate_resident_id
 from desk_app.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
@@ -63,11 +64,10 @@ from desk_app.reports.parsing import is_empty, normalise_text, parse_date_time, 
 from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.tabular import SourceTable, is_blank, is_summary_row, read_table
 from desk_app.security import personal_data_digest
-from desk_app.services.access import can_see_branch, require_role
+from desk_app.services.access import can_see_branch, require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import FLAG_COLUMNS
 
-IMPORT_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
 PREVIEW_LIMIT = 500
 BATCH = 1000
 MAX_TEXT = 20000
@@ -256,7 +256,7 @@ class MappingInfo:
 
 def save_mapping(db: Database, actor: Actor, name: str, mapping: ColumnMapping, description: str = "") -> None:
     """Save (or replace) a named mapping."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.IMPORT_CASES)
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError(_("A mapping needs a name of at most 100 characters."), "name")
@@ -286,7 +286,7 @@ def list_mappings(db: Database) -> list[MappingInfo]:
 
 
 def delete_mapping(db: Database, actor: Actor, name: str) -> None:
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.IMPORT_CASES)
     with db.unit_of_work() as session:
         row = session.scalars(select(ImportMapping).where(ImportMapping.name == name.strip())).first()
         if row is None:
@@ -633,7 +633,7 @@ class _Prepared:
 
 def _prepare(session: Session, actor: Actor, path: Path, mapping: ColumnMapping | None,
              options: ImportOptions) -> _Prepared:
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.IMPORT_CASES)
     path = Path(path)
     data_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     sheet = options.sheet or (mapping.sheet if mapping else None)

@@ -28,7 +28,8 @@ from desk_app.db.models import Branch, Complaint, ImprovementAction, RootCause, 
 from desk_app.db.models import improvement_action_cases as links
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import ActionState, Role, RootCauseLevel
+from desk_app.domain.enums import ActionState, RootCauseLevel
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import (
     IllegalTransitionError,
@@ -38,13 +39,11 @@ from desk_app.errors import (
     ValidationError,
 )
 from desk_app.i18n import _
-from desk_app.services.access import can_see_branch, require_branch, require_role, sees_all_branches
+from desk_app.services.access import can_see_branch, require, require_branch, sees_all_branches
 from desk_app.services.complaints import load_for
 from desk_app.services.reference import label_for, require_code
 from desk_app.services.timeline import append_event
 
-ROOT_CAUSE_ROLES = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-ACTION_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
 MAX_TITLE = 200
 MAX_TEXT = 20000
 
@@ -125,7 +124,7 @@ def _code_name(session: Session, code: str) -> str:
 def record_root_cause(db: Database, actor: Actor, complaint_id: uuid.UUID, level: RootCauseLevel,
                       cause_code: str, description: str = "") -> RootCauseInfo:
     """Record (or correct) the root cause of a case; the timeline gets a note saying so."""
-    require_role(actor, *ROOT_CAUSE_ROLES)
+    require(actor, Permission.HANDLE_CASE)
     if len(description) > MAX_TEXT:
         raise ValidationError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT), "description")
     with db.unit_of_work() as session:
@@ -220,7 +219,7 @@ def _title(title: str) -> str:
 
 
 def create_action(db: Database, actor: Actor, draft: ActionDraft) -> ActionInfo:
-    require_role(actor, *ACTION_ROLES)
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
     title = _title(draft.title)
     branch_id = None if draft.network_wide else (draft.branch_id or actor.branch_id)
     _require_action_scope(actor, branch_id)
@@ -243,7 +242,7 @@ EDITABLE = ("title", "description", "cause_code", "level", "owner_id", "due_on")
 def update_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int,
                   changes: dict[str, Any]) -> ActionInfo:
     """Change the title, description, cause, level, owner or due date; stale versions are refused."""
-    require_role(actor, *ACTION_ROLES)
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: {fields}").format(
@@ -270,7 +269,7 @@ def update_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int
 def set_action_state(db: Database, actor: Actor, action_id: uuid.UUID, version: int, state: ActionState,
                      completed_on: date | None = None, today: date | None = None) -> ActionInfo:
     """Move an action along planned → in progress → done (or cancelled); done records the completion date."""
-    require_role(actor, *ACTION_ROLES)
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
     with db.unit_of_work() as session:
         action = _load_action(session, actor, action_id, version)
         current = ActionState(action.state)
@@ -288,7 +287,7 @@ def set_action_state(db: Database, actor: Actor, action_id: uuid.UUID, version: 
 
 
 def link_cases(db: Database, actor: Actor, action_id: uuid.UUID, case_ids: Iterable[uuid.UUID]) -> ActionInfo:
-    require_role(actor, *ACTION_ROLES)
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
     with db.unit_of_work() as session:
         action = _load_action(session, actor, action_id)
         _link(session, actor, action, case_ids)
@@ -297,7 +296,7 @@ def link_cases(db: Database, actor: Actor, action_id: uuid.UUID, case_ids: Itera
 
 
 def unlink_case(db: Database, actor: Actor, action_id: uuid.UUID, case_id: uuid.UUID) -> ActionInfo:
-    require_role(actor, *ACTION_ROLES)
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
     with db.unit_of_work() as session:
         action = _load_action(session, actor, action_id)
         session.execute(delete(links).where(links.c.action_id == action.id, links.c.complaint_id == case_id))

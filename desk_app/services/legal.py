@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import WordListVersion
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role, Stage
+from desk_app.domain.enums import Stage
 from desk_app.domain.legal import (
     LEGAL_REFERENCE,
     Article,
@@ -35,16 +35,15 @@ from desk_app.domain.legal import (
     parse_legal_reference,
     search_articles,
 )
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 from desk_app.services.complaints import load_for
-from desk_app.services.handling import HANDLERS, record_stage
+from desk_app.services.handling import record_stage
 from desk_app.services.timeline import append_event, list_events
 
-IMPORT_ROLES = (Role.HQ_ANALYST, Role.ADMINISTRATOR)
-CITE_ROLES = HANDLERS
 MAX_NOTE = 500
 BASIS_FIELD = "basis"
 
@@ -175,7 +174,7 @@ def _check_import(session: Session, data: bytes, source: str) -> tuple[LegalRefe
 
 def check_legal_import(db: Database, actor: Actor, data: bytes, source: str) -> LegalImport:
     """Validate a file as ``import_legal_reference`` would, and say what it would change; loads nothing."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         return _check_import(session, data, source)[1]
 
@@ -184,7 +183,7 @@ def import_legal_reference(db: Database, actor: Actor, data: bytes, source: str)
     """Load a new version from HQ (HQ analyst or administrator). A bad file, or one not newer than the
     loaded version, raises ValidationError and changes nothing. Removed articles stay in the cases that
     cite them: a citation keeps its own copy of the text."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         parsed, report = _check_import(session, data, source)
         _store(session, parsed, data, actor.username)
@@ -204,7 +203,7 @@ def cite(db: Database, actor: Actor, complaint_id: uuid.UUID, article_key: str, 
     """Cite an article as a basis of the case's decision: its line is added to the 析 analyse step's basis
     (through the handling service, so the case must be in progress) and a LEGAL_CITED event records the
     article's key and text. Citing the same article with the same note twice is refused."""
-    require_role(actor, *CITE_ROLES)
+    require(actor, Permission.HANDLE_CASE)
     text = _clean_note(note)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)

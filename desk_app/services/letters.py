@@ -77,13 +77,14 @@ from desk_app.documents.fonts import CjkFont, load_cjk_font
 from desk_app.documents.render import render_in_worker, render_letter
 from desk_app.documents.templates import LANGUAGES, CommonTexts, LetterTemplate, load_common, load_template
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Role, Stage, Status
+from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Stage, Status
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, RESPONSE_STAGES, Action
 from desk_app.errors import BugError, IllegalTransitionError, NotFoundError, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import numbering
-from desk_app.services.access import require_branch, require_role
+from desk_app.services.access import require, require_branch
 from desk_app.services.complaints import load_for
 from desk_app.services.timeline import append_event
 
@@ -92,16 +93,13 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
 
-RECEIPT_ISSUERS = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-LETTER_ISSUERS = (Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-REVIEW_ISSUERS = (Role.SUPERVISOR, Role.BRANCH_MANAGER)
-DELIVERY_RECORDERS = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-ISSUERS: dict[LetterKind, tuple[Role, ...]] = {
-    LetterKind.RECEIPT: RECEIPT_ISSUERS,
-    LetterKind.EXTENSION: LETTER_ISSUERS,
-    LetterKind.DECISION: LETTER_ISSUERS,
-    LetterKind.REFUSAL: LETTER_ISSUERS,
-    LetterKind.REVIEW_DECISION: REVIEW_ISSUERS,
+#: The permission that issuing (or correcting) each kind of letter needs.
+ISSUE_PERMISSIONS: dict[LetterKind, Permission] = {
+    LetterKind.RECEIPT: Permission.ISSUE_RECEIPT,
+    LetterKind.EXTENSION: Permission.ISSUE_LETTER,
+    LetterKind.DECISION: Permission.ISSUE_LETTER,
+    LetterKind.REFUSAL: Permission.ISSUE_LETTER,
+    LetterKind.REVIEW_DECISION: Permission.ISSUE_REVIEW_DECISION,
 }
 DECISION_STATES = frozenset({Status.RESPONDED, Status.AWAITING_CALLBACK})
 
@@ -191,7 +189,7 @@ def _day_range(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _require_issuer(actor: Actor, kind: LetterKind) -> None:
-    require_role(actor, *ISSUERS[kind])
+    require(actor, ISSUE_PERMISSIONS[kind])
 
 
 def _issuer(branch: Branch) -> IssuerInfo:
@@ -526,7 +524,7 @@ def correct_letter(db: Database, actor: Actor, letter_id: uuid.UUID, reason: str
 def record_delivery(db: Database, actor: Actor, letter_id: uuid.UUID, method: DeliveryMethod,
                     on: date) -> IssuedLetter:
     """Record how and when the customer got the letter (the proof of delivery stays on the timeline)."""
-    require_role(actor, *DELIVERY_RECORDERS)
+    require(actor, Permission.EDIT_CASE)
     method = DeliveryMethod(method)
     with db.unit_of_work() as session:
         letter, complaint = _load_letter(session, actor, letter_id)
@@ -569,7 +567,7 @@ def available_kinds(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list
         complaint = load_for(session, actor, complaint_id)
         result = []
         for kind in LetterKind:
-            if actor.role not in ISSUERS[kind]:
+            if not has_permission(actor.role, ISSUE_PERMISSIONS[kind]):
                 continue
             if kind is LetterKind.EXTENSION and complaint.complexity == Complexity.SIMPLE.value:
                 continue  # nothing to tell before the case is extended
@@ -723,7 +721,8 @@ class _Ahead:
         kind, inputs = request.kind, request.inputs or default_inputs(request.kind)
         try:
             with self.db.unit_of_work() as session:
-                if self.actor.role not in ISSUERS[kind] or not isinstance(inputs, INPUT_TYPES[kind]):
+                allowed = has_permission(self.actor.role, ISSUE_PERMISSIONS[kind])
+                if not allowed or not isinstance(inputs, INPUT_TYPES[kind]):
                     return
                 complaint = load_for(session, self.actor, request.complaint_id)
                 if state_problem(session, complaint, kind, inputs):

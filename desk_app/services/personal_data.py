@@ -8,20 +8,15 @@ import uuid
 from desk_app.db.models import Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import CustomerKind, Role
+from desk_app.domain.enums import CustomerKind
+from desk_app.domain.permissions import Permission
 from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.errors import PermissionDeniedError
 from desk_app.i18n import _
 from desk_app.services import audit
+from desk_app.services.access import require
 from desk_app.services.complaints import load_for
 from desk_app.services.dto import CustomerInfo
-
-#: Roles that may see a customer's personal data unmasked (their own branch's cases only).
-UNMASKING_ROLES = frozenset({Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER})
-
-
-def may_unmask(actor: Actor) -> bool:
-    return actor.role in UNMASKING_ROLES
 
 
 def masked(customer: Customer) -> CustomerInfo:
@@ -34,8 +29,7 @@ def masked(customer: Customer) -> CustomerInfo:
 
 def reveal_customer(db: Database, actor: Actor, complaint_id: uuid.UUID, purpose: str = "") -> CustomerInfo:
     """The complainant's data unmasked, for the case's own branch staff; the view is audited."""
-    if not may_unmask(actor):
-        raise PermissionDeniedError(_("Your role may not see personal data unmasked."))
+    require(actor, Permission.SEE_PERSONAL_DATA)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         if complaint.branch_id != actor.branch_id:

@@ -16,18 +16,17 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Branch, Complaint, Portrait, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import PsychType, Role, Status
+from desk_app.domain.enums import PsychType, Status
+from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import Dimension, PortraitInput, changed_ratings, validate_portrait
 from desk_app.domain.risk import suggests_escalation
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import IllegalTransitionError, StaleVersionError
 from desk_app.i18n import _
-from desk_app.services.access import require_role, sees_all_branches
+from desk_app.services.access import require, sees_all_branches
 from desk_app.services.complaints import load_for
 from desk_app.services.timeline import append_event
-
-PORTRAIT_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def save_portrait(db: Database, actor: Actor, complaint_id: uuid.UUID, data: Por
                   based_on: int | None = None) -> PortraitInfo:
     """Save a new portrait version. ``based_on`` is the version the editor showed (0 for none): if
     someone saved another version meanwhile, the save is refused instead of silently overriding it."""
-    require_role(actor, *PORTRAIT_ROLES)
+    require(actor, Permission.EDIT_CASE)
     ratings, notes = validate_portrait(data)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)

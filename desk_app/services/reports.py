@@ -20,9 +20,9 @@ seconds; Python only arranges the aggregated rows. Definitions (also written int
 
 Scope: staff see their own branch; HQ analysts and HQ administrators every branch
 (``desk_app.services.access``). Who may run reports: supervisors, branch managers, HQ analysts and
-administrators (``REPORT_ROLES``). Personal data in the detail export (ID number, phone, e-mail,
+administrators (``Permission.REPORTS``). Personal data in the detail export (ID number, phone, e-mail,
 address) is masked unless the caller asks for it *and* the user's role is supervisor, branch manager
-or administrator (``PERSONAL_DATA_ROLES``); HQ analysts always get masked data.
+or administrator (``Permission.EXPORT_PERSONAL_DATA``); HQ analysts always get masked data.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ from desk_app.domain.enums import (
     Channel,
     IdType,
     InstitutionType,
-    Role,
     RootCauseLevel,
     SpecialFlag,
     Status,
 )
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.reference import axis_label
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.errors import PermissionDeniedError, UserError, ValidationError
@@ -97,12 +97,10 @@ from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.sqlexpr import Dialect, local_midnight_utc, medians
 from desk_app.reports.xlsx_common import atomic_path
 from desk_app.reports.xlsx_stream import StreamingWorkbook
-from desk_app.services.access import can_see_branch, require_role, sees_all_branches
+from desk_app.services.access import can_see_branch, require, sees_all_branches
 from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
 
-REPORT_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.HQ_ANALYST, Role.ADMINISTRATOR)
-PERSONAL_DATA_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER, Role.ADMINISTRATOR)
 MAX_PERIOD_DAYS = 3660
 PARETO_SIZE = 10
 
@@ -126,7 +124,7 @@ class ReportScope:
 
 
 def may_see_personal_data(actor: Actor) -> bool:
-    return actor.role in PERSONAL_DATA_ROLES
+    return has_permission(actor.role, Permission.EXPORT_PERSONAL_DATA)
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
@@ -174,7 +172,7 @@ class ResolvedScope:
 def resolve_scope(session: Session, actor: Actor, scope: ReportScope) -> ResolvedScope:
     """Check the period and the branches against the user's rights (PermissionDeniedError,
     ValidationError) and compute the UTC bounds."""
-    require_role(actor, *REPORT_ROLES)
+    require(actor, Permission.REPORTS)
     if scope.date_from > scope.date_to:
         raise ValidationError(_("The period starts after it ends."), "date_from")
     if (scope.date_to - scope.date_from).days > MAX_PERIOD_DAYS:
@@ -608,15 +606,14 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
     """Every case received in ``scope``'s period, one row each, streamed to ``path`` (.xlsx).
 
     Personal data (ID number, phone, e-mail, address) is masked unless ``reveal_personal_data`` is
-    asked for by a user whose role may see it (PERSONAL_DATA_ROLES: supervisor, branch manager,
+    asked for by a user whose role may (Permission.EXPORT_PERSONAL_DATA: supervisor, branch manager,
     administrator); asking without that right is refused. With ``include_records`` (the default)
     the hidden technical sheets carry the cases for consolidation at headquarters, masked the same
     way. ``progress(done, total)`` is called now and then; when ``cancelled()`` returns True the
     export stops with ExportCancelled and no file is left behind.
     """
-    if reveal_personal_data and not may_see_personal_data(actor):
-        raise PermissionDeniedError(_("Your role may not export unmasked personal data. Allowed: {roles}.").format(
-            roles=", ".join(r.label for r in PERSONAL_DATA_ROLES)))
+    if reveal_personal_data:
+        require(actor, Permission.EXPORT_PERSONAL_DATA)
     masked = not reveal_personal_data
     today = today or office_today(scope.timezone)
     now = now or datetime.now(UTC)

@@ -18,12 +18,12 @@ from sqlalchemy import func, select, update
 from desk_app.db.models import Attachment, Complaint, ComplaintParty, Customer, Letter
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role
+from desk_app.domain.permissions import Permission
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 
 ANONYMOUS = "（已匿名）"
 
@@ -47,7 +47,7 @@ def _cutoff(years: int, today: date) -> datetime:
 
 def candidates(db: Database, actor: Actor, years: int, today: date) -> list[RetentionCandidate]:
     """The dry run: finished cases closed before the cut-off that still hold personal data."""
-    require_role(actor, Role.ADMINISTRATOR)
+    require(actor, Permission.ANONYMISE)
     cutoff = _cutoff(years, today)
     with db.unit_of_work() as session:
         rows = session.execute(
@@ -62,7 +62,7 @@ def candidates(db: Database, actor: Actor, years: int, today: date) -> list[Rete
 
 def anonymise(db: Database, actor: Actor, years: int, today: date) -> int:
     """Remove the personal data of the dry run's cases in one transaction; returns how many cases."""
-    require_role(actor, Role.ADMINISTRATOR)
+    require(actor, Permission.ANONYMISE)
     cutoff = _cutoff(years, today)
     finished = [s.value for s in FINISHED_STATES]
     with db.unit_of_work() as session:

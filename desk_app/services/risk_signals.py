@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, WordListVersion
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role, SpecialFlag, Stage
+from desk_app.domain.enums import SpecialFlag, Stage
+from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import DIMENSIONS, Dimension
 from desk_app.domain.risk import (
     RISK_SIGNALS,
@@ -32,14 +33,12 @@ from desk_app.domain.risk import (
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.services.access import require_role
+from desk_app.services.access import require
 from desk_app.services.complaints import FLAG_COLUMNS, complaint_flags, load_for, to_detail
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.portraits import latest_portrait
 from desk_app.services.timeline import append_event
 
-CONFIRM_ROLES = (Role.COUNTER_CLERK, Role.HANDLER, Role.SUPERVISOR, Role.BRANCH_MANAGER)
-IMPORT_ROLES = (Role.HQ_ANALYST, Role.ADMINISTRATOR)
 KNOWN_WORD_LISTS = (RISK_SIGNALS,)
 MAX_EVIDENCE = 2000
 
@@ -156,7 +155,7 @@ def _report(parsed: WordList, previous: int | None) -> WordListImport:
 
 def check_word_list_import(db: Database, actor: Actor, data: bytes, source: str) -> WordListImport:
     """Validate a word-list file as ``import_word_list`` would, without loading it."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         return _report(*_check_import(session, data, source))
 
@@ -164,7 +163,7 @@ def check_word_list_import(db: Database, actor: Actor, data: bytes, source: str)
 def import_word_list(db: Database, actor: Actor, data: bytes, source: str) -> WordListImport:
     """Load a new version from HQ. A bad file, or one not newer than the loaded version, raises
     ValidationError and changes nothing."""
-    require_role(actor, *IMPORT_ROLES)
+    require(actor, Permission.MANAGE_GUIDANCE)
     with db.unit_of_work() as session:
         parsed, previous = _check_import(session, data, source)
         _store(session, parsed, data, actor.username)
@@ -243,7 +242,7 @@ def confirm_flag(db: Database, actor: Actor, complaint_id: uuid.UUID, version: i
                  evidence: str) -> ComplaintDetail:
     """The clerk confirms a suggestion: set the special flag (None: no flag, escalate only) and escalate
     the case to a supervisor, with the evidence on the timeline."""
-    require_role(actor, *CONFIRM_ROLES)
+    require(actor, Permission.EDIT_CASE)
     text = evidence.strip()
     if not text:
         raise ValidationError(_("Say what the flag is based on (the evidence)."), "evidence")

@@ -56,7 +56,7 @@ def test_export_report(branch_db: Path, tmp_path: Path, capsys: pytest.CaptureFi
     # unmasked data only for an entitled account named with --user
     assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(detail),
                 "--detail", "--reveal-personal-data") == 2
-    assert "may not export unmasked" in capsys.readouterr().err
+    assert "may not do this: Export unmasked personal data" in capsys.readouterr().err
     assert _cli(branch_db, "export-report", "--from", "2025-01-01", "--to", "2030-12-31", "--out", str(detail),
                 "--detail", "--reveal-personal-data", "--user", "sh01.manager") == 0
     assert "NOT masked" in capsys.readouterr().out

@@ -177,6 +177,8 @@ def test_extension_needs_manager_approval_for_60_days(database: Database, staff:
     case = wf.extend(database, staff.handler, case.id, case.version, Complexity.COMPLEX, "需调取监控录像")
     assert case.due_on == date(2026, 4, 1)
     with pytest.raises(ValidationError, match="approval"):
+        wf.extend(database, staff.handler, case.id, case.version, Complexity.SPECIAL, "需外部鉴定")
+    with pytest.raises(PermissionDeniedError, match="may not approve extensions"):
         wf.extend(database, staff.handler, case.id, case.version, Complexity.SPECIAL, "需外部鉴定",
                   approver_id=staff.supervisor.user_id)
     case = wf.extend(database, staff.handler, case.id, case.version, Complexity.SPECIAL, "需外部鉴定",

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.enums import Complexity, Role
-from desk_app.domain.handling import APPROVAL_LIMITS, CONTACT_METHOD_LABELS, CONTACT_METHODS
+from desk_app.domain.handling import CONTACT_METHOD_LABELS, CONTACT_METHODS
+from desk_app.domain.permissions import compensation_limit
 from desk_app.errors import UserError
 from desk_app.i18n import N_, _, current_language
 from desk_app.services.accounts import UserInfo
@@ -445,4 +446,4 @@ def callback_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> Acti
 
 def approval_limit(role: Role) -> Decimal | None:
     """What ``role`` may approve on its own; None when the role approves nothing."""
-    return APPROVAL_LIMITS.get(role)
+    return compensation_limit(role)

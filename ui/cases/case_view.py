@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import UNIT_WORKING, DeadlineState, days_left, deadline_state
-from desk_app.domain.enums import Complexity, Role, Severity, Stage, Status
+from desk_app.domain.enums import Complexity, Severity, Stage, Status
 from desk_app.domain.handling import STAGE_FIELDS
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.validation import mask_name, mask_phone
 from desk_app.domain.workflow import STOPPED_STATES, Action
 from desk_app.errors import IllegalTransitionError, StaleVersionError, UserError
@@ -40,7 +41,7 @@ from desk_app.i18n import N_, _, ngettext
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling
 from desk_app.services.accounts import UserInfo, list_users
-from desk_app.services.case_workflow import HANDLERS, STAFF, Command
+from desk_app.services.case_workflow import Command
 from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for, list_items
 from ui import icons
@@ -358,10 +359,11 @@ class CaseView(QWidget):
     def permissions(self, file: CaseFile) -> Permissions:
         role, status = self.actor.role, file.detail.status
         return Permissions(
-            handle=role in HANDLERS and status is Status.IN_PROGRESS,
-            approve=role in (Role.SUPERVISOR, Role.BRANCH_MANAGER),
-            decide_for_customer=role in HANDLERS and status in (Status.IN_PROGRESS, Status.RESPONDED),
-            callback=role in STAFF and status is Status.AWAITING_CALLBACK,
+            handle=has_permission(role, Permission.HANDLE_CASE) and status is Status.IN_PROGRESS,
+            approve=has_permission(role, Permission.APPROVE_COMPENSATION),
+            decide_for_customer=has_permission(role, Permission.HANDLE_CASE)
+            and status in (Status.IN_PROGRESS, Status.RESPONDED),
+            callback=has_permission(role, Permission.EDIT_CASE) and status is Status.AWAITING_CALLBACK,
             user_id=self.actor.user_id)
 
     def _disable_all(self) -> None:
@@ -569,7 +571,8 @@ class CaseView(QWidget):
     def _branch_handlers(self) -> list[UserInfo]:
         assert self.file is not None
         branch = self.file.detail.branch_id
-        return [u for u in list_users(self.ctx.db) if u.branch_id == branch and u.active and u.role in HANDLERS]
+        return [u for u in list_users(self.ctx.db)
+                if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
 
     def _assign(self, *, reassign: bool) -> ActionDialog:
         assert self.file is not None
@@ -611,7 +614,7 @@ class CaseView(QWidget):
                                            _("&Reason"), _("&Escalate"))
             return self._open(dialog, lambda d: wf.escalate(db, actor, cid, self.version, d.text("reason")))
         if command is Command.EXTEND:
-            managers = [u for u in list_users(db) if u.active and u.role is Role.BRANCH_MANAGER]
+            managers = [u for u in list_users(db) if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
             managers.sort(key=lambda u: (u.branch_id != self.file.detail.branch_id if self.file else True,
                                          u.display_name))
             dialog = dialogs.extend_dialog(self, self.file.detail.complexity, managers)

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import PsychType
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.portrait import STRATEGY_CARDS
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.i18n import _
 from desk_app.services import checklists
-from desk_app.services.checklists import TICK_ROLES, ChecklistView, StepView
+from desk_app.services.checklists import ChecklistView, StepView
 from desk_app.services.complaints import get_complaint
 from ui.context import AppContext
 from ui.errors import show_error
@@ -236,7 +237,7 @@ class ChecklistPanel(QWidget):
         if not shiboken6.isValid(self):
             return
         assert isinstance(result, _Loaded)
-        self._editable = result.editable and self._actor.role in TICK_ROLES
+        self._editable = result.editable and has_permission(self._actor.role, Permission.EDIT_CASE)
         self._show(result.views)
         self.sig_loaded.emit()
 

@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import PsychType, Status
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.portrait import DIMENSIONS, LEVELS, MAX_NOTE_LENGTH, STRATEGY_CARDS, Dimension, PortraitInput
 from desk_app.domain.risk import suggests_escalation
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.i18n import _, current_language
 from desk_app.services.complaints import get_complaint
-from desk_app.services.portraits import PORTRAIT_ROLES, PortraitInfo, TrendPoint, portrait_history, save_portrait, trend
+from desk_app.services.portraits import PortraitInfo, TrendPoint, portrait_history, save_portrait, trend
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.portrait.charts import RadarChart, TrendChart
@@ -124,7 +125,7 @@ class PortraitEditor(QWidget):
         self.customer_id: uuid.UUID | None = None
         self.history: list[PortraitInfo] = []
         self.version_no = 0
-        self._editable = actor.role in PORTRAIT_ROLES
+        self._editable = has_permission(actor.role, Permission.EDIT_CASE)
         self._busy = False
 
         self.title = QLabel(self)
@@ -323,7 +324,7 @@ class PortraitEditor(QWidget):
         assert isinstance(result, _Loaded)
         first_load = self.customer_id is None
         self.customer_id = result.customer_id
-        self._editable = self._actor.role in PORTRAIT_ROLES and result.editable
+        self._editable = has_permission(self._actor.role, Permission.EDIT_CASE) and result.editable
         self.history = result.history
         self.version_no = result.history[-1].version_no if result.history else 0
         if first_load and result.history:

@@ -11,10 +11,11 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import _
 from desk_app.services.complaints import get_complaint
 from desk_app.services.dto import ComplaintDetail
-from desk_app.services.risk_signals import CONFIRM_ROLES, Suggestion, confirm_flag, suggest_flags
+from desk_app.services.risk_signals import Suggestion, confirm_flag, suggest_flags
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.tasks import CancelledFn, ProgressFn, run_task
@@ -111,7 +112,7 @@ class RiskSignalsBox(QWidget):
             button = QPushButton(_("Confirm"), row)
             button.setObjectName(f"confirm_{suggestion.flag.value if suggestion.flag else 'escalate'}")
             button.setAccessibleName(_("Confirm: {flag}").format(flag=suggestion.label))
-            button.setEnabled(self._actor.role in CONFIRM_ROLES)
+            button.setEnabled(has_permission(self._actor.role, Permission.EDIT_CASE))
             button.clicked.connect(lambda _checked=False, s=suggestion: self.confirm(s))
             line.addWidget(text, 1)
             line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
