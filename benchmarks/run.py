@@ -4,7 +4,9 @@ Scenarios:
 - demo-data: generate N demo cases into a fresh SQLite file (N = 100,000 full, 2,000 small);
 - register: register cases one by one through the service (one transaction each);
 - check: verify every timeline hash chain of the generated database;
-- gui-first-paint: cold start of a Python process that opens the main window offscreen, to its first paint.
+- gui-first-paint: cold start of a Python process that opens the main window offscreen, to its first paint;
+- concurrency (only when ``TEST_DATABASE_URL`` names a PostgreSQL server, as in CI): 8 client processes
+  registering cases at once for 20 s (3 s small), see ``benchmarks/concurrency.py``.
 Each scenario runs in its own process so peak memory (max RSS) is its own.
 """
 
@@ -51,7 +53,23 @@ def main() -> int:
                             ("gui-first-paint", 0)):
             figures = _child(scenario, db, n)
             print(f"{scenario:16} " + "  ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+    pg_url = os.environ.get("TEST_DATABASE_URL", "")
+    if pg_url:
+        load = _concurrency(pg_url, 3 if args.small else 20)
+        print("concurrency      " + "  ".join(f"{k}={load[k]}" for k in (
+            "clients", "cases", "seconds", "cases_per_s", "p50_ms", "p95_ms", "distinct", "contiguous")), flush=True)
     return 0
+
+
+def _concurrency(url: str, seconds: int) -> dict[str, object]:
+    """8 clients on the PostgreSQL test server (it adds its own branch and cases there)."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "concurrency.py"), "--url", url, "--clients", "8",
+                          "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark concurrency failed with exit code {out.returncode}")
+    figures: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 if __name__ == "__main__":
