@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,10 @@ _CJK_DATE_FORMAT_IDS = frozenset(range(27, 37)) | frozenset(range(50, 59))
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _EPOCH_1900 = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
+#: What a damaged or truncated workbook raises while it is read: a broken zip member (bad CRC, bad
+#: deflate data, an unknown compression method, encryption), broken XML, or nonsense in a cell or style.
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, etree.LxmlError, ValueError, IndexError,
+           NotImplementedError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class XlsxReader:
         try:
             self._zip = zipfile.ZipFile(self.path)
             self._load_workbook()
-        except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
+        except _DAMAGE as exc:
             raise ValidationError(_("{name} is not a readable Excel workbook (.xlsx): {error}").format(
                 name=self.path.name, error=exc)) from exc
 
@@ -137,44 +142,56 @@ class XlsxReader:
 
     def merged_ranges(self, sheet: SheetInfo) -> list[tuple[int, int, int, int]]:
         """(min_col, min_row, max_col, max_row) of each merged range (1-based)."""
-        with self._zip.open(sheet.path) as fh:
-            data = fh.read()
-        ranges = []
-        for ref in _MERGE.findall(data):
-            min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-            ranges.append((min_col or 1, min_row or 1, max_col or 1, max_row or 1))
+        try:
+            with self._zip.open(sheet.path) as fh:
+                data = fh.read()
+            ranges = []
+            for ref in _MERGE.findall(data):
+                min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
+                ranges.append((min_col or 1, min_row or 1, max_col or 1, max_row or 1))
+        except _DAMAGE as exc:
+            raise self._damaged(sheet, exc) from exc
         return ranges
+
+    def _damaged(self, sheet: SheetInfo, exc: BaseException) -> ValidationError:
+        return ValidationError(_("{name} is damaged or incomplete: sheet {sheet} cannot be read ({error}). Open "
+                                 "it in Excel or WPS and save it again.").format(
+            name=self.path.name, sheet=sheet.name, error=exc))
 
     # -- rows ----------------------------------------------------------------------------------
 
     def rows(self, sheet: SheetInfo) -> Iterator[tuple[int, list[Any]]]:
-        """(row number, values) for each row present in the sheet; missing cells are None."""
+        """(row number, values) for each row present in the sheet; missing cells are None. A sheet that
+        is damaged or cut short raises ValidationError when the reading gets there."""
         shared, date_styles, date1904 = self.shared, self.date_styles, self.date1904
-        with self._zip.open(sheet.path) as fh:
-            context = etree.iterparse(fh, events=("end",), tag=(f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row"),
-                                      huge_tree=True)
-            expected_row = 0
-            tags: _Tags | None = None
-            for _event, row in context:
-                if tags is None:
-                    tags = _Tags(row.tag[1:row.tag.index("}")])
-                expected_row = int(row.get("r") or expected_row + 1)
-                values: list[Any] = []
-                next_col = 1
-                for c in row:
-                    ref = c.get("r")
-                    col = _column(ref) if ref else next_col
-                    next_col = col + 1
-                    value = _cell_value(c, tags, shared, date_styles, date1904)
-                    if value is None:
-                        continue
-                    if col > len(values):
-                        values.extend([None] * (col - len(values)))
-                    values[col - 1] = value
-                row.clear()
-                while row.getprevious() is not None:
-                    del row.getparent()[0]
-                yield expected_row, values
+        try:
+            with self._zip.open(sheet.path) as fh:
+                context = etree.iterparse(fh, events=("end",), tag=(f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row"),
+                                          huge_tree=True)
+                expected_row = 0
+                tags: _Tags | None = None
+                for _event, row in context:
+                    if tags is None:
+                        tags = _Tags(row.tag[1:row.tag.index("}")])
+                    expected_row = int(row.get("r") or expected_row + 1)
+                    values: list[Any] = []
+                    next_col = 1
+                    for c in row:
+                        ref = c.get("r")
+                        col = _column(ref) if ref else next_col
+                        next_col = col + 1
+                        value = _cell_value(c, tags, shared, date_styles, date1904)
+                        if value is None:
+                            continue
+                        if col > len(values):
+                            values.extend([None] * (col - len(values)))
+                        values[col - 1] = value
+                    row.clear()
+                    while row.getprevious() is not None:
+                        del row.getparent()[0]
+                    yield expected_row, values
+        except _DAMAGE as exc:
+            raise self._damaged(sheet, exc) from exc
 
 
 class _Tags:
