@@ -56,6 +56,16 @@ SETTINGS_APP = "Complaint Desk"
 BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
 
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """A frameless scroll area around a page: on a small screen or at 150 % scaling the page scrolls
+    instead of forcing the window to be larger than the screen."""
+    holder = QScrollArea()
+    holder.setWidgetResizable(True)
+    holder.setFrameShape(QFrame.Shape.NoFrame)
+    holder.setWidget(widget)
+    return holder
+
+
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,7 +84,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.navigation)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([180, 900])
+        splitter.setSizes([160, 900])
         self.setCentralWidget(splitter)
         self.navigation.currentRowChanged.connect(self._show_page)
 
@@ -107,7 +117,7 @@ class MainWindow(QMainWindow):
         if help_section is not None:
             install_f1(page, help_section)
         self._page_list.append(page)
-        self.pages.addWidget(page)
+        self.pages.addWidget(_scrolling(page))
         item = QListWidgetItem(page.nav_icon(), page.nav_title())
         self.navigation.addItem(item)
         row = self.navigation.count() - 1
@@ -138,11 +148,8 @@ class MainWindow(QMainWindow):
         assert isinstance(complaint_id, uuid.UUID)
         view = build_case_view(self.ctx, self.actor, complaint_id)
         back_to = self.pages.currentIndex()
-        holder = QScrollArea()  # at 1366×768 or 150 % scaling the view scrolls instead of widening the window
+        holder = _scrolling(view)
         holder.setObjectName("caseHolder")
-        holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setWidget(view)
         view.sig_changed.connect(lambda _id: self._refresh_pages())
         view.sig_closed.connect(lambda: self._close_case(holder, back_to))
         self.pages.addWidget(holder)

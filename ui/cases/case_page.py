@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _
@@ -27,7 +27,11 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(risk)
     layout.addWidget(editor, 1)
-    view.add_side_tab(portrait_tab, _("&Portrait and risk"))
+    portrait_scroll = QScrollArea()  # the six dimensions need width; beside the steps they scroll
+    portrait_scroll.setWidgetResizable(True)
+    portrait_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    portrait_scroll.setWidget(portrait_tab)
+    view.add_side_tab(portrait_scroll, _("&Portrait and risk"))
     view.add_side_tab(letters, _("&Letters"))
     editor.sig_saved.connect(risk.refresh)
     editor.sig_saved.connect(view.reload_all)

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QShowEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStyle,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -67,6 +68,8 @@ COMMAND_LABELS: dict[Command, str] = {
     Command.FIRST_CONTACT: N_("Record the first contact…"),
     Command.NOTE: N_("Add a note…"),
 }
+#: Narrower than this (a 1366 px screen at 150 %), the side panels go below the steps.
+NARROW = 1000
 SEVERITY_COLOURS = {Severity.GENERAL: "#5b6b7a", Severity.SERIOUS: "#c46a00", Severity.CRITICAL: "#b3261e"}
 
 
@@ -122,9 +125,12 @@ class CaseView(QWidget):
         self.severity_chip.setObjectName("severityChip")
         self.flags_chip = QLabel(self)
         self.flags_chip.setObjectName("flagsChip")
-        self.reload_button = QPushButton(self)
+        self.reload_button = QToolButton(self)  # an icon: the top row must fit a 1366 px screen at 150 %
         self.reload_button.setObjectName("reloadButton")
+        self.reload_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.reload_button.setAutoRaise(True)
         self.reload_button.clicked.connect(self.reload_all)
+        QShortcut(QKeySequence("Alt+L"), self, self.reload_all)
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addSpacing(8)
@@ -154,6 +160,7 @@ class CaseView(QWidget):
         self.summary_label.setWordWrap(True)
         for column, label in enumerate((self.customer_label, self.branch_label, self.owner_label,
                                         self.received_label)):
+            label.setWordWrap(True)  # on a narrow window the header wraps instead of widening the view
             grid.addWidget(label, 0, column)
             grid.setColumnStretch(column, 1)
         grid.addWidget(self.summary_label, 1, 0, 1, 4)
@@ -165,6 +172,8 @@ class CaseView(QWidget):
         self.contact_label.setObjectName("firstContactLabel")
         self.clock_label = QLabel(self.info_frame)
         self.clock_label.setObjectName("clockLabel")
+        for label in (self.due_label, self.contact_label, self.clock_label):
+            label.setWordWrap(True)
         deadlines = QHBoxLayout()
         deadlines.setSpacing(6)
         deadlines.addWidget(self.due_icon)
@@ -249,7 +258,8 @@ class CaseView(QWidget):
     def retranslate_ui(self) -> None:
         self.back_button.setText(_("← &Back"))
         self.back_button.setToolTip(_("Back to the list"))
-        self.reload_button.setText(_("Re&load"))
+        self.reload_button.setToolTip(_("Reload the case (Alt+L)"))
+        self.reload_button.setAccessibleName(_("Reload the case"))
         self.more_button.setText(_("&More actions ▾"))
         self.more_button.setAccessibleName(_("More actions"))
         for command, item in self.command_actions.items():
@@ -265,12 +275,27 @@ class CaseView(QWidget):
         if self.file is not None:
             self._show_header(self.file)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Below ``NARROW`` pixels the timeline and checklists go under the steps instead of beside them."""
+        super().resizeEvent(event)
+        orientation = Qt.Orientation.Vertical if event.size().width() < NARROW else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            self._sized = False
+            if self.isVisible():
+                self._size_splitter()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized:  # the steps get about three fifths of the width, the timeline the rest
-            self._sized = True
-            width = max(self.splitter.width(), 600)
-            self.splitter.setSizes([width * 62 // 100, width * 38 // 100])
+        if not self._sized:
+            self._size_splitter()
+
+    def _size_splitter(self) -> None:
+        """The steps get about three fifths of the room, the timeline the rest."""
+        self._sized = True
+        vertical = self.splitter.orientation() is Qt.Orientation.Vertical
+        room = max(self.splitter.height() if vertical else self.splitter.width(), 600)
+        self.splitter.setSizes([room * 62 // 100, room * 38 // 100])
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -204,20 +204,25 @@ class FilterBar(QWidget):
         top.addWidget(self.search_edit, 1)
         top.addSpacing(12)
         top.addWidget(self.count_label)
-        filters = QHBoxLayout()
-        filters.setContentsMargins(0, 0, 0, 0)
-        filters.setSpacing(8)
-        for widget in (self.mine_check, self.status_button, self.severity_button, self.branch_button,
-                       self.flags_button, self.overdue_check, self.due_soon_check, self.date_check,
-                       self.from_edit, self.dash_label, self.to_edit):
-            filters.addWidget(widget)
-        filters.addStretch(1)
-        filters.addWidget(self.reset_button)
+        # Two rows of filters (what the case is; when it is due): one row would not fit a 1366 px
+        # screen at 150 % scaling.
+        filters, dates = QHBoxLayout(), QHBoxLayout()
+        for row, widgets in ((filters, (self.mine_check, self.status_button, self.severity_button,
+                                        self.branch_button, self.flags_button)),
+                             (dates, (self.overdue_check, self.due_soon_check, self.date_check, self.from_edit,
+                                      self.dash_label, self.to_edit))):
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(8)
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+        dates.addWidget(self.reset_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(top)
         layout.addLayout(filters)
+        layout.addLayout(dates)
         layout.addWidget(self.extra_label)
         self.setTabOrder(self.search_edit, self.mine_check)
         self.retranslate_ui()

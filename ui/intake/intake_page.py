@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QIcon, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -59,6 +60,8 @@ from ui.page import Page
 from ui.tasks import CancelledFn, ProgressFn, run_task
 
 #: Service field names (ValidationError.field) → the form's field keys.
+#: Narrower than this (a 1366 px screen at 150 %), the form is one column instead of two.
+NARROW = 1000
 SERVICE_FIELDS = {"id_number": "customer.id_number", "phone": "customer.phone", "request_kind": "request_kinds",
                   "parties.authorisation": "agent.authorisation", "customer": "customer.name"}
 
@@ -123,6 +126,7 @@ class IntakePage(Page):
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.scope = QLabel(self)
+        self.scope.setWordWrap(True)  # branch, regime and time zone: wraps on a narrow window
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addSpacing(12)
@@ -157,7 +161,7 @@ class IntakePage(Page):
 
         content = QWidget(self)
         content.setObjectName("intakeContent")
-        columns = QHBoxLayout(content)
+        self.columns = columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, content)
         columns.setContentsMargins(0, 0, 6, 0)
         left, right = QVBoxLayout(), QVBoxLayout()
         column: QVBoxLayout
@@ -193,12 +197,16 @@ class IntakePage(Page):
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(False)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.recusal)
-        bottom.addWidget(self.recusal_error, 1)
-        bottom.addWidget(self.draft_status)
-        bottom.addWidget(self.clear_button)
-        bottom.addWidget(self.save_button)
+        declaration, buttons = QHBoxLayout(), QHBoxLayout()
+        declaration.addWidget(self.recusal)
+        declaration.addWidget(self.recusal_error, 1)
+        buttons.addStretch(1)
+        buttons.addWidget(self.draft_status)
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.save_button)
+        self.bottom = bottom = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        bottom.addLayout(declaration, 1)
+        bottom.addLayout(buttons)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -406,6 +414,13 @@ class IntakePage(Page):
     def save_draft(self) -> None:
         """Write the draft now (see ``Autosave.save_now``)."""
         self.autosave.save_now()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        direction = (QBoxLayout.Direction.TopToBottom if event.size().width() < NARROW
+                     else QBoxLayout.Direction.LeftToRight)
+        self.columns.setDirection(direction)
+        self.bottom.setDirection(direction)
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.autosave.save_if_dirty()

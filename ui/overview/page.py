@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import shiboken6
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -31,6 +31,8 @@ from ui.overview.model import UrgentCaseModel
 from ui.page import Page
 from ui.tasks import CancelledFn, ProgressFn, run_task
 
+#: Narrower than this, the status tiles take two rows.
+NARROW = 1000
 #: Lifecycle order of the status tiles.
 STATUS_ORDER = (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESPONDED,
                 Status.AWAITING_CALLBACK, Status.UNDER_REVIEW, Status.CLOSED, Status.REFUSED,
@@ -115,11 +117,10 @@ class OverviewPage(Page):
         self.status_tiles = {status: Tile(status.value) for status in STATUS_ORDER}
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("font-weight: bold;")
-        status_tiles = QGridLayout()
+        self.status_grid = status_tiles = QGridLayout()
         status_tiles.setSpacing(6)
-        for index, tile in enumerate(self.status_tiles.values()):
-            status_tiles.addWidget(tile, 0, index)
-            status_tiles.setColumnStretch(index, 1)
+        self._tile_columns = 0
+        self._place_status_tiles(len(self.status_tiles))
 
         self.urgent_label = QLabel(self)
         self.urgent_label.setStyleSheet("font-weight: bold;")
@@ -156,6 +157,21 @@ class OverviewPage(Page):
 
     def nav_title(self) -> str:
         return _("Overview")
+
+    def _place_status_tiles(self, columns: int) -> None:
+        """All status tiles in one row, or in two on a narrow window (a 1366 px screen at 150 %)."""
+        if columns == self._tile_columns:
+            return
+        self._tile_columns = columns
+        for index, tile in enumerate(self.status_tiles.values()):
+            self.status_grid.addWidget(tile, index // columns, index % columns)
+        for column in range(len(self.status_tiles)):
+            self.status_grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        count = len(self.status_tiles)
+        self._place_status_tiles(count if event.size().width() >= NARROW else (count + 1) // 2)
 
     def nav_icon(self) -> QIcon:
         return icons.icon(icons.OVERVIEW)

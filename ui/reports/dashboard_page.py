@@ -24,7 +24,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -58,6 +58,8 @@ RED = QColor("#c0392b")
 GREY = QColor("#9aa5b1")
 ORANGE = QColor("#e67e22")
 CHART_KEYS = ("trend", "pareto", "branches", "satisfaction")
+#: Narrower than this, the charts go one under the other.
+NARROW = 900
 
 
 def _date(value: QDate) -> date:
@@ -98,6 +100,7 @@ class ChartBox(QGroupBox):
         layout.addWidget(self.view, 1)
 
     def reset(self) -> None:
+        self.chart.setTitle("")
         self.chart.removeAllSeries()
         for axis in list(self.chart.axes()):
             self.chart.removeAxis(axis)
@@ -137,20 +140,22 @@ class DashboardPage(Page):
         self.granularity_label.setBuddy(self.granularity)
         self.refresh_button = QPushButton(self)
         self.refresh_button.clicked.connect(self.refresh)
-        bar = QHBoxLayout()
-        bar.addWidget(self.title)
-        bar.addSpacing(12)
-        bar.addWidget(self.scope, 1)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title)
+        heading.addSpacing(12)
+        heading.addWidget(self.scope, 1)
+        bar = QHBoxLayout()  # the period on a row of its own: the bar must fit a 1366 px screen at 150 %
         for widget in (self.from_label, self.date_from, self.to_label, self.date_to, self.granularity_label,
                        self.granularity, self.refresh_button):
             bar.addWidget(widget)
+        bar.addStretch(1)
 
         self.charts = {key: ChartBox(key, self) for key in CHART_KEYS}
         for key, box in self.charts.items():
             box.export_button.clicked.connect(lambda _checked=False, k=key: self._ask_export(k))
-        grid = QGridLayout()
-        for index, key in enumerate(CHART_KEYS):
-            grid.addWidget(self.charts[key], index // 2, index % 2)
+        self.chart_grid = QGridLayout()
+        self._chart_columns = 0
+        self._place_charts(2)
 
         self.warning_box = QGroupBox(self)
         self.warning_table = QTableWidget(0, 6, self.warning_box)
@@ -171,10 +176,24 @@ class DashboardPage(Page):
         lists.addWidget(self.action_box, 1)
 
         layout = QVBoxLayout(self)
+        layout.addLayout(heading)
         layout.addLayout(bar)
-        layout.addLayout(grid, 3)
+        layout.addLayout(self.chart_grid, 3)
         layout.addLayout(lists, 1)
         self.retranslate_ui()
+
+    def _place_charts(self, columns: int) -> None:
+        """Charts two by two, or one under the other on a narrow window (where two would squeeze the
+        axis labels)."""
+        if columns == self._chart_columns:
+            return
+        self._chart_columns = columns
+        for index, key in enumerate(CHART_KEYS):
+            self.chart_grid.addWidget(self.charts[key], index // columns, index % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_charts(1 if event.size().width() < NARROW else 2)
 
     # -- Page -----------------------------------------------------------------------------------
 
@@ -182,7 +201,7 @@ class DashboardPage(Page):
         return _("Dashboard")
 
     def nav_icon(self) -> QIcon:
-        return icons.icon(icons.OVERVIEW)
+        return icons.icon(icons.DASHBOARD)
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Dashboard"))
@@ -283,10 +302,12 @@ class DashboardPage(Page):
               maximum: float, y_title: str) -> tuple[QBarCategoryAxis, QValueAxis]:
         x = QBarCategoryAxis()
         x.append(labels or [""])
+        x.setTruncateLabels(False)  # "26-01" in full, not "2…", when the bars are narrow
         if len(labels) > 8:
             x.setLabelsAngle(-60)
         y = QValueAxis()
         y.setRange(0, max(maximum, 1) * 1.1)
+        y.applyNiceNumbers()  # ticks at round counts (0, 10, 20…), not at 0, 8.25, 16.5…
         y.setLabelFormat("%d" if maximum >= 5 or maximum == 0 else "%.1f")
         y.setTitleText(y_title)
         box.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
@@ -377,9 +398,12 @@ class DashboardPage(Page):
                 line.append(index, point.average)
         box.chart.addSeries(line)
         box.chart.legend().hide()
+        if line.count() == 0:
+            box.chart.setTitle(_("No follow-up call with a satisfaction score in this period."))
         _x, y = self._axes(box, line, [_bucket_label(p.start, g) for p in data.satisfaction], 5, _("Score"))
         y.setRange(0, 5)
-        y.setLabelFormat("%.1f")
+        y.setTickCount(6)
+        y.setLabelFormat("%d")
 
     def _emit(self, flt: CaseFilter) -> None:
         self.sig_filter_requested.emit(flt)

@@ -1,0 +1,55 @@
+"""Nothing cut off on a counter PC: every page of the main window, and an open case, fit a 1366×768
+screen at 100 % and at 150 % display scaling (911×512 logical pixels), in both languages."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from gui_support import SetUp
+from pytestqt.qtbot import QtBot
+
+from desk_app.config import AppConfig
+from desk_app.db.migrate import schema_state
+from desk_app.services import demo
+from desk_app.services.accounts import authenticate
+from ui.context import AppContext
+from ui.i18n import LanguageSupport, switch_language
+from ui.main_window import MainWindow
+from ui.screen_fit import fit_problems, logical_screen
+
+
+def _settled(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> list[str]:
+    """The problems left once the layouts have settled (they are redone in posted events)."""
+    with contextlib.suppress(qtbot.TimeoutError):
+        qtbot.waitUntil(lambda: not fit_problems(window, window.pages, size), timeout=2000)
+    return fit_problems(window, window.pages, size)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up: SetUp, language: str,
+                                                            language_support: LanguageSupport) -> None:
+    if set_up.db.engine.dialect.name != "sqlite":
+        pytest.skip("layout does not depend on the database")
+    demo.generate_demo_data(set_up.db, 80, seed=3)
+    switch_language(language)
+    supervisor = authenticate(set_up.db, "sh01.supervisor", "demo2026")  # sees every page a branch has
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    window = MainWindow(ctx, supervisor)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)
+    problems: list[str] = []
+    for scale in (1.0, 1.5):
+        size = logical_screen(scale)
+        window.resize(*size)
+        for row in range(window.navigation.count()):
+            window.navigation.setCurrentRow(row)
+            problems += [f"{scale}× {window.page_titles()[row]}: {p}" for p in _settled(qtbot, window, size)]
+        overview = window.overview_page.overview
+        assert overview is not None
+        number = overview.urgent[0].case_number
+        window.open_case_number(number)
+        problems += [f"{scale}× case {number}: {p}" for p in _settled(qtbot, window, size)]
+        window.navigation.setCurrentRow(0)
+    assert problems == [], "\n".join(problems)
