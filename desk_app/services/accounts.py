@@ -7,6 +7,8 @@ so the failed-attempt counter survives the rollback that an exception inside a t
 from __future__ import annotations
 
 import re
+import secrets
+import string
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,9 +22,12 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
-from desk_app.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
+from desk_app.domain.permissions import Permission
+from desk_app.errors import NotFoundError, PermissionDeniedError, StaleVersionError, UserError, ValidationError
 from desk_app.i18n import _, ngettext
 from desk_app.security import hash_password, needs_rehash, verify_password
+from desk_app.services import audit
+from desk_app.services.access import require
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
@@ -55,6 +60,7 @@ class UserInfo:
     must_change_password: bool
     last_login_at: datetime | None
     locked_until: datetime | None
+    version: int = 0
 
 
 def normalise_username(username: str) -> str:
@@ -183,6 +189,8 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
                     must_change_password=must_change_password, failed_logins=0)
         session.add(user)
         session.flush()
+        audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+            "operation": "create_user", "username": name, "role": Role(role).value, "branch": branch.code})
         return _info(user, branch.code)
 
 
@@ -222,4 +230,132 @@ def _info(user: User, branch_code: str) -> UserInfo:
     return UserInfo(id=user.id, username=user.username, display_name=user.display_name,
                     role=Role(user.role), branch_id=user.branch_id, branch_code=branch_code,
                     active=user.active, must_change_password=user.must_change_password,
-                    last_login_at=user.last_login_at, locked_until=user.locked_until)
+                    last_login_at=user.last_login_at, locked_until=user.locked_until, version=user.version)
+
+
+# --- administration: edit, disable, reset, unlock ----------------------------------------------------------
+
+TEMPORARY_PASSWORD_LENGTH = 10
+_TEMP_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+
+
+def generate_temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
+    """A random password that passes ``validate_password`` and is easy to read out (no 0/O, 1/l/I)."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMP_ALPHABET) for _i in range(max(length, MIN_PASSWORD_LENGTH)))
+        if any(c.isalpha() for c in candidate) and any(c.isdigit() for c in candidate):
+            return candidate
+
+
+def _managed_user(session: Session, actor: Actor, user_id: uuid.UUID, version: int | None = None) -> User:
+    """The account an administrator acts on: it exists, lies in the actor's scope and is not stale."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(_("The user account does not exist."))
+    if user.branch_id != actor.branch_id and not actor.is_hq:
+        raise PermissionDeniedError(_("You may only manage accounts of your own branch."))
+    if version is not None and user.version != version:
+        raise StaleVersionError(_("This account was changed by someone else since you opened it. "
+                                  "Reload and try again."))
+    return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    """How many active administrators there are besides ``user`` (rows locked on PostgreSQL)."""
+    ids = session.scalars(
+        select(User.id).where(User.role == Role.ADMINISTRATOR.value, User.active.is_(True)).with_for_update()
+    ).all()
+    return sum(1 for uid in ids if uid != user.id)
+
+
+def update_user(db: Database, actor: Actor, user_id: uuid.UUID, *, display_name: str | None = None,
+                role: Role | None = None, branch_id: uuid.UUID | None = None, active: bool | None = None,
+                version: int | None = None) -> UserInfo:
+    """Change an account's display name, role, branch or active flag (only the arguments given).
+
+    Refused: non-administrators; a branch administrator touching another branch; an administrator
+    disabling or demoting themselves; anything that would leave no active administrator.
+    """
+    require(actor, Permission.ADMINISTER)
+    with db.unit_of_work() as session:
+        user = _managed_user(session, actor, user_id, version)
+        changes: dict[str, list[object]] = {}
+        if display_name is not None:
+            display = display_name.strip()
+            if not display:
+                raise ValidationError(_("Enter the person's display name."), field="display_name")
+            if len(display) > 100:
+                raise ValidationError(_("A display name has at most 100 characters."), field="display_name")
+            if display != user.display_name:
+                changes["display_name"] = [user.display_name, display]
+                user.display_name = display
+        new_role = Role(role) if role is not None else Role(user.role)
+        new_active = user.active if active is None else bool(active)
+        if user.id == actor.user_id and not new_active:
+            raise ValidationError(_("You cannot disable your own account."), field="active")
+        if user.id == actor.user_id and new_role is not Role.ADMINISTRATOR:
+            raise ValidationError(_("You cannot remove your own administrator role; ask another administrator."),
+                                  field="role")
+        was_admin = user.active and user.role == Role.ADMINISTRATOR.value
+        stays_admin = new_active and new_role is Role.ADMINISTRATOR
+        if was_admin and not stays_admin and _other_active_admins(session, user) == 0:
+            raise ValidationError(_("{name} is the last active administrator; make someone else an "
+                                    "administrator first.").format(name=user.username), field="role")
+        if new_role.value != user.role:
+            changes["role"] = [user.role, new_role.value]
+            user.role = new_role.value
+        if new_active != user.active:
+            changes["active"] = [user.active, new_active]
+            user.active = new_active
+        branch = session.get_one(Branch, user.branch_id)
+        if branch_id is not None and branch_id != user.branch_id:
+            if not actor.is_hq:
+                raise PermissionDeniedError(_("You may only manage accounts of your own branch."))
+            target = session.get(Branch, branch_id)
+            if target is None:
+                raise NotFoundError(_("The branch does not exist."))
+            if not target.active:
+                raise ValidationError(_("Branch {code} is closed; choose an open branch.").format(code=target.code),
+                                      field="branch")
+            changes["branch"] = [branch.code, target.code]
+            user.branch_id, branch = target.id, target
+        if changes:
+            session.flush()
+            audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+                "operation": "update_user", "username": user.username, "changes": changes})
+        return _info(user, branch.code)
+
+
+def reset_password(db: Database, actor: Actor, user_id: uuid.UUID, temporary_password: str) -> UserInfo:
+    """Set a temporary password that must be changed at the next sign-in; this also lifts a lock-out."""
+    require(actor, Permission.ADMINISTER)
+    validate_password(temporary_password)
+    with db.unit_of_work() as session:
+        user = _managed_user(session, actor, user_id)
+        user.password_hash = hash_password(temporary_password)
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.locked_until = None
+        session.flush()
+        audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+            "operation": "reset_password", "username": user.username})
+        return _info(user, session.get_one(Branch, user.branch_id).code)
+
+
+def unlock_user(db: Database, actor: Actor, user_id: uuid.UUID) -> UserInfo:
+    """Lift a lock-out after too many failed sign-ins (the password stays as it is)."""
+    require(actor, Permission.ADMINISTER)
+    with db.unit_of_work() as session:
+        user = _managed_user(session, actor, user_id)
+        if user.locked_until is not None or user.failed_logins:
+            user.failed_logins = 0
+            user.locked_until = None
+            session.flush()
+            audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+                "operation": "unlock_user", "username": user.username})
+        return _info(user, session.get_one(Branch, user.branch_id).code)
+
+
+def is_locked(info: UserInfo, now: datetime | None = None) -> bool:
+    """Whether the account is locked out right now."""
+    return info.locked_until is not None and info.locked_until > (now or utcnow())

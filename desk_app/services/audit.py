@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import AuditEntry, Complaint, User
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import GENESIS_HASH, event_hash, json_safe
-from desk_app.services.access import require_role
+from desk_app.services.access import require, sees_all_branches
 
 #: The complaint id that stands in the hash for entries that concern no case.
 NO_CASE = uuid.UUID(int=0)
@@ -67,37 +67,69 @@ def record(session: Session, actor: Actor | None, action: str, complaint_id: uui
 
 
 def verify(session: Session) -> AuditBreak | None:
+    """The first entry that breaks the chain, or None. The streamed result is closed on an early return (a
+    PostgreSQL server-side cursor must not be left open)."""
     prev = GENESIS_HASH
     expected = 1
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)):
-        if entry.seq != expected:
-            return AuditBreak(entry.seq, f"sequence gap: expected {expected}")
-        if entry.prev_hash != prev:
-            return AuditBreak(entry.seq, "previous-hash mismatch")
-        digest = event_hash(entry.prev_hash, entry.complaint_id or NO_CASE, entry.seq, entry.action, entry.user_id,
-                            entry.occurred_at, dict(entry.detail))
-        if digest != entry.hash:
-            return AuditBreak(entry.seq, "content does not match its hash")
-        prev, expected = entry.hash, expected + 1
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000))
+    try:
+        for entry in entries:
+            if entry.seq != expected:
+                return AuditBreak(entry.seq, f"sequence gap: expected {expected}")
+            if entry.prev_hash != prev:
+                return AuditBreak(entry.seq, "previous-hash mismatch")
+            digest = event_hash(entry.prev_hash, entry.complaint_id or NO_CASE, entry.seq, entry.action,
+                                entry.user_id, entry.occurred_at, dict(entry.detail))
+            if digest != entry.hash:
+                return AuditBreak(entry.seq, "content does not match its hash")
+            prev, expected = entry.hash, expected + 1
+    finally:
+        entries.close()
     return None
 
 
+MAX_PAGE = 1000
+
+
 def list_entries(db: Database, actor: Actor, *, user_id: uuid.UUID | None = None, complaint_id: uuid.UUID | None = None,
-                 since: datetime | None = None, until: datetime | None = None, limit: int = 1000) -> list[AuditInfo]:
-    """The audit viewer's query: filter by user, case and time (administrators and HQ analysts)."""
-    require_role(actor, Role.ADMINISTRATOR, Role.HQ_ANALYST)
+                 since: datetime | None = None, until: datetime | None = None, case_number: str = "",
+                 action: str = "", limit: int = MAX_PAGE, offset: int = 0) -> list[AuditInfo]:
+    """The audit viewer's query, newest first: filter by user, case (id or part of its number), action and
+    time (``since`` inclusive, ``until`` exclusive); page with ``limit`` (at most MAX_PAGE) and ``offset``.
+
+    Needs ``Permission.VIEW_AUDIT_LOG`` (administrators and HQ analysts). Whoever does not see every branch
+    (``access.sees_all_branches``: an administrator of a branch) gets only the entries made by their branch's
+    staff or concerning their branch's cases.
+    """
+    require(actor, Permission.VIEW_AUDIT_LOG)
     with db.unit_of_work() as session:
         stmt = (select(AuditEntry, User.display_name, Complaint.case_number)
                 .outerjoin(User, User.id == AuditEntry.user_id)
                 .outerjoin(Complaint, Complaint.id == AuditEntry.complaint_id))
+        if not sees_all_branches(actor):
+            stmt = stmt.where(or_(User.branch_id == actor.branch_id, Complaint.branch_id == actor.branch_id))
         if user_id:
             stmt = stmt.where(AuditEntry.user_id == user_id)
         if complaint_id:
             stmt = stmt.where(AuditEntry.complaint_id == complaint_id)
+        if case_number.strip():
+            stmt = stmt.where(func.upper(Complaint.case_number).contains(case_number.strip().upper(),
+                                                                         autoescape=True))
+        if action:
+            stmt = stmt.where(AuditEntry.action == action)
         if since:
             stmt = stmt.where(AuditEntry.occurred_at >= since)
         if until:
             stmt = stmt.where(AuditEntry.occurred_at < until)
-        rows = session.execute(stmt.order_by(AuditEntry.seq.desc()).limit(limit)).all()
+        stmt = stmt.order_by(AuditEntry.seq.desc()).offset(max(offset, 0)).limit(max(1, min(limit, MAX_PAGE)))
+        rows = session.execute(stmt).all()
         return [AuditInfo(e.seq, e.occurred_at, name or "", e.action, number or "", dict(e.detail))
                 for e, name, number in rows]
+
+
+def verify_log(db: Database, actor: Actor) -> AuditBreak | None:
+    """Check the whole chain for the audit viewer (``Permission.VIEW_AUDIT_LOG``): None when intact, else the
+    first broken entry."""
+    require(actor, Permission.VIEW_AUDIT_LOG)
+    with db.unit_of_work() as session:
+        return verify(session)
