@@ -13,6 +13,11 @@ OVERDUE = "overdue"
 DUE_SOON = "due-soon"
 WARNING = "warning"
 OVERVIEW = "overview"
+CASES = "cases"
+LEGAL = "legal"
+DASHBOARD = "dashboard"
+ADMIN = "admin"
+AUDIT = "audit"
 
 
 @cache

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QIcon, QKeyEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Severity, Status
@@ -39,7 +39,6 @@ from ui.tasks import CancelledFn, ProgressFn, run_task
 
 SETTINGS_HEADER = "case_list/header_state"
 SAVE_DELAY_MS = 400
-NAV_ICON = "cases"
 #: Text that sets each column's default width (the header text counts too).
 WIDTH_SAMPLES: dict[Column, str] = {
     Column.CASE_NUMBER: "CD01-20261123-0001", Column.RECEIVED: "2026-11-23 14:05",
@@ -150,9 +149,7 @@ class CaseListPage(Page):
         return _("Case list")
 
     def nav_icon(self) -> QIcon:
-        named = icons.icon(NAV_ICON)
-        return named if not named.isNull() else self.style().standardIcon(
-            QStyle.StandardPixmap.SP_FileDialogDetailedView)
+        return icons.icon(icons.CASES)
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Case list"))

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QStyle,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -44,7 +43,6 @@ from ui.legal.article_model import ArticleModel, Column
 from ui.page import Page
 from ui.tasks import CancelledFn, ProgressFn, run_task
 
-NAV_ICON = "legal"
 HELP_SECTION = "legal"
 ALL_LAWS = ""
 
@@ -185,9 +183,7 @@ class LegalReferencePage(Page):
         return _("Legal reference")
 
     def nav_icon(self) -> QIcon:
-        named = icons.icon(NAV_ICON)
-        return named if not named.isNull() else self.style().standardIcon(
-            QStyle.StandardPixmap.SP_FileDialogContentsView)
+        return icons.icon(icons.LEGAL)
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Legal reference (法律查询)"))
