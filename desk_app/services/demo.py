@@ -18,16 +18,30 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Base, Branch, Complaint, ComplaintEvent, Customer, NumberCounter, TaxonomyCode, User
+from desk_app.db.models import (
+    Base,
+    Branch,
+    Callback,
+    Complaint,
+    ComplaintEvent,
+    Customer,
+    NumberCounter,
+    Resolution,
+    RootCause,
+    TaxonomyCode,
+    User,
+)
 from desk_app.db.uow import Database
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
 from desk_app.domain.enums import (
+    ApprovalState,
     Channel,
     Complexity,
     InstitutionType,
     Regime,
     Role,
+    RootCauseLevel,
     Severity,
     SpecialFlag,
     Stage,
@@ -160,8 +174,11 @@ def _status_for_age(rng: random.Random, age_days: int) -> Status:
 
 def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = None,
                        cancelled: CancelFn | None = None, seed: int | None = None,
-                       now: datetime | None = None) -> int:
-    """Add ``count`` demo complaints (and demo branches and staff if missing). Returns how many were added."""
+                       now: datetime | None = None, with_outcomes: bool = True) -> int:
+    """Add ``count`` demo complaints (and demo branches and staff if missing). Returns how many were added.
+
+    ``with_outcomes``: finished cases also get their resolution, follow-up call and root cause (tests
+    and benchmarks that record their own outcomes turn this off)."""
     if count < 1 or count > 5_000_000:
         raise ValidationError(_("The number of demo cases must be between 1 and 5,000,000."), "count")
     rng = random.Random(seed)
@@ -173,7 +190,7 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
         branches = _ensure_branches(session)
         calendar = load_work_calendar(session)
         axes = {axis: _codes(session, axis) for axis in "ABCD"}
-        generator = _Generator(session, rng, now, calendar, axes, branches)
+        generator = _Generator(session, rng, now, calendar, axes, branches, with_outcomes)
         done = 0
         while done < count:
             if cancelled is not None and cancelled():
@@ -193,8 +210,10 @@ def _table(model: type[Base]) -> Table:
 
 class _Generator:
     def __init__(self, session: Session, rng: random.Random, now: datetime, calendar: WorkCalendar,
-                 axes: dict[str, list[str]], branches: list[tuple[Branch, dict[Role, list[User]]]]) -> None:
+                 axes: dict[str, list[str]], branches: list[tuple[Branch, dict[Role, list[User]]]],
+                 with_outcomes: bool) -> None:
         self.session, self.rng, self.now, self.calendar, self.axes = session, rng, now, calendar, axes
+        self.with_outcomes = with_outcomes
         self.branches = branches
         self.counters: dict[str, int] = {}
         self.customers: list[tuple[uuid.UUID, str]] = []
@@ -230,6 +249,7 @@ class _Generator:
 
     def batch(self, size: int) -> None:
         customers, complaints, events = [], [], []
+        outcomes: dict[type[Base], list[dict[str, Any]]] = {Resolution: [], Callback: [], RootCause: []}
         for _i in range(size):
             cid, customer_row = self._customer()
             if customer_row:
@@ -237,12 +257,49 @@ class _Generator:
             complaint, case_events = self._complaint(cid)
             complaints.append(complaint)
             events.extend(case_events)
+            for model, row in self._outcomes(complaint) if self.with_outcomes else ():
+                outcomes[model].append(row)
         # Core executemany: the ORM's bulk path would add per-row bookkeeping we do not need here.
         conn = self.session.connection()
         if customers:
             conn.execute(insert(_table(Customer)), customers)
         conn.execute(insert(_table(Complaint)), complaints)
         conn.execute(insert(_table(ComplaintEvent)), events)
+        for model, rows in outcomes.items():
+            if rows:
+                conn.execute(insert(_table(model)), rows)
+
+    def _outcomes(self, case: dict[str, Any]) -> list[tuple[type[Base], dict[str, Any]]]:
+        """What a finished case carries, so the dashboard and the workbook have figures to show: the
+        approved resolution of an answered case; for a closed one also the follow-up call with its
+        satisfaction score and the root cause (溯源)."""
+        status, rng = Status(case["status"]), self.rng
+        if case["responded_at"] is None or case["owner_id"] is None:
+            return []
+        answered: datetime = case["responded_at"]
+        upheld = rng.random() < 0.55
+        kind = rng.choice(("refund", "compensation", "correction")) if upheld else rng.choice(
+            ("explanation", "apology", "refusal"))
+        amount = None
+        if kind in ("refund", "compensation"):
+            amount = case["claimed_amount"] or Decimal(rng.randrange(50, 2000)).quantize(Decimal("0.01"))
+        found: list[tuple[type[Base], dict[str, Any]]] = [(Resolution, {
+            "id": uuid.uuid4(), "complaint_id": case["id"], "resolution_type": kind, "amount": amount,
+            "description": "", "basis": "", "upheld": upheld, "approval_state": ApprovalState.APPROVED.value,
+            "proposed_by_id": case["owner_id"], "approved_by_id": case["owner_id"], "approved_at": answered,
+            "customer_accepted": True, "carry_out_by": None, "created_at": answered, "updated_at": answered,
+            "version": 1})]
+        if status is Status.CLOSED:
+            called = min(answered + timedelta(days=rng.randint(1, 5)), self.now)
+            found.append((Callback, {
+                "id": uuid.uuid4(), "complaint_id": case["id"], "called_at": called,
+                "called_by_id": case["owner_id"], "method": "phone", "reached": True,
+                "satisfaction": rng.choices((1, 2, 3, 4, 5), (4, 6, 15, 40, 35))[0], "note": ""}))
+            found.append((RootCause, {
+                "id": uuid.uuid4(), "complaint_id": case["id"], "level": rng.choice(list(RootCauseLevel)).value,
+                "cause_code": case["axis_c"], "description": "", "recorded_by_id": case["owner_id"],
+                "recorded_at": called}))
+        return found
 
     def _complaint(self, customer_id: uuid.UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rng = self.rng
