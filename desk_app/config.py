@@ -1,7 +1,9 @@
 """Application configuration: which database, which office time zone, which language.
 
 Database discovery order (DESIGN.md): ``--database-url`` > ``DESK_DATABASE_URL`` > ``db_url`` in
-``config.toml`` in the user config dir > ``desk.sqlite3`` in the user data dir.
+``config.toml`` in the user config dir > ``desk.sqlite3`` in the user data dir. ``config.toml`` never
+holds a database password (``save_config`` strips one); the GUI keeps it in the OS keyring
+(``desk_app.db.connection``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
@@ -41,6 +46,33 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def first_run_needed(database_url: str | None = None, path: Path | None = None) -> bool:
+    """True when nothing names a database yet (no option, no environment variable, no ``db_url`` in
+    config.toml) and the default local file does not exist: the first-run wizard then asks where it is."""
+    if database_url or os.environ.get(ENV_DATABASE_URL):
+        return False
+    path = path or config_file()
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                if tomllib.load(fh).get("db_url"):
+                    return False
+        except (OSError, tomllib.TOMLDecodeError):
+            return False  # load_config reports the unreadable file
+    return not default_database_path().exists()
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password removed (what may be written to config.toml)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.password is None:
+        return url
+    return parsed._replace(password=None).render_as_string(hide_password=False)
+
+
 def load_config(database_url: str | None = None, path: Path | None = None) -> AppConfig:
     """Build the configuration, applying the discovery order for the database URL."""
     data: dict[str, object] = {}
@@ -66,13 +98,16 @@ def load_config(database_url: str | None = None, path: Path | None = None) -> Ap
 
 
 def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
-    """Write ``values`` into config.toml (merged with what is there). Only flat scalar keys are used."""
+    """Write ``values`` into config.toml (merged with what is there). Only flat scalar keys are used.
+    A password in ``db_url`` is dropped: passwords belong in the keyring, never in this file."""
     path = path or config_file()
     current: dict[str, object] = {}
     if path.exists():
         with path.open("rb") as fh:
             current = tomllib.load(fh)
     current.update(values)
+    if isinstance(current.get("db_url"), str):
+        current["db_url"] = without_password(str(current["db_url"]))
     lines = []
     for key, value in sorted(current.items()):
         if isinstance(value, int):

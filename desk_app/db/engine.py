@@ -1,4 +1,6 @@
-"""Engine factory: SQLite pragmas (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE) or PostgreSQL."""
+"""Engine factory: SQLite pragmas (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE) or PostgreSQL
+(pre-ping, so a connection the server dropped is replaced at the next checkout; a connect timeout).
+``describe_connection_error`` turns a driver's connection failure into a translated, actionable message."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from desk_app.errors import DatabaseUnavailableError
 from desk_app.i18n import _
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+PG_CONNECT_TIMEOUT_S = 10  # a dead host fails in seconds instead of the OS's minutes
 
 
 def normalise_url(url: str) -> str:
@@ -69,8 +72,65 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             _configure_sqlite(engine)
             return engine
         if backend == "postgresql":
+            if "connect_timeout" not in parsed.query:
+                connect_args = dict(kwargs.pop("connect_args", {}))
+                connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+                kwargs["connect_args"] = connect_args
             return create_engine(url, pool_pre_ping=True, **kwargs)
     except NoSuchModuleError as exc:
         raise DatabaseUnavailableError(_("No driver is installed for this database: {url}").format(
             url=url)) from exc
     raise DatabaseUnavailableError(_("Unsupported database type: {backend}").format(backend=backend))
+
+
+def describe_connection_error(exc: BaseException, url: str | None = None) -> str:
+    """A translated message for a failed or lost database connection: wrong password, unknown host,
+    refused, SSL… The driver's own first line is kept for anything not recognised. Never shows a password."""
+    original = getattr(exc, "orig", None) or exc
+    detail = str(original).strip()
+    text = detail.lower()
+    host = port = user = database = "?"
+    if url:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            parsed = None
+        if parsed is not None:
+            host, port = parsed.host or "localhost", str(parsed.port or 5432)
+            user, database = parsed.username or "?", parsed.database or "?"
+            if parsed.password:
+                detail = detail.replace(str(parsed.password), "***")
+    first = detail.splitlines()[0] if detail else type(exc).__name__
+    if "password authentication failed" in text:
+        return _("The server refused the password for user {user}.").format(user=user)
+    if "no password supplied" in text:
+        return _("The server asks for a password for user {user}.").format(user=user)
+    if "failed to resolve host" in text or "could not translate host name" in text \
+            or "name or service not known" in text:
+        return _("The server name {host} is unknown. Check the name, or use the server's IP address.").format(
+            host=host)
+    if "connection refused" in text:
+        return _("The server {host}, port {port}, refused the connection. Check the host and port, and that "
+                 "PostgreSQL is running and accepts network connections.").format(host=host, port=port)
+    if "timeout expired" in text or "timed out" in text:
+        return _("The server {host}, port {port}, did not answer in time. Check the network and the "
+                 "address.").format(host=host, port=port)
+    if "server does not support ssl" in text:
+        return _("The server does not offer SSL, but the SSL mode requires it. Choose the SSL mode "
+                 "\"prefer\" or \"disable\", or ask the administrator to enable SSL on the server.")
+    if "pg_hba.conf" in text and ("no encryption" in text or "ssl off" in text):
+        return _("The server accepts only encrypted connections from this computer: choose the SSL mode "
+                 "\"require\".")
+    if "pg_hba.conf" in text:
+        return _("The server does not accept connections from this computer for user {user} and database "
+                 "{database}. Ask the administrator to allow it (pg_hba.conf).").format(user=user, database=database)
+    if "certificate" in text or "root.crt" in text:
+        return _("The server's SSL certificate cannot be verified: {error}").format(error=first)
+    if "database" in text and "does not exist" in text:
+        return _("The database {database} does not exist on the server.").format(database=database)
+    if "role" in text and "does not exist" in text:
+        return _("The user {user} does not exist on the server.").format(user=user)
+    if "terminating connection" in text or "server closed the connection" in text \
+            or "connection is closed" in text or "connection is lost" in text or "consuming input failed" in text:
+        return _("The connection to the database server was lost.")
+    return _("The database server cannot be reached: {error}").format(error=first)

@@ -1,4 +1,9 @@
-"""Unit of work: one Session and one transaction per use case. Repositories never commit."""
+"""Unit of work: one Session and one transaction per use case. Repositories never commit.
+
+A connection that fails or drops inside a unit of work (server restarted, network cut, backend
+terminated) becomes a DatabaseUnavailableError with a translated message; the transaction is rolled
+back by the server, so nothing is half-written, and SQLAlchemy discards the dead pooled connections, so
+the next unit of work reconnects (PostgreSQL engines also pre-ping each checkout)."""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from desk_app.db.engine import describe_connection_error
 from desk_app.errors import DatabaseUnavailableError, StaleVersionError
 from desk_app.i18n import _
 
@@ -36,12 +42,17 @@ class Database:
             raise StaleVersionError(
                 _("This record was changed by someone else since you opened it. Reload and try again.")
             ) from exc
-        except OperationalError as exc:
-            if exc.connection_invalidated or _is_connection_problem(exc):
+        except DBAPIError as exc:
+            if not (exc.connection_invalidated or _is_connection_problem(exc)):
+                raise
+            if self.dialect == "sqlite":
                 raise DatabaseUnavailableError(
                     _("The database cannot be reached: {error}").format(error=_first_line(exc))
                 ) from exc
-            raise
+            raise DatabaseUnavailableError(
+                describe_connection_error(exc, self.engine.url.render_as_string(hide_password=False)) + "\n"
+                + _("The last action was not completed. Try again when the connection is back.")
+            ) from exc
         finally:
             session.close()
 
@@ -53,7 +64,9 @@ def _first_line(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
 
 
-def _is_connection_problem(exc: OperationalError) -> bool:
+def _is_connection_problem(exc: DBAPIError) -> bool:
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
     text = str(exc.orig).lower()
     markers = ("connection", "could not connect", "server closed", "file is not a database",
                "unable to open database", "disk i/o error", "database is locked", "terminating")
