@@ -1,10 +1,14 @@
-"""Start-up: arguments, QApplication, translations, error hook, database, first-run setup, sign-in,
-main window. ``main()`` is the ``desk-app`` entry point and returns the process exit code."""
+"""Start-up: arguments, QApplication, translations, error hook, database, first-run wizard, sign-in,
+main window. ``main()`` is the ``desk-app`` entry point and returns the process exit code.
+
+When nothing names a database yet, the first-run wizard asks where it is before anything is opened;
+a shared server's password comes from the OS keyring, or is asked when the server wants it."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -16,13 +20,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import desk_app
 from desk_app import i18n
-from desk_app.config import AppConfig, load_config
-from desk_app.db.engine import make_engine
-from desk_app.db.migrate import require_head, upgrade_to_head
+from desk_app.config import ENV_DATABASE_URL, AppConfig, first_run_needed, load_config
+from desk_app.db import connection
+from desk_app.db.connection import ServerSettings
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
-from desk_app.errors import UserError
+from desk_app.errors import DatabaseUnavailableError, UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import demo, setup
@@ -31,9 +35,10 @@ from desk_app.services.overview import Overview
 from desk_app.services.self_test import run_self_test
 from ui import icons
 from ui.context import AppContext
+from ui.dialogs.connection_dialog import ConnectionDialog
+from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.password_dialog import ChangePasswordDialog
-from ui.dialogs.setup_dialog import SetupDialog
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
@@ -85,16 +90,31 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def open_database(config: AppConfig) -> tuple[Database, str | None]:
-    """Engine + schema: SQLite is migrated to head (after a backup); PostgreSQL must already be at head.
-    Raises DatabaseUnavailableError with a translated message."""
-    engine = make_engine(config.db_url)
-    try:
-        is_sqlite = engine.dialect.name == "sqlite"
-        state = upgrade_to_head(engine, backup_dir()) if is_sqlite else require_head(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return Database(engine), state.current
+    """Engine + schema: SQLite is migrated to head (after a backup); PostgreSQL must already be at head
+    (an empty one gets its tables). Raises DatabaseUnavailableError with a translated message."""
+    return connection.open_database(config.db_url, backup_dir())
+
+
+def connect(config: AppConfig, *, may_save: bool = True) -> tuple[Database, str | None] | None:
+    """Open the configured database. A shared server gets the password remembered in the keyring; when
+    it wants one (none remembered, or a wrong one), the connection dialog asks — None if cancelled.
+    ``may_save``: the settings came from config.toml, so a corrected address may be saved there."""
+    url = config.db_url
+    password = connection.password_from_keyring(url)
+    while True:
+        try:
+            return connection.open_database(connection.with_password(url, password), backup_dir())
+        except DatabaseUnavailableError as exc:
+            settings = ServerSettings.from_url(url)
+            if settings is None or connection.url_password(url) or not connection.needs_password(
+                    exc.__cause__ or exc):
+                raise
+            log.info("the server asks for a password: %s", exc)
+            answer = ConnectionDialog.ask(None, settings, str(exc), save_settings=may_save)
+            if answer is None:
+                return None
+            settings, password = answer
+            url = settings.url_string()
 
 
 def show_fatal(exc: UserError) -> None:
@@ -154,10 +174,11 @@ def gui_self_test() -> int:
 
 
 def sign_in(db: Database) -> Actor | None:
-    """First-run setup on an empty database, otherwise the sign-in dialog (and a forced password
-    change for an initial or reset password); None if cancelled."""
+    """The first-run wizard (from its branch page) on a database without accounts, otherwise the sign-in
+    dialog (and a forced password change for an initial or reset password); None if cancelled."""
     if not setup.is_initialised(db):
-        return SetupDialog.ask(db)
+        result = FirstRunWizard.ask(db)
+        return result.actor if result is not None else None
     actor = LoginDialog.ask(db)
     if actor is not None and must_change_password(db, actor) and not ChangePasswordDialog.ask(db, actor, True):
         return None
@@ -172,12 +193,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()
     language_support = LanguageSupport(app)
     language_support.install()
+    actor: Actor | None = None
     try:
         config = load_config(args.database_url)
         i18n.set_language(args.language or config.language)
         if args.self_test:
             return gui_self_test()
-        db, revision = open_database(config)
+        if first_run_needed(args.database_url):
+            result = FirstRunWizard.ask()
+            if result is None:
+                return EXIT_CANCELLED
+            config = load_config(args.database_url)  # the wizard saved where the database is
+            db, revision, actor = result.db, result.revision, result.actor
+        else:
+            opened = connect(config, may_save=not (args.database_url or os.environ.get(ENV_DATABASE_URL)))
+            if opened is None:
+                return EXIT_CANCELLED
+            db, revision = opened
     except UserError as exc:
         log.error("start-up refused: %s", exc)
         show_fatal(exc)
@@ -185,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = AppContext(config, db, revision)
     try:
         try:
-            actor = sign_in(db)
+            actor = actor or sign_in(db)
         except UserError as exc:
             show_fatal(exc)
             return EXIT_DATABASE

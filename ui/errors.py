@@ -13,7 +13,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desk_app.errors import UserError
+from desk_app.errors import DatabaseUnavailableError, UserError
 from desk_app.i18n import _
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,10 @@ def error_box(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     if isinstance(exc, UserError):
         box = QMessageBox(QMessageBox.Icon.Warning, _("Complaint Desk"), str(exc),
                           QMessageBox.StandardButton.Ok, parent)
+        if isinstance(exc, DatabaseUnavailableError):
+            # a lost connection: the window stays open with what was typed; the next action reconnects
+            box.setInformativeText(_("Your input is still in the window. Try again when the connection is "
+                                     "back; if it does not come back, tell your administrator."))
     else:
         box = QMessageBox(QMessageBox.Icon.Critical, _("Unexpected error"),
                           _("An unexpected error occurred. The details have been written to the log file; "

@@ -15,8 +15,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ValidationError
 from ui import app as app_module
+from ui.dialogs.first_run_wizard import FirstRunResult, FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
-from ui.dialogs.setup_dialog import SetupDialog
 from ui.errors import show_error
 from ui.main_window import MainWindow
 from ui.tasks import CancelledFn, ProgressFn, run_task, run_with_progress
@@ -145,15 +145,15 @@ def test_not_a_database_file_is_reported_not_raised(
     assert message_boxes and message_boxes[0].icon == QMessageBox.Icon.Critical
 
 
-def test_empty_database_opens_the_setup_dialog_then_the_main_window(
+def test_empty_database_opens_the_first_run_wizard_then_the_main_window(
         qapp: QApplication, quiet_main: None, sqlite_database: Database, set_up_actor: Actor,
         monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     shown: list[MainWindow] = []
 
-    def ask_setup(cls: type[SetupDialog], db: Database, parent: object = None) -> Actor:
+    def ask_setup(cls: type[FirstRunWizard], db: Database, parent: object = None) -> FirstRunResult:
         asked.append("setup")
-        return set_up_actor
+        return FirstRunResult(db, None, set_up_actor)
 
     def ask_login(cls: type[LoginDialog], db: Database, parent: object = None) -> None:
         asked.append("login")
@@ -161,7 +161,7 @@ def test_empty_database_opens_the_setup_dialog_then_the_main_window(
     def show(self: MainWindow) -> None:
         shown.append(self)
 
-    monkeypatch.setattr(SetupDialog, "ask", classmethod(ask_setup))
+    monkeypatch.setattr(FirstRunWizard, "ask", classmethod(ask_setup))
     monkeypatch.setattr(LoginDialog, "ask", classmethod(ask_login))
     monkeypatch.setattr(MainWindow, "show", show)
     code = app_module.main(["--database-url", str(sqlite_database.engine.url), "--language", "en"])

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import SpecialFlag
-from desk_app.errors import UserError, ValidationError
+from desk_app.errors import DatabaseUnavailableError, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.services.attachments import AttachmentFile, AttachmentInfo, add_attachments
 from desk_app.services.complaints import register_complaint
@@ -145,6 +145,9 @@ class IntakePage(Page):
         self.retry_button.hide()
         self.error_banner = Banner("errorBanner", icons.WARNING, self)
         set_style(self.error_banner, background="#fdecea", border="#c0392b")
+        self.retry_save_button = self.error_banner.add_button("retrySave")  # after a lost connection
+        self.retry_save_button.clicked.connect(self.save)
+        self.retry_save_button.hide()
 
         self.customer = CustomerSection(self)
         self.lookup_panel = LookupPanel(self.customer)
@@ -271,6 +274,8 @@ class IntakePage(Page):
         self.discard_button.setText(_("Discard"))
         self.discard_button.setAccessibleName(_("Discard the unfinished complaint"))
         self.retry_button.setText(_("Store the attachments again"))
+        self.retry_save_button.setText(_("&Retry saving"))
+        self.retry_save_button.setAccessibleName(_("Retry saving the complaint"))
         self.recusal.setText(_("I declare havin&g no personal interest in this complaint (recusal, 回避)"))
         self.recusal.setAccessibleName(plain(self.recusal.text()))
         self.clear_button.setText(_("New complaint"))
@@ -499,6 +504,7 @@ class IntakePage(Page):
         for field in self.fields.values():
             field.clear_error()
         self.error_banner.show_message("")
+        self.retry_save_button.hide()
 
     def show_problems(self, problems: Problems) -> None:
         """Show each message next to its field (several on one field are joined) and focus the first
@@ -600,6 +606,13 @@ class IntakePage(Page):
         self.draft_status.setText("")
         if isinstance(exc, ValidationError) and exc.field:
             self.show_problems([(exc.field, str(exc))])
+        elif isinstance(exc, DatabaseUnavailableError):
+            # the connection is gone: keep everything typed (also as a draft on disk) and offer a retry
+            self.autosave.dirty = True
+            self.autosave.save_now()
+            self.error_banner.show_message(str(exc) + "\n" + _("Nothing was saved; your input is kept."))
+            self.retry_save_button.show()
+            self.retry_save_button.setFocus()
         elif isinstance(exc, UserError):
             self.error_banner.show_message(str(exc) + "\n" + _("Nothing was saved; your input is kept."))
         else:

@@ -1,0 +1,564 @@
+"""First run: where the database is (this PC or a shared server), the branch and its letterhead, the
+administrator, optional demo data. Later changes are made in the settings dialog.
+
+Shown before any database is opened when nothing names one yet (``desk_app.config.first_run_needed``),
+and — from the branch page on — when the chosen database has no accounts. A shared server that already
+has accounts ends the wizard at once: the user signs in with their own account.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from desk_app import i18n
+from desk_app.config import save_config, sqlite_url
+from desk_app.db import connection
+from desk_app.db.connection import KeyringUnavailableError, ServerProbe, ServerSettings
+from desk_app.db.engine import sqlite_path
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import InstitutionType
+from desk_app.errors import UserError, ValidationError
+from desk_app.i18n import _
+from desk_app.paths import backup_dir, default_database_path
+from desk_app.services import demo, setup
+from desk_app.services.accounts import validate_password, validate_username
+from ui import icons
+from ui.context import database_label
+from ui.dialogs.common import InlineError
+from ui.dialogs.connection_dialog import ConnectionForm
+from ui.errors import show_error
+from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.tasks import CancelledFn, ProgressFn, run_with_progress
+
+log = logging.getLogger(__name__)
+DEFAULT_DEMO_COUNT = 300
+PAGE_LOCATION, PAGE_SERVER, PAGE_BRANCH, PAGE_ADMIN, PAGE_DEMO, PAGE_EXISTING = range(6)
+
+
+@dataclass(frozen=True)
+class FirstRunResult:
+    """The open database and, once set up, its administrator (None: a server already set up — sign in)."""
+
+    db: Database
+    revision: str | None
+    actor: Actor | None
+    demo_added: int = 0
+
+
+def _form(labels: list[QLabel], fields: list[QWidget]) -> QFormLayout:
+    form = QFormLayout()
+    for label, field in zip(labels, fields, strict=True):
+        label.setBuddy(field)
+        form.addRow(label, field)
+    return form
+
+
+def _chain(widgets: list[QWidget]) -> None:
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+class Page(QWizardPage):
+    """A wizard page whose texts the wizard sets again when the language changes."""
+
+    def retranslate_ui(self) -> None:
+        raise NotImplementedError
+
+
+class LocationPage(Page):
+    """Language, then this PC or a shared server."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        self.language_label = QLabel(self)
+        self.language = QComboBox(self)
+        for code, name in LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(i18n.current_language())))
+        self.language.currentIndexChanged.connect(self._language_changed)
+        self.language_label.setBuddy(self.language)
+        language_row = QHBoxLayout()
+        language_row.addWidget(self.language_label)
+        language_row.addWidget(self.language)
+        language_row.addStretch(1)
+        self.local = QRadioButton(self)
+        self.local.setChecked(True)
+        self.local_note = QLabel(self)
+        self.local_note.setWordWrap(True)
+        self.local_note.setIndent(24)
+        self.server = QRadioButton(self)
+        self.server_note = QLabel(self)
+        self.server_note.setWordWrap(True)
+        self.server_note.setIndent(24)
+        self.error = InlineError(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(language_row)
+        layout.addSpacing(8)
+        layout.addWidget(self.local)
+        layout.addWidget(self.local_note)
+        layout.addSpacing(8)
+        layout.addWidget(self.server)
+        layout.addWidget(self.server_note)
+        layout.addStretch(1)
+        layout.addWidget(self.error)
+        _chain([self.language, self.local, self.server])
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("Where is the database?"))
+        self.setSubTitle(_("Welcome to Complaint Desk. A few questions, then you can start."))
+        self.language_label.setText(_("&Language:"))
+        self.language.setAccessibleName(_("Language"))
+        self.local.setText(_("&This PC (a local file)"))
+        self.local_note.setText(_("For a single counter PC. The database is the file {path}; it is backed up "
+                                  "daily.").format(path=self._wizard.local_label()))
+        self.server.setText(_("A &shared server (PostgreSQL)"))
+        self.server_note.setText(_("For several PCs of a branch network working on one database. You need the "
+                                   "server's address, the database name, a user and a password."))
+
+    def _language_changed(self) -> None:
+        switch_language(str(self.language.currentData()))
+
+    def nextId(self) -> int:
+        if self.server.isChecked():
+            return PAGE_SERVER
+        return PAGE_EXISTING if self._wizard.already_set_up else PAGE_BRANCH
+
+    def validatePage(self) -> bool:
+        if self.server.isChecked():
+            return True
+        self.error.clear()
+        try:
+            self._wizard.open_database(self._wizard.local_url, None)
+        except UserError as exc:
+            self.error.show_message(str(exc))
+            return False
+        return True
+
+
+class ServerPage(Page):
+    """The connection fields with their background test; Next connects (and creates the tables in an empty
+    database)."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        self.form = ConnectionForm(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("The shared server"))
+        self.setSubTitle(_("Ask your administrator for these details, then test the connection."))
+
+    def initializePage(self) -> None:
+        self.form.host.setFocus()
+
+    def nextId(self) -> int:
+        return PAGE_EXISTING if self._wizard.already_set_up else PAGE_BRANCH
+
+    def validatePage(self) -> bool:
+        form = self.form
+        form.error.clear()
+        settings = form.cleaned()
+        if settings is None:
+            return False
+        password = form.password.text()
+        probe = form.probe_matches()
+        try:
+            if probe is None:
+                probe = run_with_progress(self, _("Connecting to {server}…").format(server=settings.label()),
+                                          lambda _p, _c: connection.probe_server(settings, password))
+            assert isinstance(probe, ServerProbe)
+            form.result.show_result(probe.summary(), probe.usable)
+            if not probe.usable:
+                return False
+            self._wizard.open_database(settings.url_string(password), settings)
+        except UserError as exc:
+            form.result.show_result(str(exc), False)
+            return False
+        return True
+
+
+class BranchPage(Page):
+    """The first branch and its letterhead (name, hotline and address appear on letters and receipts)."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self.branch_code = QLineEdit(self)
+        self.branch_code.setMaxLength(16)
+        self.branch_code.setPlaceholderText("SH01")
+        self.branch_name = QLineEdit(self)
+        self.institution = QComboBox(self)
+        for kind in InstitutionType:
+            self.institution.addItem(kind.label, kind.value)
+        self.hotline = QLineEdit(self)
+        self.hotline.setPlaceholderText("95588")
+        self.address = QLineEdit(self)
+        self.is_hq = QCheckBox(self)
+        self.labels = [QLabel(self) for _ in range(5)]
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.error = InlineError(self)
+        form = _form(self.labels, [self.branch_code, self.branch_name, self.institution, self.hotline, self.address])
+        form.addRow("", self.is_hq)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+        layout.addWidget(self.error)
+        _chain([self.branch_code, self.branch_name, self.institution, self.hotline, self.address, self.is_hq])
+        self.fields: dict[str, QWidget] = {"branch_code": self.branch_code, "branch_name": self.branch_name}
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("Your branch"))
+        self.setSubTitle(_("The branch and its letterhead: the name, hotline and address are printed on "
+                           "letters and receipts."))
+        for label, text in zip(self.labels, (_("Branch &code:"), _("Branch &name:"), _("&Institution type:"),
+                                             _("Service ho&tline:"), _("Add&ress:")), strict=True):
+            label.setText(text)
+        for index, kind in enumerate(InstitutionType):
+            self.institution.setItemText(index, kind.label)
+        self.is_hq.setText(_("This office is the &headquarters (sees all branches)"))
+        self.note.setText(_("The branch code starts every case number (e.g. SH01-20250101-0001) and cannot be "
+                            "changed later."))
+        names = {self.branch_code: _("Branch code"), self.branch_name: _("Branch name"),
+                 self.institution: _("Institution type"), self.hotline: _("Service hotline"),
+                 self.address: _("Branch address")}
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+
+    def initializePage(self) -> None:
+        self.branch_code.setFocus()
+
+    def validatePage(self) -> bool:
+        try:
+            setup.validate_branch_code(self.branch_code.text())
+            if not self.branch_name.text().strip():
+                raise ValidationError(_("The branch name is required."), "branch_name")
+        except ValidationError as exc:
+            self.error.show_message(str(exc))
+            self.fields.get(exc.field or "", self.branch_code).setFocus()
+            return False
+        self.error.clear()
+        return True
+
+
+class AdminPage(Page):
+    """The administrator account, who then creates the other staff accounts."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self.username = QLineEdit("admin", self)
+        self.display_name = QLineEdit(self)
+        self.password = QLineEdit(self)
+        self.password_again = QLineEdit(self)
+        for edit in (self.password, self.password_again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.labels = [QLabel(self) for _ in range(4)]
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.error = InlineError(self)
+        form = _form(self.labels, [self.username, self.display_name, self.password, self.password_again])
+        form.addRow("", self.hint)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.error)
+        _chain([self.username, self.display_name, self.password, self.password_again])
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("The administrator"))
+        self.setSubTitle(_("The administrator creates the other staff accounts and manages the branches."))
+        for label, text in zip(self.labels, (_("&User name:"), _("&Display name:"), _("&Password:"),
+                                             _("Password &again:")), strict=True):
+            label.setText(text)
+        self.hint.setText(_("At least 8 characters, with letters and digits."))
+        names = {self.username: _("Administrator user name"), self.display_name: _("Administrator display name"),
+                 self.password: _("Password"), self.password_again: _("Password again")}
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+
+    def initializePage(self) -> None:
+        self.display_name.setFocus()
+
+    def validatePage(self) -> bool:
+        field: QLineEdit = self.password_again
+        try:
+            field = self.username
+            validate_username(self.username.text())
+            field = self.password
+            validate_password(self.password.text())
+            if self.password.text() != self.password_again.text():
+                self.password_again.clear()
+                field = self.password_again
+                raise ValidationError(_("The two passwords are not the same."))
+        except ValidationError as exc:
+            self.error.show_message(str(exc))
+            field.setFocus()
+            return False
+        self.error.clear()
+        return True
+
+
+class DemoPage(Page):
+    """Optional demo data and a summary; Finish sets the database up."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        self.demo_check = QCheckBox(self)
+        self.demo_count = QSpinBox(self)
+        self.demo_count.setRange(1, 100_000)
+        self.demo_count.setSingleStep(100)
+        self.demo_count.setValue(DEFAULT_DEMO_COUNT)
+        self.demo_count.setEnabled(False)
+        self.demo_check.toggled.connect(self.demo_count.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.demo_check)
+        row.addWidget(self.demo_count)
+        row.addStretch(1)
+        self.demo_note = QLabel(self)
+        self.demo_note.setWordWrap(True)
+        self.summary_heading = QLabel(self)
+        self.summary_heading.setStyleSheet("font-weight: bold;")
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.error = InlineError(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.demo_note)
+        layout.addSpacing(12)
+        layout.addWidget(self.summary_heading)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+        layout.addWidget(self.error)
+        _chain([self.demo_check, self.demo_count])
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("Demo data and summary"))
+        self.setSubTitle(_("Check the summary, then click Finish to set up the database."))
+        self.demo_check.setText(_("&Load demo data (fictitious cases for training):"))
+        self.demo_count.setAccessibleName(_("Number of demo cases"))
+        self.demo_note.setText(_("Demo cases are invented; leave this off for a database you work in."))
+        self.summary_heading.setText(_("Summary"))
+        if self.isVisible():
+            self.initializePage()
+
+    def initializePage(self) -> None:
+        self.summary.setText(self._wizard.summary_text())
+        self.demo_check.setFocus()
+
+    def nextId(self) -> int:
+        return -1
+
+    def validatePage(self) -> bool:
+        return self._wizard.finish_setup()
+
+
+class ExistingPage(Page):
+    """A shared server that is already set up: nothing to create; sign in next."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("The server is already set up"))
+        self.text.setText(_("This database already has its branches and accounts. Click Finish, then sign in "
+                            "with the account your administrator gave you."))
+
+    def nextId(self) -> int:
+        return -1
+
+    def validatePage(self) -> bool:
+        self._wizard.save_location()
+        return True
+
+
+class FirstRunWizard(QWizard):
+    """The first-run wizard. With ``db`` (a chosen database without accounts) it starts at the branch page
+    and does not change where the database is."""
+
+    def __init__(self, db: Database | None = None, parent: QWidget | None = None, *,
+                 local_url: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRunWizard")
+        self.setWindowIcon(icons.icon(icons.APP))
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setMinimumSize(640, 500)
+        self.local_url = local_url or sqlite_url(default_database_path())
+        self.db = db
+        self.revision: str | None = None
+        self._owns_db = False
+        self._server: ServerSettings | None = None
+        self._chosen_here = db is None
+        self.already_set_up = False
+        self.actor: Actor | None = None
+        self.demo_added = 0
+        self.location_page = LocationPage(self)
+        self.server_page = ServerPage(self)
+        self.branch_page = BranchPage(self)
+        self.admin_page = AdminPage(self)
+        self.demo_page = DemoPage(self)
+        self.existing_page = ExistingPage(self)
+        self.pages: list[Page] = [self.location_page, self.server_page, self.branch_page, self.admin_page,
+                                         self.demo_page, self.existing_page]
+        for page_id, page in enumerate(self.pages):
+            self.setPage(page_id, page)
+        if db is not None:
+            self.setStartId(PAGE_BRANCH)
+        self.retranslate_ui()
+
+    # -- texts ---------------------------------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Set up Complaint Desk"))
+        for page in self.pages:
+            page.retranslate_ui()
+        self.setButtonText(QWizard.WizardButton.BackButton, _("< &Back"))
+        self.setButtonText(QWizard.WizardButton.NextButton, _("&Next >"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("&Finish"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, _("&Cancel"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def local_label(self) -> str:
+        path = sqlite_path(self.local_url)
+        return str(path) if path is not None else self.local_url
+
+    def summary_text(self) -> str:
+        branch, admin = self.branch_page, self.admin_page
+        where = database_label(str(self.db.engine.url)) if self.db is not None else "—"
+        lines = [_("Database: {db}").format(db=where),
+                 _("Branch: {code} {name} ({kind})").format(code=branch.branch_code.text().strip().upper(),
+                                                           name=branch.branch_name.text().strip(),
+                                                           kind=branch.institution.currentText()),
+                 _("Hotline: {hotline}").format(hotline=branch.hotline.text().strip() or "—"),
+                 _("Address: {address}").format(address=branch.address.text().strip() or "—"),
+                 _("Administrator: {name}").format(name=admin.username.text().strip())]
+        return "\n".join(lines)
+
+    # -- the database ----------------------------------------------------------------------------------
+    def open_database(self, url: str, server: ServerSettings | None) -> None:
+        """Open (migrate or create) the chosen database in the background; UserError if it cannot be used."""
+        self.close_database()
+
+        def work(progress: ProgressFn, cancelled: CancelledFn) -> tuple[Database, str | None]:
+            return connection.open_database(url, backup_dir())
+
+        db, revision = run_with_progress(self, _("Preparing the database…"), work)
+        self.db, self.revision, self._owns_db, self._server = db, revision, True, server
+        try:
+            self.already_set_up = setup.is_initialised(db)
+        except UserError:
+            self.close_database()
+            raise
+
+    def close_database(self) -> None:
+        if self.db is not None and self._owns_db:
+            self.db.dispose()
+            self.db = None
+        self._owns_db = False
+
+    def save_location(self) -> None:
+        """Remember the chosen database in config.toml (and the password in the keyring if asked)."""
+        if not self._chosen_here:
+            return
+        save_config({"language": i18n.current_language()})
+        if self._server is None:
+            save_config({"db_url": self.local_url})
+            return
+        form = self.server_page.form
+        connection.save_server_settings(self._server)
+        if form.remember.isChecked() and form.password.text():
+            try:
+                connection.save_password(self._server, form.password.text())
+            except KeyringUnavailableError as exc:
+                show_error(self, exc)
+        else:
+            connection.forget_password(self._server)
+
+    def finish_setup(self) -> bool:
+        """Create the branch and the administrator (and demo data); False after showing a problem."""
+        page = self.demo_page
+        assert self.db is not None
+        branch, admin = self.branch_page, self.admin_page
+        request = setup.SetupRequest(
+            branch_code=branch.branch_code.text(), branch_name=branch.branch_name.text(),
+            institution_type=InstitutionType(branch.institution.currentData()),
+            admin_username=admin.username.text(), admin_display_name=admin.display_name.text(),
+            admin_password=admin.password.text(), is_headquarters=branch.is_hq.isChecked(),
+            branch_hotline=branch.hotline.text(), branch_address=branch.address.text())
+        try:
+            self.actor = setup.initialise(self.db, request)
+        except UserError as exc:
+            page.error.show_message(str(exc))
+            return False
+        page.error.clear()
+        try:
+            self.save_location()
+        except OSError as exc:
+            show_error(self, UserError(_("The settings could not be saved: {error}").format(error=exc)))
+        if page.demo_check.isChecked():
+            self._load_demo_data(page.demo_count.value())
+        return True
+
+    def _load_demo_data(self, count: int) -> None:
+        db = self.db
+        assert db is not None
+
+        def work(progress: ProgressFn, cancelled: CancelledFn) -> int:
+            return demo.generate_demo_data(db, count, progress, cancelled)
+
+        try:
+            self.demo_added = run_with_progress(self, _("Generating demo data…"), work)
+        except demo.DemoCancelled:
+            self.demo_added = 0
+        except Exception as exc:  # the office is set up already; report and carry on without demo data
+            show_error(self, exc)
+
+    def reject(self) -> None:
+        self.close_database()
+        super().reject()
+
+    def result_value(self) -> FirstRunResult | None:
+        if self.db is None:
+            return None
+        return FirstRunResult(self.db, self.revision, self.actor, self.demo_added)
+
+    @classmethod
+    def ask(cls, db: Database | None = None, parent: QWidget | None = None) -> FirstRunResult | None:
+        """Run the wizard; the database (and its administrator) when finished, None if cancelled."""
+        wizard = cls(db, parent)
+        if wizard.exec() != QWizard.DialogCode.Accepted:
+            return None
+        return wizard.result_value()
