@@ -32,11 +32,11 @@ from desk_app.services.backups import backup_if_due
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import find_by_number
 from ui import icons
+from ui.admin import AdminPage, AuditLogPage
 from ui.cases.case_page import build_case_view
 from ui.cases.list_page import CaseListPage
 from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.context import AppContext, database_label
-from ui.dialogs.settings_dialog import SettingsDialog
 from ui.errors import show_error
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
@@ -143,6 +143,14 @@ class MainWindow(QMainWindow):
             self.add_page(self.dashboard_page, "reports")
         self.legal_page = LegalReferencePage(ctx, actor)
         self.add_page(self.legal_page)
+        self.admin_page: AdminPage | None = None
+        if has_permission(actor.role, Permission.ADMINISTER):
+            self.admin_page = AdminPage(ctx, actor)
+            self.add_page(self.admin_page, "administration")
+        self.audit_page: AuditLogPage | None = None
+        if has_permission(actor.role, Permission.VIEW_AUDIT_LOG):
+            self.audit_page = AuditLogPage(ctx, actor)
+            self.add_page(self.audit_page, "administration")
 
     def open_case(self, complaint_id: object) -> None:
         """Show a case in place of the current page; Back returns to the page it was opened from."""
@@ -253,12 +261,6 @@ class MainWindow(QMainWindow):
         self.guidance_action.triggered.connect(self.show_guidance_import)
         self.guidance_action.setVisible(has_permission(self.actor.role, Permission.MANAGE_GUIDANCE))
         self.file_menu.addAction(self.guidance_action)
-        self.settings_action = QAction(self)
-        self.settings_action.setObjectName("settingsAction")
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.settings_action.triggered.connect(
-            lambda: SettingsDialog(self.ctx, self.actor, self, on_language=self.set_language).exec())
-        self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.removeAction(self.quit_action)  # Quit stays last
         self.file_menu.addAction(self.quit_action)
@@ -313,7 +315,6 @@ class MainWindow(QMainWindow):
         self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.export_action.setText(_("&Export statistics and case details…"))
         self.import_action.setText(_("&Import spreadsheets or branch exports…"))
-        self.settings_action.setText(_("&Settings…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))
