@@ -37,6 +37,7 @@ from ui.cases.case_page import build_case_view
 from ui.cases.list_page import CaseListPage
 from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.context import AppContext, database_label
+from ui.dialogs.settings_dialog import SettingsDialog
 from ui.errors import show_error
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
@@ -261,6 +262,12 @@ class MainWindow(QMainWindow):
         self.guidance_action.triggered.connect(self.show_guidance_import)
         self.guidance_action.setVisible(has_permission(self.actor.role, Permission.MANAGE_GUIDANCE))
         self.file_menu.addAction(self.guidance_action)
+        self.settings_action = QAction(self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(
+            lambda: SettingsDialog(self.ctx, self.actor, self, on_language=self.set_language).exec())
+        self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.removeAction(self.quit_action)  # Quit stays last
         self.file_menu.addAction(self.quit_action)
@@ -315,6 +322,7 @@ class MainWindow(QMainWindow):
         self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.export_action.setText(_("&Export statistics and case details…"))
         self.import_action.setText(_("&Import spreadsheets or branch exports…"))
+        self.settings_action.setText(_("&Settings…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         self.refresh_action.setText(_("&Refresh"))
