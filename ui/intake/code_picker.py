@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.i18n import _
 from desk_app.services.reference import CodeInfo, label_for
+from ui.accessibility import KEYBOARD_ALTERNATIVE
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -78,6 +79,7 @@ class CodePicker(QWidget):
         self.browse_button = QToolButton(self)
         self.browse_button.setText("…")
         self.browse_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F4 in the field does the same
+        self.browse_button.setProperty(KEYBOARD_ALTERNATIVE, "F4")
         self.browse_button.clicked.connect(self.browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
