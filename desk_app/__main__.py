@@ -1,7 +1,7 @@
 """``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
 
-Sub-commands: migrate, demo-data, check, backup, restore, self-test, export-report, import
-(the last two in desk_app.reports.cli). The database is found as in
+Sub-commands: migrate, demo-data, check, backup, restore, retention, self-test, export-report,
+import (the last two in desk_app.reports.cli). The database is found as in
 DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
 """
 
@@ -114,6 +114,33 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """The PIPL retention run: list the closed cases past the period (dry run); ``--apply`` anonymises."""
+    from datetime import date
+
+    from desk_app.reports.cli import actor_for_username
+    from desk_app.services import retention
+
+    years = args.years or load_config(args.database_url).retention_years
+    db = _database(args)
+    try:
+        actor = actor_for_username(db, args.user)
+        due = retention.candidates(db, actor, years, date.today())
+        for case in due:
+            print(f"{case.case_number}\t{case.closed_at:%Y-%m-%d}")
+        print(_("{n} closed cases are older than {years} years and still hold personal data.").format(
+            n=len(due), years=years))
+        if not args.apply:
+            if due:
+                print(_("Add --apply to remove their personal data (the cases stay for the statistics)."))
+            return 0
+        done = retention.anonymise(db, actor, years, date.today())
+        print(_("Personal data removed from {n} cases.").format(n=done))
+        return 0
+    finally:
+        db.dispose()
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from desk_app.services.self_test import run_self_test
 
@@ -147,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     restore_cmd.add_argument("file", help=_("the backup file"))
     restore_cmd.add_argument("--yes", action="store_true", help=_("really replace the database"))
     restore_cmd.set_defaults(func=cmd_restore)
+    keep = sub.add_parser("retention", help=_("list closed cases past the retention period; --apply anonymises "
+                                              "them (PIPL)"))
+    keep.add_argument("--user", required=True, help=_("an administrator's user name"))
+    keep.add_argument("--years", type=int, help=_("retention period in years (default: retention_years in "
+                                                  "config.toml, 3)"))
+    keep.add_argument("--apply", action="store_true", help=_("really remove the personal data"))
+    keep.set_defaults(func=cmd_retention)
     sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
         func=cmd_self_test)
     from desk_app.reports.cli import add_report_commands

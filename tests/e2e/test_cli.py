@@ -70,3 +70,40 @@ def test_backup_and_self_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert len(list((tmp_path / "b").glob("*.sqlite3"))) == 1
     assert main(["--language", "en", "self-test"]) == 0
     assert "Self-test passed." in capsys.readouterr().out
+
+
+def test_retention_lists_first_and_anonymises_only_with_apply(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "desk.sqlite3"
+    assert main(["--database-url", _url(db), "demo-data", "--count", "150", "--seed", "5"]) == 0
+    with sqlite3.connect(db) as conn:  # five closed cases were closed two years ago
+        old = [row[0] for row in conn.execute(
+            "SELECT id FROM complaints WHERE status = 'closed' ORDER BY case_number LIMIT 5")]
+        conn.executemany("UPDATE complaints SET closed_at = '2024-06-01 08:00:00.000000' WHERE id = ?",
+                         [(cid,) for cid in old])
+        numbers = {row[0] for row in conn.execute(
+            f"SELECT case_number FROM complaints WHERE id IN ({','.join('?' * len(old))})", old)}
+        before = conn.execute("SELECT COUNT(*) FROM customers WHERE anonymised = 0").fetchone()[0]
+    capsys.readouterr()
+    base = ["--language", "en", "--database-url", _url(db), "retention", "--years", "1"]
+
+    assert main([*base, "--user", "sh01.clerk"]) == 2  # only an administrator
+    assert "may not" in capsys.readouterr().err
+    assert main([*base, "--user", "admin"]) == 0  # the dry run lists them and changes nothing
+    out = capsys.readouterr().out
+    assert {line.split("\t")[0] for line in out.splitlines() if "\t" in line} == numbers
+    assert "5 closed cases are older than 1 years" in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM customers WHERE anonymised = 0").fetchone()[0] == before
+
+    assert main([*base, "--user", "admin", "--apply"]) == 0
+    assert "Personal data removed from 5 cases" in capsys.readouterr().out
+    with sqlite3.connect(db) as conn:
+        anonymised = conn.execute(
+            "SELECT COUNT(DISTINCT cu.id) FROM customers cu JOIN complaints c ON c.customer_id = cu.id "
+            f"WHERE cu.anonymised = 1 AND cu.id_number = '' AND c.id IN ({','.join('?' * len(old))})", old
+        ).fetchone()[0]
+        assert 1 <= anonymised <= 5  # a repeat complainant with a newer case keeps their data
+        assert conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0] == 150  # statistics kept
+    assert main([*base, "--user", "admin"]) == 0
+    assert main(["--language", "en", "--database-url", _url(db), "check"]) == 0
