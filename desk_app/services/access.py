@@ -32,11 +32,3 @@ def require(actor: Actor, permission: Permission) -> None:
     if not has_permission(actor.role, permission):
         raise PermissionDeniedError(_("Your role ({role}) may not do this: {action}.").format(
             action=permission.label, role=actor.role.label))
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Deprecated: check a permission with ``require`` (kept until the last caller is converted)."""
-    if actor.role not in roles:
-        raise PermissionDeniedError(
-            _("Your role ({role}) may not do this. Needed: {roles}.").format(
-                role=actor.role.label, roles=", ".join(r.label for r in roles)))

@@ -159,16 +159,11 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
     return actor
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMINISTRATOR:
-        raise PermissionDeniedError(_("Only an administrator may manage user accounts."))
-
-
 def create_user(db: Database, actor: Actor, *, username: str, display_name: str, password: str,
                 role: Role, branch_id: uuid.UUID | None = None,
                 must_change_password: bool = True) -> UserInfo:
     """Create a staff account (administrators only; an HQ administrator may choose any branch)."""
-    _require_admin(actor)
+    require(actor, Permission.ADMINISTER)
     name = validate_username(username)
     display = display_name.strip()
     if not display:
