@@ -42,6 +42,10 @@ class PermissionDeniedError(UserError):
     """The user's role or branch does not allow the action."""
 
 
+class DiskFullError(UserError):
+    """A file could not be written because its disk is full (nothing was left under the requested name)."""
+
+
 class DatabaseUnavailableError(UserError):
     """The database cannot be reached, is not a database, or is on a schema this client does not match."""
 

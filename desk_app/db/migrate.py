@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from desk_app.db.engine import sqlite_path
-from desk_app.errors import DatabaseUnavailableError
+from desk_app.errors import DatabaseUnavailableError, DiskFullError
 from desk_app.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -86,12 +86,22 @@ def backup_sqlite(engine: Engine, target_dir: Path, label: str = "pre-migrate") 
             dst.close()
     except sqlite3.DatabaseError as exc:
         target.unlink(missing_ok=True)
+        if _target_write_failed(exc):
+            raise DiskFullError(_("The backup {path} could not be written ({error}): the disk may be full. Free "
+                                  "some space or choose another folder; the database itself is unchanged.").format(
+                path=target, error=exc)) from exc
         raise DatabaseUnavailableError(
             _("The file {path} is not a Complaint Desk database: {error}").format(path=source, error=exc)
         ) from exc
     finally:
         src.close()
     return target
+
+
+def _target_write_failed(exc: sqlite3.DatabaseError) -> bool:
+    """SQLITE_FULL, or an I/O error while writing (a file too big for the volume reports SQLITE_IOERR_WRITE)."""
+    code = getattr(exc, "sqlite_errorcode", 0)
+    return code & 0xFF == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR_WRITE
 
 
 def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> SchemaState:

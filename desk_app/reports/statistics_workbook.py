@@ -10,9 +10,10 @@ landscape, fitted to the page width. Rates are real numbers formatted as percent
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from desk_app.i18n import _
 from desk_app.reports.figures import ActionRow, BranchRow, GroupRow, ParetoRow, RootCauseRow, Statistics
@@ -383,8 +385,11 @@ class _Writer:
         self.wb.properties.creator = "Complaint Desk"
         self.wb.properties.created = datetime.now().replace(microsecond=0)
         self.wb.active = 0
-        with atomic_path(path) as tmp:
-            self.wb.save(tmp)
+        self.wb.properties.modified = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        # openpyxl's Workbook.save leaves its zip open when a write fails (a full disk): its finaliser then
+        # fails again at exit. Owning the zip closes it on every path.
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(self.wb, archive).save()
 
 
 def write_statistics_workbook(stats: Statistics, path: Path) -> None:

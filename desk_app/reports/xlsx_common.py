@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+
+from desk_app.files import atomic_path as atomic_path  # the workbook writers save through it
 
 FMT_INT = "#,##0"
 FMT_PCT = "0.0%"
@@ -47,18 +44,3 @@ def clean_text(value: str) -> str:
 def display_width(text: str) -> int:
     """Approximate column width of ``text``: East Asian wide characters count twice."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed,
-    so a cancelled or failed export never leaves a half-written file under the chosen name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()

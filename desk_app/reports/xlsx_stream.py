@@ -10,6 +10,7 @@ frozen header rows, auto-filters, column widths, print titles and hidden sheets.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from collections.abc import Sequence
@@ -142,6 +143,10 @@ class StreamSheet:
         self._spool.write(self.xml_tail())
         self._spool.close()
 
+    def discard(self) -> None:
+        """Close the stream without finishing the sheet (the workbook is being thrown away)."""
+        self._spool.close()
+
     def _raw_row(self, cells: list[str]) -> None:
         self.rows += 1
         self._spool.write(f'<row r="{self.rows}">{"".join(cells)}</row>')
@@ -247,11 +252,23 @@ class StreamingWorkbook:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if exc_type is not None:
+            self._abandon()
+            return
         try:
             self._finish_sheet()
-            if exc_type is None:
-                self._write_parts()
+            self._write_parts()
         finally:
+            self._zip.close()
+
+    def _abandon(self) -> None:
+        """After an error (a full disk, a cancel) the file is discarded: release it without writing more, so
+        the error that matters is not hidden by a second one from a broken stream."""
+        if self._current is not None:
+            with contextlib.suppress(Exception):
+                self._current.discard()
+            self._current = None
+        with contextlib.suppress(Exception):
             self._zip.close()
 
     def _finish_sheet(self) -> None:

@@ -81,7 +81,15 @@ from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Stage, 
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, RESPONSE_STAGES, Action
-from desk_app.errors import BugError, IllegalTransitionError, NotFoundError, UserError, ValidationError
+from desk_app.errors import (
+    BugError,
+    DiskFullError,
+    IllegalTransitionError,
+    NotFoundError,
+    UserError,
+    ValidationError,
+)
+from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
 from desk_app.services import numbering
 from desk_app.services.access import require, require_branch
@@ -760,11 +768,8 @@ class _Ahead:
 
 
 def _write(out_dir: Path, name: str, pdf: bytes) -> Path:
-    path = out_dir / name
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, path)
-    return path
+    """All or nothing under ``name``; a full disk raises DiskFullError (which stops the batch)."""
+    return write_bytes_atomic(out_dir / name, pdf)
 
 
 def render_batch(db: Database, actor: Actor, items: Sequence[BatchItem], out_dir: Path,
@@ -827,6 +832,8 @@ def render_batch(db: Database, actor: Actor, items: Sequence[BatchItem], out_dir
                             ahead.release(index)
                     issued.append(info)
                     files.append(_write(out_dir, info.file_name, pdf))
+            except DiskFullError:
+                raise  # every later letter would fail too; those issued so far are stored and can be reprinted
             except UserError as exc:
                 log.info("batch letter skipped (%s): %s", label, exc)
                 skipped.append((label, str(exc)))
