@@ -38,7 +38,7 @@ def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> N
     assert isinstance(view, CaseView)
     assert view.case_label.text() == first
     view.sig_closed.emit()
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is overview, timeout=5000)
+    qtbot.waitUntil(lambda: window.current_page() is overview, timeout=5000)
     assert window.pages.count() == len(window.page_titles())  # the case view is gone
 
 

@@ -1,4 +1,5 @@
-"""The administration page (系统管理), for administrators: user accounts, branches, and the rights of each role.
+"""The administration page (系统管理), for administrators: user accounts, branches, the rights of each role
+and the retention of personal data (PIPL; see ``retention_tab``).
 
 Users: a table of every account in the administrator's scope with New user…, Edit…, Reset password…, Unlock
 and Disable/Enable. Branches: the letterhead, hotline, time zone and institution type of each branch, with
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QStyle,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -39,6 +39,7 @@ from desk_app.services.accounts import UserInfo, is_locked, list_users, unlock_u
 from desk_app.services.branches import BranchInfo, list_branches
 from ui import icons
 from ui.admin.branch_dialog import BranchDialog
+from ui.admin.retention_tab import RetentionTab
 from ui.admin.roles_tab import RolesTab
 from ui.admin.service_dialog import busy_call
 from ui.admin.table_model import ROW_ROLE, Column, RowsModel
@@ -372,6 +373,8 @@ class AdminPage(Page):
         self.tabs.addTab(self.users_tab, "")
         self.tabs.addTab(self.branches_tab, "")
         self.tabs.addTab(self.roles_tab, "")
+        self.retention_tab = RetentionTab(ctx, actor, self)  # administrators hold the ANONYMISE right
+        self.tabs.addTab(self.retention_tab, "")
         self.status = QLabel(self)
         self.status.setObjectName("adminStatus")
         self.status.setWordWrap(True)
@@ -386,8 +389,7 @@ class AdminPage(Page):
         return _("Administration")
 
     def nav_icon(self) -> QIcon:
-        named = icons.icon(icons.ADMIN)
-        return named if not named.isNull() else self.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)
+        return icons.icon(icons.ADMIN)
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Administration (系统管理)"))
@@ -396,9 +398,11 @@ class AdminPage(Page):
         self.tabs.setTabText(0, _("&Users"))
         self.tabs.setTabText(1, _("&Branches"))
         self.tabs.setTabText(2, _("R&oles and rights"))
+        self.tabs.setTabText(3, _("Re&tention (PIPL)"))
         self.users_tab.retranslate_ui()
         self.branches_tab.retranslate_ui()
         self.roles_tab.retranslate_ui()
+        self.retention_tab.retranslate_ui()
 
     def refresh(self) -> None:
         """Read the accounts and branches in the background (the selection is kept)."""

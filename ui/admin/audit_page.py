@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -265,9 +264,7 @@ class AuditLogPage(Page):
         return _("Audit log")
 
     def nav_icon(self) -> QIcon:
-        named = icons.icon(icons.AUDIT)
-        return named if not named.isNull() else self.style().standardIcon(
-            QStyle.StandardPixmap.SP_FileDialogDetailedView)
+        return icons.icon(icons.AUDIT)
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Audit log (审计日志)"))
