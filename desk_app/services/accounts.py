@@ -159,6 +159,13 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
     return actor
 
 
+def _check_role_grant(actor: Actor, role: Role) -> None:
+    """The HQ analyst role sees every branch: only an administrator at headquarters may grant it."""
+    if role is Role.HQ_ANALYST and not actor.is_hq:
+        raise PermissionDeniedError(_("Only an administrator at headquarters may give the HQ analyst role "
+                                      "(it sees every branch)."))
+
+
 def create_user(db: Database, actor: Actor, *, username: str, display_name: str, password: str,
                 role: Role, branch_id: uuid.UUID | None = None,
                 must_change_password: bool = True) -> UserInfo:
@@ -169,6 +176,7 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
     if not display:
         raise ValidationError(_("Enter the person's display name."), field="display_name")
     validate_password(password)
+    _check_role_grant(actor, Role(role))
     target_branch = branch_id or actor.branch_id
     if target_branch != actor.branch_id and not actor.is_hq:
         raise PermissionDeniedError(_("You may only create accounts for your own branch."))
@@ -297,6 +305,7 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, *, display_name:
             raise ValidationError(_("{name} is the last active administrator; make someone else an "
                                     "administrator first.").format(name=user.username), field="role")
         if new_role.value != user.role:
+            _check_role_grant(actor, new_role)
             changes["role"] = [user.role, new_role.value]
             user.role = new_role.value
         if new_active != user.active:

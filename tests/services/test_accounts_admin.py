@@ -193,6 +193,13 @@ def test_branch_administrator_manages_only_their_branch(database: Database, staf
         reset_password(database, actor, _user(database, "clerk").id, "temp2026x")
     with pytest.raises(PermissionDeniedError):
         update_user(database, actor, bjclerk.id, branch_id=staff.admin.branch_id)
+    # the HQ analyst role sees every branch: a branch administrator may not hand it out
+    with pytest.raises(PermissionDeniedError, match="headquarters"):
+        update_user(database, actor, bjclerk.id, role=Role.HQ_ANALYST)
+    with pytest.raises(PermissionDeniedError, match="headquarters"):
+        create_user(database, actor, username="bjanalyst", display_name="x", password="admin2026x",
+                    role=Role.HQ_ANALYST)
+    assert _user(database, "bjclerk").role == Role.COUNTER_CLERK.value
 
 
 def test_create_user_is_audited(database: Database, staff: Staff) -> None:
