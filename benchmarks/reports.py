@@ -10,8 +10,10 @@ of each scenario's own process); asserts nothing.
 Data: ``--detail`` demo cases are generated with the demo generator (real timelines); for the
 statistics the database is then grown to ``--cases`` by cloning those cases in SQL with new ids
 and numbers (same dates and codes), and outcomes are added (resolutions, callbacks, root causes).
-The search-index triggers are dropped in the benchmark copy so that growing it stays quick; reports
-never read that index. SQLite only (the default database of a branch and of a small HQ).
+The search-index triggers (FTS5 trigram, migration 0002) are dropped in the benchmark copies so that
+growing the database stays quick (reports never read that index); "import" is measured without them
+and "import-search" (a fifth of the rows) with them, to show their cost, which grows faster than the
+number of rows inside one transaction. SQLite only (the default database of a branch and a small HQ).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def scenario_generate(base: Path, count: int) -> dict[str, Any]:
     db = _db(base)
     upgrade_to_head(db.engine)
     started = time.perf_counter()
-    generate_demo_data(db, count, seed=2026, now=NOW)
+    generate_demo_data(db, count, seed=2026, now=NOW, with_outcomes=False)  # outcomes added below
     with db.engine.begin() as conn:  # outcomes: resolutions, callbacks, root causes
         _add_outcomes(conn, text)
     db.dispose()
@@ -103,10 +105,8 @@ def scenario_grow(path: Path, target: int) -> dict[str, Any]:
     db = _db(path)
     started = time.perf_counter()
     columns = [c.name for c in Complaint.__table__.columns]
+    _drop_search_triggers(db, text)
     with db.engine.begin() as conn:
-        for trigger in conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' AND sql LIKE "
-                                         "'%complaint_search%'")).scalars().all():
-            conn.execute(text(f'DROP TRIGGER "{trigger}"'))
         base = conn.execute(text("SELECT count(*) FROM complaints")).scalar_one()
         copy = 0
         while base * (copy + 1) < target:
@@ -209,7 +209,9 @@ def _write_register(path: Path, rows: int) -> None:
     path.write_bytes("\r\n".join(lines).encode("gb18030"))
 
 
-def scenario_import(path: Path, rows: int) -> dict[str, Any]:
+def scenario_import(path: Path, rows: int, keep_search_index: bool = False) -> dict[str, Any]:
+    from sqlalchemy import text
+
     from desk_app.db.migrate import upgrade_to_head
     from desk_app.domain.enums import InstitutionType
     from desk_app.services import imports
@@ -220,6 +222,8 @@ def scenario_import(path: Path, rows: int) -> dict[str, Any]:
     upgrade_to_head(db.engine)
     admin = initialise(db, SetupRequest("SH01", "上海浦东支行", InstitutionType.BANK, "admin", "管理员",
                                         "admin2026", is_headquarters=True))
+    if not keep_search_index:
+        _drop_search_triggers(db, text)
     register = path.with_name("register.csv")
     _write_register(register, rows)
     started = time.perf_counter()
@@ -233,13 +237,27 @@ def scenario_import(path: Path, rows: int) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     result = imports.import_file(db, admin, register, mapping, options)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"rows": result.imported, "dry_run_s": round(dry / 2, 2), "import_s": round(seconds, 2),
+    return {"rows": result.imported, "search_index": keep_search_index, "dry_run_s": round(dry / 2, 2),
+            "import_s": round(seconds, 2),
             "import_cpu_s": round(cpu, 2),
             "rows_per_s": round(result.imported / seconds), "file_mib": round(register.stat().st_size / 2**20, 1)}
 
 
+def scenario_import_search(path: Path, rows: int) -> dict[str, Any]:
+    """The same import with the case-search triggers (FTS5 trigram index, migration 0002) in place."""
+    return scenario_import(path, rows, keep_search_index=True)
+
+
+def _drop_search_triggers(db: Any, text: Any) -> None:
+    with db.engine.begin() as conn:
+        for trigger in conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' AND sql LIKE "
+                                         "'%complaint_search%'")).scalars().all():
+            conn.execute(text(f'DROP TRIGGER "{trigger}"'))
+
+
 SCENARIOS = {"generate": scenario_generate, "grow": scenario_grow, "statistics": scenario_statistics,
-             "detail": scenario_detail, "consolidate": scenario_consolidate, "import": scenario_import}
+             "detail": scenario_detail, "consolidate": scenario_consolidate, "import": scenario_import,
+             "import-search": scenario_import_search}
 
 
 def _child(scenario: str, path: Path, n: int) -> dict[str, Any]:
@@ -284,8 +302,8 @@ def main() -> int:
         for name, path, n in steps:
             print(f"{name:12} " + "  ".join(f"{k}={v}" for k, v in _child(name, path, n).items()), flush=True)
         shutil.copyfile(base, big)
-        for name, path, n in (("grow", big, cases), ("statistics", big, 0), ("import", folder / "import.sqlite3",
-                                                                               rows)):
+        for name, path, n in (("grow", big, cases), ("statistics", big, 0), ("import", folder / "import.sqlite3", rows),
+                              ("import-search", folder / "import-search.sqlite3", max(rows // 5, 1000))):
             print(f"{name:12} " + "  ".join(f"{k}={v}" for k, v in _child(name, path, n).items()), flush=True)
     finally:
         if args.keep is None:

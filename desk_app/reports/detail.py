@@ -33,13 +33,14 @@ from desk_app.db.models import (
 )
 from desk_app.db.types import UTCDateTime
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
+from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
 from desk_app.reports.records import columns, mask_value
 from desk_app.reports.xlsx_stream import StreamColumn, Style
 from desk_app.services.complaints import FLAG_COLUMNS
 
-_RUNNING = frozenset({Status.REGISTERED.value, Status.ASSIGNED.value, Status.IN_PROGRESS.value,
-                      Status.UNDER_REVIEW.value})
+#: States in which the statutory clock runs (as in the statistics and the overview).
+_RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)
 
 
 def detail_columns() -> list[StreamColumn]:

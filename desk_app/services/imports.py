@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, insert, select, tuple_
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -716,14 +716,18 @@ def dry_run(db: Database, actor: Actor, path: Path, mapping: ColumnMapping | Non
 
 # ---- importing ----------------------------------------------------------------------------------
 
-def _allocate(session: Session, key: str, n: int) -> int:
-    """Reserve ``n`` numbers of counter ``key`` at once; returns the first. Atomic on both databases."""
+def _allocate(session: Session, wanted: dict[str, int]) -> dict[str, int]:
+    """Reserve ``wanted[key]`` numbers of each counter in one statement; returns each key's first number.
+    Atomic on both databases (INSERT … ON CONFLICT DO UPDATE … RETURNING, like the intake's numbering)."""
+    if not wanted:
+        return {}
     insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt: Insert = insert_fn(NumberCounter).values(key=key, value=n)
+    stmt: Insert = insert_fn(NumberCounter).values([{"key": k, "value": n} for k, n in wanted.items()])
     stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-        index_elements=[NumberCounter.key], set_={"value": NumberCounter.value + n}
-    ).returning(NumberCounter.value)
-    return int(session.execute(stmt).scalar_one()) - n + 1
+        index_elements=[NumberCounter.key],
+        set_={"value": NumberCounter.value + stmt.excluded.value},  # type: ignore[attr-defined]
+    ).returning(NumberCounter.key, NumberCounter.value)
+    return {key: int(last) - wanted[key] + 1 for key, last in session.connection().execute(stmt)}
 
 
 class _Writer:
@@ -742,18 +746,20 @@ class _Writer:
         return ("name", f"{v['customer_name']}\t{v['address']}")
 
     def _load_customers(self, rows: list[RowPreview]) -> None:
-        ids = {r.values["id_number"] for r in rows if r.values["id_number"]} - {k[1] for k in self.customers}
+        ids = {r.values["id_number"] for r in rows if r.values["id_number"] and ("id", r.values["id_number"])
+               not in self.customers}
         if ids:
             for cid, number in self.session.execute(select(Customer.id, Customer.id_number)
                                                     .where(Customer.id_number.in_(ids))):
                 self.customers.setdefault(("id", number), cid)
         pairs = {(r.values["phone"], r.values["customer_name"]) for r in rows
                  if not r.values["id_number"] and r.values["phone"]}
-        if pairs:
+        if pairs:  # by the indexed phone column, names compared here (a row-value IN would scan the table)
             for cid, phone, name in self.session.execute(
                     select(Customer.id, Customer.phone, Customer.name)
-                    .where(tuple_(Customer.phone, Customer.name).in_(list(pairs)))):
-                self.customers.setdefault(("phone", f"{phone}\t{name}"), cid)
+                    .where(Customer.phone.in_({phone for phone, _name in pairs}))):
+                if (phone, name) in pairs:
+                    self.customers.setdefault(("phone", f"{phone}\t{name}"), cid)
 
     def write(self, rows: list[RowPreview]) -> None:
         self._load_customers(rows)
@@ -764,8 +770,9 @@ class _Writer:
             day = r.values["received_at"].astimezone(ZoneInfo(branch.timezone)).strftime("%Y%m%d")
             by_key.setdefault(f"case:{branch.code}:{day}", []).append(r)
         numbers: dict[int, str] = {}
+        firsts = _allocate(self.session, {key: len(group) for key, group in by_key.items()})
         for key, group in by_key.items():
-            first = _allocate(self.session, key, len(group))
+            first = firsts[key]
             _case, code, day = key.split(":")
             for offset, r in enumerate(sorted(group, key=lambda r: (r.values["received_at"], r.source_row))):
                 numbers[r.source_row] = f"{code}-{day}-{first + offset:04d}"
@@ -843,47 +850,55 @@ class _Writer:
         return row, events
 
 
+def _nothing_imported(file_problems: list[str] | tuple[str, ...], rows: list[RowPreview]) -> ValidationError:
+    lines = list(file_problems) + [
+        _("row {row}, {field}: {message}").format(row=r.source_row, field=p.field, message=p.message)
+        for r in rows[:20] for p in r.problems]
+    if len(rows) > 20:
+        lines.append(_("… and {n} more rows with problems (see the dry run).").format(n=len(rows) - 20))
+    return ValidationError(_("Nothing was imported: the file has problems.") + "\n"
+                           + "\n".join(lines or [_("There is nothing to import.")]))
+
+
 def import_file(db: Database, actor: Actor, path: Path, mapping: ColumnMapping | None = None,
                 options: ImportOptions | None = None, progress: ProgressFn | None = None,
                 cancelled: CancelFn | None = None) -> ImportResult:
-    """Check the whole file, then import every row in one transaction; a file with any problem imports
-    nothing (ValidationError listing the first problems)."""
+    """Import every row of the file in one transaction, or nothing: the rows are checked as they are
+    written, and a file with any problem is rolled back entirely (ValidationError listing the problems,
+    as the dry run shows them)."""
     options = options or ImportOptions()
-    preview = dry_run(db, actor, path, mapping, options)
-    if not preview.ok:
-        lines = list(preview.file_problems) + [
-            _("row {row}, {field}: {message}").format(row=r.source_row, field=p.field, message=p.message)
-            for r in preview.problem_rows[:20] for p in r.problems]
-        if not lines:
-            lines = [_("There is nothing to import.")]
-        raise ValidationError(_("Nothing was imported: the file has problems.") + "\n" + "\n".join(lines))
     now = options.now or utcnow()
-    total = preview.importable
     with db.unit_of_work() as session:
         if session.get(User, actor.user_id) is None:
             raise NotFoundError(_("The importing user must be an account of this database."))
-        prepared = _prepare(session, actor, path, preview.mapping, options)
-        if prepared.sha256 != preview.sha256:
-            raise ValidationError(_("The file changed while it was being imported; try again."))
+        prepared = _prepare(session, actor, path, mapping, options)
+        if prepared.file_problems:
+            raise _nothing_imported(prepared.file_problems, [])
+        total = sum(1 for _row in prepared.table.rows())  # for the progress bar: a read without parsing
         writer = _Writer(session, actor, prepared.table.source, load_work_calendar(session), now)
         batch: list[RowPreview] = []
-        done = skipped = 0
+        problems: list[RowPreview] = []
+        done = skipped = seen = 0
         for _kind, row, _number in _parsed_rows(prepared):
+            seen += 1
             if row is None:
                 skipped += 1
                 continue
             if row.problems:
-                raise ValidationError(_("Row {row} changed meaning since the check: {message}").format(
-                    row=row.source_row, message=row.problems[0].message))
-            batch.append(row)
-            if len(batch) >= BATCH:
-                writer.write(batch)
-                done += len(batch)
-                batch = []
+                problems.append(row)
+            elif not problems:  # after the first problem only check the rest: it will all be rolled back
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    writer.write(batch)
+                    done += len(batch)
+                    batch = []
+            if seen % BATCH == 0:
                 if cancelled is not None and cancelled():
                     raise ImportCancelled(_("The import was cancelled; nothing was imported."))
                 if progress is not None:
-                    progress(done, total)
+                    progress(seen, total)
+        if problems or not (batch or done):
+            raise _nothing_imported([], problems)
         if batch:
             writer.write(batch)
             done += len(batch)
@@ -895,7 +910,7 @@ def import_file(db: Database, actor: Actor, path: Path, mapping: ColumnMapping |
         session.add(record)
         session.flush()
         if progress is not None:
-            progress(done, total)
+            progress(total, total)
         return ImportResult(imported=done, closed=writer.closed, customers_created=writer.created,
                             first_number=min(writer.numbers), last_number=max(writer.numbers), batch_id=record.id,
                             skipped=skipped)

@@ -96,7 +96,8 @@ class ImportDialog(QDialog):
         split = QSplitter(self)
         split.addWidget(self.mapping_table)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 580])
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.import_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -107,7 +108,7 @@ class ImportDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(split, 1)
         layout.addWidget(self.buttons)
-        self.resize(1100, 650)
+        self.resize(1200, 680)
         self._load_mappings()
         self.retranslate_ui()
 
@@ -209,6 +210,7 @@ class ImportDialog(QDialog):
         for i, row in enumerate(preview.rows):
             problems = "; ".join(f"{p.field}: {p.message}" for p in row.problems)
             items = [QTableWidgetItem(str(row.source_row)), QTableWidgetItem(row.summary), QTableWidgetItem(problems)]
+            items[2].setToolTip(problems.replace("; ", "\n"))
             for j, item in enumerate(items):
                 if row.problems:
                     item.setBackground(PROBLEM)
