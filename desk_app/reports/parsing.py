@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from desk_app.domain.validation import parse_amount
+from desk_app.domain.validation import MAX_AMOUNT, parse_amount
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.reports.xlsx_read import excel_serial_to_datetime
@@ -101,7 +101,10 @@ def parse_date_time(value: Any) -> tuple[date, time | None]:
     if isinstance(value, bool):
         raise _bad(value)
     if isinstance(value, int | float | Decimal):
-        number = float(value)
+        try:
+            number = float(value)
+        except (ValueError, OverflowError):  # Decimal("sNaN"), an integer beyond float range
+            raise _bad(value) from None
         if float(number).is_integer() and 19000101 <= number <= 21001231:
             text = str(int(number))
             return _build(value, text[:4], text[4:6], text[6:])
@@ -149,6 +152,8 @@ def parse_money(value: Any, field: str = "amount") -> Decimal | None:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValidationError(_("'{value}' is not an amount.").format(value=value), field)
         exact = Decimal(repr(value))
+        if abs(exact) > MAX_AMOUNT:  # e.g. an ID number typed into the amount column: refused, not quantized
+            return parse_amount(exact, field)
         rounded = exact.quantize(Decimal("0.01"))
         # Spreadsheet numbers are binary floats: 0.1 + 0.2 shows as 0.30000000000000004. Accept float noise only.
         return parse_amount(rounded if abs(exact - rounded) < Decimal("0.000001") else exact, field)

@@ -200,19 +200,27 @@ class ColumnMapping:
         if unknown:
             raise ValidationError(_("Unknown keys in the column mapping: {keys}").format(
                 keys=", ".join(sorted(unknown))))
-        mapping = cls(columns={str(k): str(v) for k, v in (spec.get("columns") or {}).items()},
-                      values={str(k): {str(a): str(b) for a, b in v.items()} for k, v in
-                              (spec.get("values") or {}).items()},
-                      defaults={str(k): str(v) for k, v in (spec.get("defaults") or {}).items()},
+        def table(value: Any, name: str) -> dict[Any, Any]:
+            if not isinstance(value or {}, dict):
+                raise ValidationError(_("{name} in the column mapping must be a JSON object.").format(name=name))
+            return value or {}
+
+        values = table(spec.get("values"), "values")
+        mapping = cls(columns={str(k): str(v) for k, v in table(spec.get("columns"), "columns").items()},
+                      values={str(k): {str(a): str(b) for a, b in table(v, f"values.{k}").items()}
+                              for k, v in values.items()},
+                      defaults={str(k): str(v) for k, v in table(spec.get("defaults"), "defaults").items()},
                       header_row=spec.get("header_row"), header_rows=spec.get("header_rows"),
                       sheet=spec.get("sheet"))
+        if mapping.sheet is not None and not isinstance(mapping.sheet, str):
+            raise ValidationError(_("sheet in the column mapping must be a worksheet name."))
         bad = (set(mapping.columns) | set(mapping.values) | set(mapping.defaults)) - set(FIELD_KEYS)
         if bad:
             raise ValidationError(_("Unknown fields in the column mapping: {keys}. Known: {known}").format(
                 keys=", ".join(sorted(bad)), known=", ".join(FIELD_KEYS)))
         for name in ("header_row", "header_rows"):
             value = getattr(mapping, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ValidationError(_("{name} must be a positive whole number.").format(name=name))
         return mapping
 
