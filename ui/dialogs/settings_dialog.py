@@ -27,7 +27,7 @@ from desk_app.config import save_config
 from desk_app.db import connection
 from desk_app.db.connection import ServerSettings
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.errors import UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
@@ -106,7 +106,7 @@ class SettingsDialog(QDialog):
         for label, field in zip(self._letterhead_labels, (self.hotline, self.address), strict=True):
             label.setBuddy(field)
             letterhead.addRow(label, field)
-        self.letterhead_box.setVisible(actor.role is Role.ADMINISTRATOR)
+        self.letterhead_box.setVisible(has_permission(actor.role, Permission.ADMINISTER))
 
         self.error = InlineError(self)
         self.buttons = QDialogButtonBox(
@@ -124,7 +124,7 @@ class SettingsDialog(QDialog):
                               (self.server_button, self.local_button), (self.local_button, self.hotline),
                               (self.hotline, self.address), (self.address, self.buttons)):
             QWidget.setTabOrder(first, second)
-        if actor.role is Role.ADMINISTRATOR:
+        if has_permission(actor.role, Permission.ADMINISTER):
             self._load_branch()
         self.language.setFocus()
         self.retranslate_ui()
