@@ -143,10 +143,14 @@ def detect_header(rows: list[tuple[int, list[Any]]], known: Callable[[str], bool
 
 def decode_csv(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of CSV bytes: BOM first, then strict UTF-8, then GB18030."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16"), "utf-16"
+    except UnicodeDecodeError as exc:  # a BOM, then bytes that do not follow it: damaged or cut short
+        raise ValidationError(_("The file is damaged or incomplete: its text breaks off at byte {offset}. Save "
+                                "it again as CSV UTF-8.").format(offset=exc.start)) from exc
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding), encoding

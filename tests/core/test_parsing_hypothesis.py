@@ -4,6 +4,7 @@ opened or while their rows are read, and valid generated rows survive a CSV or X
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -101,8 +102,11 @@ def test_resident_ids_round_trip(region: str, birth: date, seq: int, lower: bool
 
 # ---- files: CSV decoding, damaged workbooks, mappings -------------------------------------------------------
 
+BOMS = st.sampled_from([codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b""])
+
+
 @SETTINGS
-@given(st.binary(max_size=2000))
+@given(st.tuples(BOMS, st.binary(max_size=2000)).map(b"".join))
 def test_csv_of_any_bytes(data: bytes) -> None:
     only_validation_errors(decode_csv, data)
     with folder() as tmp:
