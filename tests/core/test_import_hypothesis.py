@@ -11,7 +11,7 @@ import itertools
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -60,7 +60,7 @@ def hq(sqlite_database: Database) -> Actor:
                                                     "admin2026", is_headquarters=True))
 
 
-def mutate(data: bytes, draw: st.DrawFn) -> bytes:
+def mutate(data: bytes, draw: Callable[..., Any]) -> bytes:
     """Cut short, bytes overwritten, or (for a zip) one member cut or replaced."""
     how = draw(st.sampled_from(["truncate", "flip", "member"] if data[:2] == b"PK" else ["truncate", "flip"]))
     if how == "truncate":
