@@ -1,9 +1,11 @@
 """Reports for branches and headquarters: the statistics workbook, the case-by-case detail export and
 the dashboard figures.
 
-Every figure is aggregated in the database (GROUP BY and window functions), so a million cases take
-seconds; Python only arranges the aggregated rows. Definitions (also written into the workbook's
-"Definitions" sheet):
+Figures are aggregated in the database, never by loading cases: the statistics read each branch's
+cases of a period once, from a covering index, into one row of counts and concatenated codes that
+Python counts (SQLite sorts every row of a GROUP BY; this does not sort), and read the outcomes
+(resolutions, callbacks, root causes) in case-id order, so a million cases take seconds.
+Definitions (also written into the workbook's "Definitions" sheet):
 
 - period: cases *received* from ``date_from`` to ``date_to`` inclusive, on the office's local calendar;
   the previous period is the same number of whole months before (when the period is whole months,
@@ -28,10 +30,10 @@ or administrator (``Permission.EXPORT_PERSONAL_DATA``); HQ analysts always get m
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.config import DEFAULT_TIMEZONE
@@ -94,7 +96,14 @@ from desk_app.reports.records import (
     raw_key,
 )
 from desk_app.reports.snapshot import read_snapshot
-from desk_app.reports.sqlexpr import Dialect, local_midnight_utc, medians
+from desk_app.reports.sqlexpr import (
+    JOIN_SEPARATOR,
+    Dialect,
+    count_joined,
+    driving_join,
+    joined,
+    local_midnight_utc,
+)
 from desk_app.reports.xlsx_common import atomic_path
 from desk_app.reports.xlsx_stream import StreamingWorkbook
 from desk_app.services.access import can_see_branch, require, sees_all_branches
@@ -226,6 +235,52 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+_DIMENSIONS = ("channel", "severity", "flag", "A", "B", "C", "D")
+# The outcome code of a case (_StatisticsQuery._case_code), one character per case in a tally: the bits
+# say what the deadline figures and the flag breakdown need to know of the case.
+_NO_DECISION_BIT, _FINISHED_BIT, _RUNNING_BIT = 1, 2, 4
+_DECIDED_BIT, _PAST_DUE_BIT, _ON_DAY_BIT = 8, 16, 32
+_FLAG_BITS = {flag: 64 << i for i, flag in enumerate(FLAG_COLUMNS)}
+_CODE_BASE = 48
+"""Codes are shifted to printable characters (SQLite's char(), PostgreSQL's chr())."""
+MS_PER_DAY = 86_400_000
+
+
+def _ints(text: str | None, n: int) -> list[int]:
+    return list(map(int, text.split(JOIN_SEPARATOR))) if n and text is not None else []
+
+
+def _median_days(values: list[int]) -> float | None:
+    """The median of durations in milliseconds, in days (the mean of the middle two for an even count).
+    Sorts ``values`` in place."""
+    if not values:
+        return None
+    values.sort()
+    middle = len(values) // 2
+    ms = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    return ms / MS_PER_DAY
+
+
+@dataclass
+class _Durations:
+    """Milliseconds from receipt to first contact (all cases) and to decision (per branch) of the
+    period's cases, for the medians: exact, sorted in Python (SQL has no portable median)."""
+
+    first_contact: list[int] = field(default_factory=list)
+    decision: dict[uuid.UUID, list[int]] = field(default_factory=dict)
+
+    def add(self, branch_id: uuid.UUID, row: Any) -> None:
+        """``row``: the count and joined durations to first contact, then to decision."""
+        self.first_contact += _ints(row[1], int(row[0]))
+        self.decision[branch_id] = _ints(row[3], int(row[2]))
+
+    def medians(self) -> tuple[float | None, float | None, dict[uuid.UUID, float]]:
+        """Median days to first contact, to decision, and to decision per branch."""
+        per_branch = {b: m for b, values in self.decision.items() if (m := _median_days(values)) is not None}
+        every = [v for values in self.decision.values() for v in values]  # sorted runs: a quick merge
+        return _median_days(self.first_contact), _median_days(every), per_branch
+
+
 class _StatisticsQuery:
     """The aggregate queries of one statistics report, inside one session."""
 
@@ -240,102 +295,145 @@ class _StatisticsQuery:
                             self.sql.local_date(c.responded_at) <= c.due_on)
         self.open_overdue = and_(c.status.in_(_RUNNING), c.due_on < today)
 
-    def base_counts(self) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]]]:
-        """Two scans of the period's cases give every count: one grouped by branch, intake channel,
-        severity and special flags (with the deadline figures), one by the four taxonomy axes. Python
-        then only adds up aggregated rows (a few thousand at most)."""
-        s, c = self.scope, Complaint
-        flag_columns = [getattr(c, column) for column in FLAG_COLUMNS.values()]
-        cur = s.current
-        figures: dict[uuid.UUID, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
-        dims: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in (
-            "channel", "severity", "flag", "A", "B", "C", "D")}
-        groups = (c.branch_id, c.channel, c.severity, *flag_columns)
-        for row in self.session.execute(
-                select(*groups, _flag(cur), _flag(s.previous), _flag(and_(cur, self.due_for_decision)),
-                       _flag(and_(cur, self.on_time)), _flag(and_(cur, self.open_overdue)),
-                       _flag(and_(cur, c.status.in_(_FINISHED))), _flag(and_(cur, c.responded_at.is_not(None))))
-                .where(self.in_scope, s.both).group_by(*groups)):
-            branch_id, channel, severity = row[0], row[1], row[2]
-            flags = row[3:3 + len(flag_columns)]
-            n, prev, due, on_time, overdue, finished, decided = (int(v) for v in row[3 + len(flag_columns):])
-            f = figures[branch_id]
-            for key, value in (("count", n), ("previous", prev), ("due", due), ("on_time", on_time),
-                               ("overdue", overdue), ("finished", finished), ("decided", decided)):
-                f[key] += value
-            for key, value in (("channel", channel), ("severity", severity)):
-                dims[key][value][0] += n
-                dims[key][value][1] += prev
-            for flag, on in zip(FLAG_COLUMNS, flags, strict=True):
-                if on:
-                    dims["flag"][flag.value][0] += n
-                    dims["flag"][flag.value][1] += prev
-            if any(flags):
-                dims["flag"]["any"][0] += n
-                dims["flag"]["any"][1] += prev
-        axes = (c.axis_a, c.axis_b, c.axis_c, c.axis_d)
-        for a, b, cause, d, cases, before in self.session.execute(
-                select(*axes, _flag(cur), _flag(s.previous)).where(self.in_scope, s.both).group_by(*axes)):
-            for axis, code in (("A", a), ("B", b), ("C", cause), ("D", d)):
-                dims[axis][code][0] += int(cases)
-                dims[axis][code][1] += int(before)
-        return figures, {k: {key: (v[0], v[1]) for key, v in d.items()} for k, d in dims.items()}
+    def _case_code(self) -> ColumnElement[int]:
+        """The outcome code of a case (the _BIT constants): its state class, decided, past its due
+        date, decided by its due date (office-local day), and its special flags."""
+        c = Complaint
+        state_bits = {s.value: (_NO_DECISION_BIT * (s.value in _NO_DECISION)
+                                + _FINISHED_BIT * (s.value in _FINISHED)
+                                + _RUNNING_BIT * (s.value in _RUNNING)) for s in Status}
+        code: ColumnElement[int] = case({k: v for k, v in state_bits.items() if v}, value=c.status, else_=0)
+        decided = c.responded_at.is_not(None)
+        for condition, bit in ((decided, _DECIDED_BIT), (c.due_on < self.today, _PAST_DUE_BIT),
+                               (and_(decided, self.sql.local_date(c.responded_at) <= c.due_on), _ON_DAY_BIT),
+                               *((getattr(c, FLAG_COLUMNS[f]), b) for f, b in _FLAG_BITS.items())):
+            code = code + case((condition, bit), else_=0)
+        return code
 
-    def branch_figures(self) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]]]:
-        s, c = self.scope, Complaint
-        figures, dims = self.base_counts()
-        earlier = aliased(Complaint)
-        repeat = exists().where(earlier.customer_id == c.customer_id, earlier.received_at < c.received_at)
-        for branch_id, n in self.session.execute(
-                select(c.branch_id, func.count()).where(self.in_scope, s.current, repeat).group_by(c.branch_id)):
-            figures[branch_id]["repeat"] = int(n)
+    def _tally_statement(self, outcomes: bool) -> Any:
+        """One branch's cases of one period (parameters branch_id, start, end), read once from the
+        covering index ix_complaints_branch_report into a single row: the count, the codes of each
+        breakdown joined into texts, the outcome code of each case as one character; with ``outcomes``
+        also the repeat complaints (one index probe per case) and the durations for the medians."""
+        c = Complaint
+        columns: list[Any] = [func.count(), func.count(c.axis_d), joined(c.channel), joined(c.severity),
+                              joined(c.axis_a), joined(c.axis_b), joined(c.axis_c), joined(c.axis_d),
+                              func.aggregate_strings(self.sql.char(self._case_code() + _CODE_BASE), "")]
+        if outcomes:
+            earlier = aliased(Complaint)
+            repeat = exists().where(earlier.customer_id == c.customer_id, earlier.received_at < c.received_at)
+            columns += [_flag(repeat),
+                        func.count(c.first_contact_at),
+                        joined(self.sql.text(self.sql.milliseconds_between(c.received_at, c.first_contact_at))),
+                        func.count(c.responded_at),
+                        joined(self.sql.text(self.sql.milliseconds_between(c.received_at, c.responded_at)))]
+        return select(*columns).where(c.branch_id == bindparam("branch_id"), c.received_at >= bindparam("start"),
+                                      c.received_at < bindparam("end"))
+
+    def _branch_ids(self) -> list[uuid.UUID]:
+        if self.scope.branch_ids is not None:
+            return list(self.scope.branch_ids)
+        return list(self.session.scalars(select(Branch.id).order_by(Branch.code)))
+
+    def base_counts(self) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]],
+                                   _Durations]:
+        """Every count of the cases themselves, by branch and by breakdown, and their durations: one
+        read of each branch's cases of each period (``_tally_statement``), no sort."""
+        s = self.scope
+        conn = self.session.connection()
+        figures: dict[uuid.UUID, dict[str, Any]] = {}
+        dims: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in _DIMENSIONS}
+        durations = _Durations()
+        current, previous = self._tally_statement(outcomes=True), self._tally_statement(outcomes=False)
+        for branch_id in self._branch_ids():
+            now = conn.execute(current, {"branch_id": branch_id, "start": s.start, "end": s.end}).one()
+            before = conn.execute(previous, {"branch_id": branch_id, "start": s.previous_start, "end": s.start}).one()
+            if not now[0] and not before[0]:
+                continue
+            f: dict[str, Any] = defaultdict(int)
+            figures[branch_id] = f
+            for index, row in ((0, now), (1, before)):
+                self._add_tally(row, index, f, dims)
+            f["repeat"] = int(now[9])
+            durations.add(branch_id, now[10:])
+        return figures, {k: {key: (v[0], v[1]) for key, v in d.items()} for k, d in dims.items()}, durations
+
+    def _add_tally(self, row: Any, index: int, f: dict[str, Any], dims: dict[str, dict[Any, list[int]]]) -> None:
+        """Add one tally row (``_tally_statement``) to a branch's figures (``index`` 0: this period,
+        1: the previous one) and to the breakdowns."""
+        n, with_d = int(row[0]), int(row[1])
+        f["previous" if index else "count"] += n
+        for dim, text, items in zip(("channel", "severity", "A", "B", "C", "D"), row[2:8],
+                                    (n, n, n, n, n, with_d), strict=True):
+            for code, cases in count_joined(text, items).items():
+                dims[dim][code][index] += cases
+        for char, cases in Counter(row[8] or "").items():
+            outcome = ord(char) - _CODE_BASE
+            flags = [flag.value for flag, bit in _FLAG_BITS.items() if outcome & bit]
+            for flag in flags + (["any"] if flags else []):
+                dims["flag"][flag][index] += cases
+            if index == 0:
+                self._add_outcome(outcome, cases, f)
+
+    def _add_outcome(self, code: int, cases: int, f: dict[str, Any]) -> None:
+        """The deadline figures of ``cases`` cases with outcome ``code`` (definitions: module docstring)."""
+        decided, past_due = bool(code & _DECIDED_BIT), bool(code & _PAST_DUE_BIT)
+        due = not code & _NO_DECISION_BIT and (decided or past_due)
+        f["due"] += cases * due
+        f["on_time"] += cases * (due and decided and bool(code & _ON_DAY_BIT))
+        f["overdue"] += cases * (bool(code & _RUNNING_BIT) and past_due)
+        f["finished"] += cases * bool(code & _FINISHED_BIT)
+        f["decided"] += cases * decided
+
+    def _case_of(self, complaint_id: Any) -> ColumnElement[bool]:
+        """The outcome belongs to a case of the period in scope (matched through ix_complaints_id_branch_received)."""
+        return and_(Complaint.id == complaint_id, self.in_scope, self.scope.current)
+
+    def branch_figures(self) -> tuple[
+            dict[uuid.UUID, dict[str, Any]], dict[str, dict[Any, tuple[int, int]]], _Durations]:
+        """``base_counts`` plus the outcomes: the last satisfaction score of each case, and the approved
+        resolutions (judged, upheld, compensation). Outcomes are read in case-id order from their own
+        covering indexes, each matched to its case by one probe (DrivingJoin keeps that order)."""
+        c = Complaint
+        figures, dims, durations = self.base_counts()
         cb, later = Callback, aliased(Callback)
         newer = exists().where(later.complaint_id == cb.complaint_id, later.satisfaction.is_not(None),
                                or_(later.called_at > cb.called_at, and_(later.called_at == cb.called_at,
                                                                         later.id > cb.id)))
         for branch_id, score, n in self.session.execute(  # the last scored callback of each case
-                select(c.branch_id, cb.satisfaction, func.count()).join(cb, cb.complaint_id == c.id)
-                .where(self.in_scope, s.current, cb.satisfaction.is_not(None), ~newer)
+                select(c.branch_id, cb.satisfaction, func.count())
+                .select_from(driving_join(cb, c, self._case_of(cb.complaint_id)))
+                .where(cb.satisfaction.is_not(None), ~newer)
                 .group_by(c.branch_id, cb.satisfaction)):
             figures[branch_id].setdefault("scores", defaultdict(int))[int(score or 0)] += int(n)
         outcome = self._resolution_outcome()
         for branch_id, judged, upheld, amount, paid_cases in self.session.execute(
                 select(c.branch_id, func.sum(outcome.c.judged), func.sum(outcome.c.upheld),
                        func.sum(outcome.c.amount), _flag(outcome.c.amount > 0))
-                .join(outcome, outcome.c.complaint_id == c.id)
-                .where(self.in_scope, s.current).group_by(c.branch_id)):
+                .select_from(driving_join(outcome, c, self._case_of(outcome.c.complaint_id)))
+                .group_by(c.branch_id)):
             figures[branch_id].update(judged=int(judged or 0), upheld=int(upheld or 0),
                                       compensation=Decimal(amount or 0).quantize(Decimal("0.01")),
                                       compensation_cases=int(paid_cases or 0))
-        return figures, dims
+        return figures, dims, durations
 
     def _resolution_outcome(self) -> Any:
-        """Per case of the period: judged (an approved resolution says upheld or not), upheld, amount."""
+        """Per case with an approved resolution: judged (one says upheld or not), upheld, amount. Every
+        such case, in case-id order; the period and scope are applied when matched to the case."""
         r = Resolution
         return (select(r.complaint_id,
                        func.max(case((r.upheld.is_not(None), 1), else_=0)).label("judged"),
                        func.max(case((r.upheld.is_(True), 1), else_=0)).label("upheld"),
                        func.sum(r.amount).label("amount"))
-                .join(Complaint, Complaint.id == r.complaint_id)
-                .where(r.approval_state == "approved", self.in_scope, self.scope.current)
+                .where(r.approval_state == "approved")
                 .group_by(r.complaint_id).subquery())
 
-    def medians(self) -> tuple[float | None, float | None, dict[Any, float]]:
-        s, c = self.scope, Complaint
-        conditions = [self.in_scope, s.current]
-        first_contact, _groups = medians(self.session, self.sql.days_between(c.received_at, c.first_contact_at),
-                                         conditions)
-        decision, per_branch = medians(self.session, self.sql.days_between(c.received_at, c.responded_at),
-                                       conditions, group=c.branch_id)
-        return first_contact, decision, per_branch
-
     def root_causes(self) -> list[tuple[str, str, int]]:
-        s = self.scope
         rc = RootCause
         rows = self.session.execute(
             select(rc.level, rc.cause_code, func.count())
-            .join(Complaint, Complaint.id == rc.complaint_id)
-            .where(self.in_scope, s.current).group_by(rc.level, rc.cause_code)).all()
+            .select_from(driving_join(rc, Complaint, self._case_of(rc.complaint_id)))
+            .group_by(rc.level, rc.cause_code)).all()
         return [(level, code, int(n)) for level, code, n in rows]
 
     def actions(self) -> list[Any]:
@@ -452,12 +550,11 @@ def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: da
     with read_snapshot(db) as session:
         resolved = resolve_scope(session, actor, scope)
         q = _StatisticsQuery(session, resolved, today)
-        per_branch, dims = q.branch_figures()
-        first_contact_median, decision_median, branch_medians = q.medians()
         taxonomy = _taxonomy(session)
         severities = [(item.code, label_for(item)) for item in session.scalars(
             select(ReferenceItem).where(ReferenceItem.list_name == "severity")
             .order_by(ReferenceItem.sort_order, ReferenceItem.code))]
+        per_branch, dims, durations = q.branch_figures()
         total = sum(f.get("count", 0) for f in per_branch.values())
         axis_counts = {axis: dims[axis] for axis in "ABC"}
         insurer_in_scope = any(kind == InstitutionType.INSURER.value for *_x, kind in resolved.branches)
@@ -471,6 +568,7 @@ def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: da
         all_branches = {bid: (code, name) for bid, code, name in session.execute(
             select(Branch.id, Branch.code, Branch.name))}
 
+    first_contact_median, decision_median, branch_medians = durations.medians()
     known_branches = {bid: (code, name) for bid, code, name, _kind in resolved.branches}
     known_branches.update({bid: all_branches[bid] for bid in per_branch if bid not in known_branches})
     ordered = sorted(known_branches, key=lambda b: (-per_branch.get(b, {}).get("count", 0), known_branches[b][0]))
