@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.documents.content import DeliveryMethod
 from desk_app.domain.actor import Actor
+from desk_app.errors import UserError
+from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
 from desk_app.services import letters
 from desk_app.services.letters import IssuedLetter
@@ -137,7 +139,10 @@ class LetterPreviewDialog(QDialog):
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
         try:
-            path.write_bytes(self.pdf)
+            write_bytes_atomic(path, self.pdf)  # all or nothing; a full disk is a DiskFullError (a UserError)
+        except UserError as exc:
+            show_error(self, exc)
+            return
         except OSError as exc:
             QMessageBox(QMessageBox.Icon.Warning, _("Complaint Desk"),
                         _("The letter could not be saved to {path}: {error}").format(path=path, error=exc.strerror),
