@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMessageBox
 
+from desk_app.db.models import Branch
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 
@@ -17,6 +19,13 @@ class SetUp:
     db: Database
     admin: Actor
     password: str = ADMIN_PASSWORD
+
+    def headquarters_admin(self) -> Actor:
+        """The administrator, with the set-up branch made headquarters: only an HQ administrator may give
+        the HQ analyst role."""
+        with self.db.unit_of_work() as session:
+            session.get_one(Branch, self.admin.branch_id).is_headquarters = True
+        return dataclasses.replace(self.admin, is_hq=True)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ PASSWORD = "counter2026"
 
 
 def _actor(set_up: SetUp, login: str, role: Role) -> Actor:
-    create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD, role=role,
+    admin = set_up.headquarters_admin() if role is Role.HQ_ANALYST else set_up.admin
+    create_user(set_up.db, admin, username=login, display_name=login.title(), password=PASSWORD, role=role,
                 branch_id=set_up.admin.branch_id, must_change_password=False)
     return authenticate(set_up.db, login, PASSWORD)
 

@@ -36,8 +36,9 @@ class Desk:
 @pytest.fixture
 def desk(set_up: SetUp) -> Desk:
     actors = {}
+    admin = set_up.headquarters_admin()  # may give the HQ analyst role
     for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("analyst", Role.HQ_ANALYST)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=f"{login}-name", password="desk2026!",
+        create_user(set_up.db, admin, username=login, display_name=f"{login}-name", password="desk2026!",
                     role=role, must_change_password=False)
         actors[login] = authenticate(set_up.db, login, "desk2026!")
     case = register_complaint(set_up.db, actors["clerk"], draft())

@@ -66,8 +66,9 @@ def test_consolidation_in_the_dialog(qtbot: QtBot, set_up: SetUp, tmp_path: Path
                   ReportScope(date(2024, 1, 1), date(2030, 12, 31)), export)
     branch.dispose()
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
-    create_user(set_up.db, set_up.admin, username="analyst", display_name="分析员", password="analyst2026",
-                role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id, must_change_password=False)
+    create_user(set_up.db, set_up.headquarters_admin(), username="analyst", display_name="分析员",
+                password="analyst2026", role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id,
+                must_change_password=False)
     dialog = ImportDialog(ctx, authenticate(set_up.db, "analyst", "analyst2026"))
     qtbot.addWidget(dialog)
     dialog.path.setText(str(export))
