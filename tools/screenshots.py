@@ -14,6 +14,7 @@ does not fit (``ui.screen_fit.fit_problems``) and exits 1 if anything does not.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from pathlib import Path
 
 LANGUAGES = ("zh_CN", "en")
 SCALES = ("1", "1.5")
+#: A branch supervisor sees every branch page; the (HQ) administrator the administration and audit pages.
+USERS = ("sh01.supervisor", "admin")
 
 
 def _make_database(folder: Path) -> Path:
@@ -32,8 +35,8 @@ def _make_database(folder: Path) -> Path:
     return path
 
 
-def _child(database: Path, out: Path, language: str, scale: str) -> int:
-    """Runs in its own process: sign in as a supervisor, visit each screen, save a PNG of each."""
+def _child(database: Path, out: Path, language: str, scale: str, username: str) -> int:
+    """Runs in its own process: sign in, visit each screen, save a PNG of each."""
     from PySide6.QtWidgets import QApplication
 
     from desk_app.config import AppConfig
@@ -49,7 +52,7 @@ def _child(database: Path, out: Path, language: str, scale: str) -> int:
     switch_language(language)
     config = AppConfig(db_url=f"sqlite:///{database}")
     db, revision = open_database(config)
-    window = MainWindow(AppContext(config, db, revision), authenticate(db, "sh01.supervisor", "demo2026"))
+    window = MainWindow(AppContext(config, db, revision), authenticate(db, username, "demo2026"))
     window_size = logical_screen(float(scale))
     window.resize(*window_size)
     window.show()
@@ -63,7 +66,7 @@ def _child(database: Path, out: Path, language: str, scale: str) -> int:
 
     def shoot(name: str) -> None:
         settle()
-        window.grab().save(str(out / f"{name}-{language}-{scale}x.png"))
+        window.grab().save(str(out / f"{username}-{name}-{language}-{scale}x.png"))
         problems.extend(f"{name}: {p}" for p in fit_problems(window, window.pages, window_size))
 
     settle()
@@ -87,7 +90,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--database", type=Path, help="an existing demo database (default: make one)")
-    parser.add_argument("--child", nargs=2, metavar=("LANGUAGE", "SCALE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("LANGUAGE", "SCALE", "USER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.child:
@@ -95,13 +98,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         database = args.database or _make_database(Path(tmp))
         status = 0
-        for language in LANGUAGES:
-            for scale in SCALES:
-                env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM=os.environ.get(
-                    "QT_QPA_PLATFORM", "offscreen"))
-                print(f"== {language} at {scale}×", flush=True)
-                status |= subprocess.run([sys.executable, __file__, "--out", str(args.out), "--database",
-                                          str(database), "--child", language, scale], env=env).returncode
+        for language, scale, username in itertools.product(LANGUAGES, SCALES, USERS):
+            env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM=os.environ.get(
+                "QT_QPA_PLATFORM", "offscreen"))
+            print(f"== {username}, {language} at {scale}×", flush=True)
+            status |= subprocess.run([sys.executable, __file__, "--out", str(args.out), "--database",
+                                      str(database), "--child", language, scale, username], env=env).returncode
         return status
 
 

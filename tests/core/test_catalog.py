@@ -67,3 +67,30 @@ def test_language_listeners_are_told() -> None:
     finally:
         i18n.remove_language_listener(heard.append)
     assert heard == ["zh_CN"]
+
+
+def test_no_translated_call_hides_inside_an_f_string() -> None:
+    """The message extractor reads string literals; ``f"{_('Active')}"`` is one f-string token, so its
+    message never reaches the catalog and stays English on a Chinese screen."""
+    import io
+    import tokenize
+
+    root = Path(__file__).resolve().parents[2]
+    hidden = []
+    for path in [*sorted((root / "desk_app").rglob("*.py")), *sorted((root / "ui").rglob("*.py"))]:
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        depth, previous = 0, None
+        for token in tokens:
+            if token.type == tokenize.STRING:  # Python 3.11: an f-string is one STRING token
+                if token.string.lstrip("rbRB").lower().startswith("f") and any(
+                        call in token.string for call in ("{_(", "{ngettext(", "{N_(")):
+                    hidden.append(f"{path.relative_to(root)}:{token.start[0]}")
+            elif token.type == getattr(tokenize, "FSTRING_START", -1):  # Python 3.12+: tokens inside
+                depth += 1
+            elif token.type == getattr(tokenize, "FSTRING_END", -1):
+                depth -= 1
+            elif depth and token.string == "(" and previous is not None and previous.string in (
+                    "_", "ngettext", "N_"):
+                hidden.append(f"{path.relative_to(root)}:{token.start[0]}")
+            previous = token
+    assert hidden == []

@@ -27,15 +27,18 @@ def _settled(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> list[st
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("username", ["sh01.supervisor", "admin"])
 def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up: SetUp, language: str,
+                                                            username: str,
                                                             language_support: LanguageSupport) -> None:
     if set_up.db.engine.dialect.name != "sqlite":
         pytest.skip("layout does not depend on the database")
     demo.generate_demo_data(set_up.db, 80, seed=3)
     switch_language(language)
-    supervisor = authenticate(set_up.db, "sh01.supervisor", "demo2026")  # sees every page a branch has
+    # the supervisor sees every page a branch has, the administrator the administration and audit pages
+    actor = set_up.admin if username == "admin" else authenticate(set_up.db, username, "demo2026")
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
-    window = MainWindow(ctx, supervisor)
+    window = MainWindow(ctx, actor)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)

@@ -101,7 +101,7 @@ class UsersTab(QWidget):
             Column("role", lambda: _("Role"), lambda u: u.role.label),
             Column("branch", lambda: _("Branch"), lambda u: u.branch_code),
             Column("active", lambda: _("Status"),
-                   lambda u: f"{MARK_YES} {_('Active')}" if u.active else f"{MARK_NO} {_('Disabled')}"),
+                   lambda u: MARK_YES + " " + _("Active") if u.active else MARK_NO + " " + _("Disabled")),
             Column("locked", lambda: _("Locked until"), locked),
             Column("must_change", lambda: _("Must change password"),
                    lambda u: _("Yes") if u.must_change_password else ""),
@@ -265,8 +265,9 @@ class BranchesTab(QWidget):
         self.page = page
 
         def status(b: BranchInfo) -> str:
-            text = f"{MARK_YES} {_('Open')}" if b.active else f"{MARK_NO} {_('Closed')}"
-            return f"{text} · {_('Headquarters')}" if b.is_headquarters else text
+            # "Closed" alone is a case's status (已结案); a branch is closed down (已停用)
+            text = MARK_YES + " " + _("In use") if b.active else MARK_NO + " " + _("Closed down")
+            return text + " · " + _("Headquarters") if b.is_headquarters else text
 
         self.model: RowsModel[BranchInfo] = RowsModel([
             Column("code", lambda: _("Code"), lambda b: b.code),

@@ -653,7 +653,7 @@ class StagePanel(QWidget):
 
     def _update_title(self) -> None:
         stage = self.selected()
-        self.title.setText(f"{STAGE_CHARS[stage]} · {_(STEP_CAPTIONS[stage])}")
+        self.title.setText(STAGE_CHARS[stage] + " · " + _(STEP_CAPTIONS[stage]))
         text = _(STEP_HINTS[stage])
         if stage is Stage.DELIBERATE and self._file is not None and not self._file.detail.deliberation_required:
             text += " " + _("Not required for this case (general severity, no special flag, claim below "
