@@ -9,12 +9,28 @@ it. The hidden sheets carry the same cases as technical records for consolidatio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Date, Select, Text, Uuid, cast, func, literal_column, select, true, type_coerce, union
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+    type_coerce,
+    union,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import NullType
 
@@ -35,7 +51,8 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
-from desk_app.reports.records import columns, mask_value
+from desk_app.reports.records import columns, mask_value, sqlite_record_text
+from desk_app.reports.sqlexpr import driving_join
 from desk_app.reports.xlsx_stream import StreamColumn, Style
 from desk_app.services.complaints import FLAG_COLUMNS
 
@@ -72,6 +89,11 @@ def detail_columns() -> list[StreamColumn]:
     ]
 
 
+def _enum_labels(enum: Any) -> dict[str, str]:
+    """Stored value → translated label of an enum (in the language of the moment)."""
+    return {member.value: str(member.label) for member in enum}
+
+
 @dataclass(frozen=True)
 class Labels:
     """Code → name lookups prepared once per export."""
@@ -80,45 +102,42 @@ class Labels:
     severity: dict[str, str]
     resolution: dict[str, str]
     id_type: dict[str, str]
+    channel: dict[str, str] = field(default_factory=lambda: _enum_labels(Channel))
+    status: dict[str, str] = field(default_factory=lambda: _enum_labels(Status))
+    stage: dict[str, str] = field(default_factory=lambda: _enum_labels(Stage))
+    root_level: dict[str, str] = field(default_factory=lambda: _enum_labels(RootCauseLevel))
 
 
-def _enum_label(enum: Any, value: str | None) -> str:
-    """The translated label of a stored enum value (the value itself when it is not a member)."""
-    if not value:
-        return ""
-    try:
-        return str(enum(value).label)
-    except ValueError:
-        return value
+def _label(labels: dict[str, str], value: str | None) -> str:
+    """The label of a stored enum value (the value itself when it is not a member)."""
+    return labels.get(value, value) if value else ""
 
 
 def case_rows_query(case_filter: Any) -> Select[*tuple[Any, ...]]:
     """The readable sheet's query: one row per case with its latest approved resolution, last
-    satisfaction score and root cause."""
+    satisfaction score and root cause (each found by one probe per case into its covering index,
+    instead of numbering every resolution and callback with a window function)."""
     c = Complaint
     owner = aliased(User)
-    ranked_res = (select(Resolution.complaint_id, Resolution.resolution_type, Resolution.amount, Resolution.upheld,
-                         func.row_number().over(partition_by=Resolution.complaint_id,
-                                                order_by=(Resolution.created_at.desc(), Resolution.id.desc()))
-                         .label("rn"))
-                  .where(Resolution.approval_state == "approved").subquery())
-    ranked_cb = (select(Callback.complaint_id, Callback.satisfaction,
-                        func.row_number().over(partition_by=Callback.complaint_id,
-                                               order_by=(Callback.called_at.desc(), Callback.id.desc())).label("rn"))
-                 .where(Callback.satisfaction.is_not(None)).subquery())
+    resolution = aliased(Resolution)
+    latest_resolution = (select(Resolution.id)
+                         .where(Resolution.complaint_id == c.id, Resolution.approval_state == "approved")
+                         .order_by(Resolution.created_at.desc(), Resolution.id.desc()).limit(1).scalar_subquery())
+    last_score = (select(Callback.satisfaction)
+                  .where(Callback.complaint_id == c.id, Callback.satisfaction.is_not(None))
+                  .order_by(Callback.called_at.desc(), Callback.id.desc()).limit(1).scalar_subquery())
     return (
         select(c.case_number, Branch.code, Branch.name, c.received_at, c.channel, c.axis_a, c.axis_b, c.axis_c,
                c.axis_d, c.severity, *(getattr(c, column) for column in FLAG_COLUMNS.values()), c.status, c.stage,
                c.due_on, c.first_contact_at, c.responded_at, c.closed_at, Customer.name, Customer.id_type,
                Customer.id_number, Customer.phone, Customer.address, c.claimed_amount, c.summary, c.facts_what,
                c.request_text, c.facts_where, c.facts_when, c.respondent, owner.display_name,
-               ranked_res.c.resolution_type, ranked_res.c.amount, ranked_res.c.upheld, ranked_cb.c.satisfaction,
+               resolution.resolution_type, resolution.amount, resolution.upheld, last_score,
                RootCause.level, RootCause.cause_code, c.id)
         .join(Customer, Customer.id == c.customer_id)
         .join(Branch, Branch.id == c.branch_id)
         .outerjoin(owner, owner.id == c.owner_id)
-        .outerjoin(ranked_res, (ranked_res.c.complaint_id == c.id) & (ranked_res.c.rn == 1))
-        .outerjoin(ranked_cb, (ranked_cb.c.complaint_id == c.id) & (ranked_cb.c.rn == 1))
+        .outerjoin(resolution, resolution.id == latest_resolution)
         .outerjoin(RootCause, RootCause.complaint_id == c.id)
         .where(case_filter)
         .order_by(c.received_at, c.case_number)
@@ -135,8 +154,8 @@ def render_case_row(row: Sequence[Any], labels: Labels, tz: ZoneInfo, today: dat
      resolution_amount, upheld, satisfaction, root_level, root_code, case_id) = rest
     tax = labels.taxonomy
 
-    def local(at: datetime | None) -> datetime | None:
-        return at.astimezone(tz).replace(tzinfo=None) if at is not None else None
+    def local(at: datetime | None) -> datetime | None:  # the sheet writes the local wall time
+        return at.astimezone(tz) if at is not None else None
 
     decided = local(responded_at)
     if status in _RUNNING and due_on < today:
@@ -150,15 +169,15 @@ def render_case_row(row: Sequence[Any], labels: Labels, tz: ZoneInfo, today: dat
                                      mask_value("address", address))
     flag_names = "、".join(flag.label for flag, on in zip(FLAG_COLUMNS, flags, strict=True) if on)
     return [
-        number, branch_code, branch_name, local(received_at), channel, _enum_label(Channel, channel),
+        number, branch_code, branch_name, local(received_at), channel, _label(labels.channel, channel),
         axis_a, tax.get(axis_a, ""), axis_b, tax.get(axis_b, ""), axis_c, tax.get(axis_c, ""), axis_d or "",
         tax.get(axis_d or "", ""), severity, labels.severity.get(severity, severity), flag_names, status,
-        _enum_label(Status, status), _enum_label(Stage, stage), due_on, local(first_contact_at), decided,
+        _label(labels.status, status), _label(labels.stage, stage), due_on, local(first_contact_at), decided,
         local(closed_at), deadline, customer, labels.id_type.get(id_type, id_type), id_number, phone, address,
         claimed, summary, facts, request, where, when, respondent, handler or "",
         labels.resolution.get(resolution_type or "", resolution_type or ""), resolution_amount,
         "" if upheld is None else (_("yes") if upheld else _("no")), satisfaction,
-        _enum_label(RootCauseLevel, root_level), root_code or "", str(case_id),
+        _label(labels.root_level, root_level), root_code or "", str(case_id),
     ]
 
 
@@ -176,59 +195,68 @@ def _raw_column(column: Any, dialect: str) -> Any:
     return type_coerce(expr, NullType()).label(column.key)
 
 
-def record_sections(case_ids: Select[Any] | None, action_branch_filter: Any = None,
-                    raw_dialect: str | None = None) -> list[tuple[str, Select[Any]]]:
-    """(kind, query) for each record kind, restricted to the cases selected by ``case_ids`` (a
-    SELECT of complaint ids; None = every case), in the order they are written and merged. Each
+def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filter: Any = None,
+                    raw_dialect: str | None = None, sqlite_text: bool = False,
+                    masked: bool = False) -> list[tuple[str, Select[Any]]]:
+    """(kind, query) for each record kind, restricted to the cases that meet ``case_filter`` (a
+    condition on Complaint; None = every case), in the order they are written and merged. Each
     query selects ``records.columns(kind)`` in order; with ``raw_dialect`` ("sqlite", "postgresql")
     the values come back as text and numbers, without conversion in Python, for ``records.encode_raw``
-    (several times faster than typed values for a 100,000-case export)."""
+    (several times faster than typed values for a 100,000-case export). With ``sqlite_text`` each
+    query selects (key, record text) instead, made by SQLite (``records.sqlite_record_text``, personal
+    data masked when ``masked``): faster still.
+
+    The rows of a case's tables are read in case-id order and matched to their case by one probe of
+    ix_complaints_id_branch_received (DrivingJoin): a list of the period's case ids would have to be
+    built from the wide case rows again for every query."""
 
     def cols(kind: str, model: Any) -> Select[Any]:
         selected = [model.c[c.name] if hasattr(model, "c") else getattr(model, c.name) for c in columns(kind)]
+        if sqlite_text:
+            return select(*sqlite_record_text(kind, selected, masked))
         if raw_dialect is not None:
             selected = [_raw_column(c, raw_dialect) for c in selected]
         return select(*selected)
 
-    def of_cases(column: Any) -> Any:
-        return column.in_(case_ids) if case_ids is not None else true()
+    def of_cases(query: Select[Any], table: Any, complaint_id: Any) -> Select[Any]:
+        """``query`` (rows of ``table``) kept to the rows of the selected cases."""
+        if case_filter is None:
+            return query
+        return query.select_from(driving_join(table, Complaint, and_(Complaint.id == complaint_id, case_filter)))
 
     links = improvement_action_cases
-    action_ids = select(links.c.action_id).where(of_cases(links.c.complaint_id))
+    action_ids = of_cases(select(links.c.action_id), links, links.c.complaint_id)
     action_filter: Any = ImprovementAction.id.in_(action_ids)
-    if case_ids is None:
+    if case_filter is None:
         action_filter = true()
     elif action_branch_filter is not None:
         action_filter = action_filter | action_branch_filter
+    c, e, r, cb, rc = Complaint, ComplaintEvent, Resolution, Callback, RootCause
+    in_cases = case_filter if case_filter is not None else true()
     referenced_users = union(
-        select(Complaint.created_by_id).where(of_cases(Complaint.id)),
-        select(Complaint.owner_id).where(of_cases(Complaint.id), Complaint.owner_id.is_not(None)),
-        select(ComplaintEvent.actor_id).where(of_cases(ComplaintEvent.complaint_id),
-                                              ComplaintEvent.actor_id.is_not(None)),
-        select(Resolution.proposed_by_id).where(of_cases(Resolution.complaint_id)),
-        select(Resolution.approved_by_id).where(of_cases(Resolution.complaint_id),
-                                                Resolution.approved_by_id.is_not(None)),
-        select(Callback.called_by_id).where(of_cases(Callback.complaint_id)),
-        select(RootCause.recorded_by_id).where(of_cases(RootCause.complaint_id)),
+        select(c.created_by_id).where(in_cases),
+        select(c.owner_id).where(in_cases, c.owner_id.is_not(None)),
+        of_cases(select(e.actor_id).where(e.actor_id.is_not(None)), e, e.complaint_id),
+        of_cases(select(r.proposed_by_id), r, r.complaint_id),
+        of_cases(select(r.approved_by_id).where(r.approved_by_id.is_not(None)), r, r.complaint_id),
+        of_cases(select(cb.called_by_id), cb, cb.complaint_id),
+        of_cases(select(rc.recorded_by_id), rc, rc.complaint_id),
         select(ImprovementAction.owner_id).where(action_filter, ImprovementAction.owner_id.is_not(None)),
     ).subquery()
+    # A customer of the cases: one probe of ix_complaints_customer_received per customer.
+    customer_filter = exists().where(Complaint.customer_id == Customer.id, in_cases)
     return [
         ("branch", cols("branch", Branch).order_by(Branch.code)),
         ("user", cols("user", User).where(User.id.in_(select(referenced_users.c[0]))).order_by(User.username)),
-        ("customer", cols("customer", Customer).where(
-            Customer.id.in_(select(Complaint.customer_id).where(of_cases(Complaint.id)))).order_by(Customer.id)),
-        ("complaint", cols("complaint", Complaint).where(of_cases(Complaint.id)).order_by(Complaint.id)),
-        ("party", cols("party", ComplaintParty).where(of_cases(ComplaintParty.complaint_id))
+        ("customer", cols("customer", Customer).where(customer_filter).order_by(Customer.id)),
+        ("complaint", cols("complaint", Complaint).where(in_cases).order_by(Complaint.id)),
+        ("party", of_cases(cols("party", ComplaintParty), ComplaintParty, ComplaintParty.complaint_id)
          .order_by(ComplaintParty.complaint_id, ComplaintParty.position)),
-        ("event", cols("event", ComplaintEvent).where(of_cases(ComplaintEvent.complaint_id))
-         .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)),
-        ("resolution", cols("resolution", Resolution).where(of_cases(Resolution.complaint_id))
-         .order_by(Resolution.complaint_id, Resolution.id)),
-        ("callback", cols("callback", Callback).where(of_cases(Callback.complaint_id))
-         .order_by(Callback.complaint_id, Callback.id)),
-        ("root_cause", cols("root_cause", RootCause).where(of_cases(RootCause.complaint_id))
-         .order_by(RootCause.complaint_id)),
+        ("event", of_cases(cols("event", e), e, e.complaint_id).order_by(e.complaint_id, e.seq)),
+        ("resolution", of_cases(cols("resolution", r), r, r.complaint_id).order_by(r.complaint_id, r.id)),
+        ("callback", of_cases(cols("callback", cb), cb, cb.complaint_id).order_by(cb.complaint_id, cb.id)),
+        ("root_cause", of_cases(cols("root_cause", rc), rc, rc.complaint_id).order_by(rc.complaint_id)),
         ("action", cols("action", ImprovementAction).where(action_filter).order_by(ImprovementAction.id)),
-        ("action_case", cols("action_case", links).where(of_cases(links.c.complaint_id))
+        ("action_case", of_cases(cols("action_case", links), links, links.c.complaint_id)
          .order_by(links.c.action_id, links.c.complaint_id)),
     ]

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, Table, Uuid
+from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, Table, Text, Uuid, case, cast, func, literal_column
 from sqlalchemy.sql.schema import Column
 
 from desk_app.db.models import (
@@ -120,6 +120,65 @@ def encode_raw(kind: str, row: Sequence[Any], masked: bool = False) -> str:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         parts.append(f'"{name}":{text}')
     return "{" + ",".join(parts) + "}"
+
+
+MASK_FUNCTION, REPR_FUNCTION = "desk_mask", "desk_repr"
+"""SQL functions the SQLite record texts call (``register_record_functions``)."""
+
+
+def register_record_functions(connection: Any) -> None:
+    """Give a sqlite3 connection the Python functions ``sqlite_record_text`` uses: masking of personal
+    data and Python's repr of floats (SQLite writes 15 digits; records carry Python's shortest form)."""
+    connection.create_function(MASK_FUNCTION, 2, lambda column, value: mask_value(column, value) if value else value,
+                               deterministic=True)
+    connection.create_function(REPR_FUNCTION, 1, repr, deterministic=True)
+
+
+def sqlite_record_text(kind: str, selected: Sequence[Any], masked: bool) -> tuple[Any, Any]:
+    """(key, record text) of ``kind`` as SQLite expressions over ``selected`` (the raw columns of
+    ``columns(kind)``, in order): the same text ``encode_raw`` and ``raw_key`` make from the raw row,
+    built by SQLite (json_quote escapes exactly as Python's JSON encoder), so Python neither fetches
+    nor encodes the values one by one. Needs ``register_record_functions`` on the connection."""
+
+    def literal(text: str) -> Any:
+        return literal_column("'" + text.replace("'", "''") + "'", Text)
+
+    def as_text(value: Any) -> Any:
+        return cast(value, Text)
+
+    def number(value: Any) -> Any:
+        return case((func.typeof(value) == literal("real"), getattr(func, REPR_FUNCTION)(value)),
+                    else_=func.json_quote(value))
+
+    parts: list[Any] = []
+    for (name, how, personal), value in zip(_RAW[kind], selected, strict=True):
+        expr: Any
+        if how == _RAW_TEXT:
+            text = as_text(value)
+            if personal and masked:
+                text = getattr(func, MASK_FUNCTION)(literal(name), text)
+            expr = func.json_quote(text)
+        elif how == _RAW_NUMBER:
+            expr = number(value)
+        elif how == _RAW_BOOL:
+            expr = case((value.is_(None), literal("null")), (value != literal_column("0"), literal("true")),
+                        else_=literal("false"))
+        else:  # JSON as stored; numbers stored bare (NUMERIC affinity) written as Python writes them
+            expr = case((value.is_(None), literal("null")), (func.typeof(value) == literal("text"), as_text(value)),
+                        else_=number(value))
+        parts += [literal(("{" if not parts else ",") + f'"{name}":'), expr]
+    parts.append(literal("}"))
+    key_parts = [as_text(selected[i]) for i in _KEY_INDEX[kind]]
+    key_parts[1:] = [piece for part in key_parts[1:] for piece in (literal(":"), part)]
+    return _concatenated(key_parts), _concatenated(parts)
+
+
+def _concatenated(parts: Sequence[Any]) -> Any:
+    """``a || b || …`` nested as a balanced tree: a chain of a hundred overflows SQLite's parser."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return _concatenated(parts[:middle]).op("||")(_concatenated(parts[middle:]))
 
 
 def raw_key(kind: str, row: Sequence[Any]) -> str:

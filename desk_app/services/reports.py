@@ -86,6 +86,7 @@ from desk_app.reports.figures import (
     ratio,
 )
 from desk_app.reports.records import (
+    CHUNK,
     FORMAT_NAME,
     FORMAT_VERSION,
     MANIFEST_SHEET,
@@ -94,6 +95,7 @@ from desk_app.reports.records import (
     chunks,
     encode_raw,
     raw_key,
+    register_record_functions,
 )
 from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.sqlexpr import (
@@ -672,6 +674,12 @@ class _Ticker:
         if self.done % self.every == 0:
             self.check()
 
+    def advance(self, n: int) -> None:
+        """``n`` more done (a batch of rows): checks at most once."""
+        before, self.done = self.done, self.done + n
+        if before // self.every != self.done // self.every:
+            self.check()
+
     def check(self) -> None:
         if self.cancelled is not None and self.cancelled():
             raise ExportCancelled(_("The export was cancelled; no file was written."))
@@ -721,14 +729,17 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
         case_filter = and_(resolved.condition(), resolved.current)
         cases = session.scalar(select(func.count()).select_from(Complaint).where(case_filter)) or 0
         labels = _detail_labels(session)
+        sqlite_text = db.dialect == "sqlite"  # SQLite writes the record texts itself
         sections = record_sections(  # raw values (text and numbers), encoded without Python type conversion
-            select(Complaint.id).where(case_filter),
+            case_filter,
             None if resolved.branch_ids is None else ImprovementAction.branch_id.in_(resolved.branch_ids),
-            raw_dialect=db.dialect)
+            raw_dialect=db.dialect, sqlite_text=sqlite_text, masked=masked)
         if not include_records:
             sections = []
-        counts = [session.scalar(select(func.count()).select_from(query.subquery())) or 0
-                  for _kind, query in sections]
+        if sqlite_text:
+            register_record_functions(session.connection().connection.driver_connection)
+        counts = [session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+                  for _kind, query in sections]  # unordered: SQLite counts without making the records
         ticker = _Ticker(cases + sum(counts), progress, cancelled)
         ticker.check()
         p = resolved.period
@@ -749,11 +760,15 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                 records = wb.add_sheet(RECORDS_SHEET, [], hidden=True, autofilter=False)
                 for kind, query in sections:
                     with closing(conn.execute(query, execution_options=_STREAM)) as result:
-                        for row in result:
-                            text, key = encode_raw(kind, row, masked), raw_key(kind, row)
-                            digest.add(kind, text)
-                            records.append_text([kind, key, *chunks(text)])
-                            ticker.tick()
+                        for rows in result.partitions():
+                            for row in rows:
+                                key, text = row if sqlite_text else (raw_key(kind, row), encode_raw(kind, row, masked))
+                                digest.add(kind, text)
+                                if key and 0 < len(text) <= CHUNK:
+                                    records.append_record(kind, key, text)
+                                else:
+                                    records.append_text([kind, key, *chunks(text)])
+                            ticker.advance(len(rows))
                 manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
                 for key, value in _manifest(actor, resolved, masked, now, cases, digest, db.dialect):
                     manifest.append([key, value])
