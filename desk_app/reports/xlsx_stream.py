@@ -176,7 +176,7 @@ class StreamSheet:
                     value = value[:MAX_CELL_TEXT - 1] + "…"
                 if "&" in value or "<" in value or ">" in value:
                     value = escape(value)
-                space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+                space = ' xml:space="preserve"' if value.strip() is not value else ""  # spaces at an end
                 add(f'<c r="{letters[j]}{r}"{attrs[j]} t="inlineStr"><is><t{space}>{value}</t></is></c>')
             elif kind is datetime:
                 serial = (value.toordinal() - _EPOCH_ORDINAL
