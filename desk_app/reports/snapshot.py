@@ -4,10 +4,6 @@
 is right for writers but would make every clerk's save wait while a big export runs. A report only
 reads: on SQLite it uses a deferred transaction (WAL gives it a stable snapshot without blocking
 writers), on PostgreSQL a REPEATABLE READ, READ ONLY transaction.
-
-The SQLite report connection also reads the file through a memory map (no read() call per page):
-a report probes indexes at random, and at a million cases the file is over 2 GB. The connection is
-dropped afterwards, so the setting never reaches the pool.
 """
 
 from __future__ import annotations
@@ -19,9 +15,6 @@ from sqlalchemy.orm import Session
 
 from desk_app.db.uow import Database
 
-MMAP_BYTES = 1 << 32
-"""Asked for; SQLite caps it at its compile-time maximum (2 GB in the usual builds)."""
-
 
 @contextmanager
 def read_snapshot(db: Database) -> Iterator[Session]:
@@ -31,7 +24,6 @@ def read_snapshot(db: Database) -> Iterator[Session]:
         try:
             # AUTOCOMMIT keeps the engine's BEGIN IMMEDIATE hook away; we open the snapshot ourselves.
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql(f"PRAGMA mmap_size = {MMAP_BYTES}")
             conn.exec_driver_sql("BEGIN DEFERRED")
             try:
                 with Session(bind=conn) as session:
