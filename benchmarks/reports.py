@@ -6,6 +6,7 @@ of each scenario's own process); asserts nothing.
     python benchmarks/reports.py                 # full size: 1,000,000 / 100,000 / 100,000
     python benchmarks/reports.py --small         # CI size: 20,000 / 5,000 / 5,000
     python benchmarks/reports.py --cases 300000 --detail 50000 --import-rows 50000 --keep /tmp/bench
+    python benchmarks/reports.py --reuse /tmp/bench     # again on the databases kept there (no generating)
 
 Data: ``--detail`` demo cases are generated with the demo generator (real timelines); for the
 statistics the database is then grown to ``--cases`` by cloning those cases in SQL with new ids
@@ -209,6 +210,17 @@ def _write_register(path: Path, rows: int) -> None:
     path.write_bytes("\r\n".join(lines).encode("gb18030"))
 
 
+def scenario_upgrade(path: Path, _n: int) -> dict[str, Any]:
+    """Bring a kept database to the current schema (new report indexes are built here, timed)."""
+    from desk_app.db.migrate import schema_state, upgrade_to_head
+
+    db = _db(path)
+    before = schema_state(db.engine).current
+    started = time.perf_counter()
+    upgrade_to_head(db.engine)
+    return {"from": before, "to": schema_state(db.engine).current, "seconds": round(time.perf_counter() - started, 1)}
+
+
 def scenario_import(path: Path, rows: int, keep_search_index: bool = False) -> dict[str, Any]:
     from sqlalchemy import text
 
@@ -255,7 +267,8 @@ def _drop_search_triggers(db: Any, text: Any) -> None:
             conn.execute(text(f'DROP TRIGGER "{trigger}"'))
 
 
-SCENARIOS = {"generate": scenario_generate, "grow": scenario_grow, "statistics": scenario_statistics,
+SCENARIOS = {"generate": scenario_generate, "grow": scenario_grow, "upgrade": scenario_upgrade,
+             "statistics": scenario_statistics,
              "detail": scenario_detail, "consolidate": scenario_consolidate, "import": scenario_import,
              "import-search": scenario_import_search}
 
@@ -277,6 +290,8 @@ def main() -> int:
     parser.add_argument("--detail", type=int, help="cases for the detail export (default 100,000)")
     parser.add_argument("--import-rows", type=int, help="rows for the migration import (default 100,000)")
     parser.add_argument("--keep", type=Path, help="keep the databases and files in this folder")
+    parser.add_argument("--reuse", type=Path, help="run the timed scenarios on the databases kept in this folder "
+                        "(detail.sqlite3, statistics.sqlite3), upgraded to the current schema first")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
@@ -286,6 +301,8 @@ def main() -> int:
         figures["peak_rss_mib"] = _peak_mib()
         print(json.dumps(figures))
         return 0
+    if args.reuse is not None:
+        return _reuse(args.reuse, args.import_rows or (5_000 if args.small else 100_000))
     cases = args.cases or (20_000 if args.small else 1_000_000)
     detail = args.detail or (5_000 if args.small else 100_000)
     rows = args.import_rows or (5_000 if args.small else 100_000)
@@ -308,6 +325,17 @@ def main() -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def _reuse(folder: Path, rows: int) -> int:
+    detail, big = folder / "detail.sqlite3", folder / "statistics.sqlite3"
+    for path in (detail, big):
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: run with --keep {folder} first")
+    for name, path, n in (("upgrade", detail, 0), ("upgrade", big, 0), ("detail", detail, 0),
+                          ("statistics", big, 0), ("import", folder / "import.sqlite3", rows)):
+        print(f"{name:12} " + "  ".join(f"{k}={v}" for k, v in _child(name, path, n).items()), flush=True)
     return 0
 
 
