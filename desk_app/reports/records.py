@@ -317,5 +317,12 @@ class RecordDigest:
         self._hash.update(f"{kind}\t{text}\n".encode())
         self.counts[kind] = self.counts.get(kind, 0) + 1
 
+    def add_many(self, kind: str, texts: Sequence[str]) -> None:
+        """``add`` for each text, hashed in one go (the same digest)."""
+        if texts:
+            prefix = f"{kind}\t"
+            self._hash.update((prefix + f"\n{prefix}".join(texts) + "\n").encode())
+            self.counts[kind] = self.counts.get(kind, 0) + len(texts)
+
     def hexdigest(self) -> str:
         return self._hash.hexdigest()

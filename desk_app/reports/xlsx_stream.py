@@ -188,16 +188,20 @@ class StreamSheet:
                 add(_cell(letters[j] + r, value, styles[j]))
         self._spool.write(f'<row r="{r}">{"".join(parts)}</row>')
 
-    def append_record(self, kind: str, key: str, text: str) -> None:
-        """``append_text([kind, key, text])`` for three non-empty strings of which only ``text`` may
-        need escaping (a technical record): the row written in one go."""
-        self.rows += 1
+    def append_records(self, kind: str, records: Sequence[tuple[str, str]]) -> None:
+        """``append_text([kind, key, text])`` for each (key, text), all non-empty strings of which only
+        the text may need escaping (technical records): the rows written in one go."""
+        rows: list[str] = []
         r = self.rows
-        if "&" in text or "<" in text or ">" in text:
-            text = escape(text)
-        self._spool.write(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{kind}</t></is></c>'
-                          f'<c r="B{r}" t="inlineStr"><is><t>{key}</t></is></c>'
-                          f'<c r="C{r}" t="inlineStr"><is><t>{text}</t></is></c></row>')
+        for key, text in records:
+            r += 1
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
+            rows.append(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{kind}</t></is></c>'
+                        f'<c r="B{r}" t="inlineStr"><is><t>{key}</t></is></c>'
+                        f'<c r="C{r}" t="inlineStr"><is><t>{text}</t></is></c></row>')
+        self.rows = r
+        self._spool.write("".join(rows))
 
     def append_text(self, values: Sequence[str]) -> None:
         """A row of plain strings known to hold no XML-illegal characters (e.g. JSON): the fast path."""

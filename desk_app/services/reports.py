@@ -107,7 +107,7 @@ from desk_app.reports.sqlexpr import (
     local_midnight_utc,
 )
 from desk_app.reports.xlsx_common import atomic_path
-from desk_app.reports.xlsx_stream import StreamingWorkbook
+from desk_app.reports.xlsx_stream import StreamingWorkbook, StreamSheet
 from desk_app.services.access import can_see_branch, require, sees_all_branches
 from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
@@ -761,13 +761,9 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                 for kind, query in sections:
                     with closing(conn.execute(query, execution_options=_STREAM)) as result:
                         for rows in result.partitions():
-                            for row in rows:
-                                key, text = row if sqlite_text else (raw_key(kind, row), encode_raw(kind, row, masked))
-                                digest.add(kind, text)
-                                if key and 0 < len(text) <= CHUNK:
-                                    records.append_record(kind, key, text)
-                                else:
-                                    records.append_text([kind, key, *chunks(text)])
+                            batch = [tuple(row) if sqlite_text else (raw_key(kind, row), encode_raw(kind, row, masked))
+                                     for row in rows]
+                            _write_records(kind, batch, records, digest)
                             ticker.advance(len(rows))
                 manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
                 for key, value in _manifest(actor, resolved, masked, now, cases, digest, db.dialect):
@@ -775,6 +771,18 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
             ticker.check()
     return DetailExportResult(Path(path), cases, {k: n for k, n in digest.counts.items() if n}, masked,
                               digest.hexdigest() if include_records else "")
+
+
+def _write_records(kind: str, batch: list[tuple[str, str]], sheet: StreamSheet, digest: RecordDigest) -> None:
+    """(key, text) records of one kind, in order, to the records sheet and the digest; a batch at a time."""
+    plain = all(key and 0 < len(text) <= CHUNK for key, text in batch)
+    if plain:  # the usual case: one cell per text
+        digest.add_many(kind, [text for _key, text in batch])
+        sheet.append_records(kind, batch)
+        return
+    for key, text in batch:
+        digest.add(kind, text)
+        sheet.append_text([kind, key, *chunks(text)])
 
 
 def _manifest(actor: Actor, resolved: ResolvedScope, masked: bool, now: datetime, cases: int,
