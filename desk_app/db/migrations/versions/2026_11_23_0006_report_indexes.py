@@ -25,7 +25,8 @@ _REPORT_COLUMNS = ['channel', 'severity', 'status', 'due_on', 'responded_at', 'f
 
 def upgrade() -> None:
     # Plain CREATE/DROP INDEX (no batch mode): the tables and the search triggers stay as they are.
-    op.drop_index('ix_complaints_report', table_name='complaints')
+    # IF EXISTS: development databases made while 0004 was briefly edited may lack the old index.
+    op.execute('DROP INDEX IF EXISTS ix_complaints_report')
     op.create_index('ix_complaints_branch_report', 'complaints', ['branch_id', 'received_at', *_REPORT_COLUMNS],
                     unique=False)
     op.create_index('ix_complaints_id_branch_received', 'complaints', ['id', 'branch_id', 'received_at'],
