@@ -291,11 +291,7 @@ class _StatisticsQuery:
         self.sql = Dialect.of(session, scope.timezone, scope.period.date_from)
         self.in_scope = scope.condition()
         c = Complaint
-        self.due_for_decision = and_(c.status.not_in(_NO_DECISION),
-                                     or_(c.responded_at.is_not(None), c.due_on < today))
-        self.on_time = and_(self.due_for_decision, c.responded_at.is_not(None),
-                            self.sql.local_date(c.responded_at) <= c.due_on)
-        self.open_overdue = and_(c.status.in_(_RUNNING), c.due_on < today)
+        self.open_overdue = and_(c.status.in_(_RUNNING), c.due_on < today)  # for the dashboard
 
     def _case_code(self) -> ColumnElement[int]:
         """The outcome code of a case (the _BIT constants): its state class, decided, past its due
