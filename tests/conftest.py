@@ -19,8 +19,10 @@ for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HO
     os.environ[_var] = str(_ISOLATED_HOME / _var.lower())
 os.environ.pop("DESK_DATABASE_URL", None)
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
+from keyring_support import MemoryKeyring  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from desk_app import i18n, security  # noqa: E402
@@ -116,3 +118,13 @@ def sqlite_database(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database
     db = Database(make_engine(f"sqlite:///{path}"))
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The OS keyring replaced by a dict for one test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -4,16 +4,15 @@ and its letterhead, the administrator, demo data; and start-up running it before
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gui_support import Shown
+from keyring_support import MemoryKeyring
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-from test_connection_dialog import MemoryKeyring
 
 import desk_app.config
 from desk_app.config import load_config
@@ -37,17 +36,6 @@ from ui.dialogs.first_run_wizard import (
     FirstRunWizard,
 )
 from ui.main_window import MainWindow
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
