@@ -6,10 +6,17 @@ import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
+from desk_app.config import AppConfig
+from desk_app.db.migrate import schema_state
 from desk_app.db.models import Branch
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.services.accounts import authenticate
+from desk_app.services.demo import DEMO_PASSWORD
+from ui.context import AppContext
+from ui.main_window import MainWindow
 
 ADMIN_PASSWORD = "admin12345"
 
@@ -37,3 +44,14 @@ class Shown:
     text: str
     informative: str
     details: str
+
+
+def open_main_window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
+    """The main window, shown, signed in as ``username``: "admin" is the set-up administrator, any other
+    name a demo account (the demo data must exist)."""
+    actor = set_up.admin if username == "admin" else authenticate(set_up.db, username, DEMO_PASSWORD)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    window = MainWindow(ctx, actor)
+    qtbot.addWidget(window)
+    window.show()
+    return window

@@ -3,13 +3,12 @@ overview, then going back to where it was opened from."""
 
 from __future__ import annotations
 
-from gui_support import SetUp
+from gui_support import SetUp, open_main_window
 from pytestqt.qtbot import QtBot
 
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.services import demo
-from desk_app.services.accounts import authenticate
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -17,12 +16,7 @@ from ui.main_window import MainWindow
 
 def _window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
     demo.generate_demo_data(set_up.db, 80, seed=11)
-    actor = authenticate(set_up.db, username, demo.DEMO_PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
-    window = MainWindow(ctx, actor)
-    qtbot.addWidget(window)
-    window.show()
-    return window
+    return open_main_window(qtbot, set_up, username)
 
 
 def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> None:

@@ -6,14 +6,10 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from gui_support import SetUp
+from gui_support import SetUp, open_main_window
 from pytestqt.qtbot import QtBot
 
-from desk_app.config import AppConfig
-from desk_app.db.migrate import schema_state
 from desk_app.services import demo
-from desk_app.services.accounts import authenticate
-from ui.context import AppContext
 from ui.i18n import LanguageSupport, switch_language
 from ui.main_window import MainWindow
 from ui.screen_fit import fit_problems, logical_screen
@@ -36,11 +32,7 @@ def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up:
     demo.generate_demo_data(set_up.db, 80, seed=3)
     switch_language(language)
     # the supervisor sees every page a branch has, the administrator the administration and audit pages
-    actor = set_up.admin if username == "admin" else authenticate(set_up.db, username, "demo2026")
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
-    window = MainWindow(ctx, actor)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_main_window(qtbot, set_up, username)
     qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)
     problems: list[str] = []
     for scale in (1.0, 1.5):
