@@ -180,7 +180,7 @@ def add_report_commands(sub: Any, database: DatabaseFactory) -> None:
                         help=_("a branch code (repeat, or separate with commas); default: every branch you see"))
     export.add_argument("--out", required=True, metavar="FILE.xlsx")
     export.add_argument("--detail", action="store_true", help=_("export every case, one row each (with the "
-                                                                "technical sheets for consolidation)"))
+                                                                "technical records for consolidation)"))
     export.add_argument("--reveal-personal-data", action="store_true",
                         help=_("do not mask ID numbers, phones and addresses (supervisor, branch manager or "
                                "administrator only)"))

@@ -2,15 +2,15 @@
 
 The readable sheet "Cases" has one row per case with codes *and* names for every classification,
 office-local times, and personal data masked unless the export was made by a user entitled to see
-it. The hidden sheets carry the same cases as technical records for consolidation at headquarters
-(``desk_app.reports.records``).
+it. The records part carries the same cases as technical records for consolidation at headquarters
+(``desk_app.reports.records``, ``desk_app.reports.records_db``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,7 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
-from desk_app.reports.records import columns, mask_value, sqlite_record_text
+from desk_app.reports.records import columns, mask_value
 from desk_app.reports.sqlexpr import driving_join
 from desk_app.reports.xlsx_stream import StreamColumn, Style
 from desk_app.services.complaints import FLAG_COLUMNS
@@ -113,10 +113,18 @@ def _label(labels: dict[str, str], value: str | None) -> str:
     return labels.get(value, value) if value else ""
 
 
-def case_rows_query(case_filter: Any) -> Select[*tuple[Any, ...]]:
+def case_rows_query(case_filter: Any, every_branch: bool = False) -> Select[*tuple[Any, ...]]:
     """The readable sheet's query: one row per case with its latest approved resolution, last
     satisfaction score and root cause (each found by one probe per case into its covering index,
-    instead of numbering every resolution and callback with a window function)."""
+    instead of numbering every resolution and callback with a window function).
+
+    Values come back as the driver gives them, without SQLAlchemy's conversions (SQLite: times and
+    dates as text, UUIDs as 32 hex digits, flags as 0/1; PostgreSQL: typed): ``render_case_row``
+    takes both, more cheaply than the general conversions (a third of the export's time).
+
+    With ``every_branch`` (no branch condition) SQLite is told to read the cases through the time
+    index: the rows then come in order from the first one, where its own choice, a branch at a time,
+    sorts the whole period before the first row (two seconds for 100,000 cases)."""
     c = Complaint
     owner = aliased(User)
     resolution = aliased(Resolution)
@@ -126,14 +134,15 @@ def case_rows_query(case_filter: Any) -> Select[*tuple[Any, ...]]:
     last_score = (select(Callback.satisfaction)
                   .where(Callback.complaint_id == c.id, Callback.satisfaction.is_not(None))
                   .order_by(Callback.called_at.desc(), Callback.id.desc()).limit(1).scalar_subquery())
-    return (
-        select(c.case_number, Branch.code, Branch.name, c.received_at, c.channel, c.axis_a, c.axis_b, c.axis_c,
+    query = (
+        select(*(_driver_value(column) for column in (
+               c.case_number, Branch.code, Branch.name, c.received_at, c.channel, c.axis_a, c.axis_b, c.axis_c,
                c.axis_d, c.severity, *(getattr(c, column) for column in FLAG_COLUMNS.values()), c.status, c.stage,
                c.due_on, c.first_contact_at, c.responded_at, c.closed_at, Customer.name, Customer.id_type,
                Customer.id_number, Customer.phone, Customer.address, c.claimed_amount, c.summary, c.facts_what,
                c.request_text, c.facts_where, c.facts_when, c.respondent, owner.display_name,
                resolution.resolution_type, resolution.amount, resolution.upheld, last_score,
-               RootCause.level, RootCause.cause_code, c.id)
+               RootCause.level, RootCause.cause_code, c.id)))
         .join(Customer, Customer.id == c.customer_id)
         .join(Branch, Branch.id == c.branch_id)
         .outerjoin(owner, owner.id == c.owner_id)
@@ -142,9 +151,61 @@ def case_rows_query(case_filter: Any) -> Select[*tuple[Any, ...]]:
         .where(case_filter)
         .order_by(c.received_at, c.case_number)
     )
+    if every_branch:
+        query = query.with_hint(c, "INDEXED BY ix_complaints_received_at", "sqlite")
+    return query
 
 
-def render_case_row(row: Sequence[Any], labels: Labels, tz: ZoneInfo, today: date, masked: bool) -> list[Any]:
+def _driver_value(column: Any) -> Any:
+    return type_coerce(column, NullType())
+
+
+_UNKNOWN = object()
+
+
+class LocalClock:
+    """Stored times → office-local wall times, as the sheet writes them. SQLite gives the time as UTC
+    text; for each UTC day the zone's offset is looked up once, and a time on a day without a change
+    of clocks is then just the parsed time plus that offset (instead of a zone conversion per value,
+    which is most of the cost of 400,000 times). PostgreSQL gives aware datetimes."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._offsets: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.__class__ is not str:
+            return value.astimezone(self.tz)
+        offset = self._offsets.get(value[:10], _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = self._offsets[value[:10]] = self._day_offset(value[:10])
+        at = datetime.fromisoformat(value)
+        return at + offset if offset is not None else at.replace(tzinfo=UTC).astimezone(self.tz)
+
+    def _day_offset(self, day: str) -> timedelta | None:
+        """The zone's offset from UTC if it is the same all through this UTC day."""
+        try:
+            start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        first = start.astimezone(self.tz).utcoffset()
+        last = (start + timedelta(days=1, microseconds=-1)).astimezone(self.tz).utcoffset()
+        return first if first == last else None
+
+
+def _day(value: Any) -> Any:
+    return date.fromisoformat(value) if value.__class__ is str else value
+
+
+def _uuid_text(value: Any) -> str:
+    if value.__class__ is str and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def render_case_row(row: Sequence[Any], labels: Labels, local: LocalClock, today: date, masked: bool) -> list[Any]:
     """The readable values of one ``case_rows_query`` row, in ``detail_columns`` order."""
     (number, branch_code, branch_name, received_at, channel, axis_a, axis_b, axis_c, axis_d, severity,
      *rest) = row
@@ -154,9 +215,7 @@ def render_case_row(row: Sequence[Any], labels: Labels, tz: ZoneInfo, today: dat
      resolution_amount, upheld, satisfaction, root_level, root_code, case_id) = rest
     tax = labels.taxonomy
 
-    def local(at: datetime | None) -> datetime | None:  # the sheet writes the local wall time
-        return at.astimezone(tz) if at is not None else None
-
+    due_on, when = _day(due_on), _day(when)
     decided = local(responded_at)
     if status in _RUNNING and due_on < today:
         deadline = _("overdue")
@@ -177,7 +236,7 @@ def render_case_row(row: Sequence[Any], labels: Labels, tz: ZoneInfo, today: dat
         claimed, summary, facts, request, where, when, respondent, handler or "",
         labels.resolution.get(resolution_type or "", resolution_type or ""), resolution_amount,
         "" if upheld is None else (_("yes") if upheld else _("no")), satisfaction,
-        _label(labels.root_level, root_level), root_code or "", str(case_id),
+        _label(labels.root_level, root_level), root_code or "", _uuid_text(case_id),
     ]
 
 
@@ -196,15 +255,12 @@ def _raw_column(column: Any, dialect: str) -> Any:
 
 
 def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filter: Any = None,
-                    raw_dialect: str | None = None, sqlite_text: bool = False,
-                    masked: bool = False) -> list[tuple[str, Select[Any]]]:
+                    raw_dialect: str | None = None) -> list[tuple[str, Select[Any]]]:
     """(kind, query) for each record kind, restricted to the cases that meet ``case_filter`` (a
-    condition on Complaint; None = every case), in the order they are written and merged. Each
-    query selects ``records.columns(kind)`` in order; with ``raw_dialect`` ("sqlite", "postgresql")
-    the values come back as text and numbers, without conversion in Python, for ``records.encode_raw``
-    (several times faster than typed values for a 100,000-case export). With ``sqlite_text`` each
-    query selects (key, record text) instead, made by SQLite (``records.sqlite_record_text``, personal
-    data masked when ``masked``): faster still.
+    condition on Complaint; None = every case), in the order they are merged. Each query selects
+    ``records.columns(kind)`` in order; with ``raw_dialect`` ("sqlite", "postgresql") the values come
+    back as text and numbers, without conversion in Python, for ``records.encode_raw`` (several
+    times faster than typed values).
 
     The rows of a case's tables are read in case-id order and matched to their case by one probe of
     ix_complaints_id_branch_received (DrivingJoin): a list of the period's case ids would have to be
@@ -212,8 +268,6 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
 
     def cols(kind: str, model: Any) -> Select[Any]:
         selected = [model.c[c.name] if hasattr(model, "c") else getattr(model, c.name) for c in columns(kind)]
-        if sqlite_text:
-            return select(*sqlite_record_text(kind, selected, masked))
         if raw_dialect is not None:
             selected = [_raw_column(c, raw_dialect) for c in selected]
         return select(*selected)

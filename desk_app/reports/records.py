@@ -1,12 +1,14 @@
 """The technical record format that carries cases from a branch to headquarters.
 
-A detail export workbook holds, besides the readable "Cases" sheet, two hidden sheets:
+A detail export workbook holds, besides the readable "Cases" sheet:
 
-- ``_desk_manifest``: key/value rows — format name and version, app version, when, by whom, the
-  branches and period, whether personal data is masked, the number of records of each kind and the
-  SHA-256 of all records (any edit of the records is detected);
-- ``_desk_records``: one row per database row: kind, UUID (or key), then the row as compact JSON
-  split over as many cells as needed (a cell holds at most 32,767 characters).
+- the hidden sheet ``_desk_manifest``: key/value rows — format name and version, app version, when,
+  by whom, the branches and period, whether personal data is masked, the number of records of each
+  kind and the SHA-256 of the records part (any change of the records is detected);
+- the records part ``RECORDS_PART``: the rows themselves, as a gzip-compressed SQLite file
+  (``desk_app.reports.records_db``), referenced from the package's root relationships.
+
+When read, each database row becomes one record: its kind and the row as compact JSON.
 
 The kinds are the tables consolidation needs: branch, user (no password data), customer, complaint,
 party, event (the hash-chained timeline, kept intact), resolution, callback, root_cause, action
@@ -28,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, Table, Text, Uuid, case, cast, func, literal_column
+from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, Table, Uuid
 from sqlalchemy.sql.schema import Column
 
 from desk_app.db.models import (
@@ -48,10 +50,12 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 
 FORMAT_NAME = "complaint-desk-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""1: records as JSON in the hidden sheet "_desk_records" (no longer read: export again); 2: records part."""
 MANIFEST_SHEET = "_desk_manifest"
-RECORDS_SHEET = "_desk_records"
-CHUNK = 30000
+RECORDS_PART = "desk/records.sqlite3.gz"
+RECORDS_CONTENT_TYPE = "application/gzip"
+RECORDS_RELATIONSHIP = "http://schemas.complaint-desk.org/2026/relationships/records"
 
 TABLES: dict[str, Table] = {
     "branch": Branch.__table__,  # type: ignore[dict-item]
@@ -122,65 +126,6 @@ def encode_raw(kind: str, row: Sequence[Any], masked: bool = False) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-MASK_FUNCTION, REPR_FUNCTION = "desk_mask", "desk_repr"
-"""SQL functions the SQLite record texts call (``register_record_functions``)."""
-
-
-def register_record_functions(connection: Any) -> None:
-    """Give a sqlite3 connection the Python functions ``sqlite_record_text`` uses: masking of personal
-    data and Python's repr of floats (SQLite writes 15 digits; records carry Python's shortest form)."""
-    connection.create_function(MASK_FUNCTION, 2, lambda column, value: mask_value(column, value) if value else value,
-                               deterministic=True)
-    connection.create_function(REPR_FUNCTION, 1, repr, deterministic=True)
-
-
-def sqlite_record_text(kind: str, selected: Sequence[Any], masked: bool) -> tuple[Any, Any]:
-    """(key, record text) of ``kind`` as SQLite expressions over ``selected`` (the raw columns of
-    ``columns(kind)``, in order): the same text ``encode_raw`` and ``raw_key`` make from the raw row,
-    built by SQLite (json_quote escapes exactly as Python's JSON encoder), so Python neither fetches
-    nor encodes the values one by one. Needs ``register_record_functions`` on the connection."""
-
-    def literal(text: str) -> Any:
-        return literal_column("'" + text.replace("'", "''") + "'", Text)
-
-    def as_text(value: Any) -> Any:
-        return cast(value, Text)
-
-    def number(value: Any) -> Any:
-        return case((func.typeof(value) == literal("real"), getattr(func, REPR_FUNCTION)(value)),
-                    else_=func.json_quote(value))
-
-    parts: list[Any] = []
-    for (name, how, personal), value in zip(_RAW[kind], selected, strict=True):
-        expr: Any
-        if how == _RAW_TEXT:
-            text = as_text(value)
-            if personal and masked:
-                text = getattr(func, MASK_FUNCTION)(literal(name), text)
-            expr = func.json_quote(text)
-        elif how == _RAW_NUMBER:
-            expr = number(value)
-        elif how == _RAW_BOOL:
-            expr = case((value.is_(None), literal("null")), (value != literal_column("0"), literal("true")),
-                        else_=literal("false"))
-        else:  # JSON as stored; numbers stored bare (NUMERIC affinity) written as Python writes them
-            expr = case((value.is_(None), literal("null")), (func.typeof(value) == literal("text"), as_text(value)),
-                        else_=number(value))
-        parts += [literal(("{" if not parts else ",") + f'"{name}":'), expr]
-    parts.append(literal("}"))
-    key_parts = [as_text(selected[i]) for i in _KEY_INDEX[kind]]
-    key_parts[1:] = [piece for part in key_parts[1:] for piece in (literal(":"), part)]
-    return _concatenated(key_parts), _concatenated(parts)
-
-
-def _concatenated(parts: Sequence[Any]) -> Any:
-    """``a || b || …`` nested as a balanced tree: a chain of a hundred overflows SQLite's parser."""
-    if len(parts) == 1:
-        return parts[0]
-    middle = len(parts) // 2
-    return _concatenated(parts[:middle]).op("||")(_concatenated(parts[middle:]))
-
-
 def raw_key(kind: str, row: Sequence[Any]) -> str:
     return ":".join(str(row[i]) for i in _KEY_INDEX[kind])
 
@@ -195,10 +140,6 @@ def mask_value(column: str, value: str) -> str:
     if column == "email":
         return mask_email(value)
     return mask_address(value)
-
-
-def chunks(text: str) -> list[str]:
-    return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
 
 class RecordError(ValueError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import get_column_letter
 
+from desk_app.reports.background import WriteBehind
 from desk_app.reports.xlsx_common import ILLEGAL_XML_CHARS, MAX_CELL_TEXT
 
 _EPOCH_ORDINAL = date(1899, 12, 30).toordinal()
@@ -188,35 +189,6 @@ class StreamSheet:
                 add(_cell(letters[j] + r, value, styles[j]))
         self._spool.write(f'<row r="{r}">{"".join(parts)}</row>')
 
-    def append_records(self, kind: str, records: Sequence[tuple[str, str]]) -> None:
-        """``append_text([kind, key, text])`` for each (key, text), all non-empty strings of which only
-        the text may need escaping (technical records): the rows written in one go."""
-        rows: list[str] = []
-        r = self.rows
-        for key, text in records:
-            r += 1
-            if "&" in text or "<" in text or ">" in text:
-                text = escape(text)
-            rows.append(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{kind}</t></is></c>'
-                        f'<c r="B{r}" t="inlineStr"><is><t>{key}</t></is></c>'
-                        f'<c r="C{r}" t="inlineStr"><is><t>{text}</t></is></c></row>')
-        self.rows = r
-        self._spool.write("".join(rows))
-
-    def append_text(self, values: Sequence[str]) -> None:
-        """A row of plain strings known to hold no XML-illegal characters (e.g. JSON): the fast path."""
-        self.rows += 1
-        r = self.rows
-        parts = []
-        for j, value in enumerate(values):
-            if not value:
-                continue
-            if "&" in value or "<" in value or ">" in value:
-                value = escape(value)
-            ref = self._letters[j] if j < len(self._letters) else get_column_letter(j + 1)
-            parts.append(f'<c r="{ref}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
-        self._spool.write(f'<row r="{r}">{"".join(parts)}</row>')
-
     @property
     def last_column(self) -> str:
         return self._letters[-1] if self._letters else "A"
@@ -272,6 +244,7 @@ class StreamingWorkbook:
         self.sheets: list[StreamSheet] = []
         self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self._current: StreamSheet | None = None
+        self._parts: list[tuple[str, str, str]] = []  # (name, content type, relationship type)
 
     def __enter__(self) -> StreamingWorkbook:
         return self
@@ -307,12 +280,28 @@ class StreamingWorkbook:
         """Start the next sheet (the previous one is finished and can take no more rows)."""
         self._finish_sheet()
         member = self._zip.open(f"xl/worksheets/sheet{len(self.sheets) + 1}.xml", "w", force_zip64=True)
-        stream = io.TextIOWrapper(io.BufferedWriter(member, buffer_size=1 << 20), encoding="utf-8")
+        # compressed by a second thread while this one renders the next rows
+        stream = io.TextIOWrapper(io.BufferedWriter(WriteBehind(member), buffer_size=1 << 20), encoding="utf-8")
         selected = not hidden and all(s.hidden for s in self.sheets)
         sheet = StreamSheet(title, columns, stream, hidden, heading, freeze_columns, autofilter, selected)
         self.sheets.append(sheet)
         self._current = sheet
         return sheet
+
+    def add_part(self, name: str, source: Path, content_type: str, relationship: str,
+                 cancelled: Callable[[], None] | None = None) -> None:
+        """Store the file ``source`` (already compressed) as the part ``name``, referenced from the
+        package's root relationships by ``relationship`` (readers that do not know it ignore it).
+        ``cancelled`` is called between chunks and may raise to stop."""
+        self._finish_sheet()
+        info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED
+        with source.open("rb") as src, self._zip.open(info, "w", force_zip64=True) as out:
+            while chunk := src.read(1 << 22):
+                if cancelled is not None:
+                    cancelled()
+                out.write(chunk)
+        self._parts.append((name, content_type, relationship))
 
     def _write_parts(self) -> None:
         first_visible = next((i for i, s in enumerate(self.sheets) if not s.hidden), 0)
@@ -330,6 +319,7 @@ class StreamingWorkbook:
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
             for i in range(1, len(self.sheets) + 1))
+        sheets += "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>' for name, kind, _rel in self._parts)
         return (f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                 '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                 '<Default Extension="xml" ContentType="application/xml"/>'
@@ -343,16 +333,17 @@ class StreamingWorkbook:
                 'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
                 f"{sheets}</Types>")
 
-    @staticmethod
-    def _root_rels() -> str:
+    def _root_rels(self) -> str:
         base = "http://schemas.openxmlformats.org"
+        extra = "".join(f'<Relationship Id="rId{i}" Type="{rel}" Target="{name}"/>'
+                        for i, (name, _kind, rel) in enumerate(self._parts, start=4))
         return (f'{_XML_HEAD}<Relationships xmlns="{base}/package/2006/relationships">'
                 f'<Relationship Id="rId1" Type="{base}/officeDocument/2006/relationships/officeDocument" '
                 'Target="xl/workbook.xml"/>'
                 f'<Relationship Id="rId2" Type="{base}/package/2006/relationships/metadata/core-properties" '
                 'Target="docProps/core.xml"/>'
                 f'<Relationship Id="rId3" Type="{base}/officeDocument/2006/relationships/extended-properties" '
-                'Target="docProps/app.xml"/></Relationships>')
+                f'Target="docProps/app.xml"/>{extra}</Relationships>')
 
     def _core(self) -> str:
         now = datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,14 +1,16 @@
 """Consolidation at headquarters: bring a branch's cases into the HQ database.
 
-Sources: a detail export workbook made at the branch (its hidden technical sheets, see
+Sources: a detail export workbook made at the branch (its manifest sheet and records part, see
 ``desk_app.reports.records``) or the branch's SQLite database file itself (copied with SQLite's
-online backup, upgraded to the current schema in the copy, then read with the same record
-encoding). Records are merged by UUID, so consolidating the same file again changes nothing.
+online backup, upgraded to the current schema in the copy). Both are read the same way: as
+records encoded by ``records.encode_raw`` from a SQLite file. Records are merged by UUID, so
+consolidating the same file again changes nothing.
 
-Validation comes first and is complete: the manifest and its SHA-256 (a record edited after the
-export is caught), every record against its table, every case's hash-chained timeline, references
-between records (customer, users, branch), taxonomy codes known at HQ, and case numbers not used at
-HQ by another case. Any problem → nothing is imported and the report lists the problems.
+Validation comes first and is complete: the manifest and the SHA-256 of the records part (a record
+edited after the export is caught), the number of records of each kind, every record against its
+table, every case's hash-chained timeline, references between records (customer, users, branch),
+taxonomy codes known at HQ, and case numbers not used at HQ by another case. Any problem → nothing
+is imported and the report lists the problems.
 
 Each case is then compared with HQ's copy through its timeline (the hash chain tells who changed
 what): new at HQ → inserted; HQ's timeline is the start of the branch's → updated (fast-forward:
@@ -27,6 +29,7 @@ import sqlite3
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -68,13 +71,15 @@ from desk_app.reports.records import (
     KINDS,
     MANIFEST_SHEET,
     PERSONAL_COLUMNS,
-    RECORDS_SHEET,
+    RECORDS_PART,
     TABLES,
     RecordDigest,
     RecordError,
+    columns,
     decode,
     encode_raw,
 )
+from desk_app.reports.records_db import DamagedRecordsError, extract
 from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.services.access import require, sees_all_branches
 
@@ -154,7 +159,7 @@ class ConsolidationReport:
 # ---- sources ------------------------------------------------------------------------------------
 
 def is_consolidation_source(path: Path) -> bool:
-    """A SQLite database file, or a workbook with the technical sheets of a detail export."""
+    """A SQLite database file, or a workbook with the manifest sheet of a detail export."""
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -172,37 +177,106 @@ def is_consolidation_source(path: Path) -> bool:
         return False
 
 
+def _records(engine: Any) -> Iterator[tuple[str, str]]:
+    """Every record of a database file (a branch's database, or the records part of an export)."""
+    with engine.connect() as conn:
+        for kind, query in record_sections(None, raw_dialect="sqlite"):
+            for row in conn.execute(query):
+                yield kind, encode_raw(kind, row)
+
+
 class _WorkbookSource:
     kind = "workbook"
 
     def __init__(self, path: Path) -> None:
-        self.reader = XlsxReader(path)
-        names = {s.name for s in self.reader.sheets}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.engine: Any = None
         self.manifest: dict[str, Any] = {}
         self.problems: list[str] = []
-        if MANIFEST_SHEET not in names or RECORDS_SHEET not in names:
-            self.problems.append(_("This workbook is not a Complaint Desk detail export (its technical sheets are "
-                                   "missing)."))
-            return
-        for _n, row in self.reader.rows(self.reader.sheet(MANIFEST_SHEET)):
-            if row and row[0] is not None:
-                self.manifest[str(row[0])] = row[1] if len(row) > 1 else None
+        with XlsxReader(path) as reader:
+            names = {s.name for s in reader.sheets}
+            if MANIFEST_SHEET not in names:
+                self.problems.append(_("This workbook is not a Complaint Desk detail export (its technical sheets "
+                                       "are missing)."))
+                return
+            for _n, row in reader.rows(reader.sheet(MANIFEST_SHEET)):
+                if row and row[0] is not None:
+                    self.manifest[str(row[0])] = row[1] if len(row) > 1 else None
         if self.manifest.get("format") != FORMAT_NAME:
             self.problems.append(_("Unknown export format {name}.").format(name=self.manifest.get("format")))
-        else:
-            version = self.manifest.get("format_version")
-            if not isinstance(version, int) or version > FORMAT_VERSION:
-                self.problems.append(_("This export was made by a newer version of Complaint Desk (format {v}); "
-                                       "update the program at headquarters.").format(v=version))
+            return
+        version = self.manifest.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            self.problems.append(_("This export was made by a newer version of Complaint Desk (format {v}); "
+                                   "update the program at headquarters.").format(v=version))
+            return
+        if version < FORMAT_VERSION:
+            self.problems.append(_("This export was made by an older version of Complaint Desk (format {v}); "
+                                   "export it again at the branch.").format(v=version))
+            return
+        damaged_part = _damaged_part(path)
+        if damaged_part:
+            self.problems.append(_("The workbook is damaged ({part}); ask the branch to export it again.").format(
+                part=damaged_part))
+            return
+        self._extract(path)
+
+    def _extract(self, path: Path) -> None:
+        damaged = _("The technical records of this workbook are damaged: {error}")
+        self._tmp = tempfile.TemporaryDirectory(prefix="desk-consolidate-")
+        copy = Path(self._tmp.name) / "records.sqlite3"
+        try:
+            with zipfile.ZipFile(path) as zf, zf.open(RECORDS_PART) as part:
+                digest = extract(part, copy)
+        except KeyError:
+            self.problems.append(damaged.format(error=_("the records part is missing")))
+            return
+        except (OSError, zipfile.BadZipFile, DamagedRecordsError) as exc:
+            self.problems.append(damaged.format(error=exc))
+            return
+        if digest != self.manifest.get("sha256"):
+            self.problems.append(_("The technical records do not match their checksum: the file was changed after "
+                                   "the export."))
+            return
+        missing = _missing_record_columns(copy)
+        if missing:
+            self.problems.append(damaged.format(error=_("missing {names}").format(names=", ".join(missing[:5]))))
+            return
+        self.engine = make_engine(f"sqlite:///{copy}")
 
     def records(self) -> Iterator[tuple[str, str]]:
-        for _n, row in self.reader.rows(self.reader.sheet(RECORDS_SHEET)):
-            if not row:
-                continue
-            yield str(row[0]), "".join(str(p) for p in row[2:] if p is not None)
+        yield from _records(self.engine)
 
     def close(self) -> None:
-        self.reader.close()
+        if self.engine is not None:
+            self.engine.dispose()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def _damaged_part(path: Path) -> str | None:
+    """The first part of the workbook whose data fail their zip checksum (any damage to the file, also
+    in the sheets consolidation does not read), or None."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.testzip()
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        return str(exc)
+
+
+def _missing_record_columns(path: Path) -> list[str]:
+    """table.column of every record column the file lacks (all of them when it is not a database)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            present = {(table, row[1]) for table in {t.name for t in TABLES.values()}
+                       for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        present = set()
+    return [f"{TABLES[kind].name}.{c.name}" for kind in KINDS for c in columns(kind)
+            if (TABLES[kind].name, c.name) not in present]
 
 
 class _SqliteSource:
@@ -242,11 +316,7 @@ class _SqliteSource:
                 error=exc))
 
     def records(self) -> Iterator[tuple[str, str]]:
-        assert self.engine is not None
-        with self.engine.connect() as conn:
-            for kind, query in record_sections(None, raw_dialect="sqlite"):
-                for row in conn.execute(query):
-                    yield kind, encode_raw(kind, row)
+        yield from _records(self.engine)
 
     def close(self) -> None:
         if self.engine is not None:
@@ -401,10 +471,7 @@ class _Validator:
 
     def finish(self, manifest: dict[str, Any]) -> None:
         self.finish_chain()
-        if "sha256" in manifest:
-            if manifest["sha256"] != self.digest.hexdigest():
-                self.problem(_("The technical records do not match their checksum: the file was changed after the "
-                               "export."))
+        if manifest.get("format") == FORMAT_NAME:  # an export's records (their checksum is checked on opening)
             for kind in KINDS:
                 expected = manifest.get(f"count_{kind}")
                 if expected is not None and expected != self.digest.counts.get(kind, 0):

@@ -29,10 +29,12 @@ or administrator (``Permission.EXPORT_PERSONAL_DATA``); HQ analysts always get m
 
 from __future__ import annotations
 
+import tempfile
+import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -72,8 +74,16 @@ from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.reference import axis_label
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.errors import PermissionDeniedError, UserError, ValidationError
+from desk_app.files import disk_full_error, is_disk_full
 from desk_app.i18n import _
-from desk_app.reports.detail import Labels, case_rows_query, detail_columns, record_sections, render_case_row
+from desk_app.reports.detail import (
+    Labels,
+    LocalClock,
+    case_rows_query,
+    detail_columns,
+    record_sections,
+    render_case_row,
+)
 from desk_app.reports.figures import (
     ActionRow,
     BranchRow,
@@ -86,18 +96,15 @@ from desk_app.reports.figures import (
     ratio,
 )
 from desk_app.reports.records import (
-    CHUNK,
     FORMAT_NAME,
     FORMAT_VERSION,
     MANIFEST_SHEET,
-    RECORDS_SHEET,
-    RecordDigest,
-    chunks,
-    encode_raw,
-    raw_key,
-    register_record_functions,
+    RECORDS_CONTENT_TYPE,
+    RECORDS_PART,
+    RECORDS_RELATIONSHIP,
 )
-from desk_app.reports.snapshot import read_snapshot
+from desk_app.reports.records_db import RecordsFileJob
+from desk_app.reports.snapshot import read_snapshot, read_snapshots
 from desk_app.reports.sqlexpr import (
     JOIN_SEPARATOR,
     Dialect,
@@ -107,7 +114,7 @@ from desk_app.reports.sqlexpr import (
     local_midnight_utc,
 )
 from desk_app.reports.xlsx_common import atomic_path
-from desk_app.reports.xlsx_stream import StreamingWorkbook, StreamSheet
+from desk_app.reports.xlsx_stream import StreamingWorkbook
 from desk_app.services.access import can_see_branch, require, sees_all_branches
 from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
@@ -710,9 +717,11 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
     Personal data (ID number, phone, e-mail, address) is masked unless ``reveal_personal_data`` is
     asked for by a user whose role may (Permission.EXPORT_PERSONAL_DATA: supervisor, branch manager,
     administrator); asking without that right is refused. With ``include_records`` (the default)
-    the hidden technical sheets carry the cases for consolidation at headquarters, masked the same
-    way. ``progress(done, total)`` is called now and then; when ``cancelled()`` returns True the
-    export stops with ExportCancelled and no file is left behind.
+    the workbook also carries the cases as technical records for consolidation at headquarters,
+    masked the same way; they are written on a second connection to the same snapshot, in a second
+    thread, while this one writes the readable sheet. ``progress(done, total)`` is called now and
+    then; when ``cancelled()`` returns True the export stops with ExportCancelled and no file is left
+    behind.
     """
     if reveal_personal_data:
         require(actor, Permission.EXPORT_PERSONAL_DATA)
@@ -720,69 +729,82 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
     today = today or office_today(scope.timezone)
     now = now or datetime.now(UTC)
     tz = ZoneInfo(scope.timezone)
-    with read_snapshot(db) as session:
-        resolved = resolve_scope(session, actor, scope)
-        case_filter = and_(resolved.condition(), resolved.current)
-        cases = session.scalar(select(func.count()).select_from(Complaint).where(case_filter)) or 0
-        labels = _detail_labels(session)
-        sqlite_text = db.dialect == "sqlite"  # SQLite writes the record texts itself
-        sections = record_sections(  # raw values (text and numbers), encoded without Python type conversion
-            case_filter,
-            None if resolved.branch_ids is None else ImprovementAction.branch_id.in_(resolved.branch_ids),
-            raw_dialect=db.dialect, sqlite_text=sqlite_text, masked=masked)
-        if not include_records:
-            sections = []
-        if sqlite_text:
-            register_record_functions(session.connection().connection.driver_connection)
-        counts = [session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-                  for _kind, query in sections]  # unordered: SQLite counts without making the records
-        ticker = _Ticker(cases + sum(counts), progress, cancelled)
-        ticker.check()
-        p = resolved.period
-        heading = [_("Complaint cases {start} – {end}").format(start=p.date_from.isoformat(),
-                                                                end=p.date_to.isoformat()),
-                   _("{scope} · {n} cases · personal data {state} · exported {at} by {user}").format(
-                       scope=resolved.label, n=cases, state=_("masked") if masked else _("NOT masked"),
-                       at=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"), user=actor.username)]
-        digest = RecordDigest()
-        with atomic_path(path) as tmp, StreamingWorkbook(tmp, title=heading[0]) as wb:
-            sheet = wb.add_sheet(_("Cases"), detail_columns(), heading=heading, freeze_columns=1)
-            conn = session.connection()  # Core rows: no ORM bookkeeping per row
-            with closing(conn.execute(case_rows_query(case_filter), execution_options=_STREAM)) as result:
-                for row in result:
-                    sheet.append(render_case_row(row, labels, tz, today, masked))
-                    ticker.tick()
-            if sections:
-                records = wb.add_sheet(RECORDS_SHEET, [], hidden=True, autofilter=False)
-                for kind, query in sections:
-                    with closing(conn.execute(query, execution_options=_STREAM)) as result:
-                        for rows in result.partitions():
-                            batch = [tuple(row) if sqlite_text else (raw_key(kind, row), encode_raw(kind, row, masked))
-                                     for row in rows]
-                            _write_records(kind, batch, records, digest)
-                            ticker.advance(len(rows))
-                manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
-                for key, value in _manifest(actor, resolved, masked, now, cases, digest, db.dialect):
-                    manifest.append([key, value])
+    path = Path(path)
+    with atomic_path(path) as tmp, tempfile.TemporaryDirectory(prefix=".desk-records-", dir=tmp.parent) as folder:
+        records_file, records_gz = Path(folder) / "records.sqlite3", Path(folder) / "records.sqlite3.gz"
+        sessions = 2 if include_records else 1
+        prepare = [None, RecordsFileJob.attach(records_file)] if include_records else []
+        with read_snapshots(db, sessions, prepare) as (session, *records_session):
+            resolved = resolve_scope(session, actor, scope)
+            case_filter = and_(resolved.condition(), resolved.current)
+            cases = session.scalar(select(func.count()).select_from(Complaint).where(case_filter)) or 0
+            labels = _detail_labels(session)
+            job = None
+            if include_records:
+                action_filter = (None if resolved.branch_ids is None
+                                 else ImprovementAction.branch_id.in_(resolved.branch_ids))
+                job = RecordsFileJob(records_session[0].connection(), record_sections(case_filter, action_filter),
+                                     records_file, records_gz, masked)
+            ticker = _Ticker(cases + (1 if job else 0), progress, cancelled)
             ticker.check()
-    return DetailExportResult(Path(path), cases, {k: n for k, n in digest.counts.items() if n}, masked,
-                              digest.hexdigest() if include_records else "")
+            p = resolved.period
+            heading = [_("Complaint cases {start} – {end}").format(start=p.date_from.isoformat(),
+                                                                    end=p.date_to.isoformat()),
+                       _("{scope} · {n} cases · personal data {state} · exported {at} by {user}").format(
+                           scope=resolved.label, n=cases, state=_("masked") if masked else _("NOT masked"),
+                           at=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"), user=actor.username)]
+            with _running(job), StreamingWorkbook(tmp, title=heading[0]) as wb:
+                sheet = wb.add_sheet(_("Cases"), detail_columns(), heading=heading, freeze_columns=1)
+                conn = session.connection()  # Core rows: no ORM bookkeeping per row
+                query = case_rows_query(case_filter, every_branch=resolved.branch_ids is None)
+                clock = LocalClock(tz)
+                with closing(conn.execute(query, execution_options=_STREAM)) as result:
+                    for rows in result.partitions(500):
+                        for row in rows:
+                            sheet.append(render_case_row(row, labels, clock, today, masked))
+                        ticker.advance(len(rows))
+                if job is not None:
+                    _wait(job, ticker, path)
+                    manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
+                    for key, value in _manifest(actor, resolved, masked, now, cases, job, db.dialect):
+                        manifest.append([key, value])
+                    wb.add_part(RECORDS_PART, records_gz, RECORDS_CONTENT_TYPE, RECORDS_RELATIONSHIP,
+                                cancelled=ticker.check)
+                ticker.advance(1 if job else 0)
+                ticker.check()
+    return DetailExportResult(path, cases, {k: n for k, n in job.counts.items() if n} if job else {}, masked,
+                              job.sha256 if job else "")
 
 
-def _write_records(kind: str, batch: list[tuple[str, str]], sheet: StreamSheet, digest: RecordDigest) -> None:
-    """(key, text) records of one kind, in order, to the records sheet and the digest; a batch at a time."""
-    plain = all(key and 0 < len(text) <= CHUNK for key, text in batch)
-    if plain:  # the usual case: one cell per text
-        digest.add_many(kind, [text for _key, text in batch])
-        sheet.append_records(kind, batch)
+@contextmanager
+def _running(job: RecordsFileJob | None) -> Iterator[None]:
+    """Runs ``job`` in a thread for the duration of the block; an error or a cancel in the block stops it."""
+    if job is None:
+        yield
         return
-    for key, text in batch:
-        digest.add(kind, text)
-        sheet.append_text([kind, key, *chunks(text)])
+    thread = threading.Thread(target=job.run, name="detail-export-records", daemon=True)
+    thread.start()
+    try:
+        yield
+    except BaseException:
+        job.cancel()
+        raise
+    finally:
+        thread.join()
+
+
+def _wait(job: RecordsFileJob, ticker: _Ticker, path: Path) -> None:
+    """Wait for the records (checking for a cancel meanwhile); their error, if any, becomes ours."""
+    while not job.done.wait(0.2):
+        ticker.check()
+    if job.error is not None:
+        if is_disk_full(job.error):
+            raise disk_full_error(path) from job.error
+        raise job.error
 
 
 def _manifest(actor: Actor, resolved: ResolvedScope, masked: bool, now: datetime, cases: int,
-              digest: RecordDigest, dialect: str) -> list[tuple[str, str | int]]:
+              job: RecordsFileJob, dialect: str) -> list[tuple[str, str | int]]:
     from desk_app import __version__
 
     rows: list[tuple[str, str | int]] = [
@@ -794,8 +816,8 @@ def _manifest(actor: Actor, resolved: ResolvedScope, masked: bool, now: datetime
         ("period_from", resolved.period.date_from.isoformat()), ("period_to", resolved.period.date_to.isoformat()),
         ("timezone", resolved.timezone), ("personal_data", "masked" if masked else "full"), ("cases", cases),
     ]
-    rows += [(f"count_{kind}", n) for kind, n in digest.counts.items()]
-    rows.append(("sha256", digest.hexdigest()))
+    rows += [(f"count_{kind}", n) for kind, n in job.counts.items()]
+    rows += [("records_part", RECORDS_PART), ("sha256", job.sha256)]
     return rows
 
 

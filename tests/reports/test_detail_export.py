@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,8 @@ from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.errors import PermissionDeniedError
-from desk_app.reports.records import MANIFEST_SHEET, RECORDS_SHEET, RecordDigest, decode
+from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART, RECORDS_RELATIONSHIP
+from desk_app.reports.records_db import extract
 from desk_app.reports.statistics_workbook import HEADER_ROW
 from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.services.accounts import authenticate
@@ -49,8 +53,32 @@ def q2_cases(db: Database, branch: str | None = None) -> dict[str, tuple[Complai
 
 
 def all_text(path: Path) -> str:
+    """The XML parts of the workbook, and the records part's database as SQL text."""
     with zipfile.ZipFile(path) as zf:
-        return "".join(zf.read(name).decode("utf-8") for name in zf.namelist())
+        xml = "".join(zf.read(name).decode("utf-8") for name in zf.namelist() if name != RECORDS_PART)
+    records = path.with_suffix(".records.sqlite3")
+    with zipfile.ZipFile(path) as zf, zf.open(RECORDS_PART) as part:
+        extract(part, records)
+    conn = sqlite3.connect(records)
+    try:
+        return xml + "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def records_db(path: Path, folder: Path) -> tuple[sqlite3.Connection, str]:
+    """The records part opened as a database, and the SHA-256 of the part's bytes (computed here)."""
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read(RECORDS_PART)
+        rels = zf.read("_rels/.rels").decode()
+        types = zf.read("[Content_Types].xml").decode()
+    assert f'Type="{RECORDS_RELATIONSHIP}" Target="{RECORDS_PART}"' in rels and f'PartName="/{RECORDS_PART}"' in types
+    target = folder / f"records-{uuid.uuid4().hex}.sqlite3"
+    with zipfile.ZipFile(path) as zf, zf.open(RECORDS_PART) as part:
+        extract(part, target)
+    conn = sqlite3.connect(target)
+    conn.row_factory = sqlite3.Row
+    return conn, hashlib.sha256(data).hexdigest()
 
 
 def test_hq_export_has_every_case_masked(demo_db: Database, tmp_path: Path) -> None:
@@ -78,7 +106,7 @@ def test_hq_export_has_every_case_masked(demo_db: Database, tmp_path: Path) -> N
     assert sample["Phone"] == customer.phone[:3] + "****" + customer.phone[-4:]
     assert sample["Case UUID"] == str(complaint.id)
     wb = load_workbook(path)
-    assert wb[MANIFEST_SHEET].sheet_state == "hidden" and wb[RECORDS_SHEET].sheet_state == "hidden"
+    assert wb.sheetnames == ["Cases", MANIFEST_SHEET] and wb[MANIFEST_SHEET].sheet_state == "hidden"
     ws = wb["Cases"]
     assert ws.freeze_panes == f"B{HEADER_ROW + 1}" and ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
 
@@ -90,30 +118,28 @@ def test_technical_records_round_trip(demo_db: Database, tmp_path: Path) -> None
     assert not result.masked
     with XlsxReader(path) as reader:
         manifest = {row[0]: row[1] for _n, row in reader.rows(reader.sheet(MANIFEST_SHEET))}
-        digest = RecordDigest()
-        decoded: dict[str, list[dict[str, Any]]] = {}
-        for _n, row in reader.rows(reader.sheet(RECORDS_SHEET)):
-            kind, _key, *parts = row
-            text = "".join(p for p in parts if p is not None)
-            digest.add(kind, text)
-            decoded.setdefault(kind, []).append(decode(kind, text))
-    assert manifest["format"] == "complaint-desk-export" and manifest["personal_data"] == "full"
-    assert manifest["sha256"] == digest.hexdigest() == result.sha256
+    records, sha256 = records_db(path, tmp_path)
+    assert manifest["format"] == "complaint-desk-export" and manifest["format_version"] == 2
+    assert manifest["personal_data"] == "full" and manifest["records_part"] == RECORDS_PART
+    assert manifest["sha256"] == sha256 == result.sha256
     assert manifest["branches"] == "SH01"
     expected = q2_cases(demo_db, "SH01")
-    assert {c["case_number"] for c in decoded["complaint"]} == set(expected)
-    assert manifest["count_complaint"] == len(expected)
+    complaints = {row["case_number"]: row for row in records.execute("SELECT * FROM complaints")}
+    assert set(complaints) == set(expected) and manifest["count_complaint"] == len(expected)
     with demo_db.unit_of_work() as s:
         events = s.scalar(select(func.count()).select_from(ComplaintEvent).where(
             ComplaintEvent.complaint_id.in_([c.id for c, _cu, _b in expected.values()])))
-    assert len(decoded["event"]) == events
-    one = next(c for c in decoded["complaint"])
-    complaint, customer, _code = expected[one["case_number"]]
-    assert one["id"] == complaint.id and one["version"] == complaint.version and one["due_on"] == complaint.due_on
-    assert one["received_at"] == complaint.received_at
-    customers = {c["id"]: c for c in decoded["customer"]}
-    assert customers[customer.id]["id_number"] == customer.id_number  # full data: the role may see it
-    assert all("password_hash" not in u for u in decoded["user"])
+    assert records.execute("SELECT count(*) FROM complaint_events").fetchone()[0] == events == manifest["count_event"]
+    number, row = next(iter(complaints.items()))
+    complaint, customer, _code = expected[number]
+    assert uuid.UUID(row["id"]) == complaint.id and row["version"] == complaint.version
+    assert row["due_on"] == complaint.due_on.isoformat()
+    assert row["received_at"] == complaint.received_at.replace(tzinfo=None).isoformat(" ", "microseconds")
+    id_number = records.execute("SELECT id_number FROM customers WHERE id = ?", (customer.id.hex,)).fetchone()[0]
+    assert id_number == customer.id_number  # full data: the role may see it
+    user_columns = {r[1] for r in records.execute("PRAGMA table_info(users)")}
+    assert "username" in user_columns and "password_hash" not in user_columns
+    records.close()
 
 
 def test_personal_data_rights(demo_db: Database, tmp_path: Path) -> None:
@@ -152,6 +178,8 @@ def test_without_records_and_empty_period(demo_db: Database, tmp_path: Path) -> 
     hq = actor(demo_db, "hq.analyst")
     result = export_detail(demo_db, hq, ReportScope(*Q2), tmp_path / "plain.xlsx", include_records=False)
     assert load_workbook(result.path).sheetnames == ["Cases"] and result.records == {}
+    with zipfile.ZipFile(result.path) as zf:
+        assert RECORDS_PART not in zf.namelist()
     empty = export_detail(demo_db, hq, ReportScope(*[d.replace(year=2030) for d in Q2]), tmp_path / "none.xlsx")
     assert empty.cases == 0 and cases_sheet(empty.path) == []
 

@@ -4,7 +4,7 @@ from a file that fails validation."""
 
 from __future__ import annotations
 
-import re
+import gzip
 import shutil
 import sqlite3
 import zipfile
@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from desk_app.db.engine import make_engine
@@ -23,6 +24,8 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType, Role
 from desk_app.errors import PermissionDeniedError
 from desk_app.reports.figures import Summary
+from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
+from desk_app.reports.records_db import extract
 from desk_app.services import case_workflow
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
@@ -136,20 +139,61 @@ def test_updates_fast_forward_and_conflicts_are_reported(branch_db: Database, da
         assert check_all_chains(s) == []
 
 
+def replace_records_part(path: Path, target: Path, data: bytes | None) -> None:
+    """A copy of the workbook ``path`` with the records part's bytes replaced (None: left out)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != RECORDS_PART:
+                dst.writestr(item, src.read(item.filename))
+            elif data is not None:
+                dst.writestr(item, data)
+
+
 def test_tampered_workbook_imports_nothing(branch_db: Database, database: Database, hq: Actor,
                                            tmp_path: Path) -> None:
     path = export(branch_db, tmp_path / "sh01.xlsx")
+    records = tmp_path / "records.sqlite3"
+    with zipfile.ZipFile(path) as zf, zf.open(RECORDS_PART) as part:
+        extract(part, records)
+    with sqlite3.connect(records) as conn:  # change an amount, as someone editing the file might
+        assert conn.execute("UPDATE complaints SET claimed_amount = claimed_amount + 9000 "
+                            "WHERE rowid = (SELECT min(rowid) FROM complaints)").rowcount == 1
+    conn.close()
     tampered = tmp_path / "tampered.xlsx"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename.startswith("xl/worksheets/") and b'"claimed_amount"' in data:  # the records:
-                data, n = re.subn(rb'("claimed_amount":"?)(\d)', rb'\g<1>9\2', data, count=1)  # change an amount
-                assert n == 1
-            dst.writestr(item, data)
+    replace_records_part(path, tampered, gzip.compress(records.read_bytes()))
     report = consolidate(database, hq, tampered)
     assert report.problems and any("checksum" in p for p in report.problems)
     assert report.inserted == 0 and case_count(database) == 0
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut short", "not gzip"])
+def test_damaged_records_part_imports_nothing(branch_db: Database, database: Database, hq: Actor,
+                                              tmp_path: Path, damage: str) -> None:
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read(RECORDS_PART)
+    damaged = tmp_path / "damaged.xlsx"
+    replace_records_part(path, damaged, {"missing": None, "cut short": data[:len(data) // 2],
+                                         "not gzip": b"SQLite format 3\x00" + data}[damage])
+    before = damaged.read_bytes()
+    report = consolidate(database, hq, damaged)
+    assert len(report.problems) == 1 and "technical records of this workbook are damaged" in report.problems[0]
+    assert report.inserted == 0 and case_count(database) == 0 and damaged.read_bytes() == before
+
+
+def test_export_of_an_older_format_is_refused(branch_db: Database, database: Database, hq: Actor,
+                                              tmp_path: Path) -> None:
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    older = tmp_path / "older.xlsx"
+    wb = load_workbook(path)
+    manifest = wb[MANIFEST_SHEET]
+    row = next(r for r in manifest.iter_rows() if r[0].value == "format_version")
+    row[1].value = 1
+    wb.save(older)
+    report = consolidate(database, hq, older)
+    assert report.problems == ["This export was made by an older version of Complaint Desk (format 1); export it "
+                               "again at the branch."]
+    assert case_count(database) == 0
 
 
 def test_sqlite_file_and_broken_timelines(branch_db: Database, database: Database, hq: Actor,

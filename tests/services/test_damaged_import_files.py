@@ -25,6 +25,7 @@ from desk_app.domain.legal import default_legal_reference_path
 from desk_app.domain.reference import default_lists_path, default_taxonomy_path
 from desk_app.domain.risk import default_word_list_path
 from desk_app.errors import UserError, ValidationError
+from desk_app.reports.records import RECORDS_PART
 from desk_app.services import checklists, imports, legal, reference, risk_signals
 from desk_app.services.accounts import authenticate
 from desk_app.services.consolidation import consolidate
@@ -62,9 +63,9 @@ def deflate_damaged(data: bytes) -> bytes:
     return bytes(raw)
 
 
-def xml_cut(data: bytes) -> bytes:
-    """A well-formed zip whose biggest sheet's XML stops two thirds of the way through."""
-    target = _largest_sheet(data)
+def xml_cut(data: bytes, target: str | None = None) -> bytes:
+    """A well-formed zip whose biggest sheet's XML (or ``target``'s) stops two thirds of the way through."""
+    target = target or _largest_sheet(data)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
@@ -137,7 +138,12 @@ def branch_export(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Path
 def test_consolidation_refuses_damaged_files(database: Database, staff: Staff, branch_export: tuple[Path, Path],
                                              tmp_path: Path) -> None:
     export, branch_file = branch_export
-    files = damaged_workbooks(export.read_bytes())
+    good = export.read_bytes()
+    files = damaged_workbooks(good)
+    # Consolidation reads the manifest sheet and the records part (their bytes are checked by the zip's
+    # checksums and the records' SHA-256 too); cut those, re-zipped so that the zip itself is sound.
+    files["xml-cut.xlsx"] = xml_cut(good, "xl/worksheets/sheet2.xml")
+    files["records-cut.xlsx"] = xml_cut(good, RECORDS_PART)
     files["invalid-bytes.csv"] = "投诉日期,客户姓名\n".encode() + b"\x80\xff\xfe"
     files["truncated.sqlite3"] = branch_file.read_bytes()[:16384]
     other = tmp_path / "other.sqlite3"
