@@ -24,11 +24,14 @@ DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 def is_disk_full(exc: BaseException) -> bool:
-    """An OSError for a full disk, or SQLite's "database or disk is full"."""
+    """An OSError for a full disk, or SQLite's "database or disk is full". SQLite reports only "no
+    space" as full; a write refused because the file would grow past the system's limit (EFBIG)
+    comes as a write I/O error, which is taken as the same thing."""
     if isinstance(exc, OSError):
         return exc.errno in DISK_FULL_ERRNOS
     if isinstance(exc, sqlite3.Error):
-        return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+        code = getattr(exc, "sqlite_errorcode", 0)
+        return code & 0xFF == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR_WRITE
     return False
 
 

@@ -798,7 +798,7 @@ def _wait(job: RecordsFileJob, ticker: _Ticker, path: Path) -> None:
     while not job.done.wait(0.2):
         ticker.check()
     if job.error is not None:
-        if is_disk_full(job.error):
+        if is_disk_full(getattr(job.error, "orig", None) or job.error):  # the driver's error inside SQLAlchemy's
             raise disk_full_error(path) from job.error
         raise job.error
 
