@@ -51,7 +51,7 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
-from desk_app.reports.records import columns, mask_value
+from desk_app.reports.records import USER_REFERENCES, columns, mask_value
 from desk_app.reports.sqlexpr import driving_join
 from desk_app.reports.xlsx_stream import StreamColumn, Style
 from desk_app.services.complaints import FLAG_COLUMNS
@@ -267,10 +267,7 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
     built from the wide case rows again for every query."""
 
     def cols(kind: str, model: Any) -> Select[Any]:
-        selected = [model.c[c.name] if hasattr(model, "c") else getattr(model, c.name) for c in columns(kind)]
-        if raw_dialect is not None:
-            selected = [_raw_column(c, raw_dialect) for c in selected]
-        return select(*selected)
+        return _record_select(kind, model, raw_dialect)
 
     def of_cases(query: Select[Any], table: Any, complaint_id: Any) -> Select[Any]:
         """``query`` (rows of ``table``) kept to the rows of the selected cases."""
@@ -285,23 +282,12 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
         action_filter = true()
     elif action_branch_filter is not None:
         action_filter = action_filter | action_branch_filter
-    c, e, r, cb, rc = Complaint, ComplaintEvent, Resolution, Callback, RootCause
+    e, r, cb, rc = ComplaintEvent, Resolution, Callback, RootCause
     in_cases = case_filter if case_filter is not None else true()
-    referenced_users = union(
-        select(c.created_by_id).where(in_cases),
-        select(c.owner_id).where(in_cases, c.owner_id.is_not(None)),
-        of_cases(select(e.actor_id).where(e.actor_id.is_not(None)), e, e.complaint_id),
-        of_cases(select(r.proposed_by_id), r, r.complaint_id),
-        of_cases(select(r.approved_by_id).where(r.approved_by_id.is_not(None)), r, r.complaint_id),
-        of_cases(select(cb.called_by_id), cb, cb.complaint_id),
-        of_cases(select(rc.recorded_by_id), rc, rc.complaint_id),
-        select(ImprovementAction.owner_id).where(action_filter, ImprovementAction.owner_id.is_not(None)),
-    ).subquery()
     # A customer of the cases: one probe of ix_complaints_customer_received per customer.
     customer_filter = exists().where(Complaint.customer_id == Customer.id, in_cases)
-    return [
+    sections = [
         ("branch", cols("branch", Branch).order_by(Branch.code)),
-        ("user", cols("user", User).where(User.id.in_(select(referenced_users.c[0]))).order_by(User.username)),
         ("customer", cols("customer", Customer).where(customer_filter).order_by(Customer.id)),
         ("complaint", cols("complaint", Complaint).where(in_cases).order_by(Complaint.id)),
         ("party", of_cases(cols("party", ComplaintParty), ComplaintParty, ComplaintParty.complaint_id)
@@ -314,3 +300,23 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
         ("action_case", of_cases(cols("action_case", links), links, links.c.complaint_id)
          .order_by(links.c.action_id, links.c.complaint_id)),
     ]
+    users = users_referenced_by({kind: query.order_by(None).subquery() for kind, query in sections
+                                 if kind in USER_REFERENCES}, raw_dialect)
+    return [sections[0], ("user", users), *sections[1:]]
+
+
+def _record_select(kind: str, model: Any, raw_dialect: str | None = None) -> Select[Any]:
+    """SELECT of ``records.columns(kind)`` from ``model`` (a mapped class or a table), in order."""
+    selected = [model.c[c.name] if hasattr(model, "c") else getattr(model, c.name) for c in columns(kind)]
+    if raw_dialect is not None:
+        selected = [_raw_column(c, raw_dialect) for c in selected]
+    return select(*selected)
+
+
+def users_referenced_by(sources: dict[str, Any], raw_dialect: str | None = None) -> Select[Any]:
+    """The user records named by the rows of ``sources`` (record kind → a selectable with that kind's
+    record columns: a section's rows, or a table of the records file), ordered by username."""
+    named = union(*(select(source.c[name]).where(source.c[name].is_not(None))
+                    for kind, source in sources.items() for name in USER_REFERENCES.get(kind, ()))).subquery()
+    return (_record_select("user", User, raw_dialect).where(User.id.in_(select(named.c[0])))
+            .order_by(User.username))

@@ -281,7 +281,7 @@ class StreamingWorkbook:
         self._finish_sheet()
         member = self._zip.open(f"xl/worksheets/sheet{len(self.sheets) + 1}.xml", "w", force_zip64=True)
         # compressed by a second thread while this one renders the next rows
-        stream = io.TextIOWrapper(io.BufferedWriter(WriteBehind(member), buffer_size=1 << 20), encoding="utf-8")
+        stream = io.TextIOWrapper(io.BufferedWriter(WriteBehind(member), buffer_size=1 << 22), encoding="utf-8")
         selected = not hidden and all(s.hidden for s in self.sheets)
         sheet = StreamSheet(title, columns, stream, hidden, heading, freeze_columns, autofilter, selected)
         self.sheets.append(sheet)
