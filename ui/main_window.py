@@ -255,8 +255,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.export_action)
         self.import_action = QAction(self)
         self.import_action.triggered.connect(self.show_import)
-        # headquarters' dialog (consolidation and migration imports)
-        self.import_action.setVisible(has_permission(self.actor.role, Permission.CONSOLIDATE))
+        # migration imports (supervisors and managers: their branch's old registers) and, at HQ, consolidation
+        self.import_action.setVisible(has_permission(self.actor.role, Permission.IMPORT_CASES)
+                                      or has_permission(self.actor.role, Permission.CONSOLIDATE))
         self.file_menu.addAction(self.import_action)
         self.guidance_action = QAction(self)
         self.guidance_action.triggered.connect(self.show_guidance_import)

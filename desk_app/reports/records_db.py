@@ -27,6 +27,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, create_engine, func,
 
 from desk_app.reports.detail import users_referenced_by
 from desk_app.reports.records import KINDS, PERSONAL_COLUMNS, TABLES, USER_REFERENCES, columns, mask_value
+from desk_app.reports.snapshot import Prepare
 
 SCHEMA = "desk_records"
 """The name the records file is attached under while it is written (SQLite)."""
@@ -73,7 +74,7 @@ class RecordsFileJob:
         self._cancelled = threading.Event()
 
     @staticmethod
-    def attach(path: Path) -> Any:
+    def attach(path: Path) -> Prepare:
         """The ``prepare`` of ``read_snapshots`` that attaches a new records file to a SQLite connection."""
 
         def prepare(conn: Connection) -> None:

@@ -34,6 +34,12 @@ def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> N
     view.sig_closed.emit()
     qtbot.waitUntil(lambda: window.current_page() is overview, timeout=5000)
     assert window.pages.count() == len(window.page_titles())  # the case view is gone
+    assert window.import_action.isVisible()  # a supervisor imports the branch's old registers
+
+
+def test_a_handler_has_no_import(qtbot: QtBot, set_up: SetUp) -> None:
+    window = _window(qtbot, set_up, "sh01.handler")
+    assert not window.import_action.isVisible() and window.export_action.isVisible() is False
 
 
 def test_administrator_gets_no_intake_but_the_guidance_import(qtbot: QtBot, set_up: SetUp) -> None:
