@@ -26,6 +26,7 @@ from desk_app.services.accounts import (
     create_user,
     list_users,
     must_change_password,
+    update_user,
 )
 from desk_app.services.branches import list_branches
 from ui.admin.admin_page import AdminPage
@@ -150,6 +151,22 @@ def test_edit_changes_name_and_role_and_refuses_to_demote_oneself(
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert "your own administrator role" in message_boxes[-1].text
     assert dialog.role.currentData() == Role.HQ_ANALYST.value    # the choice is kept for correction
+
+
+def test_editing_an_account_someone_else_changed_meanwhile(qtbot: QtBot, set_up: SetUp,
+                                                           message_boxes: list[Shown]) -> None:
+    _add_clerk(set_up)
+    clerk = next(u for u in list_users(set_up.db) if u.username == "clerk")
+    dialog = UserDialog(set_up.db, set_up.admin, list_branches(set_up.db), clerk)
+    qtbot.addWidget(dialog)
+    update_user(set_up.db, set_up.admin, clerk.id, display_name="另一位管理员改的")  # meanwhile, elsewhere
+    dialog.display_name.setText("李柜员")
+    _ok(dialog)
+    assert dialog.result() != QDialog.DialogCode.Accepted and "changed by someone else" in message_boxes[-1].text
+    assert next(u for u in list_users(set_up.db) if u.username == "clerk").display_name == "另一位管理员改的"
+    _ok(dialog)  # seen the message: OK again saves over the other change
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert next(u for u in list_users(set_up.db) if u.username == "clerk").display_name == "李柜员"
 
 
 def test_reset_password_then_sign_in_with_the_temporary_one(

@@ -29,6 +29,7 @@ from desk_app.services.accounts import (
     UserInfo,
     create_user,
     generate_temporary_password,
+    list_users,
     reset_password,
     update_user,
 )
@@ -154,7 +155,13 @@ class UserDialog(ServiceDialog):
         else:
             self.result_user = busy_call(
                 update_user, self._db, self._actor, self._user.id, display_name=self.display_name.text(),
-                role=role, branch_id=branch_id, active=self.active.isChecked())
+                role=role, branch_id=branch_id, active=self.active.isChecked(), version=self._user.version)
+
+    def reload_version(self) -> None:
+        if self._user is not None:
+            current = next((u for u in list_users(self._db) if u.id == self._user.id), None)
+            if current is not None:
+                self._user = current
 
 
 class ResetPasswordDialog(ServiceDialog):
