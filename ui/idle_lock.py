@@ -95,6 +95,16 @@ class IdleLock(QObject):
             app.installEventFilter(self)
         self._timer.start()
 
+    def set_minutes(self, minutes: int) -> None:
+        """Lock after ``minutes`` without input from now on (counting again from now)."""
+        self._timer.setInterval(max(1, minutes) * 60_000)
+        if not self.locked:
+            self._timer.start()
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.locked and event.type() in ACTIVITY_EVENTS:
             self._timer.start()

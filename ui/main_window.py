@@ -267,7 +267,8 @@ class MainWindow(QMainWindow):
         self.settings_action.setObjectName("settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(
-            lambda: SettingsDialog(self.ctx, self.actor, self, on_language=self.set_language).exec())
+            lambda: SettingsDialog(self.ctx, self.actor, self, on_language=self.set_language,
+                                   on_idle_minutes=self.idle_lock.set_minutes).exec())
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.removeAction(self.quit_action)  # Quit stays last

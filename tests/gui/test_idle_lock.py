@@ -49,6 +49,15 @@ def test_lock_now_from_the_menu(qtbot: QtBot, set_up: SetUp) -> None:
     window.idle_lock.stop()
 
 
+def test_new_minutes_take_effect_at_once(qtbot: QtBot, set_up: SetUp) -> None:
+    window = _window(qtbot, set_up)
+    lock = window.idle_lock
+    assert lock.interval_ms == 5 * 60_000  # the configured default
+    lock.set_minutes(12)  # what File ▸ Settings calls on OK
+    assert lock.interval_ms == 12 * 60_000 and not lock.locked
+    lock.stop()
+
+
 def test_forced_password_change(qtbot: QtBot, set_up: SetUp) -> None:
     from desk_app.domain.enums import Role
     from desk_app.services.accounts import authenticate, create_user, must_change_password

@@ -43,14 +43,15 @@ def save(dialog: SettingsDialog) -> None:
 def test_language_and_idle_lock_are_saved_to_the_configuration(
         qtbot: QtBot, set_up: SetUp, config_path: Path) -> None:
     chosen: list[str] = []
-    dialog = SettingsDialog(context(set_up), set_up.admin, on_language=chosen.append)
+    minutes: list[int] = []
+    dialog = SettingsDialog(context(set_up), set_up.admin, on_language=chosen.append, on_idle_minutes=minutes.append)
     qtbot.addWidget(dialog)
     assert dialog.idle_minutes.value() == 5
     dialog.idle_minutes.setValue(12)
     dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
     save(dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    assert chosen == ["zh_CN"]
+    assert chosen == ["zh_CN"] and minutes == [12]  # the running lock takes the new minutes at once
     config = load_config()
     assert (config.idle_lock_minutes, config.language) == (12, "zh_CN")
 

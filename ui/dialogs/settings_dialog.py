@@ -41,16 +41,19 @@ from ui.i18n import LANGUAGE_NAMES, switch_language
 
 
 class SettingsDialog(QDialog):
-    """``on_language`` is called with a newly chosen language (the main window keeps its menu in step)."""
+    """``on_language`` is called with a newly chosen language (the main window keeps its menu in step),
+    ``on_idle_minutes`` with the idle-lock minutes when they change (the running lock takes them at once)."""
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None,
-                 on_language: Callable[[str], None] | None = None) -> None:
+                 on_language: Callable[[str], None] | None = None,
+                 on_idle_minutes: Callable[[int], None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowIcon(icons.icon(icons.APP))
         self.setMinimumWidth(560)
         self.ctx, self.actor = ctx, actor
         self._on_language = on_language or switch_language
+        self._on_idle_minutes = on_idle_minutes
         self.database_changed = False
         self._branch: branches.BranchInfo | None = None
 
@@ -135,7 +138,9 @@ class SettingsDialog(QDialog):
         for label, text in zip(self._general_labels, (_("&Language:"), _("&Lock the screen after (minutes):")),
                                strict=True):
             label.setText(text)
-        self.idle_note.setText(_("The screen lock applies from the next sign-in."))
+        self.idle_note.setText(_("Kept for this computer; the screen lock counts with the new minutes at once.")
+                               if self._on_idle_minutes is not None else
+                               _("The screen lock applies from the next sign-in."))
         self.database_box.setTitle(_("Database"))
         self.database_now.setText(_("In use: {db}").format(db=database_label(str(self.ctx.db.engine.url))))
         self.server_button.setText(_("&Shared server…"))
@@ -219,6 +224,8 @@ class SettingsDialog(QDialog):
         except OSError as exc:
             self.error.show_message(_("The settings could not be saved: {error}").format(error=exc))
             return
+        if self._on_idle_minutes is not None:
+            self._on_idle_minutes(self.idle_minutes.value())
         if language != i18n.current_language():
             self._on_language(language)
         super().accept()
