@@ -228,8 +228,10 @@ class _WorkbookSource:
         try:
             with zipfile.ZipFile(path) as zf, zf.open(RECORDS_PART) as part:
                 digest = extract(part, copy)
-        except KeyError:
-            self.problems.append(damaged.format(error=_("the records part is missing")))
+        except KeyError:  # Excel and LibreOffice do not keep a part they do not know when they save a workbook
+            self.problems.append(_("This workbook has no technical records: it was probably saved again in a "
+                                   "spreadsheet program, which drops them. Send the file exactly as it was exported, "
+                                   "or export it again."))
             return
         except (OSError, zipfile.BadZipFile, DamagedRecordsError) as exc:
             self.problems.append(damaged.format(error=exc))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import sqlite3
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -34,6 +35,7 @@ from desk_app.services.reports import ReportScope, compute_statistics, export_de
 from desk_app.services.setup import SetupRequest, initialise
 from desk_app.services.timeline import check_all_chains
 from tests.reports.report_data import NOW, TODAY, build_report_data
+from tests.reports.test_statistics_workbook import _soffice
 
 ALL_TIME = ReportScope(date(2024, 1, 1), date(2026, 12, 31))
 
@@ -177,7 +179,8 @@ def test_damaged_records_part_imports_nothing(branch_db: Database, database: Dat
                                          "not gzip": b"SQLite format 3\x00" + data}[damage])
     before = damaged.read_bytes()
     report = consolidate(database, hq, damaged)
-    assert len(report.problems) == 1 and "technical records of this workbook are damaged" in report.problems[0]
+    expected = "saved again in a spreadsheet program" if damage == "missing" else "records of this workbook are damaged"
+    assert len(report.problems) == 1 and expected in report.problems[0]
     assert report.inserted == 0 and case_count(database) == 0 and damaged.read_bytes() == before
 
 
@@ -243,3 +246,23 @@ def test_masked_then_full_export(branch_db: Database, database: Database, hq: Ac
     assert full.unchanged == masked.inserted and full.records_written.get("customer", 0) > 0
     with database.unit_of_work() as s:
         assert not any("*" in c.id_number for c in s.scalars(select(Customer)))
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_workbook_saved_again_in_libreoffice_still_consolidates(branch_db: Database, database: Database,
+                                                                    hq: Actor, tmp_path: Path) -> None:
+    """A branch opens its export in a spreadsheet program and saves it: LibreOffice keeps the records part
+    (a part it does not know, reached by a relationship), with its checksum intact. (A program that drops
+    it gets the "saved again" message of ``test_damaged_records_part_imports_nothing``.)"""
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    out = tmp_path / "saved-again"
+    done = subprocess.run([_soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                           "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                          capture_output=True, text=True, timeout=180, check=False)
+    resaved = out / "sh01.xlsx"
+    assert done.returncode == 0 and resaved.exists(), done.stderr
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(resaved) as again:
+        assert again.read(RECORDS_PART) == original.read(RECORDS_PART)
+        assert "sharedStrings" in " ".join(again.namelist())  # really rewritten by LibreOffice
+    report = consolidate(database, hq, resaved)
+    assert report.problems == [] and report.inserted == case_count(database) == case_count(branch_db, "SH01") > 0
