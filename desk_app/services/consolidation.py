@@ -244,6 +244,7 @@ class _WorkbookSource:
         if missing:
             self.problems.append(damaged.format(error=_("missing {names}").format(names=", ".join(missing[:5]))))
             return
+        _index_for_reading(copy)
         self.engine = make_engine(f"sqlite:///{copy}")
 
     def records(self) -> Iterator[tuple[str, str]]:
@@ -264,6 +265,17 @@ def _damaged_part(path: Path) -> str | None:
             return zf.testzip()
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         return str(exc)
+
+
+def _index_for_reading(path: Path) -> None:
+    """The records file has no indexes (it is written as fast as possible); reading it as records looks
+    up each customer's cases, which without this index is a scan of all cases per customer."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute("CREATE INDEX IF NOT EXISTS ix_records_complaints_customer ON complaints (customer_id)")
+    finally:
+        conn.close()
 
 
 def _missing_record_columns(path: Path) -> list[str]:
