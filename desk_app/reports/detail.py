@@ -15,17 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    Date,
     Select,
-    Text,
-    Uuid,
     and_,
-    cast,
     exists,
-    func,
-    literal_column,
     select,
     true,
     type_coerce,
@@ -47,7 +40,6 @@ from desk_app.db.models import (
     User,
     improvement_action_cases,
 )
-from desk_app.db.types import UTCDateTime
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
@@ -240,25 +232,11 @@ def render_case_row(row: Sequence[Any], labels: Labels, local: LocalClock, today
     ]
 
 
-def _raw_column(column: Any, dialect: str) -> Any:
-    """The column as ``records.encode_raw`` wants it: as SQLite stores it (UUIDs as 32 hex digits, times
-    as "YYYY-MM-DD HH:MM:SS.ffffff" UTC, JSON as text); PostgreSQL is asked for the same text forms."""
-    kind = column.type
-    expr = column
-    if dialect == "postgresql":
-        if isinstance(kind, UTCDateTime):
-            expr = func.to_char(func.timezone(literal_column("'UTC'"), column),
-                                literal_column("'YYYY-MM-DD HH24:MI:SS.US'"))
-        elif isinstance(kind, Uuid | Date | JSON):
-            expr = cast(column, Text)
-    return type_coerce(expr, NullType()).label(column.key)
-
-
 def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filter: Any = None,
-                    raw_dialect: str | None = None) -> list[tuple[str, Select[Any]]]:
+                    raw: bool = False) -> list[tuple[str, Select[Any]]]:
     """(kind, query) for each record kind, restricted to the cases that meet ``case_filter`` (a
     condition on Complaint; None = every case), in the order they are merged. Each query selects
-    ``records.columns(kind)`` in order; with ``raw_dialect`` ("sqlite", "postgresql") the values come
+    ``records.columns(kind)`` in order; with ``raw`` (SQLite) the values come
     back as text and numbers, without conversion in Python, for ``records.encode_raw`` (several
     times faster than typed values).
 
@@ -267,7 +245,7 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
     built from the wide case rows again for every query."""
 
     def cols(kind: str, model: Any) -> Select[Any]:
-        return _record_select(kind, model, raw_dialect)
+        return _record_select(kind, model, raw)
 
     def of_cases(query: Select[Any], table: Any, complaint_id: Any) -> Select[Any]:
         """``query`` (rows of ``table``) kept to the rows of the selected cases."""
@@ -301,22 +279,22 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
          .order_by(links.c.action_id, links.c.complaint_id)),
     ]
     users = users_referenced_by({kind: query.order_by(None).subquery() for kind, query in sections
-                                 if kind in USER_REFERENCES}, raw_dialect)
+                                 if kind in USER_REFERENCES}, raw)
     return [sections[0], ("user", users), *sections[1:]]
 
 
-def _record_select(kind: str, model: Any, raw_dialect: str | None = None) -> Select[Any]:
+def _record_select(kind: str, model: Any, raw: bool = False) -> Select[Any]:
     """SELECT of ``records.columns(kind)`` from ``model`` (a mapped class or a table), in order."""
     selected = [model.c[c.name] if hasattr(model, "c") else getattr(model, c.name) for c in columns(kind)]
-    if raw_dialect is not None:
-        selected = [_raw_column(c, raw_dialect) for c in selected]
+    if raw:  # as SQLite stores them: UUIDs as 32 hex digits, UTC times as text, JSON as text
+        selected = [_driver_value(c).label(c.key) for c in selected]
     return select(*selected)
 
 
-def users_referenced_by(sources: dict[str, Any], raw_dialect: str | None = None) -> Select[Any]:
+def users_referenced_by(sources: dict[str, Any], raw: bool = False) -> Select[Any]:
     """The user records named by the rows of ``sources`` (record kind → a selectable with that kind's
     record columns: a section's rows, or a table of the records file), ordered by username."""
     named = union(*(select(source.c[name]).where(source.c[name].is_not(None))
                     for kind, source in sources.items() for name in USER_REFERENCES.get(kind, ()))).subquery()
-    return (_record_select("user", User, raw_dialect).where(User.id.in_(select(named.c[0])))
+    return (_record_select("user", User, raw).where(User.id.in_(select(named.c[0])))
             .order_by(User.username))

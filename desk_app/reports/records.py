@@ -90,7 +90,7 @@ def columns(kind: str) -> list[Column[Any]]:
 _NAMES = {kind: tuple(sorted(c.name for c in columns(kind))) for kind in TABLES}
 
 
-# How each column's raw SQLite value is written as JSON (the fast path of SQLite exports).
+# How each column's raw SQLite value is written as JSON when a records file or branch database is read.
 _RAW_JSON, _RAW_BOOL, _RAW_NUMBER, _RAW_TEXT = "json", "bool", "number", "text"
 
 
@@ -105,21 +105,17 @@ def _raw_kind(column: Column[Any]) -> str:
     return _RAW_TEXT  # text, and UUIDs (32 hex digits), dates and UTC times as SQLite stores them
 
 
-_RAW = {kind: tuple((c.name, _raw_kind(c), c.name in PERSONAL_COLUMNS.get(kind, ())) for c in columns(kind))
-        for kind in TABLES}
-_KEY_INDEX = {kind: tuple(i for i, c in enumerate(columns(kind)) if c.primary_key) for kind in TABLES}
+_RAW = {kind: tuple((c.name, _raw_kind(c)) for c in columns(kind)) for kind in TABLES}
 
 
-def encode_raw(kind: str, row: Sequence[Any], masked: bool = False) -> str:
+def encode_raw(kind: str, row: Sequence[Any]) -> str:
     """A record from the raw SQLite values of ``columns(kind)`` (no type conversion in Python: UUIDs as
     stored, times as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, JSON columns spliced in as stored)."""
     parts = []
-    for (name, how, personal), value in zip(_RAW[kind], row, strict=True):
+    for (name, how), value in zip(_RAW[kind], row, strict=True):
         if value is None:
             text = "null"
         elif how == _RAW_TEXT:
-            if personal and masked and value:
-                value = mask_value(name, value)
             text = _encode_string(value if isinstance(value, str) else str(value))
         elif how == _RAW_NUMBER:
             text = repr(value) if isinstance(value, float) else str(value)
@@ -129,10 +125,6 @@ def encode_raw(kind: str, row: Sequence[Any], masked: bool = False) -> str:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         parts.append(f'"{name}":{text}')
     return "{" + ",".join(parts) + "}"
-
-
-def raw_key(kind: str, row: Sequence[Any]) -> str:
-    return ":".join(str(row[i]) for i in _KEY_INDEX[kind])
 
 
 def mask_value(column: str, value: str) -> str:
@@ -262,13 +254,6 @@ class RecordDigest:
     def add(self, kind: str, text: str) -> None:
         self._hash.update(f"{kind}\t{text}\n".encode())
         self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def add_many(self, kind: str, texts: Sequence[str]) -> None:
-        """``add`` for each text, hashed in one go (the same digest)."""
-        if texts:
-            prefix = f"{kind}\t"
-            self._hash.update((prefix + f"\n{prefix}".join(texts) + "\n").encode())
-            self.counts[kind] = self.counts.get(kind, 0) + len(texts)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()

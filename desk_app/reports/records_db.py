@@ -8,8 +8,8 @@ the export is. Why a database and not worksheet rows (format 1): a 100,000-case 
 second core, where rendering them as JSON in worksheet cells took over twenty (Excel keeps binary
 parts in workbooks the same way, e.g. its data model in ``xl/model/item.data``).
 
-Reading is the same as for a branch's own database file: ``record_sections(None, raw_dialect=
-"sqlite")`` over the file gives every record, encoded by ``records.encode_raw``.
+Reading is the same as for a branch's own database file: ``record_sections(None, raw=True)`` over
+the file gives every record, encoded by ``records.encode_raw``.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def is_consolidation_source(path: Path) -> bool:
 def _records(engine: Any) -> Iterator[tuple[str, str]]:
     """Every record of a database file (a branch's database, or the records part of an export)."""
     with engine.connect() as conn:
-        for kind, query in record_sections(None, raw_dialect="sqlite"):
+        for kind, query in record_sections(None, raw=True):
             for row in conn.execute(query):
                 yield kind, encode_raw(kind, row)
 
