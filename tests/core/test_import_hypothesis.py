@@ -5,7 +5,6 @@ nothing; generated valid registers import exactly what they hold."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
 import shutil
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from desk_app.db.engine import make_engine
-from desk_app.db.models import Base, Complaint, Customer
+from desk_app.db.models import Complaint, Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
@@ -36,6 +35,7 @@ from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.integrity import run_checks
 from desk_app.services.reports import ReportScope, export_detail
 from desk_app.services.setup import SetupRequest, initialise
+from tests.db_digest import database_digest
 from tests.reports.messy_files import gb18030_csv, messy_workbook
 from tests.reports.report_data import NOW, TODAY, build_report_data
 
@@ -44,14 +44,6 @@ DB_SETTINGS = settings(max_examples=40, deadline=None,
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def snapshot(db: Database) -> str:
-    digest = hashlib.sha256()
-    with db.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(select(table).order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def test_damaged_registers_never_crash_the_import(sqlite_database: Database, hq:
                                                   registers: dict[str, bytes], data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(sorted(registers)))
     damaged = mutate(registers[kind], data.draw)
-    before = snapshot(sqlite_database)
+    before = database_digest(sqlite_database)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"台账.{kind}"
         path.write_bytes(damaged)
@@ -106,7 +98,7 @@ def test_damaged_registers_never_crash_the_import(sqlite_database: Database, hq:
                 return  # a harmless change (in a part the import does not read) may still import
         except UserError as exc:
             assert str(exc)
-    assert snapshot(sqlite_database) == before
+    assert database_digest(sqlite_database) == before
 
 
 # ---- generated registers import exactly ----------------------------------------------------------------------
@@ -175,7 +167,7 @@ def branch_export(tmp_path: Path, _sqlite_template: Path) -> Iterator[bytes]:
 def test_damaged_branch_exports_never_crash_consolidation(sqlite_database: Database, hq: Actor,
                                                           branch_export: bytes, data: st.DataObject) -> None:
     damaged = mutate(branch_export, data.draw)
-    before = snapshot(sqlite_database)
+    before = database_digest(sqlite_database)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sh01.xlsx"
         path.write_bytes(damaged)
@@ -185,4 +177,4 @@ def test_damaged_branch_exports_never_crash_consolidation(sqlite_database: Datab
             assert str(exc)
         else:
             assert report.problems or report.inserted > 0  # refused, or harmless damage (e.g. docProps)
-    assert snapshot(sqlite_database) == before
+    assert database_digest(sqlite_database) == before

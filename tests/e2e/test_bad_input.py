@@ -10,7 +10,6 @@ needs 32 KiB), then runs the real ``desk-cli`` command or service.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import socket
 import sqlite3
@@ -26,7 +25,7 @@ from sqlalchemy import select, update
 from desk_app.__main__ import main
 from desk_app.config import AppConfig
 from desk_app.db.engine import make_engine
-from desk_app.db.models import Base, Branch, Complaint
+from desk_app.db.models import Branch, Complaint
 from desk_app.db.uow import Database
 from desk_app.documents.content import ReceiptInputs
 from desk_app.domain.enums import LetterKind, Status
@@ -35,6 +34,7 @@ from desk_app.files import atomic_path, is_disk_full, write_bytes_atomic
 from desk_app.services import letters
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
+from tests.db_digest import database_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 16 * 1024
@@ -48,16 +48,10 @@ def _url(path: Path) -> str:
 def snapshot(url: str) -> str:
     """A digest of every row of every table."""
     db = Database(make_engine(url))
-    digest = hashlib.sha256()
     try:
-        with db.engine.connect() as conn:
-            for table in Base.metadata.sorted_tables:
-                order = list(table.primary_key.columns) or list(table.columns)
-                for row in conn.execute(select(table).order_by(*order)):
-                    digest.update(repr(tuple(row)).encode())
+        return database_digest(db)
     finally:
         db.dispose()
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

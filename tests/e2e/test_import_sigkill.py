@@ -10,7 +10,6 @@ file is not taken for "already imported", and a new import works and numbers on 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import random
@@ -28,11 +27,12 @@ from sqlalchemy import func, select, text
 
 from desk_app.__main__ import main
 from desk_app.db.engine import sqlite_path
-from desk_app.db.models import Base, Complaint, NumberCounter
+from desk_app.db.models import Complaint, NumberCounter
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
 from desk_app.services import imports
 from desk_app.services.setup import SetupRequest, initialise
+from tests.db_digest import database_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = 20_000
@@ -56,16 +56,6 @@ def write_register(path: Path, rows: int, seed: int) -> Path:
     return path
 
 
-def snapshot(db: Database) -> str:
-    """A digest of every row of every table, in primary-key order."""
-    digest = hashlib.sha256()
-    with db.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            digest.update(table.name.encode())
-            for row in conn.execute(select(table).order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
 
 
 def counts(db: Database) -> tuple[int, int]:
@@ -110,7 +100,7 @@ def test_sigkill_in_the_middle_of_a_large_import_changes_nothing(database: Datab
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(mapping.to_json(), "utf-8")
     big = write_register(tmp_path / "big.csv", BIG, seed=2)
-    before, before_counts = snapshot(database), counts(database)
+    before, before_counts = database_digest(database), counts(database)
     database.dispose()  # SQLite: the last connection closing checkpoints the WAL away
 
     child = subprocess.Popen(
@@ -152,7 +142,7 @@ def test_sigkill_in_the_middle_of_a_large_import_changes_nothing(database: Datab
         finally:
             conn.close()
     assert counts(database) == before_counts
-    assert snapshot(database) == before
+    assert database_digest(database) == before
     capsys.readouterr()
     assert cli(url, "check") == 0
     report = capsys.readouterr().out

@@ -5,7 +5,6 @@ on PostgreSQL."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import shutil
@@ -15,10 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from desk_app.db.engine import make_engine
-from desk_app.db.models import Base
 from desk_app.db.uow import Database
 from desk_app.domain.checklist import bundled_checklist_files
 from desk_app.domain.legal import default_legal_reference_path
@@ -31,19 +28,10 @@ from desk_app.services.accounts import authenticate
 from desk_app.services.consolidation import consolidate
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.reports import ReportScope, export_detail
+from tests.db_digest import database_digest
 from tests.reports.messy_files import gb18030_csv, messy_workbook
 from tests.reports.report_data import NOW, TODAY, build_report_data
 from tests.services.conftest import Staff
-
-
-def snapshot(db: Database) -> str:
-    digest = hashlib.sha256()
-    with db.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(select(table).order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
 
 
 def _largest_sheet(data: bytes) -> str:
@@ -101,7 +89,7 @@ def register_files(tmp_path: Path) -> Iterator[dict[str, Path]]:
 
 def test_migration_import_refuses_damaged_files(database: Database, staff: Staff,
                                                 register_files: dict[str, Path]) -> None:
-    before = snapshot(database)
+    before = database_digest(database)
     mapping = imports.ColumnMapping(columns={"received_at": "投诉日期", "customer_name": "客户姓名"},
                                     defaults={"axis_a": "A01"})
     for name, path in register_files.items():
@@ -115,7 +103,7 @@ def test_migration_import_refuses_damaged_files(database: Database, staff: Staff
             assert isinstance(caught.value, ValidationError), (name, message)
             assert name in message or "encoding" in message or "no rows" in message or "damaged" in message, (
                 name, message)
-    assert snapshot(database) == before
+    assert database_digest(database) == before
 
 
 # ---- consolidation at HQ ------------------------------------------------------------------------------------
@@ -150,7 +138,7 @@ def test_consolidation_refuses_damaged_files(database: Database, staff: Staff, b
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE notes (text TEXT)")
     files["not-ours.sqlite3"] = other.read_bytes()
-    before = snapshot(database)
+    before = database_digest(database)
     for name, data in files.items():
         path = tmp_path / "incoming" / name
         path.parent.mkdir(exist_ok=True)
@@ -162,7 +150,7 @@ def test_consolidation_refuses_damaged_files(database: Database, staff: Staff, b
         else:
             assert report.problems and not report.imported and report.inserted == 0, (name, report.problems)
             assert all(p.strip() for p in report.problems)
-    assert snapshot(database) == before
+    assert database_digest(database) == before
     assert consolidate(database, staff.admin, export).inserted > 0  # the undamaged file is fine
 
 
@@ -206,10 +194,10 @@ GUIDANCE: dict[str, tuple[Path, Callable[[Database, Staff, bytes, str], object]]
 def test_hq_data_file_imports_refuse_damaged_files(database: Database, staff: Staff, kind: str) -> None:
     path, load = GUIDANCE[kind]
     good = path.read_bytes()
-    before = snapshot(database)
+    before = database_digest(database)
     for damage, data in damaged_toml(good).items():
         with pytest.raises(ValidationError) as caught:
             load(database, staff, data, f"{kind}-{damage}.toml")
         assert str(caught.value).startswith(f"{kind}-{damage}.toml"), str(caught.value)  # names the file
-    assert snapshot(database) == before
+    assert database_digest(database) == before
     load(database, staff, _bumped(good), f"{kind}.toml")  # the same file undamaged, one version up, loads
