@@ -18,6 +18,7 @@ from desk_app import __version__
 from desk_app.config import load_config
 from desk_app.db.engine import make_engine, sqlite_path
 from desk_app.db.migrate import schema_state, upgrade_to_head
+from desk_app.db.privileges import RUNTIME_ROLE, apply_runtime_grants
 from desk_app.db.uow import Database
 from desk_app.errors import DeskError, UserError
 from desk_app.i18n import _, set_language
@@ -45,6 +46,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     after = upgrade_to_head(engine, backup_dir())
     print(_("Schema: {before} → {after} (head {head})").format(
         before=before.current or _("(empty)"), after=after.current, head=after.head))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            granted = apply_runtime_grants(conn)
+        print(_("Rights of the server role {role}: applied (the case timelines and the audit log are append-only)")
+              .format(role=RUNTIME_ROLE) if granted else
+              _("The role {role} does not exist and this account may not create it: ask the database administrator "
+                "to run CREATE ROLE {role} NOLOGIN, then run migrate again.").format(role=RUNTIME_ROLE))
     engine.dispose()
     return 0
 

@@ -50,5 +50,13 @@ class DatabaseUnavailableError(UserError):
     """The database cannot be reached, is not a database, or is on a schema this client does not match."""
 
 
+class ProtocolMismatchError(UserError):
+    """The app and the desk server speak different protocol versions: one of them must be updated."""
+
+
+class ServerIdentityError(DatabaseUnavailableError):
+    """The desk server presented another certificate than the one pinned on this PC."""
+
+
 class BugError(DeskError):
     """A condition that should never happen: a defect in the program."""

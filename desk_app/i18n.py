@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 
 from desk_app.paths import resources_dir
 
@@ -20,6 +23,8 @@ LANGUAGES = ("zh_CN", "en")
 _current: gettext.NullTranslations = gettext.NullTranslations()
 _current_language = "en"
 _listeners: list[Callable[[str], None]] = []
+#: A language for the current request (the desk server answers each client in its own language).
+_request: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar("desk_request_language", default=None)
 
 
 def _load(language: str) -> gettext.NullTranslations:
@@ -42,6 +47,24 @@ def _load(language: str) -> gettext.NullTranslations:
     return gettext.NullTranslations()
 
 
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    return _load(language) if language != "en" else gettext.NullTranslations()
+
+
+@contextmanager
+def request_language(language: str) -> Iterator[None]:
+    """Translate into ``language`` inside this block, in this thread or task only (the process-wide
+    language is left alone): the desk server serves clients in different languages at once."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    token = _request.set((language, _catalog(language)))
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
 def set_language(language: str) -> None:
     """Switch the process-wide language; listeners (the GUI) are told so they can retranslate."""
     global _current, _current_language
@@ -54,7 +77,8 @@ def set_language(language: str) -> None:
 
 
 def current_language() -> str:
-    return _current_language
+    override = _request.get()
+    return override[0] if override is not None else _current_language
 
 
 def add_language_listener(listener: Callable[[str], None]) -> None:
@@ -68,11 +92,13 @@ def remove_language_listener(listener: Callable[[str], None]) -> None:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _current.gettext(message)
+    override = _request.get()
+    return (override[1] if override is not None else _current).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.ngettext(singular, plural, n)
+    override = _request.get()
+    return (override[1] if override is not None else _current).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -74,7 +74,7 @@ class Remedy:
     ``corrective_action``."""
 
     description: str = ""
-    amount: Decimal | str | None = None
+    amount: str | None = None  # as typed; parse_amount checks it
     due_on: date | None = None
 
 

@@ -117,7 +117,7 @@ def _find_user(session: Session, username: str) -> User | None:
     ).one_or_none()
 
 
-def _actor_for(session: Session, user: User) -> Actor:
+def actor_for(session: Session, user: User) -> Actor:
     branch = session.get_one(Branch, user.branch_id)
     return Actor(user_id=user.id, username=user.username, display_name=user.display_name,
                  role=Role(user.role), branch_id=branch.id, branch_code=branch.code,
@@ -153,7 +153,7 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
             user.last_login_at = now
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            actor = _actor_for(session, user)
+            actor = actor_for(session, user)
     if failure is not None or actor is None:
         raise failure or _wrong_credentials()
     return actor

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import AuditEntry, Complaint, User
@@ -24,12 +24,16 @@ from desk_app.services.access import require, sees_all_branches
 
 #: The complaint id that stands in the hash for entries that concern no case.
 NO_CASE = uuid.UUID(int=0)
+#: Advisory-lock key that serialises appends to the audit chain on PostgreSQL.
+AUDIT_CHAIN_LOCK = 7_160_406
 
 
 class AuditAction:
     VIEW_PERSONAL_DATA = "view_personal_data"
     EXPORT = "export"
     SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
     ADMINISTRATION = "administration"
     ANONYMISE = "anonymise"
 
@@ -53,8 +57,10 @@ class AuditBreak:
 def record(session: Session, actor: Actor | None, action: str, complaint_id: uuid.UUID | None = None,
            detail: dict[str, Any] | None = None) -> None:
     """Append to the audit log inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":  # serialise appenders of the single chain
-        session.execute(select(AuditEntry.id).order_by(AuditEntry.seq.desc()).limit(1).with_for_update())
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appenders of the single chain. An advisory lock, not SELECT … FOR UPDATE: the
+        # server's runtime role has no UPDATE right on the audit log (desk_app.db.privileges).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = utcnow()

@@ -66,10 +66,10 @@ class ComplaintDraft:
     summary: str = ""
     request_kinds: tuple[str, ...] = ()
     request_text: str = ""
-    claimed_amount: Decimal | str | None = None
+    claimed_amount: str | None = None  # as typed; parse_amount checks it
     facts_when: date | None = None
     facts_where: str = ""
-    facts_amount: Decimal | str | None = None
+    facts_amount: str | None = None  # as typed
     respondent: str = ""
     parties: tuple[PartyDraft, ...] = ()
     recusal_declared: bool = False

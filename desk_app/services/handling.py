@@ -119,7 +119,7 @@ def contact_count(session: Session, complaint_id: uuid.UUID) -> int:
 
 
 def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, resolution_type: str,
-                       amount: Decimal | str | None, description: str, basis: str, upheld: bool | None,
+                       amount: str | None, description: str, basis: str, upheld: bool | None,
                        carry_out_by: date | None = None) -> ResolutionInfo:
     """The proposed remedy (or reasoned refusal). Without money it stands at once; money needs approval."""
     require(actor, Permission.HANDLE_CASE)

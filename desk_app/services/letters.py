@@ -602,7 +602,7 @@ def suggested_inputs(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: 
                                      if v.strip())
             remedy = None
             if resolution is not None and resolution.amount:
-                remedy = Remedy(resolution.description, resolution.amount, resolution.carry_out_by)
+                remedy = Remedy(resolution.description, str(resolution.amount), resolution.carry_out_by)
             return DecisionInputs(
                 verification=verification,
                 decision=(resolution.description if resolution else "") or deliberate.get("decision", ""),

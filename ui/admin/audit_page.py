@@ -58,7 +58,9 @@ ALL = ""
 
 def action_labels() -> dict[str, str]:
     return {AuditAction.VIEW_PERSONAL_DATA: _("Viewed personal data"), AuditAction.EXPORT: _("Export"),
-            AuditAction.SIGN_IN: _("Sign-in"), AuditAction.ADMINISTRATION: _("Administration"),
+            AuditAction.SIGN_IN: _("Sign-in"),
+            AuditAction.SIGN_IN_FAILED: _("Failed sign-in"), AuditAction.SIGN_OUT: _("Sign-out"),
+            AuditAction.ADMINISTRATION: _("Administration"),
             AuditAction.ANONYMISE: _("Anonymised personal data")}
 
 

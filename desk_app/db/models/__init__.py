@@ -24,8 +24,10 @@ from desk_app.db.models.reference import (
                                            ReferenceVersion,
                                            TaxonomyCode,
 )
+from desk_app.db.models.sessions import ApiSession
 
 __all__ = [
+                                           "ApiSession",
                                            "Attachment",
                                            "AuditEntry",
                                            "Base",

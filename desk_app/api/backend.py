@@ -1,0 +1,62 @@
+"""The one interface through which the GUI and the command line call use cases.
+
+``call(actor, fn, …)`` runs a service function ``fn(db, actor, …)`` as the signed-in ``actor``;
+``read(fn, …)`` runs a reference read ``fn(db, …)``. ``LocalBackend`` calls the function in this process
+on the local database; ``RemoteBackend`` (``desk_app.api.remote``) sends the call to the desk server with
+the actor's session token, never the actor itself: there the server decides who is calling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
+
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.services.accounts import authenticate
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Backend(Protocol):
+    """Where use cases run: this process (LocalBackend) or a desk server (RemoteBackend)."""
+
+    @property
+    def label(self) -> str:
+        """Where the data is, for the status bar (a file path or the server's address)."""
+        ...
+
+    def sign_in(self, username: str, password: str) -> Actor: ...
+
+    def sign_out(self, actor: Actor) -> None: ...
+
+    def call(self, actor: Actor, fn: Callable[Concatenate[Database, Actor, P], R], /,
+             *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    def read(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
+class LocalBackend:
+    """In-process services on the local database (this PC: one user at the keyboard, an owner-only file)."""
+
+    def __init__(self, db: Database, label: str = "") -> None:
+        self.db = db
+        self._label = label or db.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    def sign_in(self, username: str, password: str) -> Actor:
+        return authenticate(self.db, username, password)
+
+    def sign_out(self, actor: Actor) -> None:
+        """Nothing to end on this PC: the window forgets the actor."""
+
+    def call(self, actor: Actor, fn: Callable[Concatenate[Database, Actor, P], R], /,
+             *args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(self.db, actor, *args, **kwargs)
+
+    def read(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(self.db, *args, **kwargs)

@@ -1,0 +1,196 @@
+"""The exposed use cases: one entry per service call that a client may make, built from its signature.
+
+A service call takes ``(db, actor, …)`` (or ``(db, …)`` for reference reads that any signed-in user may
+make) and returns dataclasses. The server supplies ``db`` and the actor of the caller's session; the
+other parameters travel as a msgspec struct made from the type hints, which refuses unknown fields (an
+``actor`` or ``user_id`` smuggled into a request is rejected, not ignored). Calls that take files or
+progress callbacks are jobs (``desk_app.api.jobs``), not entries here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, is_dataclass
+from functools import cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import msgspec
+
+from desk_app.api import wire
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.errors import ValidationError
+from desk_app.i18n import _
+from desk_app.services import (
+    accounts,
+    attachments,
+    audit,
+    branches,
+    calendar,
+    case_list,
+    case_workflow,
+    checklists,
+    complaints,
+    customers,
+    handling,
+    imports,
+    improvements,
+    legal,
+    letters,
+    overview,
+    personal_data,
+    portraits,
+    reference,
+    reports,
+    retention,
+    risk_signals,
+)
+
+#: Every exposed call, by module. Each name is ``module.function`` on the wire.
+EXPOSED: dict[Any, tuple[str, ...]] = {
+    accounts: ("create_user", "change_password", "must_change_password", "list_users", "update_user",
+               "reset_password", "unlock_user"),
+    attachments: ("add_attachments", "list_attachments", "read_attachment"),
+    audit: ("list_entries", "verify_log"),
+    branches: ("list_branches", "create_branch", "update_branch"),
+    calendar: ("list_years", "enter_year_schedule"),
+    case_list: ("count_cases", "fetch_page", "branches"),
+    case_workflow: ("perform", "assign", "transfer", "move_stage", "pause", "resume", "extend", "escalate",
+                    "record_first_contact", "add_note", "transfer_targets"),
+    checklists: ("check_checklist_import", "import_checklist", "list_definitions", "applicable_checklists",
+                 "get_checklist", "tick_step", "untick_step", "conversation_aid"),
+    complaints: ("register_complaint", "get_complaint", "find_by_number", "update_complaint"),
+    customers: ("find_customers", "open_customer", "intake_options"),
+    handling: ("record_stage", "add_contact", "propose_resolution", "decide_resolution",
+               "record_customer_decision", "resolutions", "record_callback", "callbacks", "case_file"),
+    imports: ("save_mapping", "load_mapping", "list_mappings", "delete_mapping"),
+    improvements: ("record_root_cause", "get_root_cause", "create_action", "update_action", "set_action_state",
+                   "link_cases", "unlink_case", "get_action", "list_actions"),
+    legal: ("load_reference", "reference_version", "search", "get_article", "check_legal_import",
+            "import_legal_reference", "cite", "citations"),
+    letters: ("issue_letter", "preview_letter", "reprint", "correct_letter", "record_delivery", "list_letters",
+              "get_letter", "available_kinds", "suggested_inputs", "letters_due_today"),
+    overview: ("case_overview",),
+    personal_data: ("reveal_customer",),
+    portraits: ("save_portrait", "portrait_history", "latest_portrait_info", "trend"),
+    reference: ("list_taxonomy", "list_items", "current_versions"),
+    reports: ("compute_statistics", "dashboard_data"),
+    retention: ("candidates", "anonymise"),
+    risk_signals: ("check_word_list_import", "import_word_list", "word_list_versions", "suggest_flags",
+                   "confirm_flag"),
+}
+
+
+class Tagged(msgspec.Struct, frozen=True):
+    """A value of a union of dataclasses (letter inputs), which JSON alone cannot tell apart: the class
+    name travels beside the value."""
+
+    type: str
+    value: msgspec.Raw
+
+
+def _dataclass_union(hint: Any) -> tuple[type, ...]:
+    """The dataclass members of ``hint`` when it is a union of two or more dataclasses (None allowed)."""
+    members = get_args(hint) if isinstance(hint, UnionType) or get_origin(hint) is Union else ()
+    classes = tuple(m for m in members if isinstance(m, type) and is_dataclass(m))
+    return classes if len(classes) > 1 and all(m is type(None) or m in classes for m in members) else ()
+
+
+def _wire_type(hint: Any) -> Any:
+    return (Tagged | None if type(None) in get_args(hint) else Tagged) if _dataclass_union(hint) else hint
+
+
+def _to_wire(hint: Any, value: Any) -> Any:
+    if value is None or not _dataclass_union(hint):
+        return value
+    return Tagged(type(value).__name__, msgspec.Raw(wire.encode(value)))
+
+
+def _from_wire(hint: Any, value: Any) -> Any:
+    if not isinstance(value, Tagged):
+        return value
+    classes = {cls.__name__: cls for cls in _dataclass_union(hint)}
+    if value.type not in classes:
+        raise ValidationError(_("The request names an unknown kind of input: {kind}.").format(kind=value.type))
+    return msgspec.json.decode(value.value, type=classes[value.type])
+
+
+@dataclass(frozen=True)
+class Call:
+    """One exposed use case: its wire name, the function, and the types that its arguments and result
+    travel as."""
+
+    name: str
+    fn: Callable[..., Any]
+    takes_actor: bool
+    hints: dict[str, Any]
+    params: type[msgspec.Struct]
+
+    @property
+    def result_hint(self) -> Any:
+        return self.hints.get("return", Any)
+
+    def encode_params(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+        """The arguments a client passes after ``db`` (and ``actor``), as the request body."""
+        leading = (None, None) if self.takes_actor else (None,)
+        bound = inspect.signature(self.fn).bind(*leading, *args, **kwargs)
+        values = list(bound.arguments.items())[len(leading):]
+        return wire.encode({name: _to_wire(self.hints[name], value) for name, value in values})
+
+    def decode_params(self, body: bytes) -> dict[str, Any]:
+        """The request body as keyword arguments; a msgspec.ValidationError names a wrong or unknown field."""
+        params = msgspec.json.decode(body or b"{}", type=self.params)
+        return {name: _from_wire(self.hints[name], getattr(params, name)) for name in params.__struct_fields__}
+
+    def encode_result(self, value: Any) -> bytes:
+        return wire.encode(_to_wire(self.result_hint, value))
+
+    def decode_result(self, body: bytes) -> Any:
+        return _from_wire(self.result_hint, msgspec.json.decode(body, type=_wire_type(self.result_hint)))
+
+    def invoke(self, db: Database, actor: Actor, arguments: dict[str, Any]) -> Any:
+        return self.fn(db, actor, **arguments) if self.takes_actor else self.fn(db, **arguments)
+
+
+def _describe(module_name: str, fn: Callable[..., Any]) -> Call:
+    name = f"{module_name}.{fn.__name__}"
+    hints = get_type_hints(fn)
+    parameters = list(inspect.signature(fn).parameters.values())
+    takes_actor = len(parameters) > 1 and hints.get(parameters[1].name) is Actor
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for parameter in parameters[2 if takes_actor else 1:]:
+        hint = _wire_type(hints[parameter.name])
+        if parameter.default is inspect.Parameter.empty:
+            fields.append((parameter.name, hint))
+        else:
+            fields.append((parameter.name, hint, parameter.default))
+    params = msgspec.defstruct(name.replace(".", "_") + "_params", fields, kw_only=True, forbid_unknown_fields=True,
+                               frozen=True)
+    return Call(name, fn, takes_actor, hints, params)
+
+
+@cache
+def calls() -> dict[str, Call]:
+    """Every exposed call by wire name."""
+    table: dict[str, Call] = {}
+    for module, names in EXPOSED.items():
+        short = module.__name__.rsplit(".", 1)[-1]
+        for function_name in names:
+            call = _describe(short, getattr(module, function_name))
+            table[call.name] = call
+    return table
+
+
+@cache
+def _by_function() -> dict[Callable[..., Any], Call]:
+    return {call.fn: call for call in calls().values()}
+
+
+def call_for(fn: Callable[..., Any]) -> Call:
+    """The registry entry of a service function; a KeyError names a function that is not exposed."""
+    try:
+        return _by_function()[fn]
+    except KeyError:
+        raise KeyError(f"{fn.__module__}.{fn.__qualname__} is not an exposed call (desk_app.api.registry)") from None

@@ -1,0 +1,108 @@
+"""Desk-server sign-in sessions: open with a password, resolve a token to its user on every call, close.
+
+A token is 32 random bytes shown to the client once; the database keeps only its SHA-256 (a stolen copy
+of the table opens nothing). The user's role, branch and state are read again on every call, so disabling
+or demoting an account takes effect at that account's next call. Sign-ins, failed sign-ins and sign-outs
+go to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import ApiSession, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.i18n import _
+from desk_app.services import audit
+from desk_app.services.accounts import AuthenticationError, actor_for, authenticate, normalise_username
+
+#: Touch ``last_used_at`` at most this often (a write per call would serialise busy clients).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    actor: Actor
+    expires_at: datetime
+
+
+class SessionExpiredError(AuthenticationError):
+    """The token is unknown, expired, revoked, or its account can no longer sign in."""
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def _expired() -> SessionExpiredError:
+    return SessionExpiredError(_("Your session has ended. Please sign in again."))
+
+
+def open_session(db: Database, username: str, password: str, limits: SessionLimits, client: str = "",
+                 now: datetime | None = None) -> SignedIn:
+    """Check the password (lock-out as for the desktop sign-in) and start a session; audited either way."""
+    now = now or utcnow()
+    try:
+        actor = authenticate(db, username, password, now)
+    except AuthenticationError as exc:
+        with db.unit_of_work() as session:
+            user_id = session.scalar(select(User.id).where(User.username == normalise_username(username)))
+            audit.record(session, None, audit.AuditAction.SIGN_IN_FAILED,
+                         detail={"username": normalise_username(username)[:64], "user_id": user_id,
+                                 "reason": type(exc).__name__, "client": client[:200]})
+        raise
+    token = secrets.token_urlsafe(32)
+    expires_at = now + limits.absolute
+    with db.unit_of_work() as session:
+        session.add(ApiSession(token_hash=token_hash(token), user_id=actor.user_id, created_at=now,
+                               last_used_at=now, expires_at=expires_at, client=client[:200]))
+        audit.record(session, actor, audit.AuditAction.SIGN_IN, detail={"client": client[:200]})
+    return SignedIn(token, actor, expires_at)
+
+
+def _live(session: Session, token: str, limits: SessionLimits, now: datetime) -> ApiSession:
+    row = session.scalars(select(ApiSession).where(ApiSession.token_hash == token_hash(token))).one_or_none()
+    if row is None or row.ended_at is not None or row.expires_at <= now or row.last_used_at + limits.idle <= now:
+        raise _expired()
+    return row
+
+
+def actor_for_token(db: Database, token: str, limits: SessionLimits, now: datetime | None = None) -> Actor:
+    """The session's user as the database says now; a disabled account's sessions end here."""
+    now = now or utcnow()
+    with db.unit_of_work() as session:
+        row = _live(session, token, limits, now)
+        user = session.get_one(User, row.user_id)
+        if not user.active:
+            row.ended_at = now
+        else:
+            if now - row.last_used_at >= TOUCH_EVERY:
+                row.last_used_at = now
+            return actor_for(session, user)
+    raise _expired()
+
+
+def close_session(db: Database, token: str, limits: SessionLimits, now: datetime | None = None) -> None:
+    """Sign out: the token stops working at once."""
+    now = now or utcnow()
+    with db.unit_of_work() as session:
+        row = _live(session, token, limits, now)
+        row.ended_at = now
+        user = session.get_one(User, row.user_id)
+        audit.record(session, actor_for(session, user), audit.AuditAction.SIGN_OUT)
+
