@@ -23,6 +23,7 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from keyring_support import MemoryKeyring  # noqa: E402
+from server_support import LiveServer, live_server  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from desk_app import i18n, security  # noqa: E402
@@ -128,3 +129,11 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live desk server (HTTPS, uvicorn) on the test's database, on each backend in turn; on PostgreSQL
+    it connects as a runtime login (member of desk_runtime), not as the tables' owner."""
+    with live_server(database, tmp_path_factory.getbasetemp() / "tls") as running:
+        yield running

@@ -13,6 +13,7 @@ import msgspec
 
 from desk_app import errors
 from desk_app.i18n import _
+from desk_app.services.accounts import AuthenticationError
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -56,6 +57,8 @@ STATUS_OF: dict[type[errors.DeskError], int] = {
     errors.StaleVersionError: 409,
     errors.IllegalTransitionError: 409,
     errors.DatabaseUnavailableError: 503,
+    errors.ProtocolMismatchError: 426,
+    AuthenticationError: 401,
 }
 
 
@@ -63,8 +66,6 @@ def status_for(exc: errors.DeskError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
-    if type(exc).__name__.startswith(("Authentication", "Account")):
-        return 401
     return 400 if isinstance(exc, errors.UserError) else 500
 
 

@@ -83,18 +83,16 @@ def _live(session: Session, token: str, limits: SessionLimits, now: datetime) ->
 
 
 def actor_for_token(db: Database, token: str, limits: SessionLimits, now: datetime | None = None) -> Actor:
-    """The session's user as the database says now; a disabled account's sessions end here."""
+    """The session's user as the database says now (role, branch); a disabled account is refused."""
     now = now or utcnow()
     with db.unit_of_work() as session:
         row = _live(session, token, limits, now)
         user = session.get_one(User, row.user_id)
         if not user.active:
-            row.ended_at = now
-        else:
-            if now - row.last_used_at >= TOUCH_EVERY:
-                row.last_used_at = now
-            return actor_for(session, user)
-    raise _expired()
+            raise _expired()
+        if now - row.last_used_at >= TOUCH_EVERY:
+            row.last_used_at = now
+        return actor_for(session, user)
 
 
 def close_session(db: Database, token: str, limits: SessionLimits, now: datetime | None = None) -> None:
