@@ -53,7 +53,8 @@ def runtime_url(owner: Database) -> str:
     with owner.engine.begin() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": RUNTIME_LOGIN})
         if not exists:
-            conn.execute(text(f"CREATE ROLE {RUNTIME_LOGIN} LOGIN PASSWORD '{RUNTIME_PASSWORD}' IN ROLE {RUNTIME_ROLE}"))
+            conn.execute(text(f"CREATE ROLE {RUNTIME_LOGIN} LOGIN PASSWORD '{RUNTIME_PASSWORD}' "
+                              f"IN ROLE {RUNTIME_ROLE}"))
     return url._replace(username=RUNTIME_LOGIN, password=RUNTIME_PASSWORD).render_as_string(hide_password=False)
 
 

@@ -100,12 +100,13 @@ def open_server_database(config: ServerConfig) -> Database:
     require_head(engine)
     if engine.dialect.name == "postgresql" and not config.allow_table_owner:
         with engine.connect() as conn:
-            if owns_tables(conn):
-                engine.dispose()
-                raise UserError(_(
-                    "The desk server connects as the role that owns the tables. Give it a login role in "
-                    "{role} (CREATE ROLE desk_server LOGIN PASSWORD '…' IN ROLE {role}) so that it cannot "
-                    "rewrite the case timelines and the audit log.").format(role=RUNTIME_ROLE))
+            owner = owns_tables(conn)
+        if owner:
+            engine.dispose()
+            raise UserError(_(
+                "The desk server connects as the role that owns the tables. Give it a login role in "
+                "{role} (CREATE ROLE desk_server LOGIN PASSWORD '…' IN ROLE {role}) so that it cannot "
+                "rewrite the case timelines and the audit log.").format(role=RUNTIME_ROLE))
     return Database(engine)
 
 

@@ -50,7 +50,7 @@ def test_the_runtime_role_cannot_rewrite_history(database: Database, staff: Staf
         events = conn.scalar(select(func.count()).select_from(ComplaintEvent))
         entries = conn.scalar(select(func.count()).select_from(AuditEntry))
     assert events and entries
-    with pytest.raises(ProgrammingError, match="permission denied|must be owner"), runtime.engine.begin() as conn:
+    with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"), runtime.engine.begin() as conn:
         conn.execute(text(statement))
     with database.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ComplaintEvent)) == events
