@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any, get_type_hints
+
+import msgspec
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
@@ -111,3 +115,25 @@ def mask_email(value: str) -> str:
     if not at:
         return "*" * len(value)
     return name[:1] + "***@" + domain
+
+
+_JSON_NATIVE = (str, int, float, bool, list, dict)
+
+
+def typed_changes(changes: Mapping[str, Any], fields_of: type) -> dict[str, Any]:
+    """``changes`` (field name → new value) with each value of a field of the dataclass ``fields_of`` made
+    into that field's type: values that came as JSON from a desk-server client (a date as text, an id as
+    text) become dates, ids and enums; a value that cannot is a ValidationError naming the field."""
+    hints = get_type_hints(fields_of)
+    typed: dict[str, Any] = {}
+    for name, value in changes.items():
+        hint = hints.get(name)
+        if hint is None or not isinstance(value, _JSON_NATIVE):
+            typed[name] = value
+            continue
+        try:
+            typed[name] = msgspec.convert(value, type=hint, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(_("The value of {field} is not valid: {error}").format(field=name, error=exc),
+                                  name) from exc
+    return typed

@@ -32,6 +32,7 @@ from desk_app.domain.timeline import EventKind
 from desk_app.domain.validation import (
     normalise_phone,
     parse_amount,
+    typed_changes,
     validate_credit_code,
     validate_resident_id,
 )
@@ -343,6 +344,7 @@ def update_complaint(db: Database, actor: Actor, complaint_id: uuid.UUID, versio
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: {fields}").format(
             fields=", ".join(sorted(unknown))))
+    changes = typed_changes(changes, ComplaintDraft)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id, version)
         probe = _draft_of(complaint, changes)

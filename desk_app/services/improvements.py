@@ -31,6 +31,7 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.enums import ActionState, RootCauseLevel
 from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
+from desk_app.domain.validation import typed_changes
 from desk_app.errors import (
     IllegalTransitionError,
     NotFoundError,
@@ -247,6 +248,7 @@ def update_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: {fields}").format(
             fields=", ".join(sorted(unknown))))
+    changes = typed_changes(changes, ActionDraft)
     with db.unit_of_work() as session:
         action = _load_action(session, actor, action_id, version)
         if "title" in changes:
