@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from desk_app import __version__
@@ -69,10 +70,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         upgrade_to_head(engine)
         if engine.dialect.name == "postgresql":
+            runtime_user = make_url(runtime_url).username
             with engine.begin() as conn:
                 if not apply_runtime_grants(conn):
                     raise ValidationError(_("The role {role} does not exist and {user} may not create it.").format(
                         role=RUNTIME_ROLE, user=make_url(owner_url).username))
+                if runtime_user and runtime_user != make_url(owner_url).username:
+                    quoted = runtime_user.replace('"', '""')
+                    conn.execute(text(f'GRANT {RUNTIME_ROLE} TO "{quoted}"'))
         db = Database(engine)
         if not setup.is_initialised(db):
             password = args.admin_password or _ask_password(
