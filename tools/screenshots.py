@@ -40,9 +40,8 @@ def _child(database: Path, out: Path, language: str, scale: str, username: str) 
     from PySide6.QtWidgets import QApplication
 
     from desk_app.config import AppConfig
-    from desk_app.services.accounts import authenticate
     from ui.app import application, open_database, wait_for_tasks
-    from ui.context import AppContext
+    from ui.context import AppContext, local_backend
     from ui.i18n import LanguageSupport, switch_language
     from ui.main_window import MainWindow
     from ui.screen_fit import fit_problems, logical_screen
@@ -52,7 +51,8 @@ def _child(database: Path, out: Path, language: str, scale: str, username: str) 
     switch_language(language)
     config = AppConfig(db_url=f"sqlite:///{database}")
     db, revision = open_database(config)
-    window = MainWindow(AppContext(config, db, revision), authenticate(db, username, "demo2026"))
+    backend = local_backend(db)
+    window = MainWindow(AppContext(config, backend, revision), backend.sign_in(username, "demo2026"))
     window_size = logical_screen(float(scale))
     window.resize(*window_size)
     window.show()

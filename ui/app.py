@@ -30,18 +30,16 @@ from desk_app.errors import DatabaseUnavailableError, UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import demo, setup
-from desk_app.services.accounts import must_change_password
 from desk_app.services.overview import Overview
 from desk_app.services.self_test import run_self_test
 from ui import icons
-from ui.context import AppContext
+from ui.context import AppContext, local_backend, local_database
 from ui.dialogs.connection_dialog import ConnectionDialog
 from ui.dialogs.first_run_wizard import FirstRunWizard
-from ui.dialogs.login_dialog import LoginDialog
-from ui.dialogs.password_dialog import ChangePasswordDialog
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
+from ui.session import DeskSession, sign_in
 from ui.tasks import CancelledFn, ProgressFn, db_pool, run_with_progress
 
 log = logging.getLogger(__name__)
@@ -126,8 +124,13 @@ def show_fatal(exc: UserError) -> None:
 
 
 def add_demo_data(ctx: AppContext, count: int, parent: MainWindow | None) -> int:
+    """Fictitious cases in this PC's database (a desk server's database is not filled from a counter PC)."""
+    db = local_database(ctx)
+    if db is None:
+        raise UserError(_("Demo data can only be added to this PC's database."))
+
     def work(progress: ProgressFn, cancelled: CancelledFn) -> int:
-        return demo.generate_demo_data(ctx.db, count, progress, cancelled)
+        return demo.generate_demo_data(db, count, progress, cancelled)
 
     try:
         return run_with_progress(parent, _("Generating demo data…"), work)
@@ -155,7 +158,7 @@ def gui_self_test() -> int:
                 "GT01", "界面自检", InstitutionType.BANK, "guitest", "界面自检", "guitest123",
                 is_headquarters=True))
             demo.generate_demo_data(db, 20, seed=1)
-            window = MainWindow(AppContext(config, db, revision), actor)
+            window = MainWindow(AppContext(config, local_backend(db), revision), actor)
             window.show()
             wait_for_tasks()
             page = window.current_page()
@@ -171,18 +174,6 @@ def gui_self_test() -> int:
             db.dispose()
     print("self-test OK")
     return 0
-
-
-def sign_in(db: Database) -> Actor | None:
-    """The first-run wizard (from its branch page) on a database without accounts, otherwise the sign-in
-    dialog (and a forced password change for an initial or reset password); None if cancelled."""
-    if not setup.is_initialised(db):
-        result = FirstRunWizard.ask(db)
-        return result.actor if result is not None else None
-    actor = LoginDialog.ask(db)
-    if actor is not None and must_change_password(db, actor) and not ChangePasswordDialog.ask(db, actor, True):
-        return None
-    return actor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,24 +205,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("start-up refused: %s", exc)
         show_fatal(exc)
         return EXIT_DATABASE
-    ctx = AppContext(config, db, revision)
+    ctx = AppContext(config, local_backend(db), revision)
+    session = DeskSession(ctx)
     try:
         try:
-            actor = actor or sign_in(db)
+            actor = actor or sign_in(ctx)
         except UserError as exc:
             show_fatal(exc)
             return EXIT_DATABASE
         if actor is None:
             return EXIT_CANCELLED
-        window = MainWindow(ctx, actor)
-        window.show()
+        window = session.open_window(actor)
         if args.demo_data > 0:
             try:
                 add_demo_data(ctx, args.demo_data, window)
             except Exception as exc:
                 show_error(window, exc)
             window.current_page().refresh()
-        return app.exec()
+        code = app.exec()
+        session.sign_out()
+        return code
     finally:
         wait_for_tasks()
         language_support.uninstall()

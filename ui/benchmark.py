@@ -8,10 +8,9 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desk_app.config import AppConfig
-from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
 from ui.app import application, open_database, wait_for_tasks
-from ui.context import AppContext
+from ui.context import AppContext, local_backend
 from ui.main_window import MainWindow
 
 
@@ -32,8 +31,9 @@ def time_to_first_paint(db_url: str, process_start: float) -> float:
     main window, signed in as the demo administrator on a database that already has demo data."""
     app = application([])
     db, revision = open_database(AppConfig(db_url=db_url))
-    actor = authenticate(db, "admin", DEMO_PASSWORD)
-    window = MainWindow(AppContext(AppConfig(db_url=db_url), db, revision), actor)
+    backend = local_backend(db)
+    actor = backend.sign_in("admin", DEMO_PASSWORD)
+    window = MainWindow(AppContext(AppConfig(db_url=db_url), backend, revision), actor)
     probe = _FirstPaint()
     window.installEventFilter(probe)
     window.show()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
+from desk_app.api.backend import Backend, LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.engine import sqlite_path
 from desk_app.db.uow import Database
@@ -14,8 +15,10 @@ from desk_app.db.uow import Database
 
 @dataclass(frozen=True)
 class AppContext:
+    """``backend`` runs every use case: in this process (``LocalBackend``) or on a desk server."""
+
     config: AppConfig
-    db: Database
+    backend: Backend
     schema_revision: str | None
 
     @property
@@ -23,7 +26,25 @@ class AppContext:
         return ZoneInfo(self.config.office_timezone)
 
 
-def database_label(url: str) -> str:
+def local_database(ctx: AppContext) -> Database | None:
+    """The database on this PC when the use cases run in this process, None on a desk server. Only the
+    features that belong to this PC use it: set-up, demo data, the daily SQLite backup, the settings
+    dialog's database section and the self-test."""
+    backend = ctx.backend
+    return backend.db if isinstance(backend, LocalBackend) else None
+
+
+def local_backend(db: Database) -> LocalBackend:
+    """The in-process backend on ``db``, labelled with the file path (or the URL, password masked)."""
+    return LocalBackend(db, url_label(str(db.engine.url)))
+
+
+def database_label(ctx: AppContext) -> str:
+    """Where the data is, for the status bar: the backend's label (a file, a database or a desk server)."""
+    return ctx.backend.label
+
+
+def url_label(url: str) -> str:
     """The SQLite file path, or the URL with its password masked."""
     path = sqlite_path(url)
     if path is not None:

@@ -16,11 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.errors import UserError
 from desk_app.i18n import _
-from desk_app.services.accounts import authenticate
 from ui.dialogs.common import InlineError
 
 ACTIVITY_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
@@ -30,10 +29,10 @@ ACTIVITY_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Ty
 class UnlockDialog(QDialog):
     """Asks the signed-in user's password; wrong passwords count towards the account lock-out."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: Backend, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("unlockDialog")
-        self._db, self._actor = db, actor
+        self._backend, self._actor = backend, actor
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -64,7 +63,7 @@ class UnlockDialog(QDialog):
 
     def try_unlock(self) -> None:
         try:
-            authenticate(self._db, self._actor.username, self.password.text())
+            self._backend.sign_in(self._actor.username, self.password.text())
         except UserError as exc:
             self.password.clear()
             self.error.show_message(str(exc))
@@ -81,10 +80,10 @@ class IdleLock(QObject):
     sig_locked = Signal()
     sig_unlocked = Signal()
 
-    def __init__(self, window: QMainWindow, db: Database, actor: Actor, minutes: int,
+    def __init__(self, window: QMainWindow, backend: Backend, actor: Actor, minutes: int,
                  interval_ms: int | None = None) -> None:
         super().__init__(window)
-        self._window, self._db, self._actor = window, db, actor
+        self._window, self._backend, self._actor = window, backend, actor
         self.locked = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -119,7 +118,7 @@ class IdleLock(QObject):
         if central is not None:
             central.setVisible(False)
         self.sig_locked.emit()
-        dialog = UnlockDialog(self._db, self._actor, self._window)
+        dialog = UnlockDialog(self._backend, self._actor, self._window)
         self.dialog = dialog
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.accepted.connect(self._unlocked)

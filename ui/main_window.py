@@ -36,7 +36,7 @@ from ui.admin import AdminPage, AuditLogPage
 from ui.cases.case_page import build_case_view
 from ui.cases.list_page import CaseListPage
 from ui.checklists.import_dialog import GuidanceImportDialog
-from ui.context import AppContext, database_label
+from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
 from ui.errors import show_error
 from ui.help.help_browser import install_f1, section_for, show_help
@@ -102,11 +102,11 @@ class MainWindow(QMainWindow):
         self.overview_page.sig_open_case_number.connect(self.open_case_number)
         self.add_page(self.overview_page, "overview")
         self._add_feature_pages()
-        self.idle_lock = IdleLock(self, ctx.db, actor, ctx.config.idle_lock_minutes)
+        self.idle_lock = IdleLock(self, ctx.backend, actor, ctx.config.idle_lock_minutes)
         self.backup_timer = QTimer(self)
         self.backup_timer.setInterval(BACKUP_CHECK_MS)
         self.backup_timer.timeout.connect(self.scheduled_backup)
-        if ctx.config.is_sqlite:
+        if ctx.config.is_sqlite and local_database(ctx) is not None:
             self.backup_timer.start()
             QTimer.singleShot(60_000, self.scheduled_backup)
         self.retranslate_ui()
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
 
     def open_case_number(self, case_number: str) -> None:
         try:
-            detail = find_by_number(self.ctx.db, self.actor, case_number)
+            detail = self.ctx.backend.call(self.actor, find_by_number, case_number)
         except UserError as exc:
             show_error(self, exc)
             return
@@ -222,7 +222,10 @@ class MainWindow(QMainWindow):
 
     def scheduled_backup(self) -> None:
         """The daily SQLite backup with rotation, in the background (a failure is logged and shown)."""
-        engine = self.ctx.db.engine
+        db = local_database(self.ctx)
+        if db is None:  # a desk server backs up its own database
+            return
+        engine = db.engine
 
         def work(_progress: object, _cancelled: object) -> object:
             return backup_if_due(engine, backup_dir())
@@ -336,7 +339,7 @@ class MainWindow(QMainWindow):
         for row, page in enumerate(self._page_list):
             self.navigation.item(row).setText(page.nav_title())
         self.navigation.setAccessibleName(_("Navigation"))
-        self.db_status.setText(_("Database: {db}").format(db=database_label(str(self.ctx.db.engine.url))))
+        self.db_status.setText(_("Database: {db}").format(db=database_label(self.ctx)))
         self.schema_status.setText(_("Schema: {revision}").format(
             revision=self.ctx.schema_revision or _("(empty)")))
         self.user_status.setText(_("Signed in: {name} ({role})").format(

@@ -15,7 +15,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
-from ui.context import AppContext
+from ui.context import AppContext, local_backend, local_database
 from ui.main_window import MainWindow
 
 ADMIN_PASSWORD = "admin12345"
@@ -35,6 +35,13 @@ class SetUp:
         return dataclasses.replace(self.admin, is_hq=True)
 
 
+def local_db(ctx: AppContext) -> Database:
+    """The test database behind a context on a LocalBackend (to arrange data or check it directly)."""
+    db = local_database(ctx)
+    assert db is not None
+    return db
+
+
 @dataclass(frozen=True)
 class Shown:
     """A message box that a test caused (recorded instead of shown)."""
@@ -50,7 +57,9 @@ def open_main_window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
     """The main window, shown, signed in as ``username``: "admin" is the set-up administrator, any other
     name a demo account (the demo data must exist)."""
     actor = set_up.admin if username == "admin" else authenticate(set_up.db, username, DEMO_PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    # labelled as the application labels this PC's database (the file path in the status bar)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), local_backend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     window = MainWindow(ctx, actor)
     qtbot.addWidget(window)
     window.show()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Branch
@@ -40,7 +41,8 @@ PASSWORD = "counter2026"
 
 
 def _ctx(set_up: SetUp) -> AppContext:
-    return AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    return AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                      schema_state(set_up.db.engine).current)
 
 
 def open_page(qtbot: QtBot, set_up: SetUp, actor: object | None = None) -> AdminPage:
@@ -104,7 +106,7 @@ def test_new_user_through_the_dialog_lands_in_the_database_and_the_table(
 
 def test_a_refusal_is_shown_and_the_dialog_keeps_the_input(qtbot: QtBot, set_up: SetUp,
                                                            message_boxes: list[Shown]) -> None:
-    dialog = UserDialog(set_up.db, set_up.admin, list_branches(set_up.db))
+    dialog = UserDialog(LocalBackend(set_up.db), set_up.admin, list_branches(set_up.db))
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.username, "admin")                    # taken
@@ -143,7 +145,7 @@ def test_edit_changes_name_and_role_and_refuses_to_demote_oneself(
     clerk = next(u for u in list_users(set_up.db) if u.username == "clerk")
     assert (clerk.display_name, clerk.role) == ("李柜员", Role.SUPERVISOR)
 
-    dialog = UserDialog(set_up.db, set_up.admin, list_branches(set_up.db),
+    dialog = UserDialog(LocalBackend(set_up.db), set_up.admin, list_branches(set_up.db),
                         next(u for u in list_users(set_up.db) if u.username == "admin"))
     qtbot.addWidget(dialog)
     dialog.role.setCurrentIndex(dialog.role.findData(Role.HQ_ANALYST.value))
@@ -157,7 +159,7 @@ def test_editing_an_account_someone_else_changed_meanwhile(qtbot: QtBot, set_up:
                                                            message_boxes: list[Shown]) -> None:
     _add_clerk(set_up)
     clerk = next(u for u in list_users(set_up.db) if u.username == "clerk")
-    dialog = UserDialog(set_up.db, set_up.admin, list_branches(set_up.db), clerk)
+    dialog = UserDialog(LocalBackend(set_up.db), set_up.admin, list_branches(set_up.db), clerk)
     qtbot.addWidget(dialog)
     update_user(set_up.db, set_up.admin, clerk.id, display_name="另一位管理员改的")  # meanwhile, elsewhere
     dialog.display_name.setText("李柜员")
@@ -308,7 +310,7 @@ def test_a_branch_changed_meanwhile_is_reported_and_saved_on_the_second_ok(
     from desk_app.services.branches import update_branch
 
     branch = list_branches(set_up.db)[0]
-    dialog = BranchDialog(set_up.db, set_up.admin, branch)
+    dialog = BranchDialog(LocalBackend(set_up.db), set_up.admin, branch)
     qtbot.addWidget(dialog)
     assert not dialog.code.isEnabled() and dialog.code.text() == "BJ01"
     update_branch(set_up.db, set_up.admin, branch.id, replace(branch.fields(), hotline="95566"))  # someone else

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.domain.actor import Actor
@@ -34,7 +35,8 @@ def _actor(set_up: SetUp, login: str, role: Role) -> Actor:
 
 
 def open_page(qtbot: QtBot, set_up: SetUp, actor: Actor | None = None) -> AuditLogPage:
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     page = AuditLogPage(ctx, actor or set_up.admin)
     qtbot.addWidget(page)
     page.resize(1180, 700)

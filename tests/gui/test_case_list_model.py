@@ -16,6 +16,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desk_app import i18n
+from desk_app.api.backend import LocalBackend
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineState
@@ -27,9 +28,9 @@ from ui.cases.case_table_model import (
     CACHE_PAGES,
     CASE_ID_ROLE,
     MAX_WANTED,
+    BackendSource,
     CaseTableModel,
     Column,
-    DatabaseSource,
     ListQuery,
 )
 
@@ -71,7 +72,7 @@ def _numbers(model: CaseTableModel) -> list[str]:
 @pytest.mark.qt_log_level_fail("WARNING")
 def test_qt_model_checks_on_demo_data(qtbot: QtBot, qtmodeltester: ModelTester, demo_db: Database,
                                       hq_admin: Actor) -> None:
-    model = _loaded(qtbot, CaseTableModel(DatabaseSource(demo_db, hq_admin), TZ),
+    model = _loaded(qtbot, CaseTableModel(BackendSource(LocalBackend(demo_db), hq_admin), TZ),
                     ListQuery(CaseFilter(), today=_today()))
     assert model.rowCount() == 300
     assert model.loaded_pages() == [0]
@@ -88,7 +89,7 @@ def test_qt_model_checks_on_demo_data(qtbot: QtBot, qtmodeltester: ModelTester, 
 
 def test_rows_match_the_service_and_are_masked(qtbot: QtBot, demo_db: Database, hq_admin: Actor) -> None:
     today = _today()
-    model = _loaded(qtbot, CaseTableModel(DatabaseSource(demo_db, hq_admin), TZ),
+    model = _loaded(qtbot, CaseTableModel(BackendSource(LocalBackend(demo_db), hq_admin), TZ),
                     ListQuery(CaseFilter(), today=today))
     expected = fetch_page(demo_db, hq_admin, CaseFilter(), today, limit=5)
     for r, case in enumerate(expected):
@@ -109,7 +110,7 @@ def test_rows_match_the_service_and_are_masked(qtbot: QtBot, demo_db: Database, 
 
 def test_overdue_and_due_soon_rows_carry_text_and_icon(qtbot: QtBot, demo_db: Database, hq_admin: Actor) -> None:
     today = _today()
-    model = _loaded(qtbot, CaseTableModel(DatabaseSource(demo_db, hq_admin), TZ),
+    model = _loaded(qtbot, CaseTableModel(BackendSource(LocalBackend(demo_db), hq_admin), TZ),
                     ListQuery(CaseFilter(overdue=True), sort=SortKey.DUE, descending=False, today=today))
     assert model.rowCount() == count_cases(demo_db, hq_admin, CaseFilter(overdue=True), today) > 0
     first = model.row_at(0)
@@ -151,7 +152,7 @@ def test_overdue_and_due_soon_rows_carry_text_and_icon(qtbot: QtBot, demo_db: Da
 
 
 def test_special_flags_show_as_text_and_icon(qtbot: QtBot, demo_db: Database, hq_admin: Actor) -> None:
-    model = _loaded(qtbot, CaseTableModel(DatabaseSource(demo_db, hq_admin), TZ),
+    model = _loaded(qtbot, CaseTableModel(BackendSource(LocalBackend(demo_db), hq_admin), TZ),
                     ListQuery(CaseFilter(any_flag=True), today=_today()))
     assert model.rowCount() > 0
     row = model.row_at(0)
@@ -163,7 +164,7 @@ def test_special_flags_show_as_text_and_icon(qtbot: QtBot, demo_db: Database, hq
 
 def test_sort_requeries_and_the_flags_column_is_not_sortable(qtbot: QtBot, demo_db: Database,
                                                              hq_admin: Actor) -> None:
-    model = _loaded(qtbot, CaseTableModel(DatabaseSource(demo_db, hq_admin), TZ),
+    model = _loaded(qtbot, CaseTableModel(BackendSource(LocalBackend(demo_db), hq_admin), TZ),
                     ListQuery(CaseFilter(), today=_today()))
     with qtbot.waitSignal(model.sig_loaded, timeout=10_000):
         model.sort(Column.STATUS, Qt.SortOrder.DescendingOrder)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desk_app import i18n
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.uow import Database
@@ -51,7 +52,7 @@ def special_case(demo_db: Database) -> str:
 
 
 def _page(qtbot: QtBot, db: Database, actor: Actor) -> CaseListPage:
-    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), db, schema_state(db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), LocalBackend(db), schema_state(db.engine).current)
     page = CaseListPage(ctx, actor)
     qtbot.addWidget(page)
     page.resize(1200, 700)
@@ -216,7 +217,8 @@ def test_double_click_and_enter_open_the_case(qtbot: QtBot, admin_page: CaseList
 
 def test_apply_filter_opens_the_list_prefiltered(qtbot: QtBot, demo_db: Database) -> None:
     actor = authenticate(demo_db, "admin", demo.DEMO_PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(demo_db.engine.url)), demo_db, schema_state(demo_db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(demo_db.engine.url)), LocalBackend(demo_db),
+                     schema_state(demo_db.engine).current)
     page = CaseListPage(ctx, actor)
     qtbot.addWidget(page)
     flt = CaseFilter(overdue=True, severities=frozenset({Severity.GENERAL}), axis_c="C09")

@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import ApprovalState, Role, Stage, Status
@@ -42,7 +43,7 @@ def desk(set_up: SetUp) -> Desk:
         create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
                     role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
         actors[login] = authenticate(set_up.db, login, PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, "head")
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head")
     return Desk(ctx, **actors)
 
 
@@ -99,7 +100,7 @@ def run_dialog(view: CaseView, **values: object) -> ActionDialog:
 def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes: list[Shown],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checklist_panel, "ask_note", lambda parent, title: "")
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     assert not case.deliberation_required
 
     # the supervisor assigns the case to the handler
@@ -215,7 +216,7 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     run_dialog(view)
     assert view.file.detail.status is Status.CLOSED
     assert view.offered_actions() == [Action.REOPEN, Action.APPLY_REVIEW]
-    assert get_complaint(desk.ctx.db, desk.handler, case.id).status is Status.CLOSED
+    assert get_complaint(local_db(desk.ctx), desk.handler, case.id).status is Status.CLOSED
     assert message_boxes == []
 
     # the timeline lists every event, newest first, in words
@@ -239,7 +240,7 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
 def test_the_view_follows_the_language(qtbot: QtBot, desk: Desk, language_support: object) -> None:
     from ui.i18n import switch_language
 
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     view = open_view(qtbot, desk, desk.supervisor, case.id)
     assert view.status_chip.text() == "Registered"
     try:

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Complexity, Role, Severity, Stage, Status
@@ -49,7 +50,7 @@ def desk(set_up: SetUp) -> Desk:
         create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
                     role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
         actors[login] = authenticate(set_up.db, login, PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, "head")
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head")
     return Desk(ctx, **actors)
 
 
@@ -61,9 +62,9 @@ def open_view(qtbot: QtBot, desk: Desk, actor: Actor, complaint_id: uuid.UUID) -
 
 
 def started(desk: Desk, **overrides: object) -> ComplaintDetail:
-    case = register_complaint(desk.ctx.db, desk.clerk, draft(**overrides))
-    case = wf.assign(desk.ctx.db, desk.supervisor, case.id, case.version, desk.handler.user_id)
-    return wf.perform(desk.ctx.db, desk.handler, case.id, case.version, Action.START)
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft(**overrides))
+    case = wf.assign(local_db(desk.ctx), desk.supervisor, case.id, case.version, desk.handler.user_id)
+    return wf.perform(local_db(desk.ctx), desk.handler, case.id, case.version, Action.START)
 
 
 def fill(dialog: ActionDialog, key: str, value: object) -> None:
@@ -78,7 +79,7 @@ def fill(dialog: ActionDialog, key: str, value: object) -> None:
 
 
 def test_only_allowed_actions_for_the_role_are_offered(qtbot: QtBot, desk: Desk) -> None:
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     clerk = open_view(qtbot, desk, desk.clerk, case.id)
     assert clerk.offered_actions() == [Action.WITHDRAW]
     assert clerk.action_buttons[Action.ASSIGN].isHidden() and clerk.action_buttons[Action.CLOSE].isHidden()
@@ -90,8 +91,8 @@ def test_only_allowed_actions_for_the_role_are_offered(qtbot: QtBot, desk: Desk)
     assert boss.offered_actions() == [Action.ASSIGN, Action.REFUSE, Action.WITHDRAW]
     assert Command.TRANSFER in boss.offered_commands() and Command.REASSIGN not in boss.offered_commands()
 
-    case = wf.assign(desk.ctx.db, desk.supervisor, case.id, case.version, desk.handler.user_id)
-    wf.perform(desk.ctx.db, desk.handler, case.id, case.version, Action.START)
+    case = wf.assign(local_db(desk.ctx), desk.supervisor, case.id, case.version, desk.handler.user_id)
+    wf.perform(local_db(desk.ctx), desk.handler, case.id, case.version, Action.START)
     handler.reload()
     assert handler.offered_actions() == [Action.RESPOND, Action.WITHDRAW]
     assert Command.PAUSE in handler.offered_commands() and Command.RESUME not in handler.offered_commands()
@@ -103,7 +104,7 @@ def test_only_allowed_actions_for_the_role_are_offered(qtbot: QtBot, desk: Desk)
 
 
 def test_required_fields_are_checked_in_the_dialog(qtbot: QtBot, desk: Desk) -> None:
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     view = open_view(qtbot, desk, desk.supervisor, case.id)
     view.action_buttons[Action.REFUSE].click()
     dialog = view.active_dialog
@@ -111,7 +112,7 @@ def test_required_fields_are_checked_in_the_dialog(qtbot: QtBot, desk: Desk) -> 
     assert dialog.labels["reason"].text() == "&Grounds *"
     dialog.ok_button.click()
     assert dialog.isVisible() and dialog.error.text() == "Please fill in: Grounds."
-    assert get_complaint(desk.ctx.db, desk.supervisor, case.id).status is Status.REGISTERED
+    assert get_complaint(local_db(desk.ctx), desk.supervisor, case.id).status is Status.REGISTERED
     fill(dialog, "reason", "不属于本机构受理范围")
     dialog.ok_button.click()
     assert not dialog.isVisible()
@@ -137,7 +138,7 @@ def test_a_stale_save_says_who_changed_the_case_and_keeps_the_typing(qtbot: QtBo
     form.set_text("real_demand", "客户要求退还款项并道歉")
     form.set_text("emotion", "愤怒")
     # meanwhile a supervisor changes the case from another desk
-    changed = wf.escalate(desk.ctx.db, desk.supervisor, case.id, case.version, "媒体关注")
+    changed = wf.escalate(local_db(desk.ctx), desk.supervisor, case.id, case.version, "媒体关注")
     assert changed.version != view.version
 
     form.save_button.click()
@@ -164,7 +165,7 @@ def test_a_stale_dialog_stays_open_and_succeeds_on_retry(qtbot: QtBot, desk: Des
     dialog = view.active_dialog
     assert dialog is not None and dialog.objectName() == "pauseDialog"
     fill(dialog, "reason", "送司法鉴定")
-    wf.escalate(desk.ctx.db, desk.supervisor, case.id, case.version, "客户情绪激动")
+    wf.escalate(local_db(desk.ctx), desk.supervisor, case.id, case.version, "客户情绪激动")
     dialog.ok_button.click()
     assert dialog.isVisible() and "was changed by Supervisor" in dialog.error.text()
     assert dialog.text("reason") == "送司法鉴定"
@@ -200,7 +201,7 @@ def test_extension_to_60_days_needs_a_manager_and_mentions_the_notice(qtbot: QtB
 
 def test_overdue_case_is_shown_in_red_with_an_icon_and_words(qtbot: QtBot, desk: Desk) -> None:
     received = datetime.now(UTC) - timedelta(days=40)
-    case = register_complaint(desk.ctx.db, desk.clerk, draft(received_at=received, severity=Severity.SERIOUS))
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft(received_at=received, severity=Severity.SERIOUS))
     view = open_view(qtbot, desk, desk.supervisor, case.id)
     assert "Overdue by" in view.due_label.text() and "#b3261e" in view.due_label.styleSheet()
     assert not view.due_icon.isHidden()
@@ -215,7 +216,7 @@ def test_optional_deliberation_can_still_be_done(qtbot: QtBot, desk: Desk) -> No
     listen = view.stages.forms[Stage.LISTEN]
     listen.set_text("real_demand", "退款")
     for step in ("active_listening", "true_demand"):
-        checklists.tick_step(desk.ctx.db, desk.handler, case.id, "strategic_empathy", step)
+        checklists.tick_step(local_db(desk.ctx), desk.handler, case.id, "strategic_empathy", step)
     listen.move_button.click()
     view.stages.bar.buttons[Stage.DELIBERATE].click()
     assert view.stages.selected() is Stage.DELIBERATE and "it may be skipped" in view.stages.hint.text()
@@ -231,7 +232,7 @@ def test_optional_deliberation_can_still_be_done(qtbot: QtBot, desk: Desk) -> No
 
 
 def test_notes_and_first_contact_from_the_menu(qtbot: QtBot, desk: Desk) -> None:
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     view = open_view(qtbot, desk, desk.clerk, case.id)
     view.command_actions[Command.NOTE].trigger()
     dialog = view.active_dialog
@@ -274,12 +275,12 @@ def test_timeline_texts_are_readable() -> None:
 def test_transfer_hands_the_case_to_another_branch(qtbot: QtBot, desk: Desk) -> None:
     from desk_app.db.models import Branch
 
-    with desk.ctx.db.unit_of_work() as session:
+    with local_db(desk.ctx).unit_of_work() as session:
         other = Branch(code="SH02", name="上海第二支行", institution_type="bank", regime="banking_insurance")
         session.add(other)
         session.flush()
         other_id = other.id
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     view = open_view(qtbot, desk, desk.supervisor, case.id)
     changed: list[uuid.UUID] = []
     view.sig_changed.connect(changed.append)
@@ -306,8 +307,8 @@ def test_approval_above_the_limit_needs_head_office_reference(qtbot: QtBot, desk
     from desk_app.services import handling
 
     case = started(desk)
-    handling.propose_resolution(desk.ctx.db, desk.handler, case.id, resolution_type="compensation", amount="8000",
-                                description="赔偿损失", basis="合同第5条", upheld=True)
+    handling.propose_resolution(local_db(desk.ctx), desk.handler, case.id, resolution_type="compensation",
+                                amount="8000", description="赔偿损失", basis="合同第5条", upheld=True)
     view = open_view(qtbot, desk, desk.supervisor, case.id)
     box = view.stages.resolution
     assert view.stages.selected() is Stage.LISTEN and not box.approve_button.isHidden()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp
+from gui_support import SetUp, local_db
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.domain.checklist import bundled_checklists_dir
@@ -24,7 +25,8 @@ def dialog(set_up: SetUp, qtbot: QtBot) -> GuidanceImportDialog:
     with set_up.db.unit_of_work() as session:
         checklists.seed_checklists(session)
         risk_signals.seed_word_lists(session)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     widget = GuidanceImportDialog(ctx, set_up.admin)
     qtbot.addWidget(widget)
     return widget
@@ -69,4 +71,4 @@ def test_a_bad_file_shows_the_precise_error_and_changes_nothing(dialog: Guidance
     same.write_text(words, encoding="utf-8")
     pick(monkeypatch, dialog, same)
     assert "version 1 is not newer than the loaded version 1" in dialog.error.text()
-    assert risk_signals.word_list_versions(dialog.ctx.db)["risk_signals"] == 1
+    assert risk_signals.word_list_versions(local_db(dialog.ctx))["risk_signals"] == 1

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from gui_support import SetUp
+from gui_support import SetUp, local_db
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Complaint
@@ -51,7 +52,8 @@ def desk(set_up: SetUp) -> Desk:
     case = wf.assign(set_up.db, actors["boss"], case.id, case.version, actors["handler"].user_id)
     case = wf.perform(set_up.db, actors["handler"], case.id, case.version, Action.START)
     save_portrait(set_up.db, actors["clerk"], case.id, PortraitInput(4, 2, 3, 3, 3, 2, primary_type=PsychType.VENTING))
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     return Desk(ctx, actors["clerk"], actors["handler"], case.id)
 
 
@@ -71,7 +73,7 @@ def click(qtbot: QtBot, panel: ChecklistPanel, checklist: str, step: str) -> Non
 
 
 def gate_leave_listen(desk: Desk) -> None:
-    with desk.ctx.db.unit_of_work() as session:
+    with local_db(desk.ctx).unit_of_work() as session:
         check_gate(session, session.get_one(Complaint, desk.case_id), "leave:listen")
 
 

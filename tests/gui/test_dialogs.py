@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.domain.enums import Role
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
@@ -19,7 +20,7 @@ def _ok(dialog: LoginDialog) -> None:
 
 
 def test_login_refuses_a_wrong_password_inline_and_accepts_the_right_one(qtbot: QtBot, set_up: SetUp) -> None:
-    dialog = LoginDialog(set_up.db)
+    dialog = LoginDialog(LocalBackend(set_up.db))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.error.isHidden()
@@ -40,7 +41,7 @@ def test_login_refuses_a_wrong_password_inline_and_accepts_the_right_one(qtbot: 
 
 
 def test_login_asks_for_both_fields(qtbot: QtBot, set_up: SetUp) -> None:
-    dialog = LoginDialog(set_up.db)
+    dialog = LoginDialog(LocalBackend(set_up.db))
     qtbot.addWidget(dialog)
     _ok(dialog)
     assert dialog.error.text() == "Enter your user name and password."
@@ -48,7 +49,7 @@ def test_login_asks_for_both_fields(qtbot: QtBot, set_up: SetUp) -> None:
 
 
 def test_login_form_is_accessible(qtbot: QtBot, set_up: SetUp) -> None:
-    dialog = LoginDialog(set_up.db)
+    dialog = LoginDialog(LocalBackend(set_up.db))
     qtbot.addWidget(dialog)
     assert dialog.username_edit.accessibleName() == "User name"
     assert dialog.password_edit.accessibleName() == "Password"
@@ -61,4 +62,7 @@ def test_login_form_is_accessible(qtbot: QtBot, set_up: SetUp) -> None:
 def test_ask_returns_none_when_cancelled(qtbot: QtBot, set_up: SetUp, monkeypatch: pytest.MonkeyPatch,
                                          dialog_class: type[LoginDialog] | type[FirstRunWizard]) -> None:
     monkeypatch.setattr(dialog_class, "exec", lambda self: QDialog.DialogCode.Rejected)
-    assert dialog_class.ask(set_up.db) is None
+    if dialog_class is LoginDialog:
+        assert LoginDialog.ask(LocalBackend(set_up.db)) is None
+    else:
+        assert FirstRunWizard.ask(set_up.db) is None

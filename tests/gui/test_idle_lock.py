@@ -5,6 +5,7 @@ from __future__ import annotations
 from gui_support import SetUp
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from ui.context import AppContext
 from ui.idle_lock import IdleLock
 from ui.main_window import MainWindow
@@ -14,7 +15,7 @@ def _window(qtbot: QtBot, set_up: SetUp) -> MainWindow:
     from desk_app.config import AppConfig
 
     config = AppConfig(db_url=str(set_up.db.engine.url))
-    window = MainWindow(AppContext(config, set_up.db, "head"), set_up.admin)
+    window = MainWindow(AppContext(config, LocalBackend(set_up.db), "head"), set_up.admin)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -23,7 +24,7 @@ def _window(qtbot: QtBot, set_up: SetUp) -> MainWindow:
 def test_locks_after_idle_time_and_unlocks_with_password(qtbot: QtBot, set_up: SetUp) -> None:
     window = _window(qtbot, set_up)
     window.idle_lock.stop()
-    lock = IdleLock(window, set_up.db, set_up.admin, minutes=5, interval_ms=50)
+    lock = IdleLock(window, LocalBackend(set_up.db), set_up.admin, minutes=5, interval_ms=50)
     with qtbot.waitSignal(lock.sig_locked, timeout=3000):
         pass
     central = window.centralWidget()
@@ -67,7 +68,7 @@ def test_forced_password_change(qtbot: QtBot, set_up: SetUp) -> None:
                 role=Role.COUNTER_CLERK)
     clerk = authenticate(set_up.db, "newclerk", "initial123")
     assert must_change_password(set_up.db, clerk)
-    dialog = ChangePasswordDialog(set_up.db, clerk, forced=True)
+    dialog = ChangePasswordDialog(LocalBackend(set_up.db), clerk, forced=True)
     qtbot.addWidget(dialog)
     dialog.old.setText("initial123")
     dialog.new.setText("mine2026x")

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
@@ -70,12 +70,12 @@ def test_files_from_the_dialog_and_by_drop_are_stored_with_the_case(qtbot: QtBot
     fill_valid(page)
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:
         page.save_button.click()
-    stored = list_attachments(counter.ctx.db, counter.clerk, saved.args[0])
+    stored = list_attachments(local_db(counter.ctx), counter.clerk, saved.args[0])
     assert sorted(a.filename for a in stored) == ["statement.pdf", "身份证复印件.jpg"]
     card = next(a for a in stored if a.filename == "身份证复印件.jpg")
     assert card.sha256 == hashlib.sha256(scans[0].read_bytes()).hexdigest()
     assert card.description == "身份证复印件（正反面）" and card.mime_type == "image/jpeg"
-    assert read_attachment(counter.ctx.db, counter.clerk, card.id).content == scans[0].read_bytes()
+    assert read_attachment(local_db(counter.ctx), counter.clerk, card.id).content == scans[0].read_bytes()
     assert "2 attachment(s) stored." in page.result_banner.text()
     assert page.attachments.pending == []  # ready for the next customer
 
@@ -116,9 +116,9 @@ def test_storing_fails_the_case_stands_and_retry_works(qtbot: QtBot, page: Intak
         page.save_button.click()
     assert "The attachments could not be stored: The database cannot be reached" in page.result_banner.text()
     assert page.retry_button.isVisible()
-    assert list_attachments(counter.ctx.db, counter.clerk, saved.args[0]) == []
+    assert list_attachments(local_db(counter.ctx), counter.clerk, saved.args[0]) == []
     page.retry_button.click()
     qtbot.waitUntil(lambda: not page.retry_button.isVisible(), timeout=10_000)
     assert "2 attachment(s) stored." in page.result_banner.text()
-    assert len(list_attachments(counter.ctx.db, counter.clerk, saved.args[0])) == 2
+    assert len(list_attachments(local_db(counter.ctx), counter.clerk, saved.args[0])) == 2
     assert message_boxes == []  # a user error is told in the banner, not in a box

@@ -9,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Branch, Complaint, TaxonomyCode
@@ -44,7 +45,8 @@ def make_counter(set_up: SetUp, *, institution_type: str = "bank", cap: int = 5)
                                               group_rep_cap=cap))
     create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="clerk2026!",
                 role=Role.COUNTER_CLERK, must_change_password=False)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     return Counter(ctx, authenticate(set_up.db, "clerk", "clerk2026!"))
 
 
@@ -89,7 +91,7 @@ def page(qtbot: QtBot, counter: Counter, tmp_path: Path) -> IntakePage:
 
 
 def _cases(counter: Counter) -> int:
-    with counter.ctx.db.unit_of_work() as session:
+    with local_db(counter.ctx).unit_of_work() as session:
         return session.scalar(select(func.count()).select_from(Complaint)) or 0
 
 
@@ -140,10 +142,10 @@ def test_fix_and_save_with_ctrl_s(qtbot: QtBot, page: IntakePage, counter: Count
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:
         _ctrl_s(qtbot, page, page.facts.where)
 
-    case = get_complaint(counter.ctx.db, counter.clerk, saved.args[0])
+    case = get_complaint(local_db(counter.ctx), counter.clerk, saved.args[0])
     assert case.id == page.last_saved.id  # type: ignore[union-attr]
     assert case.status is Status.REGISTERED
-    customer = reveal_customer(counter.ctx.db, counter.clerk, case.id)
+    customer = reveal_customer(local_db(counter.ctx), counter.clerk, case.id)
     assert (customer.name, customer.id_number, customer.phone) == ("王芳", VALID_ID, PHONE)
     assert customer.address == "北京市朝阳区建国路88号"
     assert (case.channel, case.severity, case.flags) == (Channel.HOTLINE, Severity.SERIOUS,
@@ -173,7 +175,7 @@ def test_a_service_error_with_a_field_is_shown_next_to_it(qtbot: QtBot, page: In
                                                           counter: Counter) -> None:
     fill_valid(page)
     # HQ retires the code after the form loaded its lists: only the service can notice
-    with counter.ctx.db.unit_of_work() as session:
+    with local_db(counter.ctx).unit_of_work() as session:
         session.execute(update(TaxonomyCode).where(TaxonomyCode.code == "C09").values(active=False))
     page.save_button.click()
     error = page.fields["axis_c"].error
@@ -235,7 +237,7 @@ def test_organisation_agent_and_group_representatives(qtbot: QtBot, page: Intake
     page.representatives.remove_row(page.representatives.rows[1])
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:
         page.save_button.click()
-    case = get_complaint(counter.ctx.db, counter.clerk, saved.args[0])
+    case = get_complaint(local_db(counter.ctx), counter.clerk, saved.args[0])
     assert case.customer.kind is CustomerKind.ORGANISATION and case.customer.id_type == "credit_code"
     assert [(p.role, p.name) for p in case.parties] == [
         (PartyRole.AGENT, "钱律师"), *[(PartyRole.REPRESENTATIVE, f"代表{i}") for i in (1, 3, 4, 5)]]
@@ -257,7 +259,7 @@ def test_market_regulation_cap_and_insurance_axis(qtbot: QtBot, set_up: SetUp, t
         row.name.setText(f"代表{i + 1}")
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:
         page.save_button.click()
-    assert get_complaint(counter.ctx.db, counter.clerk, saved.args[0]).axis_d == "D02"
+    assert get_complaint(local_db(counter.ctx), counter.clerk, saved.args[0]).axis_d == "D02"
 
 
 def test_code_picker_searches_codes_and_names(page: IntakePage) -> None:

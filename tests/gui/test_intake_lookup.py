@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp
+from gui_support import SetUp, local_db
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableWidget
 from pytestqt.qtbot import QtBot
@@ -53,13 +53,13 @@ def _cell(table: QTableWidget, row: int, column: int) -> str:
 
 
 def _audit_count(counter: Counter) -> int:
-    with counter.ctx.db.unit_of_work() as session:
+    with local_db(counter.ctx).unit_of_work() as session:
         return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
 
 def test_known_phone_shows_earlier_complaints_and_the_repeat_warning(qtbot: QtBot, page: IntakePage,
                                                                      counter: Counter) -> None:
-    earlier = register_complaint(counter.ctx.db, counter.clerk, draft(customer=WANG))
+    earlier = register_complaint(local_db(counter.ctx), counter.clerk, draft(customer=WANG))
     _type_phone_and_leave(qtbot, page, "138 1234 5678")
 
     panel = page.lookup_panel
@@ -80,7 +80,7 @@ def test_known_phone_shows_earlier_complaints_and_the_repeat_warning(qtbot: QtBo
 
 def test_using_the_match_fills_the_fields_and_reuses_the_record(qtbot: QtBot, page: IntakePage,
                                                                 counter: Counter) -> None:
-    earlier = register_complaint(counter.ctx.db, counter.clerk, draft(customer=WANG))
+    earlier = register_complaint(local_db(counter.ctx), counter.clerk, draft(customer=WANG))
     _type_phone_and_leave(qtbot, page, PHONE)
     audits = _audit_count(counter)
     page.lookup_panel.use_button.click()
@@ -97,13 +97,13 @@ def test_using_the_match_fills_the_fields_and_reuses_the_record(qtbot: QtBot, pa
     assert built.customer_id == earlier.customer.id and built.customer is None
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:
         page.save_button.click()
-    case = get_complaint(counter.ctx.db, counter.clerk, saved.args[0])
+    case = get_complaint(local_db(counter.ctx), counter.clerk, saved.args[0])
     assert case.customer.id == earlier.customer.id
 
 
 def test_a_correction_after_picking_is_saved_on_the_same_customer(qtbot: QtBot, page: IntakePage,
                                                                   counter: Counter) -> None:
-    earlier = register_complaint(counter.ctx.db, counter.clerk, draft(customer=WANG))
+    earlier = register_complaint(local_db(counter.ctx), counter.clerk, draft(customer=WANG))
     _type_phone_and_leave(qtbot, page, PHONE)
     page.lookup_panel.use_button.click()
     qtbot.waitUntil(lambda: page.customer.name.text() == "王芳", timeout=10_000)
@@ -113,7 +113,7 @@ def test_a_correction_after_picking_is_saved_on_the_same_customer(qtbot: QtBot, 
     assert built.customer_id is None and built.customer is not None
     with qtbot.waitSignal(page.sig_saved, timeout=10_000):
         page.save_button.click()
-    with counter.ctx.db.unit_of_work() as session:
+    with local_db(counter.ctx).unit_of_work() as session:
         customers = session.scalars(select(Customer)).all()
         assert [c.id for c in customers] == [earlier.customer.id]
         assert customers[0].address == "北京市海淀区中关村大街1号"
@@ -121,9 +121,9 @@ def test_a_correction_after_picking_is_saved_on_the_same_customer(qtbot: QtBot, 
 
 def test_an_old_closed_complaint_is_shown_without_the_warning(qtbot: QtBot, page: IntakePage,
                                                               counter: Counter) -> None:
-    old = register_complaint(counter.ctx.db, counter.clerk, draft(
+    old = register_complaint(local_db(counter.ctx), counter.clerk, draft(
         customer=WANG, received_at=utcnow() - timedelta(days=REPEAT_WINDOW_DAYS + 30)))
-    with counter.ctx.db.unit_of_work() as session:
+    with local_db(counter.ctx).unit_of_work() as session:
         session.execute(update(Complaint).values(status=Status.CLOSED.value))
     _type_phone_and_leave(qtbot, page, PHONE)
     assert len(page.lookup_panel.found) == 1
@@ -144,7 +144,7 @@ def test_look_up_button_with_nothing_typed_says_so(page: IntakePage) -> None:
 
 
 def test_look_up_by_id_number(qtbot: QtBot, page: IntakePage, counter: Counter) -> None:
-    register_complaint(counter.ctx.db, counter.clerk, draft(customer=WANG))
+    register_complaint(local_db(counter.ctx), counter.clerk, draft(customer=WANG))
     page.customer.id_number.setText(VALID_ID)
     page.customer.lookup_button.click()
     qtbot.waitUntil(lambda: bool(page.lookup_panel.found), timeout=10_000)

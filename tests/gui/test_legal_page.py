@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role, Stage
@@ -45,7 +46,7 @@ def desk(set_up: SetUp) -> Desk:
         create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
                     role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
         actors[login] = authenticate(set_up.db, login, PASSWORD)
-    return Desk(AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, "head"), **actors)
+    return Desk(AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head"), **actors)
 
 
 def open_page(qtbot: QtBot, desk: Desk, actor: Actor) -> LegalReferencePage:
@@ -59,7 +60,7 @@ def open_page(qtbot: QtBot, desk: Desk, actor: Actor) -> LegalReferencePage:
 
 
 def in_progress(desk: Desk) -> ComplaintDetail:
-    db = desk.ctx.db
+    db = local_db(desk.ctx)
     case = register_complaint(db, desk.clerk, draft())
     case = wf.assign(db, desk.supervisor, case.id, case.version, desk.handler.user_id)
     return wf.perform(db, desk.handler, case.id, case.version, Action.START)
@@ -156,10 +157,10 @@ def test_citing_in_a_case(qtbot: QtBot, desk: Desk) -> None:
         page.cite_button.click()
     assert signal.args == ["cpl/39"]
     assert page.note_edit.text() == "" and "《中华人民共和国消费者权益保护法》第三十九条" in page.cite_status.text()
-    file = handling.case_file(desk.ctx.db, desk.handler, case.id)
+    file = handling.case_file(local_db(desk.ctx), desk.handler, case.id)
     assert file.stage_records[Stage.ANALYSE]["basis"] == (
         "《中华人民共和国消费者权益保护法》第三十九条（消费争议的解决途径）：告知客户可申请调解")
-    assert [c.article_key for c in legal.citations(desk.ctx.db, desk.handler, case.id)] == ["cpl/39"]
+    assert [c.article_key for c in legal.citations(local_db(desk.ctx), desk.handler, case.id)] == ["cpl/39"]
 
     page.set_case(None)
     assert not page.case_bar.isVisible() and not page.cite_button.isEnabled()
@@ -175,7 +176,7 @@ def test_an_unverified_article_asks_first(qtbot: QtBot, desk: Desk, message_boxe
 
     monkeypatch.setattr(QMessageBox, "exec", lambda box: int(QMessageBox.StandardButton.Cancel.value))
     page.cite_current()
-    assert legal.citations(desk.ctx.db, desk.handler, case.id) == []
+    assert legal.citations(local_db(desk.ctx), desk.handler, case.id) == []
 
     monkeypatch.undo()
     shown: list[str] = []
@@ -190,12 +191,12 @@ def test_an_unverified_article_asks_first(qtbot: QtBot, desk: Desk, message_boxe
     with qtbot.waitSignal(page.sig_cite, timeout=10_000):
         qtbot.keyClick(page.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert shown and "has not been checked against the official text" in shown[0]
-    [citation] = legal.citations(desk.ctx.db, desk.handler, case.id)
+    [citation] = legal.citations(local_db(desk.ctx), desk.handler, case.id)
     assert citation.article_key == "pboc_fcp/time_limit" and not citation.verified
 
 
 def test_a_refused_citation_is_shown(qtbot: QtBot, desk: Desk, message_boxes: list[Shown]) -> None:
-    case = register_complaint(desk.ctx.db, desk.clerk, draft())          # registered, not in progress
+    case = register_complaint(local_db(desk.ctx), desk.clerk, draft())          # registered, not in progress
     page = open_page(qtbot, desk, desk.handler)
     page.set_case(case.id)
     page.search("39", law="cpl")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QDialog
@@ -75,7 +75,7 @@ def test_a_letter_that_cannot_be_issued_is_reported_not_fatal(qtbot: QtBot, set_
                                                               message_boxes: list[Shown]) -> None:
     dialog, _numbers = _dialog(qtbot, set_up, cases=2)
     # the branch's hotline is removed after the list was loaded: no receipt can say how to follow up
-    with dialog.ctx.db.unit_of_work() as session:
+    with local_db(dialog.ctx).unit_of_work() as session:
         session.execute(update(Branch).values(hotline=""))
     dialog.folder_edit.setText(str(tmp_path))
     dialog.save_button.click()
@@ -83,4 +83,4 @@ def test_a_letter_that_cannot_be_issued_is_reported_not_fatal(qtbot: QtBot, set_
     assert result is not None and len(result.skipped) == 2 and not result.files
     assert message_boxes[-1].informative == "2 could not be done; see the details."
     assert "telephone number for follow-up" in message_boxes[-1].details
-    assert letters.list_letters(dialog.ctx.db, dialog.actor, dialog.due[0].complaint_id) == []
+    assert letters.list_letters(local_db(dialog.ctx), dialog.actor, dialog.due[0].complaint_id) == []

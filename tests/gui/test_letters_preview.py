@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Branch
@@ -45,7 +46,8 @@ def make_counter(set_up: SetUp, *, hotline: str = "95533") -> Counter:
                                               superior_institution="北京分行", superior_contact="010-66666666"))
     create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="clerk2026!",
                 role=Role.COUNTER_CLERK, must_change_password=False)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     return Counter(ctx, authenticate(set_up.db, "clerk", "clerk2026!"))
 
 

@@ -16,7 +16,7 @@ from desk_app.db.migrate import schema_state
 from desk_app.domain.enums import Severity, Status
 from desk_app.services import demo
 from desk_app.services.overview import UrgentCase, case_overview
-from ui.context import AppContext, database_label
+from ui.context import AppContext, database_label, local_backend, url_label
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
 from ui.overview.model import DEADLINE_COLUMN, UrgentCaseModel
@@ -26,7 +26,7 @@ from ui.overview.page import OverviewPage
 @pytest.fixture
 def window(qtbot: QtBot, set_up: SetUp) -> MainWindow:
     demo.generate_demo_data(set_up.db, 60, seed=7)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db,
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), local_backend(set_up.db),
                      schema_state(set_up.db.engine).current)
     win = MainWindow(ctx, set_up.admin)
     qtbot.addWidget(win)
@@ -43,7 +43,7 @@ def _menu_titles(win: MainWindow) -> list[str]:
 
 def test_status_bar_shows_database_schema_and_user(window: MainWindow, set_up: SetUp) -> None:
     url = str(set_up.db.engine.url)
-    assert window.db_status.text() == f"Database: {database_label(url)}"
+    assert window.db_status.text() == f"Database: {url_label(url)}" == f"Database: {database_label(window.ctx)}"
     if set_up.db.dialect == "sqlite":
         assert window.db_status.text().endswith(".sqlite3")
     else:
@@ -53,9 +53,9 @@ def test_status_bar_shows_database_schema_and_user(window: MainWindow, set_up: S
 
 
 def test_database_label_masks_passwords() -> None:
-    assert database_label("postgresql+psycopg://desk:s3cret@db.example/desk") == \
+    assert url_label("postgresql+psycopg://desk:s3cret@db.example/desk") == \
         "postgresql+psycopg://desk:***@db.example/desk"
-    assert database_label("sqlite:////var/lib/desk/desk.sqlite3") == "/var/lib/desk/desk.sqlite3"
+    assert url_label("sqlite:////var/lib/desk/desk.sqlite3") == "/var/lib/desk/desk.sqlite3"
 
 
 def test_overview_shows_the_services_figures(window: MainWindow, set_up: SetUp) -> None:

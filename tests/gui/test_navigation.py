@@ -6,6 +6,7 @@ from __future__ import annotations
 from gui_support import SetUp, open_main_window
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.services import demo
@@ -43,7 +44,8 @@ def test_a_handler_has_no_import(qtbot: QtBot, set_up: SetUp) -> None:
 
 
 def test_administrator_gets_no_intake_but_the_guidance_import(qtbot: QtBot, set_up: SetUp) -> None:
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     window = MainWindow(ctx, set_up.admin)
     qtbot.addWidget(window)
     assert "Intake" not in window.page_titles()

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from gui_support import SetUp, Shown
+from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.domain.actor import Actor
@@ -42,7 +43,8 @@ def desk(set_up: SetUp) -> Desk:
                     role=role, must_change_password=False)
         actors[login] = authenticate(set_up.db, login, "desk2026!")
     case = register_complaint(set_up.db, actors["clerk"], draft())
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     return Desk(ctx, actors["clerk"], actors["handler"], actors["analyst"], case.id)
 
 
@@ -90,12 +92,12 @@ def test_rate_see_the_radar_update_save_twice_and_see_the_trend(qtbot: QtBot, de
     assert second.version_no == 2
     qtbot.waitUntil(lambda: editor.trend_values() == {"emotion": [5.0, 2.0], "risk": [4.0, 3.0]}, timeout=10_000)
     assert editor.status.text().startswith("Version 2, saved by clerk-name at")
-    assert [p.version_no for p in portrait_history(desk.ctx.db, desk.clerk, desk.case_id)] == [1, 2]
+    assert [p.version_no for p in portrait_history(local_db(desk.ctx), desk.clerk, desk.case_id)] == [1, 2]
 
 
 def test_the_editor_opens_with_the_latest_version_and_respects_roles(qtbot: QtBot, desk: Desk,
                                                                    message_boxes: list[Shown]) -> None:
-    save_portrait(desk.ctx.db, desk.clerk, desk.case_id, PortraitInput(
+    save_portrait(local_db(desk.ctx), desk.clerk, desk.case_id, PortraitInput(
         2, 5, 4, 1, 5, 5, notes={"risk": "说要找记者"}, primary_type=PsychType.REVENGE,
         secondary_type=PsychType.COMPENSATION))
     editor = open_editor(qtbot, desk, desk.handler)
@@ -107,11 +109,11 @@ def test_the_editor_opens_with_the_latest_version_and_respects_roles(qtbot: QtBo
     assert editor.version_no == 1 and editor.save_button.isEnabled()
 
     # someone else re-rates meanwhile: the stale save is refused with a clear message
-    save_portrait(desk.ctx.db, desk.clerk, desk.case_id, PortraitInput(1, 1, 1, 5, 1, 1))
+    save_portrait(local_db(desk.ctx), desk.clerk, desk.case_id, PortraitInput(1, 1, 1, 5, 1, 1))
     editor.save()
     qtbot.waitUntil(lambda: bool(message_boxes), timeout=10_000)
     assert "re-rated by clerk-name" in message_boxes[0].text
-    assert len(portrait_history(desk.ctx.db, desk.clerk, desk.case_id)) == 2
+    assert len(portrait_history(local_db(desk.ctx), desk.clerk, desk.case_id)) == 2
 
     read_only = open_editor(qtbot, desk, desk.analyst)
     assert not read_only.save_button.isEnabled() and not read_only.rows[Dimension.EMOTION].slider.isEnabled()

@@ -6,6 +6,7 @@ from gui_support import SetUp
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.domain.enums import Role, SpecialFlag
@@ -22,7 +23,8 @@ def test_confirming_a_suggested_flag(qtbot: QtBot, set_up: SetUp) -> None:
                 role=Role.COUNTER_CLERK, must_change_password=False)
     clerk = authenticate(set_up.db, "clerk", "desk2026!")
     case = register_complaint(set_up.db, clerk, draft(request_text="不退钱我就找记者曝光，还要去法院起诉你们"))
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     box = RiskSignalsBox(ctx, clerk, case.id, load=False)
     qtbot.addWidget(box)
     with qtbot.waitSignal(box.sig_loaded, timeout=10_000):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from test_intake_form import PHONE, fill_valid
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.engine import make_engine
 from desk_app.db.migrate import head_revision
@@ -77,7 +78,7 @@ def counter(_pg_migrated: str) -> Iterator[Counter]:
                                         branch_hotline="95533"))
     create_user(db, admin, username="clerk", display_name="柜员小李", password="clerk2026!", role=Role.COUNTER_CLERK,
                 must_change_password=False)
-    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), db, head_revision())
+    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), LocalBackend(db), head_revision())
     try:
         yield Counter(ctx, authenticate(db, "clerk", "clerk2026!"), forwarder, _pg_migrated)
     finally:

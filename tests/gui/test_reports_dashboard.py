@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from desk_app import i18n
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.uow import Database
@@ -32,7 +33,7 @@ def hq(gui_db: Database) -> Actor:
 
 
 def _page(qtbot: QtBot, db: Database, actor: Actor) -> DashboardPage:
-    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), db, schema_state(db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(db.engine.url)), LocalBackend(db), schema_state(db.engine).current)
     page = DashboardPage(ctx, actor, today=lambda: TODAY)
     qtbot.addWidget(page)
     page.resize(1280, 900)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gui_support import local_db
 from openpyxl import load_workbook
 from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.uow import Database
@@ -22,11 +24,12 @@ from ui.reports.export_dialog import ExportReportDialog
 @pytest.fixture
 def ctx(gui_db: Database) -> AppContext:
     build_report_data(gui_db, count=120)
-    return AppContext(AppConfig(db_url=str(gui_db.engine.url)), gui_db, schema_state(gui_db.engine).current)
+    return AppContext(AppConfig(db_url=str(gui_db.engine.url)), LocalBackend(gui_db),
+                      schema_state(gui_db.engine).current)
 
 
 def _dialog(qtbot: QtBot, ctx: AppContext, username: str) -> ExportReportDialog:
-    dialog = ExportReportDialog(ctx, authenticate(ctx.db, username, DEMO_PASSWORD))
+    dialog = ExportReportDialog(ctx, authenticate(local_db(ctx), username, DEMO_PASSWORD))
     qtbot.addWidget(dialog)
     dialog.date_from.setDate(QDate(2025, 1, 1))
     dialog.date_to.setDate(QDate(2026, 12, 31))

@@ -12,6 +12,7 @@ from gui_support import SetUp
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.engine import make_engine
 from desk_app.db.migrate import schema_state
@@ -34,7 +35,8 @@ def _cases(db: Database) -> int:
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_register_import(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     create_user(set_up.db, set_up.admin, username="boss", display_name="负责人", password="boss20260",
                 role=Role.BRANCH_MANAGER, branch_id=set_up.admin.branch_id, must_change_password=False)
     dialog = ImportDialog(ctx, authenticate(set_up.db, "boss", "boss20260"))
@@ -65,7 +67,8 @@ def test_consolidation_in_the_dialog(qtbot: QtBot, set_up: SetUp, tmp_path: Path
     export_detail(branch, authenticate(branch, "sh01.manager", DEMO_PASSWORD),
                   ReportScope(date(2024, 1, 1), date(2030, 12, 31)), export)
     branch.dispose()
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
     create_user(set_up.db, set_up.headquarters_admin(), username="analyst", display_name="分析员",
                 password="analyst2026", role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id,
                 must_change_password=False)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Complaint, Customer
@@ -21,7 +22,7 @@ from ui.context import AppContext
 
 
 def _tab(qtbot: QtBot, set_up: SetUp, username: str = "admin") -> RetentionTab:
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url), retention_years=2), set_up.db,
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url), retention_years=2), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
     actor = set_up.admin if username == "admin" else authenticate(set_up.db, username, "demo2026")
     tab = RetentionTab(ctx, actor)

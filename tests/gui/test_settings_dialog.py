@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 import desk_app.config
+from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig, load_config
 from desk_app.db.connection import ServerSettings
 from desk_app.db.migrate import schema_state
@@ -33,7 +34,8 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def context(set_up: SetUp) -> AppContext:
-    return AppContext(AppConfig(db_url=str(set_up.db.engine.url)), set_up.db, schema_state(set_up.db.engine).current)
+    return AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                      schema_state(set_up.db.engine).current)
 
 
 def save(dialog: SettingsDialog) -> None:

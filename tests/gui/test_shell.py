@@ -11,6 +11,7 @@ from gui_support import SetUp, Shown
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import Backend, LocalBackend
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ValidationError
@@ -155,7 +156,7 @@ def test_empty_database_opens_the_first_run_wizard_then_the_main_window(
         asked.append("setup")
         return FirstRunResult(db, None, set_up_actor)
 
-    def ask_login(cls: type[LoginDialog], db: Database, parent: object = None) -> None:
+    def ask_login(cls: type[LoginDialog], backend: Backend, parent: object = None) -> None:
         asked.append("login")
 
     def show(self: MainWindow) -> None:
@@ -177,7 +178,8 @@ def test_set_up_database_asks_to_sign_in_and_cancel_exits(
         pytest.skip("start-up migrates SQLite; PostgreSQL start-up is covered by require_head")
     asked: list[str] = []
 
-    def ask(cls: type[LoginDialog], db: Database, parent: object = None) -> None:
+    def ask(cls: type[LoginDialog], backend: Backend, parent: object = None) -> None:
+        assert isinstance(backend, LocalBackend) and str(backend.db.engine.url) == str(set_up.db.engine.url)
         asked.append("login")
 
     monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.api.backend import Backend
 from desk_app.db.types import utcnow
-from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.errors import UserError
 from desk_app.i18n import _, ngettext
@@ -209,7 +209,7 @@ class UsersTab(QWidget):
 
     # -- actions ---------------------------------------------------------------------------------
     def new_user(self) -> None:
-        dialog = UserDialog(self.page.ctx.db, self.page.actor, self.page.branches, parent=self)
+        dialog = UserDialog(self.page.ctx.backend, self.page.actor, self.page.branches, parent=self)
         if dialog.exec() and dialog.result_user is not None:
             self.page.done(_("Account {name} created.").format(name=dialog.result_user.username),
                            dialog.result_user.username)
@@ -218,7 +218,7 @@ class UsersTab(QWidget):
         user = self.current_user()
         if user is None:
             return
-        dialog = UserDialog(self.page.ctx.db, self.page.actor, self.page.branches, user, parent=self)
+        dialog = UserDialog(self.page.ctx.backend, self.page.actor, self.page.branches, user, parent=self)
         if dialog.exec() and dialog.result_user is not None:
             self.page.done(_("Account {name} saved.").format(name=user.username), user.username)
 
@@ -226,7 +226,7 @@ class UsersTab(QWidget):
         user = self.current_user()
         if user is None:
             return
-        dialog = ResetPasswordDialog(self.page.ctx.db, self.page.actor, user, parent=self)
+        dialog = ResetPasswordDialog(self.page.ctx.backend, self.page.actor, user, parent=self)
         if dialog.exec() and dialog.result_user is not None:
             self.page.done(_("Temporary password set for {name}; they must change it at the next sign-in.")
                            .format(name=user.username), user.username)
@@ -234,7 +234,7 @@ class UsersTab(QWidget):
     def unlock(self) -> None:
         user = self.current_user()
         if user is not None:
-            self.page.act(lambda db, actor: unlock_user(db, actor, user.id),
+            self.page.act(lambda backend, actor: backend.call(actor, unlock_user, user.id),
                           _("Account {name} unlocked.").format(name=user.username), user.username)
 
     def toggle_active(self) -> None:
@@ -254,7 +254,7 @@ class UsersTab(QWidget):
         enable = not user.active
         message = (_("Account {name} enabled.") if enable else _("Account {name} disabled.")).format(
             name=user.username)
-        self.page.act(lambda db, actor: update_user(db, actor, user.id, active=enable),
+        self.page.act(lambda backend, actor: backend.call(actor, update_user, user.id, active=enable),
                       message, user.username)
 
 
@@ -336,7 +336,7 @@ class BranchesTab(QWidget):
         self.edit_button.setEnabled(branch is not None and (actor.is_hq or branch.id == actor.branch_id))
 
     def new_branch(self) -> None:
-        dialog = BranchDialog(self.page.ctx.db, self.page.actor, parent=self)
+        dialog = BranchDialog(self.page.ctx.backend, self.page.actor, parent=self)
         if dialog.exec() and dialog.result_branch is not None:
             self.page.done(_("Branch {code} created.").format(code=dialog.result_branch.code),
                            branch=dialog.result_branch.code)
@@ -345,7 +345,7 @@ class BranchesTab(QWidget):
         branch = self.current_branch()
         if branch is None or not self.edit_button.isEnabled():
             return
-        dialog = BranchDialog(self.page.ctx.db, self.page.actor, branch, parent=self)
+        dialog = BranchDialog(self.page.ctx.backend, self.page.actor, branch, parent=self)
         if dialog.exec() and dialog.result_branch is not None:
             self.page.done(_("Branch {code} saved.").format(code=branch.code), branch=branch.code)
 
@@ -410,13 +410,13 @@ class AdminPage(Page):
         if self._loading:
             return
         self._loading = True
-        db, actor = self.ctx.db, self.actor
+        backend, actor = self.ctx.backend, self.actor
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[list[UserInfo], list[BranchInfo]]:
-            users = list_users(db)
+            users = backend.read(list_users)
             if not actor.is_hq:
                 users = [u for u in users if u.branch_id == actor.branch_id]
-            return users, list_branches(db)
+            return users, backend.read(list_branches)
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 
@@ -439,9 +439,9 @@ class AdminPage(Page):
     def done(self, message: str, username: str = "", branch: str = "") -> None:
         """After a saved change: say what happened, reload, and keep the changed row selected."""
         self.status.setText(f"{MARK_YES} {message}  ({utcnow().astimezone(self.ctx.office_tz):%H:%M})")
-        db, actor = self.ctx.db, self.actor
-        users = [u for u in list_users(db) if actor.is_hq or u.branch_id == actor.branch_id]
-        self.branches = list_branches(db)
+        backend, actor = self.ctx.backend, self.actor
+        users = [u for u in backend.read(list_users) if actor.is_hq or u.branch_id == actor.branch_id]
+        self.branches = backend.read(list_branches)
         self.users_tab.set_users(users)
         self.branches_tab.set_branches(self.branches)
         if username:
@@ -449,10 +449,10 @@ class AdminPage(Page):
         if branch:
             self.branches_tab.select_branch(branch)
 
-    def act(self, call: Callable[[Database, Actor], object], message: str, username: str = "") -> None:
+    def act(self, call: Callable[[Backend, Actor], object], message: str, username: str = "") -> None:
         """Run a one-click account action (unlock, disable, enable); a refusal is shown, nothing else changes."""
         try:
-            busy_call(call, self.ctx.db, self.actor)
+            busy_call(call, self.ctx.backend, self.actor)
         except UserError as exc:
             show_error(self, exc)
             return

@@ -300,10 +300,10 @@ class AuditLogPage(Page):
     def refresh(self) -> None:
         """Read the users for the filter (once) and the entries matching the filters."""
         if not self._users_loaded:
-            db, actor = self.ctx.db, self.actor
+            backend, actor = self.ctx.backend, self.actor
 
             def work(_p: ProgressFn, _c: CancelledFn) -> list[UserInfo]:
-                users = list_users(db)
+                users = backend.read(list_users)
                 return users if sees_all_branches(actor) else [u for u in users if u.branch_id == actor.branch_id]
 
             run_task(work, on_done=self._users_arrived, on_error=self._failed)
@@ -371,10 +371,10 @@ class AuditLogPage(Page):
         generation = self._generation
         self.loading = True
         self._update_count()
-        db, actor, filters = self.ctx.db, self.actor, self.filters()
+        backend, actor, filters = self.ctx.backend, self.actor, self.filters()
 
         def work(_p: ProgressFn, _c: CancelledFn) -> list[AuditInfo]:
-            return audit.list_entries(db, actor, limit=PAGE_SIZE + 1, offset=offset, **filters)
+            return backend.call(actor, audit.list_entries, limit=PAGE_SIZE + 1, offset=offset, **filters)
 
         def done(result: object) -> None:
             if shiboken6.isValid(self) and generation == self._generation:
@@ -420,10 +420,10 @@ class AuditLogPage(Page):
         self.verifying = True
         self.verify_button.setEnabled(False)
         self.verify_result.setText(_("Checking the audit log…"))
-        db, actor = self.ctx.db, self.actor
+        backend, actor = self.ctx.backend, self.actor
 
         def work(_p: ProgressFn, _c: CancelledFn) -> AuditBreak | None:
-            return audit.verify_log(db, actor)
+            return backend.call(actor, audit.verify_log)
 
         run_task(work, on_done=self._verified, on_error=self._failed)
 

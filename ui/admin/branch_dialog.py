@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
 from desk_app.i18n import _
@@ -37,11 +37,11 @@ TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "A
 class BranchDialog(ServiceDialog):
     """New branch (``branch`` None) or edit one; ``result_branch`` holds the saved branch."""
 
-    def __init__(self, db: Database, actor: Actor, branch: BranchInfo | None = None,
+    def __init__(self, backend: Backend, actor: Actor, branch: BranchInfo | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("branchDialog")
-        self._db, self._actor, self._branch = db, actor, branch
+        self._backend, self._actor, self._branch = backend, actor, branch
         self.result_branch: BranchInfo | None = None
         self.code = QLineEdit(self)
         self.code.setObjectName("branchCode")
@@ -160,13 +160,15 @@ class BranchDialog(ServiceDialog):
 
     def reload_version(self) -> None:
         if self._branch is not None:
-            current = next((b for b in list_branches(self._db) if b.id == self._branch.id), None)
+            current = next((b for b in self._backend.read(list_branches) if b.id == self._branch.id), None)
             if current is not None:
                 self._branch = current
 
     def save(self) -> None:
         if self._branch is None:
-            self.result_branch = busy_call(create_branch, self._db, self._actor, self.code.text(), self.values())
+            self.result_branch = busy_call(lambda: self._backend.call(self._actor, create_branch, self.code.text(),
+                                                                      self.values()))
         else:
-            self.result_branch = busy_call(update_branch, self._db, self._actor, self._branch.id, self.values(),
-                                           version=self._branch.version)
+            branch = self._branch
+            self.result_branch = busy_call(lambda: self._backend.call(self._actor, update_branch, branch.id,
+                                                                      self.values(), version=branch.version))

@@ -111,7 +111,7 @@ class RetentionTab(QWidget):
         """The dry run: which cases the chosen period would anonymise."""
         years = self.years.value()
         try:
-            found = busy_call(retention.candidates, self.ctx.db, self.actor, years, date.today())
+            found = busy_call(lambda: self.ctx.backend.call(self.actor, retention.candidates, years, date.today()))
         except UserError as exc:
             show_error(self, exc)
             return
@@ -140,7 +140,8 @@ class RetentionTab(QWidget):
     def anonymise(self) -> int:
         """Anonymise the listed period; returns how many cases (0 after an error, which is shown)."""
         try:
-            done = busy_call(retention.anonymise, self.ctx.db, self.actor, self.listed_years, date.today())
+            done = busy_call(lambda: self.ctx.backend.call(self.actor, retention.anonymise, self.listed_years,
+                                                           date.today()))
         except UserError as exc:
             show_error(self, exc)
             return 0

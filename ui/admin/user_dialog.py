@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
 from desk_app.i18n import _
@@ -40,11 +40,11 @@ from ui.admin.service_dialog import ServiceDialog, busy_call
 class UserDialog(ServiceDialog):
     """New user (``user`` None) or edit one; ``result_user`` holds the saved account."""
 
-    def __init__(self, db: Database, actor: Actor, branches: list[BranchInfo], user: UserInfo | None = None,
+    def __init__(self, backend: Backend, actor: Actor, branches: list[BranchInfo], user: UserInfo | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userDialog")
-        self._db, self._actor, self._user = db, actor, user
+        self._backend, self._actor, self._user = backend, actor, user
         self.result_user: UserInfo | None = None
         self.username = QLineEdit(self)
         self.username.setObjectName("username")
@@ -148,18 +148,19 @@ class UserDialog(ServiceDialog):
         role = Role(self.role.currentData())
         branch_id = self.branch.currentData()
         if self._user is None:
-            self.result_user = busy_call(
-                create_user, self._db, self._actor, username=self.username.text(),
-                display_name=self.display_name.text(), password=self.password.text(), role=role,
-                branch_id=branch_id, must_change_password=self.must_change.isChecked())
+            self.result_user = busy_call(lambda: self._backend.call(
+                self._actor, create_user, username=self.username.text(), display_name=self.display_name.text(),
+                password=self.password.text(), role=role, branch_id=branch_id,
+                must_change_password=self.must_change.isChecked()))
         else:
-            self.result_user = busy_call(
-                update_user, self._db, self._actor, self._user.id, display_name=self.display_name.text(),
-                role=role, branch_id=branch_id, active=self.active.isChecked(), version=self._user.version)
+            user = self._user
+            self.result_user = busy_call(lambda: self._backend.call(
+                self._actor, update_user, user.id, display_name=self.display_name.text(), role=role,
+                branch_id=branch_id, active=self.active.isChecked(), version=user.version))
 
     def reload_version(self) -> None:
         if self._user is not None:
-            current = next((u for u in list_users(self._db) if u.id == self._user.id), None)
+            current = next((u for u in self._backend.read(list_users) if u.id == self._user.id), None)
             if current is not None:
                 self._user = current
 
@@ -167,10 +168,10 @@ class UserDialog(ServiceDialog):
 class ResetPasswordDialog(ServiceDialog):
     """Set a temporary password (forced change at the next sign-in; a lock-out is lifted too)."""
 
-    def __init__(self, db: Database, actor: Actor, user: UserInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: Backend, actor: Actor, user: UserInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resetPasswordDialog")
-        self._db, self._actor, self._user = db, actor, user
+        self._backend, self._actor, self._user = backend, actor, user
         self.result_user: UserInfo | None = None
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
@@ -212,4 +213,5 @@ class ResetPasswordDialog(ServiceDialog):
         self.copy.setToolTip(_("Copy the temporary password to the clipboard"))
 
     def save(self) -> None:
-        self.result_user = busy_call(reset_password, self._db, self._actor, self._user.id, self.password.text())
+        self.result_user = busy_call(lambda: self._backend.call(self._actor, reset_password, self._user.id,
+                                                                self.password.text()))

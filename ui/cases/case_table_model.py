@@ -24,7 +24,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desk_app import i18n
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineState
 from desk_app.i18n import N_, _, ngettext
@@ -104,19 +104,19 @@ class CaseSource(Protocol):
         ...
 
 
-class DatabaseSource:
-    """The case-list services for one signed-in user."""
+class BackendSource:
+    """The case-list services for one signed-in user, through the backend (this PC or a desk server)."""
 
-    def __init__(self, db: Database, actor: Actor) -> None:
-        self._db = db
+    def __init__(self, backend: Backend, actor: Actor) -> None:
+        self._backend = backend
         self._actor = actor
 
     def count(self, query: ListQuery) -> int:
-        return count_cases(self._db, self._actor, query.flt, query.today)
+        return self._backend.call(self._actor, count_cases, query.flt, query.today)
 
     def page(self, query: ListQuery, offset: int, limit: int, count: int) -> list[CaseRow]:
-        return fetch_page(self._db, self._actor, query.flt, query.today, sort=query.sort,
-                          descending=query.descending, offset=offset, limit=limit, matches=count)
+        return self._backend.call(self._actor, fetch_page, query.flt, query.today, sort=query.sort,
+                                  descending=query.descending, offset=offset, limit=limit, matches=count)
 
 
 @dataclass(frozen=True)

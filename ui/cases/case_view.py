@@ -357,10 +357,10 @@ class CaseView(QWidget):
         try:
             with _busy():
                 if not self._resolution_items:
-                    self._resolution_items = list_items(self.ctx.db, "resolution_type")
+                    self._resolution_items = self.ctx.backend.read(list_items, "resolution_type")
                     self.stages.resolution.type_names = self._resolution_names()
                     self.timeline.names.resolution_types = self._resolution_names()
-                file = handling.case_file(self.ctx.db, self.actor, self.complaint_id)
+                file = self.ctx.backend.call(self.actor, handling.case_file, self.complaint_id)
         except UserError as exc:  # e.g. transferred to a branch this user cannot see
             self.banner.show_message(str(exc))
             self._disable_all()
@@ -563,7 +563,7 @@ class CaseView(QWidget):
         """Open the dialog of a lifecycle action."""
         if self.file is None:
             return None
-        db, actor, cid = self.ctx.db, self.actor, self.complaint_id
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         if action is Action.ASSIGN:
             return self._assign(reassign=False)
         reasons: dict[Action, tuple[str, str, str]] = {
@@ -581,7 +581,8 @@ class CaseView(QWidget):
         if action in reasons:
             intro, label, ok = reasons[action]
             dialog = dialogs.reason_dialog(self, f"{action.value}Dialog", action.label, intro, label, ok)
-            return self._open(dialog, lambda d: wf.perform(db, actor, cid, self.version, action, d.text("reason")))
+            return self._open(dialog, lambda d: backend.call(actor, wf.perform, cid, self.version, action,
+                                                             d.text("reason")))
         intros = {
             Action.START: _("Handling starts at the first step, 听 listen."),
             Action.RESPOND: _("Record that the decision was communicated to the customer: the statutory clock "
@@ -591,23 +592,23 @@ class CaseView(QWidget):
         }
         dialog = dialogs.confirm_dialog(self, f"{action.value}Dialog", action.label, intros.get(action, ""),
                                         action.label)
-        return self._open(dialog, lambda d: wf.perform(db, actor, cid, self.version, action))
+        return self._open(dialog, lambda d: backend.call(actor, wf.perform, cid, self.version, action))
 
     def _branch_handlers(self) -> list[UserInfo]:
         assert self.file is not None
         branch = self.file.detail.branch_id
-        return [u for u in list_users(self.ctx.db)
+        return [u for u in self.ctx.backend.read(list_users)
                 if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
 
     def _assign(self, *, reassign: bool) -> ActionDialog:
         assert self.file is not None
         dialog = dialogs.assign_dialog(self, self._branch_handlers(), self.file.detail.owner_id, reassign=reassign)
-        db, actor, cid = self.ctx.db, self.actor, self.complaint_id
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
 
         def submit(d: ActionDialog) -> object:
             owner = d.data("owner")
             assert isinstance(owner, uuid.UUID)
-            return wf.assign(db, actor, cid, self.version, owner, d.text("note"))
+            return backend.call(actor, wf.assign, cid, self.version, owner, d.text("note"))
 
         return self._open(dialog, submit)
 
@@ -615,13 +616,13 @@ class CaseView(QWidget):
         """Open the dialog of an event command (transfer, extension, pause…)."""
         if self.file is None:
             return None
-        db, actor, cid, tz = self.ctx.db, self.actor, self.complaint_id, self.ctx.office_tz
+        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
         dialog: ActionDialog
         if command is Command.REASSIGN:
             return self._assign(reassign=True)
         if command is Command.TRANSFER:
             try:
-                branches = wf.transfer_targets(db, actor, cid)
+                branches = backend.call(actor, wf.transfer_targets, cid)
             except UserError as exc:
                 show_error(self, exc)
                 return None
@@ -630,16 +631,17 @@ class CaseView(QWidget):
             def transfer(d: ActionDialog) -> object:
                 branch = d.data("branch")
                 assert isinstance(branch, uuid.UUID)
-                return wf.transfer(db, actor, cid, self.version, branch, d.text("reason"))
+                return backend.call(actor, wf.transfer, cid, self.version, branch, d.text("reason"))
 
             return self._open(dialog, transfer)
         if command is Command.ESCALATE:
             dialog = dialogs.reason_dialog(self, "escalateDialog", _("Escalate to a supervisor"),
                                            _("For special complaints and cases that need a supervisor's attention."),
                                            _("&Reason"), _("&Escalate"))
-            return self._open(dialog, lambda d: wf.escalate(db, actor, cid, self.version, d.text("reason")))
+            return self._open(dialog, lambda d: backend.call(actor, wf.escalate, cid, self.version, d.text("reason")))
         if command is Command.EXTEND:
-            managers = [u for u in list_users(db) if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
+            managers = [u for u in backend.read(list_users)
+                        if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
             managers.sort(key=lambda u: (u.branch_id != self.file.detail.branch_id if self.file else True,
                                          u.display_name))
             dialog = dialogs.extend_dialog(self, self.file.detail.complexity, managers)
@@ -647,23 +649,23 @@ class CaseView(QWidget):
             def extend(d: ActionDialog) -> object:
                 complexity = Complexity(str(d.data("complexity")))  # Qt returns a StrEnum as a plain str
                 approver = d.data("approver") if complexity is Complexity.SPECIAL else None
-                return wf.extend(db, actor, cid, self.version, complexity, d.text("reason"),
-                                 approver if isinstance(approver, uuid.UUID) else None)
+                return backend.call(actor, wf.extend, cid, self.version, complexity, d.text("reason"),
+                                    approver if isinstance(approver, uuid.UUID) else None)
 
             return self._open(dialog, extend)
         if command is Command.PAUSE:
             dialog = dialogs.pause_dialog(self, self.today())
-            return self._open(dialog, lambda d: wf.pause(db, actor, cid, self.version, d.text("reason"),
-                                                         d.date("start")))
+            return self._open(dialog, lambda d: backend.call(actor, wf.pause, cid, self.version, d.text("reason"),
+                                                             d.date("start")))
         if command is Command.RESUME:
             dialog = dialogs.resume_dialog(self, self.today())
-            return self._open(dialog, lambda d: wf.resume(db, actor, cid, self.version, d.date("end")))
+            return self._open(dialog, lambda d: backend.call(actor, wf.resume, cid, self.version, d.date("end")))
         if command is Command.FIRST_CONTACT:
             dialog = dialogs.first_contact_dialog(self, datetime.now(UTC), tz)
-            return self._open(dialog, lambda d: wf.record_first_contact(db, actor, cid, self.version,
-                                                                        d.moment("at", tz), d.text("note")))
+            return self._open(dialog, lambda d: backend.call(actor, wf.record_first_contact, cid, self.version,
+                                                             d.moment("at", tz), d.text("note")))
         dialog = dialogs.note_dialog(self)
-        return self._open(dialog, lambda d: wf.add_note(db, actor, cid, d.text("text")))
+        return self._open(dialog, lambda d: backend.call(actor, wf.add_note, cid, d.text("text")))
 
     # -- the six steps -----------------------------------------------------------------------------
     def save_record(self, stage: Stage) -> bool:
@@ -672,8 +674,8 @@ class CaseView(QWidget):
         self.stages.clear_errors()
         values = form.values()
         try:
-            self.apply(lambda: handling.record_stage(self.ctx.db, self.actor, self.complaint_id, self.version,
-                                                     stage, values))
+            self.apply(lambda: self.ctx.backend.call(self.actor, handling.record_stage, self.complaint_id,
+                                                     self.version, stage, values))
         except StaleVersionError:
             return False
         except UserError as exc:
@@ -692,7 +694,8 @@ class CaseView(QWidget):
                 return
         self.stages.clear_errors()
         try:
-            self.apply(lambda: wf.move_stage(self.ctx.db, self.actor, self.complaint_id, self.version, target))
+            self.apply(lambda: self.ctx.backend.call(self.actor, wf.move_stage, self.complaint_id, self.version,
+                                                     target))
         except StaleVersionError:
             return
         except IllegalTransitionError as exc:
@@ -705,9 +708,9 @@ class CaseView(QWidget):
     def add_contact(self) -> ActionDialog:
         tz = self.ctx.office_tz
         dialog = dialogs.contact_dialog(self, datetime.now(UTC), tz)
-        return self._open(dialog, lambda d: handling.add_contact(
-            self.ctx.db, self.actor, self.complaint_id, method=str(d.data("method")), summary=d.text("summary"),
-            reaction=d.text("reaction"), at=d.moment("at", tz)))
+        return self._open(dialog, lambda d: self.ctx.backend.call(
+            self.actor, handling.add_contact, self.complaint_id, method=str(d.data("method")),
+            summary=d.text("summary"), reaction=d.text("reaction"), at=d.moment("at", tz)))
 
     def propose_resolution(self) -> ActionDialog:
         types = [(label_for(item), item.code) for item in self._resolution_items]
@@ -715,8 +718,8 @@ class CaseView(QWidget):
 
         def submit(d: ActionDialog) -> object:
             upheld = d.data("upheld")
-            return handling.propose_resolution(
-                self.ctx.db, self.actor, self.complaint_id, resolution_type=str(d.data("type")),
+            return self.ctx.backend.call(
+                self.actor, handling.propose_resolution, self.complaint_id, resolution_type=str(d.data("type")),
                 amount=d.text("amount") or None, description=d.text("description"), basis=d.text("basis"),
                 upheld=upheld if isinstance(upheld, bool) else None)
 
@@ -729,8 +732,8 @@ class CaseView(QWidget):
         limit: Decimal | None = dialogs.approval_limit(self.actor.role)
         dialog = dialogs.decide_dialog(self, resolution, self.stages.resolution.type_name(resolution.resolution_type),
                                        approve, limit)
-        return self._open(dialog, lambda d: handling.decide_resolution(
-            self.ctx.db, self.actor, resolution.id, resolution.version, approve=approve,
+        return self._open(dialog, lambda d: self.ctx.backend.call(
+            self.actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
             head_office_reference=d.text("reference") if approve else ""))
 
     def customer_decision(self, accepted: bool) -> ActionDialog | None:
@@ -739,8 +742,8 @@ class CaseView(QWidget):
             return None
         dialog = dialogs.customer_decision_dialog(
             self, resolution, self.stages.resolution.type_name(resolution.resolution_type), accepted)
-        return self._open(dialog, lambda d: handling.record_customer_decision(
-            self.ctx.db, self.actor, resolution.id, accepted, d.text("note")))
+        return self._open(dialog, lambda d: self.ctx.backend.call(
+            self.actor, handling.record_customer_decision, resolution.id, accepted, d.text("note")))
 
     def record_callback(self) -> ActionDialog:
         tz = self.ctx.office_tz
@@ -748,9 +751,9 @@ class CaseView(QWidget):
 
         def submit(d: ActionDialog) -> object:
             reached = d.checked("reached")
-            return handling.record_callback(
-                self.ctx.db, self.actor, self.complaint_id, method=str(d.data("method")), reached=reached,
-                satisfaction=d.number("satisfaction") if reached else None, note=d.text("note"),
+            return self.ctx.backend.call(
+                self.actor, handling.record_callback, self.complaint_id, method=str(d.data("method")),
+                reached=reached, satisfaction=d.number("satisfaction") if reached else None, note=d.text("note"),
                 at=d.moment("at", tz))
 
         return self._open(dialog, submit)

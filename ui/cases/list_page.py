@@ -25,10 +25,10 @@ from ui.cases.case_table_model import (
     HEADERS,
     SORT_COLUMNS,
     SORT_KEYS,
+    BackendSource,
     CaseSource,
     CaseTableModel,
     Column,
-    DatabaseSource,
     ListQuery,
 )
 from ui.cases.filter_bar import FilterBar
@@ -89,7 +89,7 @@ class CaseListPage(Page):
         self.filter_bar.sig_changed.connect(self._query)
         self.filter_bar.sig_leave_search.connect(self._focus_table)
 
-        self.model = CaseTableModel(source or DatabaseSource(ctx.db, actor), ctx.office_tz, self)
+        self.model = CaseTableModel(source or BackendSource(ctx.backend, actor), ctx.office_tz, self)
         self.model.sig_started.connect(lambda: self.filter_bar.set_count(None))
         self.model.sig_loaded.connect(self._loaded)
         self.model.sig_failed.connect(self._failed)
@@ -244,10 +244,10 @@ class CaseListPage(Page):
     def _load_branches(self) -> None:
         if not sees_all_branches(self._actor):
             return
-        db, actor = self._ctx.db, self._actor
+        backend, actor = self._ctx.backend, self._actor
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> list[BranchChoice]:
-            return branches(db, actor)
+            return backend.call(actor, branches)
 
         def done(result: object) -> None:
             if shiboken6.isValid(self) and isinstance(result, list):

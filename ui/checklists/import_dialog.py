@@ -145,8 +145,8 @@ class GuidanceImportDialog(QDialog):
 
     def show_loaded(self) -> None:
         try:
-            definitions = checklists.list_definitions(self.ctx.db)
-            words = risk_signals.word_list_versions(self.ctx.db)
+            definitions = self.ctx.backend.read(checklists.list_definitions)
+            words = self.ctx.backend.read(risk_signals.word_list_versions)
         except Exception as exc:
             show_error(self, exc)
             return
@@ -182,12 +182,12 @@ class GuidanceImportDialog(QDialog):
         self.import_button.setEnabled(False)
         if self.path is None:
             return
-        db, actor, data, source, kind = self.ctx.db, self._actor, self.data, self.path.name, self.kind()
+        backend, actor, data, source, kind = self.ctx.backend, self._actor, self.data, self.path.name, self.kind()
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistImport | WordListImport:
             if kind == WORD_LIST:
-                return risk_signals.check_word_list_import(db, actor, data, source)
-            return checklists.check_checklist_import(db, actor, data, source)
+                return backend.call(actor, risk_signals.check_word_list_import, data, source)
+            return backend.call(actor, checklists.check_checklist_import, data, source)
 
         try:
             self.checked = run_with_progress(self, _("Checking the file…"), work)
@@ -223,12 +223,12 @@ class GuidanceImportDialog(QDialog):
     def do_import(self) -> None:
         if self.checked is None or self.path is None:
             return
-        db, actor, data, source, kind = self.ctx.db, self._actor, self.data, self.path.name, self.kind()
+        backend, actor, data, source, kind = self.ctx.backend, self._actor, self.data, self.path.name, self.kind()
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistImport | WordListImport:
             if kind == WORD_LIST:
-                return risk_signals.import_word_list(db, actor, data, source)
-            return checklists.import_checklist(db, actor, data, source)
+                return backend.call(actor, risk_signals.import_word_list, data, source)
+            return backend.call(actor, checklists.import_checklist, data, source)
 
         try:
             report = run_with_progress(self, _("Importing…"), work)

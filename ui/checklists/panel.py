@@ -58,7 +58,7 @@ def show_aid(parent: QWidget | None, ctx: AppContext, actor: Actor, complaint_id
     """Render the one-page conversation aid and preview it (Print, Save as…)."""
 
     def work(_progress: ProgressFn, _cancelled: CancelledFn) -> bytes:
-        return checklists.conversation_aid(ctx.db, actor, complaint_id, view.key)
+        return ctx.backend.call(actor, checklists.conversation_aid, complaint_id, view.key)
 
     try:
         pdf = run_with_progress(parent, _("Preparing the conversation aid…"), work)
@@ -224,12 +224,12 @@ class ChecklistPanel(QWidget):
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        db, actor, complaint_id = self.ctx.db, self._actor, self.complaint_id
+        backend, actor, complaint_id = self.ctx.backend, self._actor, self.complaint_id
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
-            detail = get_complaint(db, actor, complaint_id, with_events=False)
+            detail = backend.call(actor, get_complaint, complaint_id, with_events=False)
             return _Loaded(detail.status not in FINISHED_STATES,
-                           checklists.applicable_checklists(db, actor, complaint_id))
+                           backend.call(actor, checklists.applicable_checklists, complaint_id))
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 
@@ -270,20 +270,20 @@ class ChecklistPanel(QWidget):
         if self._busy:
             return
         title = step.title.text()
-        db, actor, complaint_id = self.ctx.db, self._actor, self.complaint_id
+        backend, actor, complaint_id = self.ctx.backend, self._actor, self.complaint_id
         if checked:
             note = ask_note(self, title)
             if note is None:
                 return
 
             def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistView:
-                return checklists.tick_step(db, actor, complaint_id, view.key, step.key, note)
+                return backend.call(actor, checklists.tick_step, complaint_id, view.key, step.key, note)
         else:
             if not confirm_untick(self, title):
                 return
 
             def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistView:
-                return checklists.untick_step(db, actor, complaint_id, view.key, step.key)
+                return backend.call(actor, checklists.untick_step, complaint_id, view.key, step.key)
 
         self._busy = True
         run_task(work, on_done=self._ticked, on_error=self._failed)

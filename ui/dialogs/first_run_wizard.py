@@ -42,7 +42,7 @@ from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import demo, setup
 from desk_app.services.accounts import validate_password, validate_username
 from ui import icons
-from ui.context import database_label
+from ui.context import url_label
 from ui.dialogs.common import InlineError
 from ui.dialogs.connection_dialog import ConnectionForm
 from ui.errors import show_error
@@ -457,7 +457,7 @@ class FirstRunWizard(QWizard):
 
     def summary_text(self) -> str:
         branch, admin = self.branch_page, self.admin_page
-        where = database_label(str(self.db.engine.url)) if self.db is not None else "—"
+        where = url_label(str(self.db.engine.url)) if self.db is not None else "—"
         lines = [_("Database: {db}").format(db=where),
                  _("Branch: {code} {name} ({kind})").format(code=branch.branch_code.text().strip().upper(),
                                                            name=branch.branch_name.text().strip(),

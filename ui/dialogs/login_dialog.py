@@ -14,19 +14,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.errors import UserError
 from desk_app.i18n import _
-from desk_app.services.accounts import authenticate
 from ui import icons
 from ui.dialogs.common import InlineError
 
 
 class LoginDialog(QDialog):
-    def __init__(self, db: Database, parent: QWidget | None = None, username: str = "") -> None:
+    def __init__(self, backend: Backend, parent: QWidget | None = None, username: str = "") -> None:
         super().__init__(parent)
-        self._db = db
+        self._backend = backend
         self.actor: Actor | None = None
         self.setObjectName("loginDialog")
         self.setWindowIcon(icons.icon(icons.APP))
@@ -95,7 +94,7 @@ class LoginDialog(QDialog):
             (self.password_edit if username else self.username_edit).setFocus()
             return
         try:
-            self.actor = authenticate(self._db, username, self.password_edit.text())
+            self.actor = self._backend.sign_in(username, self.password_edit.text())
         except UserError as exc:
             self.error.show_message(str(exc))
             self.password_edit.clear()
@@ -105,7 +104,7 @@ class LoginDialog(QDialog):
         super().accept()
 
     @classmethod
-    def ask(cls, db: Database, parent: QWidget | None = None) -> Actor | None:
+    def ask(cls, backend: Backend, parent: QWidget | None = None) -> Actor | None:
         """Show the dialog; the signed-in Actor, or None if the user cancelled."""
-        dialog = cls(db, parent)
+        dialog = cls(backend, parent)
         return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None

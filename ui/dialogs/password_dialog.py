@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.errors import UserError
 from desk_app.i18n import _
@@ -13,10 +13,10 @@ from ui.dialogs.common import InlineError
 
 
 class ChangePasswordDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, forced: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: Backend, actor: Actor, forced: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("changePasswordDialog")
-        self._db, self._actor, self._forced = db, actor, forced
+        self._backend, self._actor, self._forced = backend, actor, forced
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.old = QLineEdit(self)
@@ -56,12 +56,12 @@ class ChangePasswordDialog(QDialog):
             self.error.show_message(_("The two new passwords differ."))
             return
         try:
-            change_password(self._db, self._actor, self.old.text(), self.new.text())
+            self._backend.call(self._actor, change_password, self.old.text(), self.new.text())
         except UserError as exc:
             self.error.show_message(str(exc))
             return
         self.accept()
 
     @classmethod
-    def ask(cls, db: Database, actor: Actor, forced: bool, parent: QWidget | None = None) -> bool:
-        return cls(db, actor, forced, parent).exec() == QDialog.DialogCode.Accepted
+    def ask(cls, backend: Backend, actor: Actor, forced: bool, parent: QWidget | None = None) -> bool:
+        return cls(backend, actor, forced, parent).exec() == QDialog.DialogCode.Accepted

@@ -34,7 +34,7 @@ from desk_app.paths import backup_dir
 from desk_app.services import branches
 from desk_app.services.backups import DEFAULT_KEEP
 from ui import icons
-from ui.context import AppContext, database_label
+from ui.context import AppContext, database_label, local_database
 from ui.dialogs.common import InlineError
 from ui.dialogs.connection_dialog import ConnectionDialog
 from ui.i18n import LANGUAGE_NAMES, switch_language
@@ -142,7 +142,7 @@ class SettingsDialog(QDialog):
                                if self._on_idle_minutes is not None else
                                _("The screen lock applies from the next sign-in."))
         self.database_box.setTitle(_("Database"))
-        self.database_now.setText(_("In use: {db}").format(db=database_label(str(self.ctx.db.engine.url))))
+        self.database_now.setText(_("In use: {db}").format(db=database_label(self.ctx)))
         self.server_button.setText(_("&Shared server…"))
         self.local_button.setText(_("Use this &PC's file"))
         self.backups.setText(_("Daily backups are kept in {folder} (the newest {n}).").format(
@@ -167,7 +167,8 @@ class SettingsDialog(QDialog):
     # -- the database ------------------------------------------------------------------------------
     def change_server(self) -> None:
         """The connection dialog, filled with the server in use (if any); it saves to config.toml."""
-        current = ServerSettings.from_url(str(self.ctx.db.engine.url))
+        db = local_database(self.ctx)
+        current = ServerSettings.from_url(str(db.engine.url)) if db is not None else None
         if ConnectionDialog.ask(self, current) is not None:
             self._database_changed()
 
@@ -186,7 +187,7 @@ class SettingsDialog(QDialog):
     # -- the letterhead ----------------------------------------------------------------------------
     def _load_branch(self) -> None:
         try:
-            found = [b for b in branches.list_branches(self.ctx.db) if b.id == self.actor.branch_id]
+            found = [b for b in self.ctx.backend.read(branches.list_branches) if b.id == self.actor.branch_id]
         except UserError as exc:
             self.error.show_message(str(exc))
             self.letterhead_box.setEnabled(False)
@@ -203,7 +204,8 @@ class SettingsDialog(QDialog):
             return True
         values = dataclasses.replace(info.fields(), hotline=self.hotline.text(), address=self.address.text())
         try:
-            self._branch = branches.update_branch(self.ctx.db, self.actor, info.id, values, version=info.version)
+            self._branch = self.ctx.backend.call(self.actor, branches.update_branch, info.id, values,
+                                                 version=info.version)
         except ValidationError as exc:
             self.error.show_message(str(exc))
             {"hotline": self.hotline, "address": self.address}.get(exc.field or "", self.hotline).setFocus()

@@ -229,7 +229,7 @@ class IntakePage(Page):
         self.recusal.toggled.connect(lambda on: self.recusal_error.clear() if on else None)
         group_box = self.classification.flags[SpecialFlag.GROUP]
         group_box.toggled.connect(self._group_toggled)
-        self.lookup_flow = CustomerLookup(self.ctx.db, self.actor, self.customer, self.lookup_panel, self)
+        self.lookup_flow = CustomerLookup(self.ctx.backend, self.actor, self.customer, self.lookup_panel, self)
         self.lookup_flow.sig_known.connect(self._fill_customer)
         self.customer.sig_lookup.connect(lambda: self.lookup(explicit=True))
         self.customer.phone.editingFinished.connect(lambda: self.lookup(explicit=False))
@@ -305,12 +305,12 @@ class IntakePage(Page):
         if self._loading:
             return
         self._loading = True
-        db, actor = self.ctx.db, self.actor
+        backend, actor = self.ctx.backend, self.actor
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> ReferenceData:
-            options = intake_options(db, actor)
-            axes = {axis: list_taxonomy(db, axis) for axis in ("A", "B", "C", "D")}
-            return ReferenceData(options, axes, list_items(db, "request_kind"))
+            options = backend.call(actor, intake_options)
+            axes = {axis: backend.read(list_taxonomy, axis) for axis in ("A", "B", "C", "D")}
+            return ReferenceData(options, axes, backend.read(list_items, "request_kind"))
 
         run_task(work, on_done=self._reference_loaded, on_error=self._reference_failed)
 
@@ -583,15 +583,15 @@ class IntakePage(Page):
         self.saving = True
         self.save_button.setEnabled(False)
         self.draft_status.setText(_("Saving…"))
-        db, actor = self.ctx.db, self.actor
+        backend, actor = self.ctx.backend, self.actor
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> SaveOutcome:
-            detail = register_complaint(db, actor, draft)
+            detail = backend.call(actor, register_complaint, draft)
             stored: list[AttachmentInfo] = []
             error: BaseException | None = None
             if files:
                 try:
-                    stored = add_attachments(db, actor, detail.id, files)
+                    stored = backend.call(actor, add_attachments, detail.id, files)
                 except Exception as exc:  # the case stands; the files are offered again
                     error = exc
             return SaveOutcome(detail, stored, error, files)
@@ -644,11 +644,11 @@ class IntakePage(Page):
         if self._retry is None or self.saving:
             return
         complaint_id, files = self._retry
-        db, actor = self.ctx.db, self.actor
+        backend, actor = self.ctx.backend, self.actor
         self.retry_button.setEnabled(False)
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> list[AttachmentInfo]:
-            return add_attachments(db, actor, complaint_id, files)
+            return backend.call(actor, add_attachments, complaint_id, files)
 
         def done(result: object) -> None:
             if shiboken6.isValid(self) and self._outcome is not None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.db.uow import Database
+from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.domain.validation import validate_resident_id
 from desk_app.errors import UserError, ValidationError
@@ -213,10 +213,10 @@ class CustomerLookup(QObject):
 
     sig_known = Signal(object)
 
-    def __init__(self, db: Database, actor: Actor, section: CustomerSection, panel: LookupPanel,
+    def __init__(self, backend: Backend, actor: Actor, section: CustomerSection, panel: LookupPanel,
                  parent: QObject) -> None:
         super().__init__(parent)
-        self._db, self._actor = db, actor
+        self._backend, self._actor = backend, actor
         self.section, self.panel = section, panel
         self._seq = 0
         self._done_keys: tuple[str, str] = ("", "")
@@ -248,11 +248,11 @@ class CustomerLookup(QObject):
         self._done_keys = (phone, id_number)
         self._seq += 1
         seq = self._seq
-        db, actor = self._db, self._actor
+        backend, actor = self._backend, self._actor
         self.panel.set_searching()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> list[CustomerMatch]:
-            return find_customers(db, actor, phone=phone or None, id_number=id_number or None)
+            return backend.call(actor, find_customers, phone=phone or None, id_number=id_number or None)
 
         def done(result: object) -> None:
             if shiboken6.isValid(self.panel) and seq == self._seq:
@@ -274,10 +274,10 @@ class CustomerLookup(QObject):
 
     def use(self, match: CustomerMatch) -> None:
         """Read the match's record unmasked (the view is audited) and hand it on through ``sig_known``."""
-        db, actor = self._db, self._actor
+        backend, actor = self._backend, self._actor
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> KnownCustomer:
-            return open_customer(db, actor, match.customer_id)
+            return backend.call(actor, open_customer, match.customer_id)
 
         def done(result: object) -> None:
             if shiboken6.isValid(self.panel):

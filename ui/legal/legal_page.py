@@ -211,10 +211,10 @@ class LegalReferencePage(Page):
         if self._loading:
             return
         self._loading = True
-        db = self._ctx.db
+        backend = self._ctx.backend
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> LegalReference:
-            return legal.load_reference(db)
+            return backend.read(legal.load_reference)
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 
@@ -356,10 +356,10 @@ class LegalReferencePage(Page):
         self._citing = True
         self._update_cite_button()
         self.cite_status.setText(_("Saving…"))
-        db, actor, complaint_id, note = self._ctx.db, self._actor, self.complaint_id, self.note_edit.text()
+        backend, actor, complaint_id, note = self._ctx.backend, self._actor, self.complaint_id, self.note_edit.text()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> Citation:
-            return legal.cite(db, actor, complaint_id, article.key, note)
+            return backend.call(actor, legal.cite, complaint_id, article.key, note)
 
         run_task(work, on_done=self._cited, on_error=self._cite_failed)
 

@@ -42,8 +42,8 @@ def offer_receipt(parent: QWidget | None, ctx: AppContext, actor: Actor, complai
         return None
 
     def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[IssuedLetter, bytes]:
-        issued = letters.issue_letter(ctx.db, actor, complaint_id, LetterKind.RECEIPT, ReceiptInputs())
-        return issued, letters.reprint(ctx.db, actor, issued.id)
+        issued = ctx.backend.call(actor, letters.issue_letter, complaint_id, LetterKind.RECEIPT, ReceiptInputs())
+        return issued, ctx.backend.call(actor, letters.reprint, issued.id)
 
     try:
         issued, pdf = run_with_progress(parent, _("Issuing the acknowledgement receipt…"), work)
@@ -59,7 +59,8 @@ def show_letter(parent: QWidget | None, ctx: AppContext, actor: Actor,
     """Reprint an issued letter: its stored bytes, never a new rendering."""
 
     def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[IssuedLetter, bytes]:
-        return letters.get_letter(ctx.db, actor, letter_id), letters.reprint(ctx.db, actor, letter_id)
+        return (ctx.backend.call(actor, letters.get_letter, letter_id),
+                ctx.backend.call(actor, letters.reprint, letter_id))
 
     try:
         issued, pdf = run_with_progress(parent, _("Opening the letter…"), work)

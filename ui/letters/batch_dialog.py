@@ -118,7 +118,7 @@ class BatchLettersDialog(QDialog):
         ctx, actor, day = self.ctx, self.actor, self.today
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> list[DueLetter]:
-            return letters.letters_due_today(ctx.db, actor, actor.branch_id, day)
+            return ctx.backend.call(actor, letters.letters_due_today, actor.branch_id, day)
 
         def done(result: object) -> None:
             assert isinstance(result, list)
@@ -166,7 +166,8 @@ class BatchLettersDialog(QDialog):
         workers = letters.parallel_workers(sum(1 for item in items if not item.issued))
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> BatchResult:
-            return letters.render_batch(ctx.db, actor, list(items), folder, progress, cancelled, workers=workers)
+            return ctx.backend.call(actor, letters.render_batch, list(items), folder, progress, cancelled,
+                                    workers=workers)
 
         try:
             result = run_with_progress(self, _("Preparing {n} letters…").format(n=len(items)), work)

@@ -141,8 +141,8 @@ class CaseLettersWidget(QWidget):
         ctx, actor, complaint_id = self.ctx, self.actor, self.complaint_id
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[list[IssuedLetter], list[LetterKind]]:
-            return (letters.list_letters(ctx.db, actor, complaint_id),
-                    letters.available_kinds(ctx.db, actor, complaint_id))
+            return (ctx.backend.call(actor, letters.list_letters, complaint_id),
+                    ctx.backend.call(actor, letters.available_kinds, complaint_id))
 
         def done(result: object) -> None:
             assert isinstance(result, tuple)
@@ -226,6 +226,6 @@ class CaseLettersWidget(QWidget):
         ctx, actor = self.ctx, self.actor
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> IssuedLetter:
-            return letters.record_delivery(ctx.db, actor, letter.id, method, on)
+            return ctx.backend.call(actor, letters.record_delivery, letter.id, method, on)
 
         run_task(work, on_done=lambda _result: self._done(), on_error=lambda exc: show_error(self, exc))

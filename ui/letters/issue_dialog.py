@@ -218,7 +218,7 @@ class IssueLetterDialog(QDialog):
         ctx, actor, complaint_id, kind = self.ctx, self.actor, self.complaint_id, self.kind
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> LetterInputs:
-            return letters.suggested_inputs(ctx.db, actor, complaint_id, kind)
+            return ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind)
 
         def done(result: object) -> None:
             assert isinstance(result, self.inputs_type)
@@ -283,7 +283,7 @@ class IssueLetterDialog(QDialog):
         ctx, actor, complaint_id, kind, language = self.ctx, self.actor, self.complaint_id, self.kind, self._language()
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> bytes:
-            return letters.preview_letter(ctx.db, actor, complaint_id, kind, inputs, language=language)
+            return ctx.backend.call(actor, letters.preview_letter, complaint_id, kind, inputs, language=language)
 
         try:
             pdf = run_with_progress(self, _("Preparing the preview…"), work)
@@ -310,10 +310,10 @@ class IssueLetterDialog(QDialog):
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[IssuedLetter, bytes]:
             if correcting is not None:
-                issued = letters.correct_letter(ctx.db, actor, correcting.id, reason, inputs)
+                issued = ctx.backend.call(actor, letters.correct_letter, correcting.id, reason, inputs)
             else:
-                issued = letters.issue_letter(ctx.db, actor, complaint_id, kind, inputs, language=language)
-            return issued, letters.reprint(ctx.db, actor, issued.id)
+                issued = ctx.backend.call(actor, letters.issue_letter, complaint_id, kind, inputs, language=language)
+            return issued, ctx.backend.call(actor, letters.reprint, issued.id)
 
         try:
             issued, pdf = run_with_progress(self, _("Issuing the letter…"), work)

@@ -158,7 +158,7 @@ class LetterPreviewDialog(QDialog):
         self.handed_button.setEnabled(False)
 
         def work(_progress: object, _cancelled: object) -> IssuedLetter:
-            return letters.record_delivery(ctx.db, actor, letter_id, DeliveryMethod.HANDED_OVER, today)
+            return ctx.backend.call(actor, letters.record_delivery, letter_id, DeliveryMethod.HANDED_OVER, today)
 
         def done(result: object) -> None:
             assert isinstance(result, IssuedLetter)

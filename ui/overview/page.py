@@ -212,10 +212,10 @@ class OverviewPage(Page):
         if self._loading:
             return
         self._loading = True
-        db, actor, today = self._ctx.db, self._actor, self.today()
+        backend, actor, today = self._ctx.backend, self._actor, self.today()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> Overview:
-            return case_overview(db, actor, today)
+            return backend.call(actor, case_overview, today)
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 

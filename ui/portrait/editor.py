@@ -307,14 +307,14 @@ class PortraitEditor(QWidget):
 
     # -- loading and saving ------------------------------------------------------------------------
     def refresh(self) -> None:
-        db, actor, complaint_id = self._ctx.db, self._actor, self.complaint_id
+        backend, actor, complaint_id = self._ctx.backend, self._actor, self.complaint_id
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
-            detail = get_complaint(db, actor, complaint_id, with_events=False)
+            detail = backend.call(actor, get_complaint, complaint_id, with_events=False)
             editable = Status(detail.status) not in FINISHED_STATES
-            history = portrait_history(db, actor, complaint_id)
+            history = backend.call(actor, portrait_history, complaint_id)
             return _Loaded(detail.customer.id, editable, history,
-                           trend(db, actor, detail.customer.id, complaint_id=complaint_id))
+                           backend.call(actor, trend, detail.customer.id, complaint_id=complaint_id))
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 
@@ -346,11 +346,11 @@ class PortraitEditor(QWidget):
             return
         self._busy = True
         self._update_enabled()
-        db, actor, complaint_id, data, based_on = (self._ctx.db, self._actor, self.complaint_id, self.values(),
-                                                   self.version_no)
+        backend, actor, complaint_id, data, based_on = (self._ctx.backend, self._actor, self.complaint_id,
+                                                        self.values(), self.version_no)
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> PortraitInfo:
-            return save_portrait(db, actor, complaint_id, data, based_on=based_on)
+            return backend.call(actor, save_portrait, complaint_id, data, based_on=based_on)
 
         run_task(work, on_done=self._saved, on_error=self._failed)
 

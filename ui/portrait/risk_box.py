@@ -73,11 +73,11 @@ class RiskSignalsBox(QWidget):
         super().changeEvent(event)
 
     def refresh(self) -> None:
-        db, actor, complaint_id = self._ctx.db, self._actor, self.complaint_id
+        backend, actor, complaint_id = self._ctx.backend, self._actor, self.complaint_id
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
-            version = get_complaint(db, actor, complaint_id, with_events=False).version
-            return _Loaded(version, suggest_flags(db, actor, complaint_id))
+            version = backend.call(actor, get_complaint, complaint_id, with_events=False).version
+            return _Loaded(version, backend.call(actor, suggest_flags, complaint_id))
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 
@@ -121,10 +121,10 @@ class RiskSignalsBox(QWidget):
         self.setVisible(bool(self.suggestions))
 
     def confirm(self, suggestion: Suggestion) -> None:
-        db, actor, complaint_id, version = self._ctx.db, self._actor, self.complaint_id, self.version
+        backend, actor, complaint_id, version = self._ctx.backend, self._actor, self.complaint_id, self.version
 
         def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ComplaintDetail:
-            return confirm_flag(db, actor, complaint_id, version, suggestion.flag, suggestion.evidence_text())
+            return backend.call(actor, confirm_flag, complaint_id, version, suggestion.flag, suggestion.evidence_text())
 
         for button in self.buttons:
             button.setEnabled(False)

@@ -252,10 +252,10 @@ class DashboardPage(Page):
             return
         self._loading = True
         self._update_scope()
-        db, actor, query, today = self._ctx.db, self._actor, self.query(), self._today()
+        backend, actor, query, today = self._ctx.backend, self._actor, self.query(), self._today()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> Dashboard:
-            return dashboard_data(db, actor, query, today=today)
+            return backend.call(actor, dashboard_data, query, today=today)
 
         run_task(work, on_done=self._loaded, on_error=self._failed)
 

@@ -134,13 +134,14 @@ class ExportReportDialog(QDialog):
             self.error.show_message(_("Choose the file to write."))
             return
         path, scope = Path(self.path.text().strip()), self.scope()
-        db, actor, detail, reveal = self._ctx.db, self._actor, self.detail.isChecked(), self.reveal.isChecked()
+        backend, actor = self._ctx.backend, self._actor
+        detail, reveal = self.detail.isChecked(), self.reveal.isChecked()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> object:
             if detail:
-                return export_detail(db, actor, scope, path, reveal_personal_data=reveal, progress=progress,
-                                     cancelled=cancelled)
-            return export_statistics(db, actor, scope, path)
+                return backend.call(actor, export_detail, scope, path, reveal_personal_data=reveal,
+                                    progress=progress, cancelled=cancelled)
+            return backend.call(actor, export_statistics, scope, path)
 
         try:
             result = run_with_progress(self, _("Exporting…"), work)

@@ -140,14 +140,14 @@ class ImportDialog(QDialog):
     def _load_mappings(self) -> None:
         self.mapping_choice.clear()
         self.mapping_choice.addItem(_("Suggested from the column names"), None)
-        for info in imports.list_mappings(self._ctx.db):
+        for info in self._ctx.backend.read(imports.list_mappings):
             self.mapping_choice.addItem(info.name, info.name)
         self.mapping_choice.currentIndexChanged.connect(self._mapping_chosen)
 
     def _mapping_chosen(self, _index: int) -> None:
         name = self.mapping_choice.currentData()
         if name:
-            self._show_mapping(imports.load_mapping(self._ctx.db, name))
+            self._show_mapping(self._ctx.backend.read(imports.load_mapping, name))
             self.check(use_table=True)
 
     def current_mapping(self) -> imports.ColumnMapping:
@@ -181,13 +181,13 @@ class ImportDialog(QDialog):
         if not path.is_file():
             self.summary.setPlainText(_("Choose a file."))
             return
-        db, actor = self._ctx.db, self._actor
+        backend, actor = self._ctx.backend, self._actor
         self.preview = self.report = None
         self.import_button.setEnabled(False)
         if consolidation.is_consolidation_source(path):
             self.mapping_table.setEnabled(False)
-            self.report = self._run(lambda p, c: consolidation.consolidate(db, actor, path, dry_run=True, progress=p,
-                                                                           cancelled=c))
+            self.report = self._run(lambda p, c: backend.call(actor, consolidation.consolidate, path, dry_run=True,
+                                                              progress=p, cancelled=c))
             if self.report is not None:
                 self.rows_table.setRowCount(0)
                 self.summary.setPlainText(self.report.text())
@@ -196,7 +196,7 @@ class ImportDialog(QDialog):
         self.mapping_table.setEnabled(True)
         mapping = self.current_mapping() if (use_table or self._headers) else None
         options = imports.ImportOptions(timezone=self._ctx.config.office_timezone)
-        preview = self._run(lambda p, c: imports.dry_run(db, actor, path, mapping, options))
+        preview = self._run(lambda p, c: backend.call(actor, imports.dry_run, path, mapping, options))
         if preview is None:
             return
         self.preview = preview
@@ -229,7 +229,7 @@ class ImportDialog(QDialog):
         name, ok = QInputDialog.getText(self, _("Save mapping"), _("Name of the mapping:"))
         if ok and name.strip():
             try:
-                imports.save_mapping(self._ctx.db, self._actor, name.strip(), self.current_mapping())
+                self._ctx.backend.call(self._actor, imports.save_mapping, name.strip(), self.current_mapping())
             except Exception as exc:
                 show_error(self, exc)
                 return
@@ -240,16 +240,17 @@ class ImportDialog(QDialog):
 
     def run_import(self) -> None:
         path = Path(self.path.text().strip())
-        db, actor = self._ctx.db, self._actor
+        backend, actor = self._ctx.backend, self._actor
         if self.report is not None:
-            result: Any = self._run(lambda p, c: consolidation.consolidate(db, actor, path, progress=p, cancelled=c))
+            result: Any = self._run(lambda p, c: backend.call(actor, consolidation.consolidate, path, progress=p,
+                                                              cancelled=c))
             if result is not None:
                 self.summary.setPlainText(result.text())
         elif self.preview is not None:
             mapping = self.preview.mapping
             options = imports.ImportOptions(timezone=self._ctx.config.office_timezone)
-            result = self._run(lambda p, c: imports.import_file(db, actor, path, mapping, options, progress=p,
-                                                                cancelled=c))
+            result = self._run(lambda p, c: backend.call(actor, imports.import_file, path, mapping, options,
+                                                         progress=p, cancelled=c))
             if result is not None:
                 self.summary.setPlainText(_("Imported {n} cases ({first} … {last}).").format(
                     n=result.imported, first=result.first_number, last=result.last_number))
