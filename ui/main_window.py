@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QEvent, QSettings, QSize, QTimer
+from PySide6.QtCore import QEvent, QSettings, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -69,6 +69,11 @@ def _scrolling(widget: QWidget) -> QScrollArea:
 
 
 class MainWindow(QMainWindow):
+    """``sig_switch_user`` asks whoever opened the window to sign its user out and ask for the next one
+    (File ▸ Sign out / switch user)."""
+
+    sig_switch_user = Signal()
+
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -244,6 +249,10 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(lambda: self.idle_lock.lock())
         self.file_menu.addAction(self.lock_action)
+        self.switch_user_action = QAction(self)
+        self.switch_user_action.setObjectName("switchUserAction")
+        self.switch_user_action.triggered.connect(self.sig_switch_user.emit)
+        self.file_menu.addAction(self.switch_user_action)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -323,6 +332,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(_("Complaint Desk — {branch}").format(branch=self.actor.branch_code))
         self.file_menu.setTitle(_("&File"))
         self.lock_action.setText(_("&Lock the screen"))
+        self.switch_user_action.setText(_("Sign &out / switch user"))
         self.letters_action.setText(_("Letters &due today…"))
         self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.export_action.setText(_("&Export statistics and case details…"))

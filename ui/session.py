@@ -1,11 +1,12 @@
-"""Who works at the desk: sign-in (and the forced change of an initial password) and the signed-in user's
-main window."""
+"""Who works at the desk: sign-in (and the forced change of an initial password), the signed-in user's
+main window, and File ▸ Sign out / switch user, which ends that user's session and asks for the next."""
 
 from __future__ import annotations
 
 import logging
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
 
 from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
@@ -15,6 +16,7 @@ from ui.context import AppContext, local_database
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.password_dialog import ChangePasswordDialog
+from ui.errors import show_error
 from ui.main_window import MainWindow
 from ui.tasks import run_task
 
@@ -57,7 +59,9 @@ def sign_in(ctx: AppContext) -> Actor | None:
 
 
 class DeskSession(QObject):
-    """Holds the main window of the signed-in user."""
+    """Holds the main window of the signed-in user. Switching user signs the user out (in the background,
+    after the window's own pending calls), closes their window and shows the sign-in dialog: the next user
+    gets a fresh main window; cancelling quits the application."""
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +70,7 @@ class DeskSession(QObject):
 
     def open_window(self, actor: Actor) -> MainWindow:
         window = MainWindow(self.ctx, actor)
+        window.sig_switch_user.connect(self.switch_user)
         self.window = window
         window.show()
         return window
@@ -74,3 +79,27 @@ class DeskSession(QObject):
         """End the session of the window's user; the window stays as it is (used on quitting)."""
         if self.window is not None:
             sign_out_later(self.ctx.backend, self.window.actor)
+
+    def switch_user(self) -> None:
+        window = self.window
+        if window is None:
+            return
+        self.sign_out()
+        self.window = None
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)  # the sign-in dialog comes between the two windows
+        try:
+            window.close()
+            window.deleteLater()
+            actor = ask_sign_in(self.ctx.backend)
+        except Exception as exc:  # e.g. the desk server went away: say so, then quit as if cancelled
+            show_error(None, exc)
+            actor = None
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        if actor is None:
+            QApplication.quit()
+            return
+        self.open_window(actor)
