@@ -10,8 +10,8 @@ progress callbacks are jobs (``desk_app.api.jobs``), not entries here.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, is_dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, is_dataclass
 from functools import cache
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -118,6 +118,21 @@ def _from_wire(hint: Any, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Codec:
+    """How a parameter travels when msgspec cannot take it from its type hint alone (a sequence mixing ids
+    and dataclasses, a dataclass holding a union of dataclasses): the type it travels as, and the two
+    conversions."""
+
+    wire_hint: Any
+    to_wire: Callable[[Any], Any]
+    from_wire: Callable[[Any], Any]
+
+
+def _encoder(enc_hook: Callable[[Any], Any] | None) -> msgspec.json.Encoder:
+    return msgspec.json.Encoder(decimal_format="string", enc_hook=enc_hook)
+
+
+@dataclass(frozen=True)
 class Call:
     """One exposed use case: its wire name, the function, and the types that its arguments and result
     travel as."""
@@ -127,6 +142,7 @@ class Call:
     takes_actor: bool
     hints: dict[str, Any]
     params: type[msgspec.Struct]
+    codecs: Mapping[str, Codec] = field(default_factory=dict)
 
     @property
     def result_hint(self) -> Any:
@@ -136,39 +152,64 @@ class Call:
         """The arguments a client passes after ``db`` (and ``actor``), as the request body."""
         leading = (None, None) if self.takes_actor else (None,)
         bound = inspect.signature(self.fn).bind(*leading, *args, **kwargs)
-        values = list(bound.arguments.items())[len(leading):]
-        return wire.encode({name: _to_wire(self.hints[name], value) for name, value in values})
+        return self.encode_arguments(dict(list(bound.arguments.items())[len(leading):]))
+
+    def encode_arguments(self, values: Mapping[str, Any]) -> bytes:
+        """Arguments by parameter name (those the params struct has) as the request body."""
+        return wire.encode({name: self._to_wire(name, value) for name, value in values.items()})
+
+    def _to_wire(self, name: str, value: Any) -> Any:
+        codec = self.codecs.get(name)
+        return codec.to_wire(value) if codec is not None else _to_wire(self.hints[name], value)
 
     def decode_params(self, body: bytes) -> dict[str, Any]:
         """The request body as keyword arguments; a msgspec.ValidationError names a wrong or unknown field."""
         params = msgspec.json.decode(body or b"{}", type=self.params)
-        return {name: _from_wire(self.hints[name], getattr(params, name)) for name in params.__struct_fields__}
+        decoded: dict[str, Any] = {}
+        for name in params.__struct_fields__:
+            value, codec = getattr(params, name), self.codecs.get(name)
+            decoded[name] = codec.from_wire(value) if codec is not None else _from_wire(self.hints[name], value)
+        return decoded
 
-    def encode_result(self, value: Any) -> bytes:
-        return wire.encode(_to_wire(self.result_hint, value))
+    def encode_result(self, value: Any, enc_hook: Callable[[Any], Any] | None = None) -> bytes:
+        """The result as the answer body; ``enc_hook`` encodes types msgspec does not know (see msgspec)."""
+        wired = _to_wire(self.result_hint, value)
+        return wire.encode(wired) if enc_hook is None else _encoder(enc_hook).encode(wired)
 
-    def decode_result(self, body: bytes) -> Any:
-        return _from_wire(self.result_hint, msgspec.json.decode(body, type=_wire_type(self.result_hint)))
+    def decode_result(self, body: bytes, dec_hook: Callable[[type, Any], Any] | None = None) -> Any:
+        """The answer body as the result; ``dec_hook`` decodes types msgspec does not know (see msgspec)."""
+        return _from_wire(self.result_hint, msgspec.json.decode(body, type=_wire_type(self.result_hint),
+                                                                 dec_hook=dec_hook))
 
     def invoke(self, db: Database, actor: Actor, arguments: dict[str, Any]) -> Any:
         return self.fn(db, actor, **arguments) if self.takes_actor else self.fn(db, **arguments)
 
 
-def _describe(module_name: str, fn: Callable[..., Any]) -> Call:
+def _describe(module_name: str, fn: Callable[..., Any], *, skip: Collection[str] = (),
+              codecs: Mapping[str, Codec] | None = None) -> Call:
+    """The Call of ``fn``: its parameters after ``db`` (and ``actor``) as a msgspec struct made from the type
+    hints, except those in ``skip`` (supplied otherwise, e.g. the files and callbacks of a job); a parameter
+    in ``codecs`` travels as its codec says."""
+    codecs = dict(codecs or {})
     name = f"{module_name}.{fn.__name__}"
     hints = get_type_hints(fn)
     parameters = list(inspect.signature(fn).parameters.values())
     takes_actor = len(parameters) > 1 and hints.get(parameters[1].name) is Actor
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for parameter in parameters[2 if takes_actor else 1:]:
-        hint = _wire_type(hints[parameter.name])
+        if parameter.name in skip:
+            continue
+        codec = codecs.get(parameter.name)
+        hint = codec.wire_hint if codec is not None else _wire_type(hints[parameter.name])
         if parameter.default is inspect.Parameter.empty:
             fields.append((parameter.name, hint))
         else:
-            fields.append((parameter.name, hint, parameter.default))
+            default = parameter.default if codec is None or parameter.default is None else codec.to_wire(
+                parameter.default)
+            fields.append((parameter.name, hint, default))
     params = msgspec.defstruct(name.replace(".", "_") + "_params", fields, kw_only=True, forbid_unknown_fields=True,
                                frozen=True)
-    return Call(name, fn, takes_actor, hints, params)
+    return Call(name, fn, takes_actor, hints, params, codecs)
 
 
 @cache

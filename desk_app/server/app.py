@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from desk_app import __version__, i18n
 from desk_app.api import wire
+from desk_app.api.jobs import JOB_PREFIX
 from desk_app.api.messages import Health, SignInRequest, SignInResult
 from desk_app.api.protocol import API_PREFIX, JSON, PROTOCOL_HEADER, PROTOCOL_VERSION
 from desk_app.api.registry import calls
@@ -95,6 +96,25 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+def _refusal(exc: Exception, language: str, event: str, started: float) -> tuple[bytes, int]:
+    """The error body and HTTP status answering ``exc`` in the caller's language, logged: a DeskError as
+    itself; anything else, a defect, as an incident number (the log has the place, never values)."""
+    if isinstance(exc, DeskError):
+        with i18n.request_language(language):
+            body, status = wire.error_body(exc), wire.status_for(exc)
+        log.info("refused", extra={"event": event, "status": status, "error": type(exc).__name__,
+                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return body, status
+    incident = uuid.uuid4().hex[:12]
+    frames = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+    log.error("failed", extra={"event": event, "status": 500, "error": type(exc).__name__,
+                               "incident": incident, "where": frames[-6:]})
+    with i18n.request_language(language):
+        message = _("The desk server could not complete this action (incident {incident}). "
+                    "Nothing was changed. Tell IT the incident number.").format(incident=incident)
+    return wire.error_body(DeskError(message)), 500
+
+
 class DeskServer:
     """The endpoints, bound to one database and the session limits."""
 
@@ -115,22 +135,9 @@ class DeskServer:
             with i18n.request_language(language):
                 _check_protocol(request)
             result = await run_in_threadpool(in_language)
-        except DeskError as exc:
-            with i18n.request_language(language):
-                body, status = wire.error_body(exc), wire.status_for(exc)
-            log.info("refused", extra={"event": event, "status": status, "error": type(exc).__name__,
-                                       "ms": round((time.perf_counter() - started) * 1000, 1)})
+        except Exception as exc:
+            body, status = _refusal(exc, language, event, started)
             return None, _json(body, status)
-        except Exception as exc:  # a defect: the client gets an incident number, the log the place, no values
-            incident = uuid.uuid4().hex[:12]
-            frames = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}"
-                      for f in traceback.extract_tb(exc.__traceback__)]
-            log.error("failed", extra={"event": event, "status": 500, "error": type(exc).__name__,
-                                       "incident": incident, "where": frames[-6:]})
-            with i18n.request_language(language):
-                message = _("The desk server could not complete this action (incident {incident}). "
-                            "Nothing was changed. Tell IT the incident number.").format(incident=incident)
-            return None, _json(wire.error_body(DeskError(message)), 500)
         log.info("ok", extra={"event": event, "status": 200,
                               "ms": round((time.perf_counter() - started) * 1000, 1)})
         return result, None
@@ -188,7 +195,14 @@ class DeskServer:
             Route(f"{API_PREFIX}/sign-in", self.sign_in, methods=["POST"]),
             Route(f"{API_PREFIX}/sign-out", self.sign_out, methods=["POST"]),
             Route(f"{API_PREFIX}/call/{{name}}", self.call, methods=["POST"]),
+            Route(f"{API_PREFIX}{JOB_PREFIX}{{name}}", self.job, methods=["POST"]),
         ]
+
+    async def job(self, request: Request) -> Response:
+        """A long call with a file, streamed (``desk_app.server.jobs``)."""
+        from desk_app.server.jobs import JobResponse
+
+        return JobResponse(self, request)
 
 
 def create_app(db: Database, limits: SessionLimits) -> Starlette:
