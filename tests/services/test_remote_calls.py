@@ -306,7 +306,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -
 def pair(template: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     shutil.copyfile(template, tmp_path / "server.sqlite3")
     shutil.copyfile(template, tmp_path / "local.sqlite3")
-    ids: dict[str, str] = eval((template.parent / "ids.txt").read_text(encoding="utf-8"))
+    ids: dict[str, str] = json.loads((template.parent / "ids.json").read_text(encoding="utf-8"))
     server_side = Database(make_engine(f"sqlite:///{tmp_path / 'server.sqlite3'}"))
     local = Database(make_engine(f"sqlite:///{tmp_path / 'local.sqlite3'}"))
     world = World(**{k: (v if k == "case_number" else uuid.UUID(v)) for k, v in ids.items()}, local=local)
