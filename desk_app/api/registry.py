@@ -10,6 +10,7 @@ progress callbacks are jobs (``desk_app.api.jobs``), not entries here.
 from __future__ import annotations
 
 import inspect
+from collections import abc
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, is_dataclass
 from functools import cache
@@ -98,8 +99,21 @@ def _dataclass_union(hint: Any) -> tuple[type, ...]:
     return classes if len(classes) > 1 and all(m is type(None) or m in classes for m in members) else ()
 
 
+#: Abstract collections in service signatures, and the concrete type they travel as (msgspec would
+#: otherwise decode their items untyped).
+_CONCRETE: dict[Any, Any] = {abc.Iterable: list, abc.Sequence: list, abc.Collection: list, abc.Set: frozenset,
+                             abc.Mapping: dict}
+
+
 def _wire_type(hint: Any) -> Any:
-    return (Tagged | None if type(None) in get_args(hint) else Tagged) if _dataclass_union(hint) else hint
+    if _dataclass_union(hint):
+        return Tagged | None if type(None) in get_args(hint) else Tagged
+    concrete = _CONCRETE.get(get_origin(hint))
+    if concrete is not None:
+        return concrete[tuple(_wire_type(arg) for arg in get_args(hint))]
+    if isinstance(hint, UnionType) or get_origin(hint) is Union:
+        return Union[tuple(_wire_type(arg) for arg in get_args(hint))]  # noqa: UP007 (built from a tuple)
+    return hint
 
 
 def _to_wire(hint: Any, value: Any) -> Any:
@@ -130,6 +144,11 @@ class Codec:
 
 def _encoder(enc_hook: Callable[[Any], Any] | None) -> msgspec.json.Encoder:
     return msgspec.json.Encoder(decimal_format="string", enc_hook=enc_hook)
+
+
+#: Parameters a client may never set: they name files on the server (a letter template folder). They are
+#: left out of the wire struct, so a request that names one is refused as an unknown field.
+SERVER_ONLY = frozenset({"templates_dir"})
 
 
 @dataclass(frozen=True)
@@ -219,7 +238,7 @@ def calls() -> dict[str, Call]:
     for module, names in EXPOSED.items():
         short = module.__name__.rsplit(".", 1)[-1]
         for function_name in names:
-            call = _describe(short, getattr(module, function_name))
+            call = _describe(short, getattr(module, function_name), skip=SERVER_ONLY)
             table[call.name] = call
     return table
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from server_support import LiveServer
 from sqlalchemy import func, select, update
 
+from desk_app.api.backend import Backend, LocalBackend
 from desk_app.db.models import Base, Branch, Complaint, ComplaintEvent, Resolution
 from desk_app.db.uow import Database
 from desk_app.documents.content import DecisionInputs, ReceiptInputs, RefusalInputs, ReviewDecisionInputs
@@ -40,18 +42,26 @@ from desk_app.services.customers import find_customers
 from desk_app.services.dto import ComplaintDetail, CustomerDraft
 from tests.services.conftest import PASSWORD, Staff, draft
 
+R = TypeVar("R")
+
 WORDS = default_word_list_path().read_text(encoding="utf-8")
 
 
 @dataclass
 class World:
-    """A set-up database: staff of every role at SH01 (headquarters), a registered SH01 case, branch BJ01."""
+    """A set-up database: staff of every role at SH01 (headquarters), a registered SH01 case, branch BJ01.
+    ``backend`` is where the probes run: in-process, or a live desk server on the same database with every
+    actor signed in over HTTPS (the server reads who is calling from the session, never from the request)."""
 
     db: Database
     actors: dict[Role, Actor]
     case: ComplaintDetail
     bj_branch_id: uuid.UUID
     tmp: Path
+    backend: Backend
+
+    def call(self, actor: Actor, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        return self.backend.call(actor, fn, *args, **kwargs)
 
     def current(self) -> ComplaintDetail:
         return get_complaint(self.db, self.actors[Role.SUPERVISOR], self.case.id, with_events=False)
@@ -66,8 +76,8 @@ class World:
         return reports.ReportScope(today - timedelta(days=30), today + timedelta(days=1))
 
 
-@pytest.fixture
-def world(database: Database, staff: Staff, tmp_path: Path) -> World:
+@pytest.fixture(params=["local", "remote"])
+def world(request: pytest.FixtureRequest, database: Database, staff: Staff, tmp_path: Path) -> World:
     create_user(database, staff.admin, username="analyst", display_name="Analyst", password=PASSWORD,
                 role=Role.HQ_ANALYST, branch_id=staff.admin.branch_id, must_change_password=False)
     actors = {Role.COUNTER_CLERK: staff.clerk, Role.HANDLER: staff.handler, Role.SUPERVISOR: staff.supervisor,
@@ -81,7 +91,15 @@ def world(database: Database, staff: Staff, tmp_path: Path) -> World:
         bj_id = session.scalar(select(Branch.id).where(Branch.code == "BJ01"))
     assert bj_id is not None
     case = register_complaint(database, staff.clerk, draft())
-    return World(database, actors, case, bj_id, tmp_path)
+    backend: Backend = LocalBackend(database)
+    if request.param == "remote":
+        live: LiveServer = request.getfixturevalue("server")
+        remote = live.backend()
+        request.addfinalizer(remote.close)
+        for role, actor in actors.items():
+            assert remote.sign_in(actor.username, "admin2026" if role is Role.ADMINISTRATOR else PASSWORD) == actor
+        backend = remote
+    return World(database, actors, case, bj_id, tmp_path, backend)
 
 
 # ---- one representative service call per permission ------------------------------------------------------
@@ -93,11 +111,14 @@ Attempt = Callable[[World, Actor, Any], Any]
 @dataclass(frozen=True)
 class Probe:
     """How to exercise a permission: ``prepare`` (run by entitled staff) builds what the action needs,
-    ``attempt`` performs it as ``actor``; a refusal names the action (or ``refusal`` when given)."""
+    ``attempt`` performs it as ``actor``; a refusal names the action (or ``refusal`` when given). Performed,
+    a reading probe returns something, an ``output`` probe writes that file, any other changes the database."""
 
     attempt: Attempt
     prepare: Prepare = lambda w: None
     refusal: str = ""
+    reads: bool = False  # performed, it returns what was asked for (else it writes, or ``output`` appears)
+    output: str = ""
 
 
 def _proposal(w: World) -> handling.ResolutionInfo:
@@ -122,6 +143,12 @@ def _under_review(w: World) -> None:
     wf.perform(w.db, w.actors[Role.HANDLER], w.case.id, w.current().version, Action.APPLY_REVIEW, "客户书面申请核查")
 
 
+def _closed_long_ago(w: World) -> None:
+    with w.db.unit_of_work() as session:
+        session.execute(update(Complaint).where(Complaint.id == w.case.id).values(
+            status=Status.CLOSED.value, closed_at=datetime.now(UTC) - timedelta(days=4 * 366)))
+
+
 def _export(w: World) -> Path:
     path = w.tmp / "branch-export.xlsx"
     reports.export_detail(w.db, w.actors[Role.SUPERVISOR], w.scope(), path)
@@ -129,48 +156,52 @@ def _export(w: World) -> Path:
 
 
 PROBES: dict[Permission, Probe] = {
-    Permission.REGISTER: Probe(lambda w, a, _p: register_complaint(
-        w.db, a, draft(customer=CustomerDraft(name="李四", phone="13900001111")))),
-    Permission.FIND_CUSTOMERS: Probe(lambda w, a, _p: find_customers(w.db, a, phone="13812345678")),
-    Permission.VIEW_CASE: Probe(lambda w, a, _p: get_complaint(w.db, a, w.case.id)),
-    Permission.EDIT_CASE: Probe(lambda w, a, _p: update_complaint(w.db, a, w.case.id, w.case.version,
-                                                                  {"facts_where": "浦东支行柜台"})),
-    Permission.HANDLE_CASE: Probe(lambda w, a, _p: wf.pause(w.db, a, w.case.id, w.case.version, "送司法鉴定")),
-    Permission.ESCALATE: Probe(lambda w, a, _p: wf.escalate(w.db, a, w.case.id, w.case.version, "客户情绪激动")),
-    Permission.ASSIGN: Probe(lambda w, a, _p: wf.assign(w.db, a, w.case.id, w.case.version,
-                                                        w.actors[Role.HANDLER].user_id)),
-    Permission.TRANSFER: Probe(lambda w, a, _p: wf.transfer(w.db, a, w.case.id, w.case.version, w.bj_branch_id,
-                                                            "属北京分行业务")),
+    Permission.REGISTER: Probe(lambda w, a, _p: w.call(
+        a, register_complaint, draft(customer=CustomerDraft(name="李四", phone="13900001111")))),
+    Permission.FIND_CUSTOMERS: Probe(lambda w, a, _p: w.call(a, find_customers, phone="13812345678"), reads=True),
+    Permission.VIEW_CASE: Probe(lambda w, a, _p: w.call(a, get_complaint, w.case.id), reads=True),
+    Permission.EDIT_CASE: Probe(lambda w, a, _p: w.call(a, update_complaint, w.case.id, w.case.version,
+                                                        {"facts_where": "浦东支行柜台"})),
+    Permission.HANDLE_CASE: Probe(lambda w, a, _p: w.call(a, wf.pause, w.case.id, w.case.version, "送司法鉴定")),
+    Permission.ESCALATE: Probe(lambda w, a, _p: w.call(a, wf.escalate, w.case.id, w.case.version, "客户情绪激动")),
+    Permission.ASSIGN: Probe(lambda w, a, _p: w.call(a, wf.assign, w.case.id, w.case.version,
+                                                     w.actors[Role.HANDLER].user_id)),
+    Permission.TRANSFER: Probe(lambda w, a, _p: w.call(a, wf.transfer, w.case.id, w.case.version, w.bj_branch_id,
+                                                       "属北京分行业务")),
     # the handler asks; the role under test is the named approver
     Permission.APPROVE_EXTENSION: Probe(
-        lambda w, a, _p: wf.extend(w.db, w.actors[Role.HANDLER], w.case.id, w.case.version, Complexity.SPECIAL,
-                                   "需外部鉴定", approver_id=a.user_id),
+        lambda w, a, _p: w.call(w.actors[Role.HANDLER], wf.extend, w.case.id, w.case.version, Complexity.SPECIAL,
+                                "需外部鉴定", approver_id=a.user_id),
         refusal="may not approve extensions"),
     Permission.APPROVE_COMPENSATION: Probe(
-        lambda w, a, p: handling.decide_resolution(w.db, a, p.id, p.version, approve=True), _proposal),
-    Permission.ISSUE_RECEIPT: Probe(lambda w, a, _p: letters.issue_letter(w.db, a, w.case.id, LetterKind.RECEIPT,
-                                                                          ReceiptInputs())),
-    Permission.ISSUE_LETTER: Probe(lambda w, a, _p: letters.issue_letter(
-        w.db, a, w.case.id, LetterKind.REFUSAL, RefusalInputs(grounds="不属于本行业务", basis="第二条"))),
+        lambda w, a, p: w.call(a, handling.decide_resolution, p.id, p.version, approve=True), _proposal),
+    Permission.ISSUE_RECEIPT: Probe(lambda w, a, _p: w.call(a, letters.issue_letter, w.case.id, LetterKind.RECEIPT,
+                                                            ReceiptInputs())),
+    Permission.ISSUE_LETTER: Probe(lambda w, a, _p: w.call(
+        a, letters.issue_letter, w.case.id, LetterKind.REFUSAL,
+        RefusalInputs(grounds="不属于本行业务", basis="第二条"))),
     Permission.ISSUE_REVIEW_DECISION: Probe(
-        lambda w, a, _p: letters.issue_letter(w.db, a, w.case.id, LetterKind.REVIEW_DECISION, REVIEW), _under_review),
-    Permission.SEE_PERSONAL_DATA: Probe(lambda w, a, _p: personal_data.reveal_customer(w.db, a, w.case.id, "核实")),
-    Permission.REPORTS: Probe(lambda w, a, _p: reports.compute_statistics(w.db, a, w.scope())),
-    Permission.EXPORT_PERSONAL_DATA: Probe(lambda w, a, _p: reports.export_detail(
-        w.db, a, w.scope(), w.tmp / "unmasked.xlsx", reveal_personal_data=True)),
-    Permission.IMPORT_CASES: Probe(lambda w, a, _p: imports.save_mapping(
-        w.db, a, "旧系统", imports.ColumnMapping(columns={"facts_what": "事实"}))),
-    Permission.CONSOLIDATE: Probe(lambda w, a, path: consolidate(w.db, a, path, dry_run=True), _export),
-    Permission.MANAGE_IMPROVEMENTS: Probe(lambda w, a, _p: improvements.create_action(
-        w.db, a, improvements.ActionDraft(title="优化柜面受理流程"))),
-    Permission.MANAGE_GUIDANCE: Probe(lambda w, a, _p: rs.import_word_list(
-        w.db, a, WORDS.replace("version = 1", "version = 2").encode(), "risk_signals.toml")),
-    Permission.MANAGE_REFERENCE_DATA: Probe(lambda w, a, _p: enter_year_schedule(
-        w.db, a, 2031, [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")])),
-    Permission.VIEW_AUDIT_LOG: Probe(lambda w, a, _p: audit.list_entries(w.db, a)),
-    Permission.ANONYMISE: Probe(lambda w, a, _p: retention.anonymise(w.db, a, 3, date.today())),
-    Permission.ADMINISTER: Probe(lambda w, a, _p: create_user(
-        w.db, a, username="newclerk", display_name="New clerk", password=PASSWORD, role=Role.COUNTER_CLERK)),
+        lambda w, a, _p: w.call(a, letters.issue_letter, w.case.id, LetterKind.REVIEW_DECISION, REVIEW),
+        _under_review),
+    Permission.SEE_PERSONAL_DATA: Probe(lambda w, a, _p: w.call(a, personal_data.reveal_customer, w.case.id, "核实")),
+    Permission.REPORTS: Probe(lambda w, a, _p: w.call(a, reports.compute_statistics, w.scope()), reads=True),
+    Permission.EXPORT_PERSONAL_DATA: Probe(lambda w, a, _p: w.call(
+        a, reports.export_detail, w.scope(), w.tmp / "unmasked.xlsx", reveal_personal_data=True),
+        output="unmasked.xlsx"),
+    Permission.IMPORT_CASES: Probe(lambda w, a, _p: w.call(
+        a, imports.save_mapping, "旧系统", imports.ColumnMapping(columns={"facts_what": "事实"}))),
+    Permission.CONSOLIDATE: Probe(lambda w, a, path: w.call(a, consolidate, path, dry_run=True), _export,
+                                  reads=True),
+    Permission.MANAGE_IMPROVEMENTS: Probe(lambda w, a, _p: w.call(
+        a, improvements.create_action, improvements.ActionDraft(title="优化柜面受理流程"))),
+    Permission.MANAGE_GUIDANCE: Probe(lambda w, a, _p: w.call(
+        a, rs.import_word_list, WORDS.replace("version = 1", "version = 2").encode(), "risk_signals.toml")),
+    Permission.MANAGE_REFERENCE_DATA: Probe(lambda w, a, _p: w.call(
+        a, enter_year_schedule, 2031, [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")])),
+    Permission.VIEW_AUDIT_LOG: Probe(lambda w, a, _p: w.call(a, audit.list_entries), reads=True),
+    Permission.ANONYMISE: Probe(lambda w, a, _p: w.call(a, retention.anonymise, 3, date.today()), _closed_long_ago),
+    Permission.ADMINISTER: Probe(lambda w, a, _p: w.call(
+        a, create_user, username="newclerk", display_name="New clerk", password=PASSWORD, role=Role.COUNTER_CLERK)),
 }
 
 FORBIDDEN = [(role, p) for role in Role for p in Permission if not has_permission(role, p)]
@@ -213,7 +244,15 @@ def test_forbidden_action_is_refused_and_writes_nothing(world: World, pair: tupl
 def test_granted_action_is_performed(world: World, pair: tuple[Role, Permission]) -> None:
     role, permission = pair
     probe = PROBES[permission]
-    probe.attempt(world, world.actors[role], probe.prepare(world))
+    prepared = probe.prepare(world)
+    before = fingerprint(world.db)
+    result = probe.attempt(world, world.actors[role], prepared)
+    if probe.reads:
+        assert result
+    elif probe.output:
+        assert (world.tmp / probe.output).stat().st_size > 0
+    else:
+        assert fingerprint(world.db) != before
 
 
 def test_a_refusal_names_the_action_and_the_role(world: World) -> None:

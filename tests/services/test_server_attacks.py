@@ -158,6 +158,10 @@ def test_malformed_bodies_and_unknown_calls_are_refused(raw: Raw, case: Complain
     refused(raw.post("/call/case_workflow.add_note", {"complaint_id": str(case.id), "text": 5}, token),
             422, "ValidationError")
     refused(raw.post("/call/demo.generate_demo_data", {"count": 10}, token), 422, "ValidationError")
+    receipt = {"complaint_id": str(case.id), "kind": "receipt", "inputs": {"type": "ReceiptInputs", "value": {}}}
+    message = refused(raw.post("/call/letters.issue_letter", {**receipt, "templates_dir": "/etc"}, token),
+                      422, "ValidationError")
+    assert "templates_dir" in message
     refused(raw.post("/call/self_test.run_self_test", {}, token), 422, "ValidationError")
     response = raw.http.post(API_PREFIX + "/call/case_workflow.add_note", content=b"\xff\xfe{",
                              headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Authorization": f"Bearer {token}"})
