@@ -1,8 +1,12 @@
 """``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
 
 Sub-commands: migrate, demo-data, check, backup, restore, retention, self-test, export-report,
-import (the last two in desk_app.reports.cli). The database is found as in
+import (the last two in desk_app.reports.cli), trust-server. The database is found as in
 DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
+
+The data commands export-report and import also run against a desk server (``--server URL`` or
+``DESK_SERVER_URL``), signed in as a real account; ``trust-server URL`` first pins that server's
+certificate on this PC. The database-level commands run where the database is (on the server host).
 """
 
 from __future__ import annotations
@@ -159,12 +163,65 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Answers that confirm a question in either language.
+YES = frozenset({"y", "yes", "是", "是的", "好"})
+
+
+def _same_fingerprint(given: str, actual: str) -> bool:
+    def plain(text: str) -> str:
+        return "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
+
+    return len(plain(given)) == 64 and plain(given) == plain(actual)
+
+
+def cmd_trust_server(args: argparse.Namespace) -> int:
+    """Fetch the desk server's certificate, show its fingerprint, and pin it once confirmed."""
+    from desk_app.api.pinning import fetch_certificate, normalise_url
+    from desk_app.config import pin_certificate, pinned_certificate
+
+    url = normalise_url(args.url)
+    certificate = fetch_certificate(url)
+    print(_("The desk server {server} presents a certificate with the SHA-256 fingerprint").format(server=url))
+    print(f"  {certificate.fingerprint}")
+    known = pinned_certificate(url)
+    if known is not None and known.fingerprint == certificate.fingerprint:
+        print(_("This PC already trusts this certificate for {server}.").format(server=url))
+        return 0
+    if known is not None:
+        print(_("It replaces the certificate this PC trusts for {server} so far:").format(server=url))
+        print(f"  {known.fingerprint}")
+    if args.fingerprint:
+        if not _same_fingerprint(args.fingerprint, certificate.fingerprint):
+            print(_("This is not the fingerprint given with --fingerprint: nothing was stored. Ask IT which "
+                    "certificate the server has."), file=sys.stderr)
+            return 2
+    else:
+        try:
+            answer = input(_("Compare it with the fingerprint IT gave you. Trust this certificate? [y/N] "))
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in YES:
+            print(_("Nothing was stored."))
+            return 1
+    path = pin_certificate(url, certificate)
+    print(_("Stored in {path}: from now on this PC trusts only this certificate for {server}.").format(
+        path=path, server=url))
+    return 0
+
+
+#: The commands that may run against a desk server (``--server``); every other one works on a database.
+SERVER_COMMANDS = frozenset({"export-report", "import"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="desk-cli", description=_("Complaint Desk command line"))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--database-url", help=_("database URL (default: the configured one, or the local "
                                                  "SQLite file)"))
     parser.add_argument("--language", default="zh_CN", choices=["zh_CN", "en"], help=_("message language"))
+    parser.add_argument("--server", metavar="URL", help=_("run export-report or import on this desk server, "
+                                                          "e.g. https://server:8443 (default: $DESK_SERVER_URL; "
+                                                          "without either, on this PC's database)"))
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help=_("upgrade the database schema to the newest version")).set_defaults(
         func=cmd_migrate)
@@ -191,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     keep.set_defaults(func=cmd_retention)
     sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
         func=cmd_self_test)
+    trust = sub.add_parser("trust-server", help=_("show a desk server's certificate fingerprint and, once "
+                                                  "confirmed, trust that certificate on this PC"))
+    trust.add_argument("url", metavar="URL", help=_("the desk server, e.g. https://server:8443"))
+    trust.add_argument("--fingerprint", metavar="SHA256", help=_("the fingerprint IT gave you: compare with it "
+                                                                 "instead of asking"))
+    trust.set_defaults(func=cmd_trust_server)
     from desk_app.reports.cli import add_report_commands
 
     add_report_commands(sub, _database)
@@ -201,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     set_language(args.language)
+    if args.server and args.command not in SERVER_COMMANDS:
+        print(_("Error: {message}").format(message=_(
+            "{command} works on a database, not through a desk server: run it where the database is (on the "
+            "server host), without --server.").format(command=args.command)), file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except UserError as exc:

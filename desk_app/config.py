@@ -4,6 +4,10 @@ Database discovery order (DESIGN.md): ``--database-url`` > ``DESK_DATABASE_URL``
 ``config.toml`` in the user config dir > ``desk.sqlite3`` in the user data dir. ``config.toml`` never
 holds a database password (``save_config`` strips one); the GUI keeps it in the OS keyring
 (``desk_app.db.connection``).
+
+A counter PC on a desk server keeps the server's address as ``server_url`` in ``config.toml``, and each
+trusted server's pinned certificate (public; its SHA-256 fingerprint is what the user confirmed) as
+``certificates/<host>-<port>.pem`` beside it: ``pinned_certificate`` / ``pin_certificate``.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from desk_app.api.pinning import ServerCertificate, server_address
 from desk_app.errors import ValidationError
+from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
 from desk_app.paths import default_database_path, user_config_dir
 
 ENV_DATABASE_URL = "DESK_DATABASE_URL"
+ENV_SERVER_URL = "DESK_SERVER_URL"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -32,6 +39,8 @@ class AppConfig:
     idle_lock_minutes: int = 5
     first_contact_hours: int = 24
     retention_years: int = 3
+    server_url: str = ""
+    """The desk server this PC works with (empty: the database above, in this process)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +103,7 @@ def load_config(database_url: str | None = None, path: Path | None = None) -> Ap
         idle_lock_minutes=int(str(data.get("idle_lock_minutes", 5))),
         first_contact_hours=int(str(data.get("first_contact_hours", 24))),
         retention_years=int(str(data.get("retention_years", 3))),
+        server_url=str(data.get("server_url", "")),
     )
 
 
@@ -120,3 +130,27 @@ def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def certificate_file(url: str, folder: Path | None = None) -> Path:
+    """Where the pinned certificate of the desk server at ``url`` is kept (one file per host and port)."""
+    host, port = server_address(url)
+    safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in host)
+    return (folder or user_config_dir() / "certificates") / f"{safe}-{port}.pem"
+
+
+def pinned_certificate(url: str, folder: Path | None = None) -> ServerCertificate | None:
+    """The certificate this PC trusts for the desk server at ``url``, or None when none was confirmed yet."""
+    path = certificate_file(url, folder)
+    try:
+        return ServerCertificate(path.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValidationError(_("The pinned certificate {path} cannot be read: {error}").format(
+            path=path, error=exc)) from exc
+
+
+def pin_certificate(url: str, certificate: ServerCertificate, folder: Path | None = None) -> Path:
+    """Trust ``certificate`` (and only it) for the desk server at ``url`` from now on."""
+    return write_bytes_atomic(certificate_file(url, folder), certificate.pem.encode("ascii"))

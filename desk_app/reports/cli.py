@@ -5,6 +5,11 @@ may be exported or imported (no password: whoever can run the command on this ma
 open the database). Without ``--user`` an export runs as a built-in HQ-analyst identity "desk-cli"
 (every branch, personal data masked); imports need ``--user`` (cases record who brought them in).
 
+Against a desk server (``desk-cli --server https://host:8443 …`` or ``DESK_SERVER_URL``) the command
+signs in as ``--user`` with that account's password, from ``DESK_PASSWORD`` (scheduled runs) or a
+prompt, over TLS to the certificate this PC pinned (``desk-cli trust-server``); the server decides what
+the account may do, and the files travel as jobs (``desk_app.api.jobs``).
+
 Exit status: 0 done; 1 the file has problems (nothing imported) or cases conflict (listed);
 2 a usage or permission error.
 """
@@ -12,27 +17,32 @@ Exit status: 0 done; 1 the file has problems (nothing imported) or cases conflic
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from desk_app.config import load_config
+from desk_app.api.backend import Backend, LocalBackend
+from desk_app.config import ENV_SERVER_URL, load_config, pinned_certificate
 from desk_app.db.models import Branch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
-from desk_app.errors import NotFoundError, ValidationError
+from desk_app.errors import DeskError, NotFoundError, ValidationError
 from desk_app.i18n import _
 
 DatabaseFactory = Callable[[argparse.Namespace], Database]
 CLI_USERNAME = "desk-cli"
+ENV_PASSWORD = "DESK_PASSWORD"
 
 
 def actor_for_username(db: Database, username: str) -> Actor:
@@ -74,66 +84,115 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
     return progress
 
 
-def cmd_export_report(args: argparse.Namespace, database: DatabaseFactory) -> int:
-    from desk_app.services.reports import ReportScope, export_detail, export_statistics
+def server_url(args: argparse.Namespace) -> str:
+    """The desk server a data command runs against: ``--server``, else ``DESK_SERVER_URL``; empty: this PC."""
+    return str(getattr(args, "server", None) or os.environ.get(ENV_SERVER_URL, "")).strip()
 
+
+def _password(username: str, url: str) -> str:
+    password = os.environ.get(ENV_PASSWORD)
+    if password is None:
+        password = getpass.getpass(_("Password of {user} on {server}: ").format(user=username, server=url))
+    return password
+
+
+@contextmanager
+def remote_session(url: str, username: str | None) -> Iterator[tuple[Backend, Actor]]:
+    """Signed in on the desk server at ``url`` as ``username`` (signed out at the end)."""
+    from desk_app.api.remote import RemoteBackend
+
+    if not username:
+        raise ValidationError(_("Say who you are on the desk server: --user USERNAME (the password comes from "
+                                "{env} or a prompt).").format(env=ENV_PASSWORD))
+    certificate = pinned_certificate(url)
+    if certificate is None:
+        raise ValidationError(_("This PC does not trust the desk server {server} yet. Run desk-cli trust-server "
+                                "{server} and compare the fingerprint with the one IT gave you.").format(server=url))
+    backend = RemoteBackend(url, certificate)
+    try:
+        actor = backend.sign_in(username, _password(username, backend.url))
+        try:
+            yield backend, actor
+        finally:
+            with suppress(DeskError):  # the session ends by itself; the command's own outcome is what matters
+                backend.sign_out(actor)
+    finally:
+        backend.close()
+
+
+@contextmanager
+def session(args: argparse.Namespace, database: DatabaseFactory, *, need_user: bool = False
+            ) -> Iterator[tuple[Backend, Actor]]:
+    """Where a data command runs and as whom: the desk server (``--server``) as a signed-in account, or the
+    database on this PC as ``--user`` (or, where allowed, the built-in "desk-cli" identity)."""
+    url = server_url(args)
+    if url:
+        if args.database_url:
+            raise ValidationError(_("--server and --database-url exclude each other: on a desk server, the "
+                                    "server holds the database."))
+        with remote_session(url, args.user) as signed_in:
+            yield signed_in
+        return
+    if need_user and not args.user:
+        raise ValidationError(_("Say who imports: --user USERNAME (an active account)."))
     db = database(args)
     try:
         actor = actor_for_username(db, args.user) if args.user else command_line_actor(db)
-        codes = tuple(code for item in args.branch or () for code in item.split(",") if code.strip())
+        yield LocalBackend(db), actor
+    finally:
+        db.dispose()
+
+
+def cmd_export_report(args: argparse.Namespace, database: DatabaseFactory) -> int:
+    from desk_app.services.reports import ReportScope, export_detail, export_statistics
+
+    if args.reveal_personal_data and not args.detail:
+        raise ValidationError(_("--reveal-personal-data is for the detail export (--detail)."))
+    codes = tuple(code for item in args.branch or () for code in item.split(",") if code.strip())
+    with session(args, database) as (backend, actor):
         tz = load_config(args.database_url).office_timezone
         scope = ReportScope(args.date_from, args.date_to, codes, timezone=tz)
         out = Path(args.out)
         if args.detail:
-            result = export_detail(db, actor, scope, out, reveal_personal_data=args.reveal_personal_data,
-                                   progress=_progress_printer(_("Exporting")))
+            result = backend.call(actor, export_detail, scope, out, reveal_personal_data=args.reveal_personal_data,
+                                  progress=_progress_printer(_("Exporting")))
             print(_("Wrote {path}: {n} cases (personal data {state}).").format(
                 path=out, n=result.cases, state=_("masked") if result.masked else _("NOT masked")))
         else:
-            if args.reveal_personal_data:
-                raise ValidationError(_("--reveal-personal-data is for the detail export (--detail)."))
-            stats = export_statistics(db, actor, scope, out)
+            stats = backend.call(actor, export_statistics, scope, out)
             print(_("Wrote {path}: {n} cases, {change:+d} on the previous period.").format(
                 path=out, n=stats.summary.total, change=stats.summary.change))
         return 0
-    finally:
-        db.dispose()
 
 
 def cmd_import(args: argparse.Namespace, database: DatabaseFactory) -> int:
     from desk_app.services import consolidation, imports
 
-    db = database(args)
-    try:
-        path = Path(args.file)
-        if not path.is_file():
-            raise ValidationError(_("There is no file {path}.").format(path=path))
-        if not args.dry_run and not args.user:
-            raise ValidationError(_("Say who imports: --user USERNAME (an active account)."))
-        actor = actor_for_username(db, args.user) if args.user else command_line_actor(db)
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValidationError(_("There is no file {path}.").format(path=path))
+    with session(args, database, need_user=not args.dry_run) as (backend, actor):
         if consolidation.is_consolidation_source(path):
-            return _consolidate(db, actor, path, args)
+            return _consolidate(backend, actor, path, args)
         mapping = None
         if args.mapping_file:
             mapping = imports.ColumnMapping.from_json(Path(args.mapping_file).read_text("utf-8"))
             if args.save_mapping:
-                imports.save_mapping(db, actor, args.save_mapping, mapping)
+                backend.call(actor, imports.save_mapping, args.save_mapping, mapping)
                 print(_("Saved the mapping as {name}.").format(name=args.save_mapping))
         elif args.mapping:
-            mapping = imports.load_mapping(db, args.mapping)
+            mapping = backend.read(imports.load_mapping, args.mapping)
         options = imports.ImportOptions(branch_code=args.branch, sheet=args.sheet,
                                         timezone=load_config(args.database_url).office_timezone)
-        preview = imports.dry_run(db, actor, path, mapping, options)
+        preview = backend.call(actor, imports.dry_run, path, mapping, options)
         _print_preview(preview, args.verbose)
         if args.dry_run or not preview.ok:
             return 0 if preview.ok else 1
-        result = imports.import_file(db, actor, path, preview.mapping, options,
-                                     progress=_progress_printer(_("Importing")))
+        result = backend.call(actor, imports.import_file, path, preview.mapping, options,
+                              progress=_progress_printer(_("Importing")))
         print(_("Imported {n} cases ({first} … {last}).").format(n=result.imported, first=result.first_number,
                                                                  last=result.last_number))
         return 0
-    finally:
-        db.dispose()
 
 
 def _print_preview(preview: Any, verbose: bool) -> None:
@@ -158,11 +217,11 @@ def _print_preview(preview: Any, verbose: bool) -> None:
         print(f"  {note}")
 
 
-def _consolidate(db: Database, actor: Actor, path: Path, args: argparse.Namespace) -> int:
+def _consolidate(backend: Backend, actor: Actor, path: Path, args: argparse.Namespace) -> int:
     from desk_app.services import consolidation
 
-    report = consolidation.consolidate(db, actor, path, dry_run=args.dry_run,
-                                       progress=_progress_printer(_("Consolidating")))
+    report = backend.call(actor, consolidation.consolidate, path, dry_run=args.dry_run,
+                          progress=_progress_printer(_("Consolidating")))
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str) if args.json
           else report.text())
     if report.problems:
@@ -184,7 +243,8 @@ def add_report_commands(sub: Any, database: DatabaseFactory) -> None:
     export.add_argument("--reveal-personal-data", action="store_true",
                         help=_("do not mask ID numbers, phones and addresses (supervisor, branch manager or "
                                "administrator only)"))
-    export.add_argument("--user", metavar="USERNAME", help=_("act as this account (its role and branch)"))
+    export.add_argument("--user", metavar="USERNAME", help=_("act as this account (its role and branch); with "
+                                                             "--server, sign in as it"))
     export.set_defaults(func=lambda args: cmd_export_report(args, database))
 
     imp = sub.add_parser("import", help=_("import a spreadsheet or CSV file of cases, or consolidate a branch "
@@ -197,7 +257,8 @@ def add_report_commands(sub: Any, database: DatabaseFactory) -> None:
                                                               "change nothing"))
     imp.add_argument("--branch", metavar="CODE", help=_("the branch of the imported cases (default: your branch)"))
     imp.add_argument("--sheet", metavar="NAME", help=_("the worksheet to read (default: the first visible one)"))
-    imp.add_argument("--user", metavar="USERNAME", help=_("who imports (required unless --dry-run)"))
+    imp.add_argument("--user", metavar="USERNAME", help=_("who imports (required unless --dry-run; with --server, "
+                                                          "always: sign in as it)"))
     imp.add_argument("--verbose", action="store_true", help=_("list every row of the dry run"))
     imp.add_argument("--json", action="store_true", help=_("consolidation report as JSON"))
     imp.set_defaults(func=lambda args: cmd_import(args, database))
