@@ -120,7 +120,8 @@ frame_decoder = msgspec.json.Decoder(Frame)
 
 def safe_file_name(name: str, fallback: str = "file") -> str:
     """The last part of a client's file name, without any folder (``..``, ``/`` or ``\\`` cannot escape)."""
-    last = PurePath(name.replace("\\", "/")).name.strip()
+    printable = "".join(ch for ch in name if ch.isprintable())
+    last = PurePath(printable.replace("\\", "/")).name.strip()
     if last in ("", ".", "..") or last.startswith("."):
         last = fallback + (PurePath(last).suffix if last.startswith(".") else "")
     return last[-200:]

@@ -316,6 +316,11 @@ def test_malformed_job_requests_are_refused(server: LiveServer, staff: Staff, re
         assert response.json()["error"]["kind"] == kind
     response = raw_job(server, "forged", "imports.dry_run", b'{"arguments": {}}\n' + b"x" * 100_000)
     assert response.status_code == 401 and response.json()["error"]["kind"] == "SessionExpiredError"
+    clerk = remote._token(remote.sign_in("clerk", PASSWORD))
+    before = database_digest(server.db)
+    response = raw_job(server, clerk, "imports.import_file",
+                       b'{"arguments": {}, "file_name": "../../x.csv"}\n' + "日期,客户\n".encode())
+    assert response.status_code == 403 and response.json()["error"]["kind"] == "PermissionDeniedError"
     assert database_digest(server.db) == before
 
 
@@ -415,6 +420,14 @@ def test_every_job_matches_its_function() -> None:
                           "imports.import_file", "consolidation.consolidate", "letters.render_batch"}
     assert jobs.job_for(reports.export_detail) is table["reports.export_detail"]
     assert jobs.job_for(reports.compute_statistics) is None
+
+
+@pytest.mark.parametrize(("name", "safe"), [
+    ("台账 2026.xlsx", "台账 2026.xlsx"), ("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"),
+    ("/tmp/x.csv", "x.csv"), ("", "file"), ("..", "file"), (".hidden.csv", "file.csv"), ("a\x00b\n.csv", "ab.csv"),
+    ("x" * 300 + ".xlsx", "x" * 195 + ".xlsx")])
+def test_the_server_keeps_only_a_plain_file_name(name: str, safe: str) -> None:
+    assert jobs.safe_file_name(name) == safe
 
 
 def test_batch_items_travel_with_their_kind() -> None:
