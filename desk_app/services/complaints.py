@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import fields, replace
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Branch, Complaint, ComplaintParty, Customer, User
+from desk_app.db.models import (
+    Branch,
+    Complaint,
+    ComplaintEvent,
+    ComplaintParty,
+    Customer,
+    ReferenceItem,
+    TaxonomyCode,
+    User,
+)
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.deadlines import DeadlineInput, compute_deadline
 from desk_app.domain.enums import (
     Channel,
     Complexity,
@@ -28,7 +39,7 @@ from desk_app.domain.enums import (
     Status,
 )
 from desk_app.domain.permissions import Permission
-from desk_app.domain.timeline import EventKind
+from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
 from desk_app.domain.validation import (
     normalise_phone,
     parse_amount,
@@ -43,7 +54,6 @@ from desk_app.security import personal_data_digest
 from desk_app.services import numbering
 from desk_app.services.access import require, require_branch
 from desk_app.services.calendar import load_work_calendar
-from desk_app.services.deadline_refresh import apply_result, compute_for
 from desk_app.services.dto import (
     ComplaintDetail,
     ComplaintDraft,
@@ -53,7 +63,7 @@ from desk_app.services.dto import (
     PartyInfo,
 )
 from desk_app.services.reference import require_code, require_item
-from desk_app.services.timeline import append_event, list_events
+from desk_app.services.timeline import EventInfo, append_event, list_events
 
 FLAG_COLUMNS: dict[SpecialFlag, str] = {
     SpecialFlag.IRRATIONAL: "flag_irrational",
@@ -127,6 +137,20 @@ def _check_parties(parties: tuple[PartyDraft, ...], flags: frozenset[SpecialFlag
 
 
 def _validate_codes(session: Session, draft: ComplaintDraft) -> None:
+    # One query for all of the draft's codes; on anything amiss, the one-by-one checks below name it.
+    axes = {"A": draft.axis_a, "B": draft.axis_b, "C": draft.axis_c, **({"D": draft.axis_d} if draft.axis_d else {})}
+    items = {("severity", draft.severity.value), *(("request_kind", kind) for kind in draft.request_kinds)}
+    found = session.execute(union_all(
+        select(literal("axis"), TaxonomyCode.axis, TaxonomyCode.code, TaxonomyCode.active)
+        .where(TaxonomyCode.code.in_(sorted(set(axes.values())))),
+        select(literal("item"), ReferenceItem.list_name, ReferenceItem.code, ReferenceItem.active)
+        .where(ReferenceItem.list_name.in_(sorted({n for n, _c in items})),
+               ReferenceItem.code.in_(sorted({c for _n, c in items}))))).all()
+    active_codes = {(axis, code) for kind, axis, code, active in found if kind == "axis" and active}
+    active_items = {(name, code) for kind, name, code, active in found if kind == "item" and active}
+    if all((axis, code) in active_codes for axis, code in axes.items()) and items <= active_items and \
+            len([1 for kind, *_rest in found if kind == "axis"]) == len(set(axes.values())):
+        return
     require_code(session, "A", draft.axis_a)
     require_code(session, "B", draft.axis_b)
     require_code(session, "C", draft.axis_c)
@@ -198,8 +222,13 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
             customer = found
         local_day = received_at.astimezone(ZoneInfo(branch.timezone)).strftime("%Y%m%d")
         regime = draft.regime or Regime(branch.regime)
+        # The deadlines first (a new case has no pauses): everything after the number is taken runs while
+        # the branch-and-day counter row stays locked, and every registration at the branch waits for it.
+        deadline = compute_deadline(DeadlineInput(
+            regime=regime, received_at=received_at, office_tz=branch.timezone, complexity=Complexity.SIMPLE,
+            first_contact_hours=branch.first_contact_hours), load_work_calendar(session))
         complaint = Complaint(
-            case_number=numbering.case_number(session, branch.code, local_day),
+            id=uuid.uuid4(), case_number=numbering.case_number(session, branch.code, local_day),
             branch_id=branch.id, customer_id=customer.id, channel=draft.channel.value,
             axis_a=draft.axis_a, axis_b=draft.axis_b, axis_c=draft.axis_c, axis_d=draft.axis_d or None,
             severity=draft.severity.value, status=Status.REGISTERED.value, stage=None,
@@ -210,7 +239,8 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
             respondent=draft.respondent.strip(), created_by_id=actor.user_id,
             recusal_declared=draft.recusal_declared, language=customer.language,
             escalated=bool(draft.flags), stage_records={},
-            due_on=received_at.date(), first_contact_due=received_at,
+            due_on=deadline.due_on, acceptance_due_on=deadline.acceptance_due_on,
+            first_contact_due=deadline.first_contact_due,
             **{FLAG_COLUMNS[f]: True for f in draft.flags},
         )
         complaint.parties = [
@@ -219,23 +249,41 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
                            phone=p.phone, authorisation=p.authorisation)
             for i, p in enumerate(parties)
         ]
-        session.add(complaint)
-        session.flush()
-        result = compute_for(session, complaint, branch, load_work_calendar(session))
-        apply_result(complaint, result)
-        append_event(session, complaint.id, EventKind.REGISTERED.value, actor.user_id, {
+        first: list[tuple[str, dict[str, Any], datetime | None]] = [(EventKind.REGISTERED.value, {
             "case_number": complaint.case_number, "channel": complaint.channel, "severity": complaint.severity,
             "axes": [complaint.axis_a, complaint.axis_b, complaint.axis_c, complaint.axis_d],
             "customer": personal_data_digest(customer.id_number or customer.phone or customer.name),
             "due_on": complaint.due_on, "regime": complaint.regime,
-        }, occurred_at=received_at if received_at < utcnow() else None)
+        }, received_at if received_at < utcnow() else None)]
         if draft.flags:
-            append_event(session, complaint.id, EventKind.ESCALATED.value, actor.user_id, {
+            first.append((EventKind.ESCALATED.value, {
                 "flags": sorted(f.value for f in draft.flags),
                 "reason": _("Special complaint: escalated to a supervisor"),
-            })
-        session.flush()
-        return to_detail(session, complaint, result.warnings)
+            }, None))
+        events = _first_links(complaint.id, actor.user_id, first)
+        session.add(complaint)
+        session.add_all(events)
+        session.flush()  # the case, its parties and its first events: one round trip each, then the commit
+        return to_detail(session, complaint, deadline.warnings, events=tuple(
+            EventInfo(e.seq, e.kind, e.occurred_at.astimezone(UTC), actor.display_name, e.payload) for e in events))
+
+
+def _first_links(complaint_id: uuid.UUID, actor_id: uuid.UUID,
+                 entries: list[tuple[str, dict[str, Any], datetime | None]]) -> list[ComplaintEvent]:
+    """The first links of a new case's timeline, chained from the genesis hash as ``append_event`` chains
+    them. Nobody else can append yet (the case is not committed), so neither its row lock nor a read of
+    the last link is needed."""
+    events: list[ComplaintEvent] = []
+    prev = GENESIS_HASH
+    for seq, (kind, payload, occurred_at) in enumerate(entries, 1):
+        at = occurred_at or utcnow()
+        safe_payload = json_safe(payload)
+        event = ComplaintEvent(
+            complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at, payload=safe_payload,
+            prev_hash=prev, hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload))
+        events.append(event)
+        prev = event.hash
+    return events
 
 
 # --- read ------------------------------------------------------------------------------------------------
@@ -297,7 +345,8 @@ def masked_customer(customer: Customer) -> CustomerInfo:
 
 
 def to_detail(session: Session, complaint: Complaint, warnings: tuple[str, ...] = (),
-              with_events: bool = True) -> ComplaintDetail:
+              with_events: bool = True, events: tuple[EventInfo, ...] | None = None) -> ComplaintDetail:
+    """The case as the screens show it; ``events``: its timeline when the caller has just written all of it."""
     branch = session.get_one(Branch, complaint.branch_id)
     customer = session.get_one(Customer, complaint.customer_id)
     owner = session.get(User, complaint.owner_id) if complaint.owner_id else None
@@ -325,7 +374,7 @@ def to_detail(session: Session, complaint: Complaint, warnings: tuple[str, ...] 
         deliberation_required=deliberation_required(Severity(complaint.severity), bool(flags),
                                                     complaint.claimed_amount),
         deadline_warnings=warnings,
-        events=tuple(list_events(session, complaint.id)) if with_events else (),
+        events=(events if events is not None else tuple(list_events(session, complaint.id))) if with_events else (),
     )
 
 
