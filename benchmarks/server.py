@@ -355,11 +355,8 @@ def free_port() -> int:
 
 
 def _server_command(code_root: Path) -> tuple[list[str], dict[str, str]]:
-    env = dict(os.environ, DESK_LANGUAGE="en")
-    script = Path(sys.executable).with_name("desk-server")
-    if code_root.resolve() == ROOT and script.exists():
-        return [str(script)], env
-    env["PYTHONPATH"] = str(code_root)
+    """``desk-server`` (its entry point, ``desk_app.server.cli:main``) run from ``code_root``'s source."""
+    env = dict(os.environ, DESK_LANGUAGE="en", PYTHONPATH=str(code_root))
     return [sys.executable, "-c", "import sys; from desk_app.server.cli import main; sys.exit(main())"], env
 
 
