@@ -85,7 +85,8 @@ def backup_sqlite(engine: Engine, target_dir: Path, label: str = "pre-migrate") 
         finally:
             dst.close()
     except sqlite3.DatabaseError as exc:
-        target.unlink(missing_ok=True)
+        for leftover in (target, *(target.with_name(target.name + suffix) for suffix in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)  # a failed write can leave SQLite's rollback journal behind
         if _target_write_failed(exc):
             raise DiskFullError(_("The backup {path} could not be written ({error}): the disk may be full. Free "
                                   "some space or choose another folder; the database itself is unchanged.").format(
