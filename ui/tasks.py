@@ -1,17 +1,25 @@
-"""Run a plain function in a worker thread with progress and cancel callbacks.
+"""Run work off the GUI thread: one typed runner for every backend call.
 
-The function never touches a widget: it receives ``progress(done, total)`` and ``cancelled()`` and
-returns a result. Results, errors and progress come back as Qt signals, delivered on the main thread.
-Database work goes to ``db_pool()``, a one-thread pool, so writes are serialised (one Session per task).
+``run_call(owner, work, on_done, on_error)`` runs ``work()`` in a worker thread and hands its result to
+``on_done`` (or its exception to ``on_error``) on the GUI thread; mypy checks that ``on_done`` takes what
+``work`` returns. Results are delivered to a QObject child of ``owner``, so once the owner is destroyed
+Qt drops the delivery: no callback ever runs on a deleted page, and pages need no ``shiboken6.isValid``
+guards. Without ``on_error`` an exception goes to the error presenter, over the owner.
+
+``run_job`` does the same for a long function taking ``progress(done, total)`` and ``cancelled()``
+callbacks; ``run_with_progress`` runs one behind a modal progress dialog with Cancel and returns its
+result. The function never touches a widget. Database work goes to ``db_pool()``, a one-thread pool, so
+calls run one after the other (one Session per call).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desk_app.i18n import _
@@ -21,9 +29,10 @@ T = TypeVar("T")
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
 TaskFn = Callable[[ProgressFn, CancelledFn], Any]
+ErrorFn = Callable[[BaseException], None]
 
 _db_pool: QThreadPool | None = None
-_running: set[Task] = set()
+_tokens = itertools.count(1)
 
 
 def db_pool() -> QThreadPool:
@@ -39,18 +48,20 @@ class TaskSignals(QObject):
     progress = Signal(int, int)
     finished = Signal(object)
     failed = Signal(object)
+    ended = Signal(int)  # the task's token, after finished or failed: the worker is done with it
 
 
-class Task(QRunnable):
-    """One run of ``fn``; create it on the main thread (its signals object lives there)."""
+class Task(QRunnable, Generic[T]):
+    """One run of ``fn(progress, cancelled)``; created on the GUI thread (its signals object lives there)."""
 
-    def __init__(self, fn: TaskFn) -> None:
+    def __init__(self, fn: Callable[[ProgressFn, CancelledFn], T]) -> None:
         super().__init__()
-        self.setAutoDelete(False)
+        self.setAutoDelete(False)  # Python owns it: the keeper below holds it until the worker is done
         self._fn = fn
         self._cancel = threading.Event()
+        self.token = next(_tokens)
         self.signals = TaskSignals()
-        self.done = False
+        self.done = False  # set on the GUI thread once the outcome has been delivered (or dropped)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -61,48 +72,123 @@ class Task(QRunnable):
     def run(self) -> None:
         try:
             result = self._fn(self.signals.progress.emit, self._cancel.is_set)
-        except BaseException as exc:  # reported to the main thread, which shows or re-raises it
+        except BaseException as exc:  # reported on the GUI thread, which shows or re-raises it
             self.signals.failed.emit(exc)
         else:
             self.signals.finished.emit(result)
+        self.signals.ended.emit(self.token)
 
 
-def run_task(fn: TaskFn, *, on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None,
-             on_progress: ProgressFn | None = None, pool: QThreadPool | None = None) -> Task:
-    """Start ``fn(progress, cancelled)`` in ``pool`` (default: the database pool); callbacks run on the
-    main thread. Without ``on_error`` an exception goes to the error presenter."""
-    task = Task(fn)
-    _running.add(task)
+class _Keeper(QObject):
+    """Holds every started task until its worker is done with it (a QRunnable freed while it runs would
+    crash), whether or not its owner still exists; also the owner of calls nobody else owns."""
 
-    def finish() -> None:
-        task.done = True
-        _running.discard(task)
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: dict[int, Task[Any]] = {}
 
-    def failed(exc: object) -> None:
-        finish()
+    @Slot(int)
+    def release(self, token: int) -> None:
+        task = self.running.pop(token, None)
+        if task is not None:
+            task.done = True
+
+
+_keeper: _Keeper | None = None
+
+
+def _the_keeper() -> _Keeper:
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
+    return _keeper
+
+
+def running_tasks() -> int:
+    """How many started tasks the worker threads have not finished yet (for tests)."""
+    return len(_the_keeper().running)
+
+
+class _Delivery(QObject, Generic[T]):
+    """The receiver of one task's signals: a child of the owner, so Qt deletes it with the owner and drops
+    any result still queued for it."""
+
+    def __init__(self, owner: QObject, task: Task[T], on_done: Callable[[T], None] | None,
+                 on_error: ErrorFn | None, on_progress: ProgressFn | None) -> None:
+        super().__init__(owner)
+        self._task = task
+        self._on_done = on_done
+        self._on_error = on_error
+        self._on_progress = on_progress
+
+    @Slot(int, int)
+    def progress(self, done: int, total: int) -> None:
+        if self._on_progress is not None:
+            self._on_progress(done, total)
+
+    @Slot(object)
+    def finished(self, result: Any) -> None:
+        self._task.done = True
+        self.deleteLater()
+        if self._on_done is not None:
+            self._on_done(result)
+
+    @Slot(object)
+    def failed(self, exc: object) -> None:
+        self._task.done = True
+        self.deleteLater()
         assert isinstance(exc, BaseException)
-        if on_error is not None:
-            on_error(exc)
+        if self._on_error is not None:
+            self._on_error(exc)
         else:
-            show_error(None, exc)
+            owner = self.parent()
+            show_error(owner if isinstance(owner, QWidget) else None, exc)
 
-    def finished(result: object) -> None:
-        finish()
-        if on_done is not None:
-            on_done(result)
 
-    task.signals.finished.connect(finished)
-    task.signals.failed.connect(failed)
-    if on_progress is not None:
-        task.signals.progress.connect(on_progress)
+def run_job(owner: QObject, work: Callable[[ProgressFn, CancelledFn], T], on_done: Callable[[T], None] | None,
+            on_error: ErrorFn | None = None, *, on_progress: ProgressFn | None = None,
+            pool: QThreadPool | None = None) -> Task[T]:
+    """Start ``work(progress, cancelled)`` in ``pool`` (default: the database pool). ``on_done``,
+    ``on_error`` and ``on_progress`` run on the GUI thread, and never once ``owner`` has been destroyed.
+    Without ``on_error`` an exception goes to the error presenter, with the owner as parent."""
+    keeper = _the_keeper()
+    task: Task[T] = Task(work)
+    delivery = _Delivery(owner, task, on_done, on_error, on_progress)
+    queued = Qt.ConnectionType.QueuedConnection
+    task.signals.finished.connect(delivery.finished, queued)
+    task.signals.failed.connect(delivery.failed, queued)
+    task.signals.progress.connect(delivery.progress, queued)
+    task.signals.ended.connect(keeper.release, queued)
+    keeper.running[task.token] = task
     (pool or db_pool()).start(task)
     return task
 
 
-def run_with_progress(parent: QWidget | None, label: str, fn: Callable[[ProgressFn, CancelledFn], T]) -> T:
+def run_call(owner: QObject, work: Callable[[], T], on_done: Callable[[T], None] | None,
+             on_error: ErrorFn | None = None, *, pool: QThreadPool | None = None) -> Task[T]:
+    """Start ``work()`` (typically one ``backend.call``) off the GUI thread; see ``run_job``."""
+    return run_job(owner, lambda _progress, _cancelled: work(), on_done, on_error, pool=pool)
+
+
+def run_task(fn: Callable[[ProgressFn, CancelledFn], T], *, on_done: Callable[[T], None] | None = None,
+             on_error: ErrorFn | None = None, on_progress: ProgressFn | None = None,
+             pool: QThreadPool | None = None) -> Task[T]:
+    """``run_job`` without an owner: the callbacks always run (guard them yourself). Prefer ``run_call`` or
+    ``run_job`` with the widget the result is for."""
+    return run_job(_the_keeper(), fn, on_done, on_error, on_progress=on_progress, pool=pool)
+
+
+class TaskAbandoned(Exception):
+    """``run_with_progress(…, abandon_on_cancel=True)``: the user pressed Cancel and stopped waiting; the work
+    goes on in the background and its outcome is dropped."""
+
+
+def run_with_progress(parent: QWidget | None, label: str, fn: Callable[[ProgressFn, CancelledFn], T], *,
+                      pool: QThreadPool | None = None, abandon_on_cancel: bool = False) -> T:
     """Run ``fn`` in the background behind a modal progress dialog with a Cancel button; wait for it
-    and return its result (or raise its exception). ``fn`` decides what cancelling means."""
+    and return its result (or raise its exception). ``fn`` decides what cancelling means; with
+    ``abandon_on_cancel`` Cancel also stops the waiting at once and raises TaskAbandoned (for work that
+    cannot notice the cancel, such as a network call waiting for its timeout)."""
     dialog = QProgressDialog(label, _("Cancel"), 0, 0, parent)
     dialog.setWindowTitle(_("Complaint Desk"))
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -110,27 +196,39 @@ def run_with_progress(parent: QWidget | None, label: str, fn: Callable[[Progress
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     loop = QEventLoop()
-    outcome: dict[str, Any] = {}
+    results: list[T] = []
+    errors: list[BaseException] = []
+    abandoned: list[bool] = []
 
     def progress(done: int, total: int) -> None:
         dialog.setMaximum(max(total, 0))
         dialog.setValue(min(done, total) if total > 0 else 0)
 
-    def done(result: object) -> None:
-        outcome["result"] = result
+    def finished(result: T) -> None:
+        results.append(result)
         loop.quit()
 
-    def error(exc: BaseException) -> None:
-        outcome["error"] = exc
+    def failed(exc: BaseException) -> None:
+        errors.append(exc)
         loop.quit()
 
-    task = run_task(fn, on_done=done, on_error=error, on_progress=progress)
-    dialog.canceled.connect(task.cancel)
+    # owned by the keeper, not the dialog: the loop must end even if a window closes meanwhile
+    task = run_job(_the_keeper(), fn, finished, failed, on_progress=progress, pool=pool)
+
+    def cancel() -> None:
+        task.cancel()
+        if abandon_on_cancel:
+            abandoned.append(True)
+            loop.quit()
+
+    dialog.canceled.connect(cancel)
     dialog.show()
-    if not task.done:
+    if not (results or errors or abandoned):
         loop.exec()
     dialog.close()
     dialog.deleteLater()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    if results:
+        return results[0]
+    if errors:
+        raise errors[0]
+    raise TaskAbandoned
