@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
@@ -47,7 +46,7 @@ from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 HELP_SECTION = "administration"
 MARK_YES = "✓"
@@ -412,28 +411,24 @@ class AdminPage(Page):
         self._loading = True
         backend, actor = self.ctx.backend, self.actor
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[list[UserInfo], list[BranchInfo]]:
+        def work() -> tuple[list[UserInfo], list[BranchInfo]]:
             users = backend.read(list_users)
             if not actor.is_hq:
                 users = [u for u in users if u.branch_id == actor.branch_id]
             return users, backend.read(list_branches)
 
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, work, self._loaded, self._failed)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
+    def _loaded(self, result: tuple[list[UserInfo], list[BranchInfo]]) -> None:
         self._loading = False
-        assert isinstance(result, tuple)
         users, branches = result
         self.branches = branches
         self.users_tab.set_users(users)
         self.branches_tab.set_branches(branches)
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._loading = False
-            show_error(self, exc)
+        self._loading = False
+        show_error(self, exc)
 
     # -- shared by the tabs ----------------------------------------------------------------------
     def done(self, message: str, username: str = "", branch: str = "") -> None:

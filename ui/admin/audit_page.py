@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
@@ -47,7 +46,7 @@ from ui.admin.table_model import ROW_ROLE, Column, RowsModel
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 HELP_SECTION = "administration"
 PAGE_SIZE = 200
@@ -302,11 +301,11 @@ class AuditLogPage(Page):
         if not self._users_loaded:
             backend, actor = self.ctx.backend, self.actor
 
-            def work(_p: ProgressFn, _c: CancelledFn) -> list[UserInfo]:
+            def work() -> list[UserInfo]:
                 users = backend.read(list_users)
                 return users if sees_all_branches(actor) else [u for u in users if u.branch_id == actor.branch_id]
 
-            run_task(work, on_done=self._users_arrived, on_error=self._failed)
+            run_call(self, work, self._users_arrived, self._failed)
         self.reload()
 
     # -- filters ---------------------------------------------------------------------------------
@@ -320,10 +319,7 @@ class AuditLogPage(Page):
         self.action_combo.setCurrentIndex(max(self.action_combo.findData(current), 0))
         self.action_combo.blockSignals(False)
 
-    def _users_arrived(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, list)
+    def _users_arrived(self, result: list[UserInfo]) -> None:
         self._users_loaded = True
         chosen = self.user_combo.currentData()
         self.user_combo.blockSignals(True)
@@ -373,12 +369,11 @@ class AuditLogPage(Page):
         self._update_count()
         backend, actor, filters = self.ctx.backend, self.actor, self.filters()
 
-        def work(_p: ProgressFn, _c: CancelledFn) -> list[AuditInfo]:
+        def work() -> list[AuditInfo]:
             return backend.call(actor, audit.list_entries, limit=PAGE_SIZE + 1, offset=offset, **filters)
 
-        def done(result: object) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
-                assert isinstance(result, list)
+        def done(result: list[AuditInfo]) -> None:
+            if generation == self._generation:
                 self.loading = False
                 self.more_available = len(result) > PAGE_SIZE
                 rows = result[:PAGE_SIZE]
@@ -388,15 +383,14 @@ class AuditLogPage(Page):
                     self.model.set_rows(rows)
                 self._update_count()
 
-        run_task(work, on_done=done, on_error=self._failed)
+        run_call(self, work, done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self.loading = False
-            self.verifying = False
-            self.verify_button.setEnabled(True)
-            self._update_count()
-            show_error(self, exc)
+        self.loading = False
+        self.verifying = False
+        self.verify_button.setEnabled(True)
+        self._update_count()
+        show_error(self, exc)
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
@@ -422,21 +416,15 @@ class AuditLogPage(Page):
         self.verify_result.setText(_("Checking the audit log…"))
         backend, actor = self.ctx.backend, self.actor
 
-        def work(_p: ProgressFn, _c: CancelledFn) -> AuditBreak | None:
-            return backend.call(actor, audit.verify_log)
+        run_call(self, lambda: backend.call(actor, audit.verify_log), self._verified, self._failed)
 
-        run_task(work, on_done=self._verified, on_error=self._failed)
-
-    def _verified(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
+    def _verified(self, result: AuditBreak | None) -> None:
         self.verifying = False
         self.verify_button.setEnabled(True)
         if result is None:
             self.verify_result.setText(_("✓ The audit log is intact: every entry matches its hash and none is "
                                          "missing."))
             return
-        assert isinstance(result, AuditBreak)
         self.verify_result.setText(break_text(result))
         for row, entry in enumerate(self.model.rows()):
             if entry.seq == result.seq:

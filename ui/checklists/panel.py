@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,7 +33,7 @@ from desk_app.services.complaints import get_complaint
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
-from ui.tasks import CancelledFn, ProgressFn, run_task, run_with_progress
+from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
 def ask_note(parent: QWidget | None, step_title: str) -> str | None:
@@ -226,26 +225,22 @@ class ChecklistPanel(QWidget):
     def refresh(self) -> None:
         backend, actor, complaint_id = self.ctx.backend, self._actor, self.complaint_id
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
+        def work() -> _Loaded:
             detail = backend.call(actor, get_complaint, complaint_id, with_events=False)
             return _Loaded(detail.status not in FINISHED_STATES,
                            backend.call(actor, checklists.applicable_checklists, complaint_id))
 
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, work, self._loaded, self._failed)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, _Loaded)
+    def _loaded(self, result: _Loaded) -> None:
         self._editable = result.editable and has_permission(self._actor.role, Permission.EDIT_CASE)
         self._show(result.views)
         self.sig_loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._busy = False
-            show_error(self, exc)
-            self.refresh()
+        self._busy = False
+        show_error(self, exc)
+        self.refresh()
 
     def _show(self, views: list[ChecklistView]) -> None:
         self.views = list(views)
@@ -276,22 +271,19 @@ class ChecklistPanel(QWidget):
             if note is None:
                 return
 
-            def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistView:
+            def work() -> ChecklistView:
                 return backend.call(actor, checklists.tick_step, complaint_id, view.key, step.key, note)
         else:
             if not confirm_untick(self, title):
                 return
 
-            def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ChecklistView:
+            def work() -> ChecklistView:
                 return backend.call(actor, checklists.untick_step, complaint_id, view.key, step.key)
 
         self._busy = True
-        run_task(work, on_done=self._ticked, on_error=self._failed)
+        run_call(self, work, self._ticked, self._failed)
 
-    def _ticked(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, ChecklistView)
+    def _ticked(self, result: ChecklistView) -> None:
         self._busy = False
         self._replace(result)
         self.sig_changed.emit()

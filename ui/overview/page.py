@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import shiboken6
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.overview.model import UrgentCaseModel
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 #: Narrower than this, the status tiles take two rows.
 NARROW = 1000
@@ -214,20 +213,13 @@ class OverviewPage(Page):
         self._loading = True
         backend, actor, today = self._ctx.backend, self._actor, self.today()
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> Overview:
-            return backend.call(actor, case_overview, today)
-
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, lambda: backend.call(actor, case_overview, today), self._loaded, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._loading = False
-            show_error(self, exc)
+        self._loading = False
+        show_error(self, exc)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, Overview)
+    def _loaded(self, result: Overview) -> None:
         self._loading = False
         self.set_overview(result)
 

@@ -7,7 +7,6 @@ import html
 import uuid
 from dataclasses import dataclass
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +34,7 @@ from desk_app.services.portraits import PortraitInfo, TrendPoint, portrait_histo
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.portrait.charts import RadarChart, TrendChart
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 DEFAULT_RATING = 3
 
@@ -309,19 +308,16 @@ class PortraitEditor(QWidget):
     def refresh(self) -> None:
         backend, actor, complaint_id = self._ctx.backend, self._actor, self.complaint_id
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
+        def work() -> _Loaded:
             detail = backend.call(actor, get_complaint, complaint_id, with_events=False)
             editable = Status(detail.status) not in FINISHED_STATES
             history = backend.call(actor, portrait_history, complaint_id)
             return _Loaded(detail.customer.id, editable, history,
                            backend.call(actor, trend, detail.customer.id, complaint_id=complaint_id))
 
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, work, self._loaded, self._failed)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, _Loaded)
+    def _loaded(self, result: _Loaded) -> None:
         first_load = self.customer_id is None
         self.customer_id = result.customer_id
         self._editable = has_permission(self._actor.role, Permission.EDIT_CASE) and result.editable
@@ -336,10 +332,9 @@ class PortraitEditor(QWidget):
         self.sig_loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._busy = False
-            self._update_enabled()
-            show_error(self, exc)
+        self._busy = False
+        self._update_enabled()
+        show_error(self, exc)
 
     def save(self) -> None:
         if self._busy or not self._editable:
@@ -349,15 +344,12 @@ class PortraitEditor(QWidget):
         backend, actor, complaint_id, data, based_on = (self._ctx.backend, self._actor, self.complaint_id,
                                                         self.values(), self.version_no)
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> PortraitInfo:
+        def work() -> PortraitInfo:
             return backend.call(actor, save_portrait, complaint_id, data, based_on=based_on)
 
-        run_task(work, on_done=self._saved, on_error=self._failed)
+        run_call(self, work, self._saved, self._failed)
 
-    def _saved(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, PortraitInfo)
+    def _saved(self, result: PortraitInfo) -> None:
         self._busy = False
         self.version_no = result.version_no
         self.history = [*self.history, result]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -18,7 +17,7 @@ from desk_app.services.dto import ComplaintDetail
 from desk_app.services.risk_signals import Suggestion, confirm_flag, suggest_flags
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 
 @dataclass(frozen=True)
@@ -75,23 +74,19 @@ class RiskSignalsBox(QWidget):
     def refresh(self) -> None:
         backend, actor, complaint_id = self._ctx.backend, self._actor, self.complaint_id
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> _Loaded:
+        def work() -> _Loaded:
             version = backend.call(actor, get_complaint, complaint_id, with_events=False).version
             return _Loaded(version, backend.call(actor, suggest_flags, complaint_id))
 
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, work, self._loaded, self._failed)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, _Loaded)
+    def _loaded(self, result: _Loaded) -> None:
         self.version = result.version
         self._show(result.suggestions)
         self.sig_loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            show_error(self, exc)
+        show_error(self, exc)
 
     def _show(self, suggestions: list[Suggestion]) -> None:
         self.suggestions = list(suggestions)
@@ -123,21 +118,17 @@ class RiskSignalsBox(QWidget):
     def confirm(self, suggestion: Suggestion) -> None:
         backend, actor, complaint_id, version = self._ctx.backend, self._actor, self.complaint_id, self.version
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> ComplaintDetail:
+        def work() -> ComplaintDetail:
             return backend.call(actor, confirm_flag, complaint_id, version, suggestion.flag, suggestion.evidence_text())
 
         for button in self.buttons:
             button.setEnabled(False)
-        run_task(work, on_done=self._confirmed, on_error=self._confirm_failed)
+        run_call(self, work, self._confirmed, self._confirm_failed)
 
-    def _confirmed(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, ComplaintDetail)
+    def _confirmed(self, result: ComplaintDetail) -> None:
         self.sig_confirmed.emit(result)
         self.refresh()
 
     def _confirm_failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            show_error(self, exc)
-            self.refresh()
+        show_error(self, exc)
+        self.refresh()
