@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # a SQLite database, logs and temporary job files: readable by the server's account only
     set_language(os.environ.get("DESK_LANGUAGE", "zh_CN"))
     args = build_parser().parse_args(argv)
     if getattr(args, "tls_certificate", None) and not getattr(args, "tls_key", None):

@@ -34,11 +34,12 @@ def _server(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, env={**os.environ, "DESK_LANGUAGE": "en"})
 
 
-def _urls(database: Database) -> tuple[str, str]:
-    """(runtime URL, owner URL): a fresh login role on PostgreSQL, the same file on SQLite."""
+def _urls(database: Database, folder: Path) -> tuple[str, str]:
+    """(runtime URL, owner URL): a fresh login role on PostgreSQL; on SQLite a new file that init creates."""
     owner = database.engine.url.render_as_string(hide_password=False)
     if database.dialect != "postgresql":
-        return owner, owner
+        fresh = f"sqlite:///{folder / 'desk.sqlite3'}"
+        return fresh, fresh
     with database.engine.begin() as conn:
         conn.execute(text("DROP ROLE IF EXISTS desk_server_cli"))
         conn.execute(text("CREATE ROLE desk_server_cli LOGIN PASSWORD 'cli-secret'"))
@@ -48,7 +49,7 @@ def _urls(database: Database) -> tuple[str, str]:
 
 @pytest.fixture
 def running(database: Database, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
-    runtime, owner = _urls(database)
+    runtime, owner = _urls(database, tmp_path)
     port = free_port()
     done = _server("init", "--database-url", runtime, "--owner-url", owner, "--port", str(port), "--bind",
                    "127.0.0.1", "--host-name", "127.0.0.1", "--admin-password", ADMIN_PASSWORD, cwd=tmp_path)
@@ -56,6 +57,8 @@ def running(database: Database, tmp_path: Path) -> Iterator[tuple[str, Path, str
     fingerprint = done.stdout.strip().splitlines()[-1]
     assert (tmp_path / "server.toml").stat().st_mode & 0o077 == 0
     assert (tmp_path / "server.key").stat().st_mode & 0o077 == 0
+    if database.dialect == "sqlite":  # the small office's database file is the server account's alone
+        assert Path(make_url(runtime).database or "").stat().st_mode & 0o077 == 0
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen([*SERVER, "--config", str(tmp_path / "server.toml"), "run", "--workers", "2"],
                                cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
