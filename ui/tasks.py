@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
@@ -79,19 +80,30 @@ class Task(QRunnable, Generic[T]):
         self.signals.ended.emit(self.token)
 
 
+@dataclass
+class _Call(Generic[T]):
+    """A started task and its callbacks, held by the keeper (not by the delivery, a child of the owner: the
+    callbacks usually hold the owner, and a Python-owned owner must not be freed inside its child's slot)."""
+
+    task: Task[T]
+    on_done: Callable[[T], None] | None
+    on_error: ErrorFn | None
+    on_progress: ProgressFn | None
+
+
 class _Keeper(QObject):
-    """Holds every started task until its worker is done with it (a QRunnable freed while it runs would
-    crash), whether or not its owner still exists; also the owner of calls nobody else owns."""
+    """Holds every started task and its callbacks until its worker is done with it (a QRunnable freed while
+    it runs would crash), whether or not its owner still exists; also the owner of calls nobody owns."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.running: dict[int, Task[Any]] = {}
+        self.calls: dict[int, _Call[Any]] = {}
 
     @Slot(int)
     def release(self, token: int) -> None:
-        task = self.running.pop(token, None)
-        if task is not None:
-            task.done = True
+        call = self.calls.pop(token, None)
+        if call is not None:
+            call.task.done = True
 
 
 _keeper: _Keeper | None = None
@@ -106,40 +118,45 @@ def _the_keeper() -> _Keeper:
 
 def running_tasks() -> int:
     """How many started tasks the worker threads have not finished yet (for tests)."""
-    return len(_the_keeper().running)
+    return len(_the_keeper().calls)
 
 
-class _Delivery(QObject, Generic[T]):
+class _Delivery(QObject):
     """The receiver of one task's signals: a child of the owner, so Qt deletes it with the owner and drops
-    any result still queued for it."""
+    any outcome still queued for it."""
 
-    def __init__(self, owner: QObject, task: Task[T], on_done: Callable[[T], None] | None,
-                 on_error: ErrorFn | None, on_progress: ProgressFn | None) -> None:
+    def __init__(self, owner: QObject, token: int) -> None:
         super().__init__(owner)
-        self._task = task
-        self._on_done = on_done
-        self._on_error = on_error
-        self._on_progress = on_progress
+        self._token = token
+
+    def _call(self) -> _Call[Any] | None:
+        return _the_keeper().calls.get(self._token)
 
     @Slot(int, int)
     def progress(self, done: int, total: int) -> None:
-        if self._on_progress is not None:
-            self._on_progress(done, total)
+        call = self._call()
+        if call is not None and call.on_progress is not None:
+            call.on_progress(done, total)
 
     @Slot(object)
     def finished(self, result: Any) -> None:
-        self._task.done = True
+        call = self._call()
         self.deleteLater()
-        if self._on_done is not None:
-            self._on_done(result)
+        if call is not None:
+            call.task.done = True
+            if call.on_done is not None:
+                call.on_done(result)
 
     @Slot(object)
     def failed(self, exc: object) -> None:
-        self._task.done = True
+        call = self._call()
         self.deleteLater()
         assert isinstance(exc, BaseException)
-        if self._on_error is not None:
-            self._on_error(exc)
+        if call is None:
+            return
+        call.task.done = True
+        if call.on_error is not None:
+            call.on_error(exc)
         else:
             owner = self.parent()
             show_error(owner if isinstance(owner, QWidget) else None, exc)
@@ -153,13 +170,13 @@ def run_job(owner: QObject, work: Callable[[ProgressFn, CancelledFn], T], on_don
     Without ``on_error`` an exception goes to the error presenter, with the owner as parent."""
     keeper = _the_keeper()
     task: Task[T] = Task(work)
-    delivery = _Delivery(owner, task, on_done, on_error, on_progress)
+    delivery = _Delivery(owner, task.token)
     queued = Qt.ConnectionType.QueuedConnection
     task.signals.finished.connect(delivery.finished, queued)
     task.signals.failed.connect(delivery.failed, queued)
     task.signals.progress.connect(delivery.progress, queued)
     task.signals.ended.connect(keeper.release, queued)
-    keeper.running[task.token] = task
+    keeper.calls[task.token] = _Call(task, on_done, on_error, on_progress)
     (pool or db_pool()).start(task)
     return task
 

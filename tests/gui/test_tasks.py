@@ -3,6 +3,7 @@ thread, and never a callback into an owner that has been destroyed meanwhile."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from gui_support import Shown
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -121,6 +122,28 @@ def test_no_callback_into_a_destroyed_owner(qtbot: QtBot, qapp: QApplication, me
     qapp.processEvents()
     assert called == [] and message_boxes == []
     assert running_tasks() == before
+
+
+def test_an_owner_only_python_holds_may_be_dropped_while_its_call_runs(qtbot: QtBot, qapp: QApplication) -> None:
+    """A parentless owner (a table model, say) whose last reference goes away while its call runs: the
+    callback still holds it, so it lives, gets its result, and is freed afterwards without a crash."""
+    release = threading.Event()
+    seen: list[tuple[str, str]] = []
+    owner = QObject()
+    owner.setObjectName("model")
+
+    def work() -> str:
+        assert release.wait(10)
+        return "rows"
+
+    task = run_call(owner, work, lambda rows, o=owner: seen.append((rows, o.objectName())))
+    del owner
+    gc.collect()
+    release.set()
+    qtbot.waitUntil(lambda: task.done and running_tasks() == 0, timeout=5000)
+    gc.collect()
+    qapp.processEvents()
+    assert seen == [("rows", "model")]
 
 
 def test_mypy_checks_the_result_type_against_on_done(tmp_path: Path) -> None:

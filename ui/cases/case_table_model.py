@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import IntEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 
@@ -30,7 +28,7 @@ from desk_app.domain.deadlines import DeadlineState
 from desk_app.i18n import N_, _, ngettext
 from desk_app.services.case_list import PAGE_SIZE, CaseFilter, CaseRow, SortKey, count_cases, fetch_page
 from ui import icons
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -198,24 +196,12 @@ class CaseTableModel(QAbstractTableModel):
         self.loading = True
         self.sig_started.emit()
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> _FirstLoad:
+        def work() -> _FirstLoad:
             count = source.count(query)
             return _FirstLoad(count, source.page(query, 0, size, count) if count else [])
 
-        self._run(work, lambda result: self._first_loaded(generation, keep_rows, result),
-                  lambda exc: self._load_failed(generation, exc))
-
-    def _run(self, work: Callable[[ProgressFn, CancelledFn], Any], done: Callable[[Any], None],
-             failed: Callable[[BaseException], None]) -> None:
-        def on_done(result: object) -> None:
-            if shiboken6.isValid(self):
-                done(result)
-
-        def on_error(exc: BaseException) -> None:
-            if shiboken6.isValid(self):
-                failed(exc)
-
-        run_task(work, on_done=on_done, on_error=on_error, pool=self._pool)
+        run_call(self, work, lambda result: self._first_loaded(generation, keep_rows, result),
+                 lambda exc: self._load_failed(generation, exc), pool=self._pool)
 
     def _first_loaded(self, generation: int, keep_rows: bool, result: _FirstLoad) -> None:
         if generation != self._generation:
@@ -302,11 +288,11 @@ class CaseTableModel(QAbstractTableModel):
         generation, query, source, size, count = (self._generation, self.query, self._source, self.page_size,
                                                   self._count)
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> list[CaseRow]:
+        def work() -> list[CaseRow]:
             return source.page(query, page * size, size, count)
 
-        self._run(work, lambda rows: self._page_loaded(generation, page, rows),
-                  lambda exc: self._page_failed(generation, page, exc))
+        run_call(self, work, lambda rows: self._page_loaded(generation, page, rows),
+                 lambda exc: self._page_failed(generation, page, exc), pool=self._pool)
 
     def _page_loaded(self, generation: int, page: int, rows: list[CaseRow]) -> None:
         self._in_flight = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-import shiboken6
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QIcon, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
@@ -35,7 +34,7 @@ from ui.cases.filter_bar import FilterBar
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 SETTINGS_HEADER = "case_list/header_state"
 SAVE_DELAY_MS = 400
@@ -246,15 +245,11 @@ class CaseListPage(Page):
             return
         backend, actor = self._ctx.backend, self._actor
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> list[BranchChoice]:
-            return backend.call(actor, branches)
+        def done(result: list[BranchChoice]) -> None:
+            self.branch_choices = result
+            self.filter_bar.set_branches(result)
 
-        def done(result: object) -> None:
-            if shiboken6.isValid(self) and isinstance(result, list):
-                self.branch_choices = result
-                self.filter_bar.set_branches(result)
-
-        run_task(work, on_done=done, on_error=self._failed)
+        run_call(self, lambda: backend.call(actor, branches), done, self._failed)
 
     def _set_default_widths(self) -> None:
         """Widths that fit typical content in the current language (until the user resizes a column)."""
