@@ -38,7 +38,7 @@ def _urls(database: Database, folder: Path) -> tuple[str, str]:
     """(runtime URL, owner URL): a fresh login role on PostgreSQL; on SQLite a new file that init creates."""
     owner = database.engine.url.render_as_string(hide_password=False)
     if database.dialect != "postgresql":
-        fresh = f"sqlite:///{folder / 'desk.sqlite3'}"
+        fresh = f"sqlite:///{folder / 'server.sqlite3'}"
         return fresh, fresh
     with database.engine.begin() as conn:
         conn.execute(text("DROP ROLE IF EXISTS desk_server_cli"))
