@@ -32,7 +32,7 @@ from desk_app.services.letters import BatchResult, DueLetter
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.printing import letter_printer, print_files
-from ui.tasks import CancelledFn, ProgressFn, run_task, run_with_progress
+from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
 def default_folder(day: date) -> Path:
@@ -117,11 +117,7 @@ class BatchLettersDialog(QDialog):
     def refresh(self) -> None:
         ctx, actor, day = self.ctx, self.actor, self.today
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> list[DueLetter]:
-            return ctx.backend.call(actor, letters.letters_due_today, actor.branch_id, day)
-
-        def done(result: object) -> None:
-            assert isinstance(result, list)
+        def done(result: list[DueLetter]) -> None:
             self.due = result
             self.loaded = True
             self._fill()
@@ -132,7 +128,8 @@ class BatchLettersDialog(QDialog):
             self._set_busy(False)
             show_error(self, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self, lambda: ctx.backend.call(actor, letters.letters_due_today, actor.branch_id, day), done,
+                 failed)
 
     def _fill(self) -> None:
         self.table.setRowCount(len(self.due))

@@ -36,7 +36,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.actions import show_letter
 from ui.letters.issue_dialog import IssueLetterDialog
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 
 class DeliveryDialog(QDialog):
@@ -140,12 +140,11 @@ class CaseLettersWidget(QWidget):
     def refresh(self) -> None:
         ctx, actor, complaint_id = self.ctx, self.actor, self.complaint_id
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[list[IssuedLetter], list[LetterKind]]:
+        def work() -> tuple[list[IssuedLetter], list[LetterKind]]:
             return (ctx.backend.call(actor, letters.list_letters, complaint_id),
                     ctx.backend.call(actor, letters.available_kinds, complaint_id))
 
-        def done(result: object) -> None:
-            assert isinstance(result, tuple)
+        def done(result: tuple[list[IssuedLetter], list[LetterKind]]) -> None:
             self.rows, self.kinds = result
             self.loaded = True
             self._fill()
@@ -154,7 +153,7 @@ class CaseLettersWidget(QWidget):
             self.loaded = True
             show_error(self, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self, work, done, failed)
 
     def _fill(self) -> None:
         numbers = {row.id: row.number for row in self.rows}
@@ -225,7 +224,5 @@ class CaseLettersWidget(QWidget):
         method, on = dialog.chosen()
         ctx, actor = self.ctx, self.actor
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> IssuedLetter:
-            return ctx.backend.call(actor, letters.record_delivery, letter.id, method, on)
-
-        run_task(work, on_done=lambda _result: self._done(), on_error=lambda exc: show_error(self, exc))
+        run_call(self, lambda: ctx.backend.call(actor, letters.record_delivery, letter.id, method, on),
+                 lambda _result: self._done())

@@ -35,7 +35,7 @@ from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
-from ui.tasks import CancelledFn, ProgressFn, run_task, run_with_progress
+from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
 @dataclass(frozen=True)
@@ -217,11 +217,8 @@ class IssueLetterDialog(QDialog):
     def _prefill(self) -> None:
         ctx, actor, complaint_id, kind = self.ctx, self.actor, self.complaint_id, self.kind
 
-        def work(_progress: ProgressFn, _cancelled: CancelledFn) -> LetterInputs:
-            return ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind)
-
-        def done(result: object) -> None:
-            assert isinstance(result, self.inputs_type)
+        def done(result: LetterInputs) -> None:
+            assert isinstance(result, self.inputs_type)  # the inputs of this letter kind
             self.set_inputs(result)
             self.prefilled = True
 
@@ -229,7 +226,7 @@ class IssueLetterDialog(QDialog):
             self.prefilled = True
             self.error.show_message(str(exc))
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self, lambda: ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind), done, failed)
 
     def set_inputs(self, inputs: LetterInputs) -> None:
         for name, widget in self.widgets.items():

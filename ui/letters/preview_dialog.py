@@ -32,7 +32,7 @@ from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.printing import letter_printer, load_pdf, print_documents
-from ui.tasks import run_task
+from ui.tasks import run_call
 
 
 class LetterPreviewDialog(QDialog):
@@ -157,11 +157,10 @@ class LetterPreviewDialog(QDialog):
         today = datetime.now(ctx.office_tz).date()
         self.handed_button.setEnabled(False)
 
-        def work(_progress: object, _cancelled: object) -> IssuedLetter:
+        def work() -> IssuedLetter:
             return ctx.backend.call(actor, letters.record_delivery, letter_id, DeliveryMethod.HANDED_OVER, today)
 
-        def done(result: object) -> None:
-            assert isinstance(result, IssuedLetter)
+        def done(result: IssuedLetter) -> None:
             self.letter = result
             self.handed_button.setVisible(False)
 
@@ -169,7 +168,7 @@ class LetterPreviewDialog(QDialog):
             self.handed_button.setEnabled(True)
             show_error(self, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self, work, done, failed)
 
 
 def open_preview(dialog: LetterPreviewDialog) -> LetterPreviewDialog:
