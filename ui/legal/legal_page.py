@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import uuid
 
-import shiboken6
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -41,7 +40,7 @@ from ui.errors import show_error
 from ui.help.help_browser import install_f1
 from ui.legal.article_model import ArticleModel, Column
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 HELP_SECTION = "legal"
 ALL_LAWS = ""
@@ -213,20 +212,13 @@ class LegalReferencePage(Page):
         self._loading = True
         backend = self._ctx.backend
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> LegalReference:
-            return backend.read(legal.load_reference)
-
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, lambda: backend.read(legal.load_reference), self._loaded, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._loading = False
-            show_error(self, exc)
+        self._loading = False
+        show_error(self, exc)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, LegalReference)
+    def _loaded(self, result: LegalReference) -> None:
         self._loading = False
         self.set_reference(result)
 
@@ -358,10 +350,8 @@ class LegalReferencePage(Page):
         self.cite_status.setText(_("Saving…"))
         backend, actor, complaint_id, note = self._ctx.backend, self._actor, self.complaint_id, self.note_edit.text()
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> Citation:
-            return backend.call(actor, legal.cite, complaint_id, article.key, note)
-
-        run_task(work, on_done=self._cited, on_error=self._cite_failed)
+        run_call(self, lambda: backend.call(actor, legal.cite, complaint_id, article.key, note), self._cited,
+                 self._cite_failed)
 
     def _confirm_unverified(self, article: Article) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, _("Not verified"), _(
@@ -374,10 +364,7 @@ class LegalReferencePage(Page):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box.exec() == QMessageBox.StandardButton.Ok.value
 
-    def _cited(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, Citation)
+    def _cited(self, result: Citation) -> None:
         self._citing = False
         self.note_edit.clear()
         self.cite_status.setText(_("Cited: {citation}").format(citation=result.citation))
@@ -385,8 +372,6 @@ class LegalReferencePage(Page):
         self.sig_cite.emit(result.article_key)
 
     def _cite_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._citing = False
         self.cite_status.clear()
         self._update_cite_button()

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -51,7 +50,7 @@ from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 BLUE = QColor("#305496")
 RED = QColor("#c0392b")
@@ -254,21 +253,14 @@ class DashboardPage(Page):
         self._update_scope()
         backend, actor, query, today = self._ctx.backend, self._actor, self.query(), self._today()
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> Dashboard:
-            return backend.call(actor, dashboard_data, query, today=today)
-
-        run_task(work, on_done=self._loaded, on_error=self._failed)
+        run_call(self, lambda: backend.call(actor, dashboard_data, query, today=today), self._loaded, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._loading = False
-            self._update_scope()
-            show_error(self, exc)
+        self._loading = False
+        self._update_scope()
+        show_error(self, exc)
 
-    def _loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, Dashboard)
+    def _loaded(self, result: Dashboard) -> None:
         self._loading = False
         self.set_dashboard(result)
 
