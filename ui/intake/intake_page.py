@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QIcon, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
@@ -57,7 +56,7 @@ from ui.intake.outcome import SaveOutcome, outcome_text
 from ui.intake.section import FormSection, Problems
 from ui.intake.widgets import Banner, EnterAdvances, Field, plain, set_style
 from ui.page import Page
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 #: Service field names (ValidationError.field) → the form's field keys.
 #: Narrower than this (a 1366 px screen at 150 %), the form is one column instead of two.
@@ -307,25 +306,20 @@ class IntakePage(Page):
         self._loading = True
         backend, actor = self.ctx.backend, self.actor
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> ReferenceData:
+        def work() -> ReferenceData:
             options = backend.call(actor, intake_options)
             axes = {axis: backend.read(list_taxonomy, axis) for axis in ("A", "B", "C", "D")}
             return ReferenceData(options, axes, backend.read(list_items, "request_kind"))
 
-        run_task(work, on_done=self._reference_loaded, on_error=self._reference_failed)
+        run_call(self, work, self._reference_loaded, self._reference_failed)
 
     def _reference_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._loading = False
         self.error_banner.show_message(_("The lists for the form could not be loaded: {error}").format(error=exc))
         if not isinstance(exc, UserError):
             show_error(self, exc)
 
-    def _reference_loaded(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, ReferenceData)
+    def _reference_loaded(self, result: ReferenceData) -> None:
         self._loading = False
         self.options = result.options
         self.tz = ZoneInfo(result.options.timezone)
@@ -585,7 +579,7 @@ class IntakePage(Page):
         self.draft_status.setText(_("Saving…"))
         backend, actor = self.ctx.backend, self.actor
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> SaveOutcome:
+        def work() -> SaveOutcome:
             detail = backend.call(actor, register_complaint, draft)
             stored: list[AttachmentInfo] = []
             error: BaseException | None = None
@@ -596,11 +590,9 @@ class IntakePage(Page):
                     error = exc
             return SaveOutcome(detail, stored, error, files)
 
-        run_task(work, on_done=self._saved, on_error=self._save_failed)
+        run_call(self, work, self._saved, self._save_failed)
 
     def _save_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self.saving = False
         self.save_button.setEnabled(True)
         self.draft_status.setText("")
@@ -619,10 +611,7 @@ class IntakePage(Page):
             self.error_banner.show_message(_("Nothing was saved; your input is kept."))
             show_error(self, exc)
 
-    def _saved(self, result: object) -> None:
-        if not shiboken6.isValid(self):
-            return
-        assert isinstance(result, SaveOutcome)
+    def _saved(self, result: SaveOutcome) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
         self.last_saved = result.detail
@@ -647,23 +636,18 @@ class IntakePage(Page):
         backend, actor = self.ctx.backend, self.actor
         self.retry_button.setEnabled(False)
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> list[AttachmentInfo]:
-            return backend.call(actor, add_attachments, complaint_id, files)
-
-        def done(result: object) -> None:
-            if shiboken6.isValid(self) and self._outcome is not None:
-                assert isinstance(result, list)
+        def done(result: list[AttachmentInfo]) -> None:
+            if self._outcome is not None:
                 self._retry = None
                 self._outcome = SaveOutcome(self._outcome.detail, result, None, [])
                 self.retry_button.setEnabled(True)
                 self._show_outcome(self._outcome)
 
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self):
-                self.retry_button.setEnabled(True)
-                show_error(self, exc)
+            self.retry_button.setEnabled(True)
+            show_error(self, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self, lambda: backend.call(actor, add_attachments, complaint_id, files), done, failed)
 
     # -- clearing ------------------------------------------------------------------------------------
     def ask_clear(self) -> None:

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +36,7 @@ from ui import icons
 from ui.errors import show_error
 from ui.intake.complainant import CustomerSection
 from ui.intake.widgets import Banner, set_style
-from ui.tasks import CancelledFn, ProgressFn, run_task
+from ui.tasks import run_call
 
 
 def _table(name: str, parent: QWidget, rows_visible: int) -> QTableWidget:
@@ -251,12 +250,11 @@ class CustomerLookup(QObject):
         backend, actor = self._backend, self._actor
         self.panel.set_searching()
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> list[CustomerMatch]:
+        def work() -> list[CustomerMatch]:
             return backend.call(actor, find_customers, phone=phone or None, id_number=id_number or None)
 
-        def done(result: object) -> None:
-            if shiboken6.isValid(self.panel) and seq == self._seq:
-                assert isinstance(result, list)
+        def done(result: list[CustomerMatch]) -> None:
+            if seq == self._seq:
                 self.panel.set_matches(result)
                 if picked is not None:
                     self.panel.select_customer(picked)
@@ -264,29 +262,24 @@ class CustomerLookup(QObject):
                     self.panel.matches.setFocus()
 
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self.panel) and seq == self._seq:
+            if seq == self._seq:
                 self._done_keys = ("", "")
                 self.panel.status.setText(_("The look-up failed: {error}").format(error=exc))
                 if not isinstance(exc, UserError):
                     show_error(self.panel, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self.panel, work, done, failed)  # the panel: nothing arrives once the form is gone
 
     def use(self, match: CustomerMatch) -> None:
         """Read the match's record unmasked (the view is audited) and hand it on through ``sig_known``."""
         backend, actor = self._backend, self._actor
 
-        def work(progress: ProgressFn, cancelled: CancelledFn) -> KnownCustomer:
-            return backend.call(actor, open_customer, match.customer_id)
-
-        def done(result: object) -> None:
-            if shiboken6.isValid(self.panel):
-                self.sig_known.emit(result)
+        def done(result: KnownCustomer) -> None:
+            self.sig_known.emit(result)
 
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self.panel):
-                self.panel.status.setText(str(exc))
-                if not isinstance(exc, UserError):
-                    show_error(self.panel, exc)
+            self.panel.status.setText(str(exc))
+            if not isinstance(exc, UserError):
+                show_error(self.panel, exc)
 
-        run_task(work, on_done=done, on_error=failed)
+        run_call(self.panel, lambda: backend.call(actor, open_customer, match.customer_id), done, failed)
