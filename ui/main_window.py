@@ -50,7 +50,7 @@ from ui.page import Page
 from ui.reports.dashboard_page import DashboardPage
 from ui.reports.export_dialog import ExportReportDialog
 from ui.reports.import_dialog import ImportDialog
-from ui.tasks import run_task
+from ui.tasks import run_job
 
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
             if path is not None:
                 self.statusBar().showMessage(_("Backup saved: {path}").format(path=path), 10_000)
 
-        run_task(work, on_done=done)
+        run_job(self, work, done)  # nothing arrives once the window is closed
 
     # -- menus -----------------------------------------------------------------------------------
     def _build_menus(self) -> None:
