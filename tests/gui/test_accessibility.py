@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.services import demo
 from ui.accessibility import audit
+from ui.cases.case_view import CaseView
 
 
 @pytest.mark.parametrize("username", ["sh01.supervisor", "admin"])
@@ -28,6 +29,9 @@ def test_every_page_is_named_and_reachable_by_keyboard(qtbot: QtBot, set_up: Set
     assert overview is not None
     if overview.urgent:
         window.open_case_number(overview.urgent[0].case_number)
+        view = window.pages.currentWidget().widget()  # type: ignore[attr-defined]
+        assert isinstance(view, CaseView)
+        qtbot.waitUntil(lambda: view.file is not None and not view.busy, timeout=10_000)  # read in the background
         qtbot.wait(300)
         problems += [f"case: {p}" for p in audit(window)]
     assert sorted(set(problems)) == [], "\n".join(sorted(set(problems)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from gui_support import SetUp, Shown, local_db
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
@@ -52,21 +52,35 @@ def open_view(qtbot: QtBot, desk: Desk, actor: Actor, complaint_id: uuid.UUID) -
     qtbot.addWidget(view)
     view.resize(1300, 720)
     view.show()
-    wait_checklists(qtbot, view)
+    settle(qtbot, view)
+    assert view.file is not None
     return view
 
 
-def wait_checklists(qtbot: QtBot, view: CaseView) -> None:
-    """The checklist panel loads in the background; wait until it has (its signal is queued, not missed)."""
-    loaded: list[bool] = []
-    view.checklists.sig_loaded.connect(lambda: loaded.append(True))
-    qtbot.waitUntil(lambda: bool(loaded), timeout=10_000)
+def settle(qtbot: QtBot, view: CaseView) -> None:
+    """The view calls the services in the background, and then reloads its checklists: wait for both."""
+    qtbot.waitUntil(lambda: not view.busy and not view.checklists.loading, timeout=10_000)
+
+
+def click(qtbot: QtBot, view: CaseView, button: QAbstractButton) -> None:
+    """Click a button of the view and wait for the call it starts."""
+    button.click()
+    settle(qtbot, view)
 
 
 def tick(qtbot: QtBot, view: CaseView, checklist: str, step: str) -> None:
-    """Tick a checklist step in the case view's checklist tab (the note dialog is answered with "")."""
+    """Tick a checklist step in the case view's checklist tab (the note dialog is answered with ""); the view
+    then reloads the case."""
     with qtbot.waitSignal(view.checklists.sig_changed, timeout=10_000):
         view.checklists.checkbox(checklist, step).click()
+    settle(qtbot, view)
+
+
+def opened(qtbot: QtBot, view: CaseView) -> ActionDialog:
+    """The dialog the view opened (some first read their choices in the background)."""
+    qtbot.waitUntil(lambda: view.active_dialog is not None and view.active_dialog.isVisible(), timeout=10_000)
+    assert view.active_dialog is not None
+    return view.active_dialog
 
 
 def set_field(dialog: ActionDialog, key: str, value: object) -> None:
@@ -86,15 +100,18 @@ def set_field(dialog: ActionDialog, key: str, value: object) -> None:
         raise TypeError(key)
 
 
-def run_dialog(view: CaseView, **values: object) -> ActionDialog:
-    """Fill the dialog the view just opened and press its OK button; the dialog must then close."""
-    dialog = view.active_dialog
-    assert dialog is not None and dialog.isVisible()
+def run_dialog(qtbot: QtBot, view: CaseView, **values: object) -> None:
+    """Fill the dialog the view just opened and press its OK button; once its call has run, the dialog
+    must have closed (and is deleted)."""
+    dialog = opened(qtbot, view)
     for key, value in values.items():
         set_field(dialog, key, value)
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
     dialog.ok_button.click()
-    assert not dialog.isVisible(), dialog.error.text()
-    return dialog
+    qtbot.waitUntil(lambda: bool(closed) or not dialog.pending, timeout=10_000)
+    settle(qtbot, view)
+    assert closed, dialog.error.text()
 
 
 def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes: list[Shown],
@@ -108,9 +125,9 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     assert boss.offered_actions() == [Action.ASSIGN, Action.REFUSE, Action.WITHDRAW]
     changed: list[uuid.UUID] = []
     boss.sig_changed.connect(changed.append)
-    boss.action_buttons[Action.ASSIGN].click()
-    assert boss.active_dialog is not None and boss.active_dialog.objectName() == "assignDialog"
-    run_dialog(boss, owner=desk.handler.user_id)
+    boss.action_buttons[Action.ASSIGN].click()  # the branch's handlers are read first
+    assert opened(qtbot, boss).objectName() == "assignDialog"
+    run_dialog(qtbot, boss, owner=desk.handler.user_id)
     assert changed == [case.id]
     assert boss.file is not None and boss.file.detail.status is Status.ASSIGNED
     assert boss.owner_label.text() == "Handler: Handler"
@@ -119,8 +136,7 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     view = open_view(qtbot, desk, desk.handler, case.id)
     assert Action.ASSIGN not in view.offered_actions()
     view.action_buttons[Action.START].click()
-    run_dialog(view)
-    wait_checklists(qtbot, view)
+    run_dialog(qtbot, view)
     assert view.file is not None and view.file.detail.stage is Stage.LISTEN
     checklists_tab = view.side_tabs.indexOf(view.checklists)
     assert view.side_tabs.tabText(checklists_tab) == "C&hecklists (2 to tick)"
@@ -130,28 +146,28 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
 
     listen = view.stages.forms[Stage.LISTEN]
     assert "*" in listen.captions["real_demand"].text()
-    listen.move_button.click()  # the required record is missing
+    click(qtbot, view, listen.move_button)  # the required record is missing
     assert "Record the step 'Listen' first" in listen.error.text()
     assert "border" in listen.editors["real_demand"].styleSheet()
     listen.set_text("real_demand", "客户真实诉求是退还被盗刷款项")
     assert "unsaved changes" in listen.state_label.text()
-    listen.save_button.click()
+    click(qtbot, view, listen.save_button)
     assert listen.error.text() == "" and "unsaved" not in listen.state_label.text()
     assert view.file.stage_records[Stage.LISTEN]["real_demand"] == "客户真实诉求是退还被盗刷款项"
     assert listen.move_button.text() == "&Next step: 查 Investigate →"
-    listen.move_button.click()  # the strategic-empathy checklist must be ticked first: its tab is shown
+    click(qtbot, view, listen.move_button)  # the strategic-empathy checklist must be ticked first: its tab is shown
     assert "Tick the required checklist steps" in listen.error.text()
     assert view.side_tabs.currentWidget() is view.checklists
     tick(qtbot, view, "strategic_empathy", "active_listening")
     tick(qtbot, view, "strategic_empathy", "true_demand")
     assert view.side_tabs.tabText(checklists_tab) == "C&hecklists"
-    listen.move_button.click()
+    click(qtbot, view, listen.move_button)
     assert view.file.detail.stage is Stage.INVESTIGATE and view.stages.selected() is Stage.INVESTIGATE
 
     investigate = view.stages.forms[Stage.INVESTIGATE]
     assert investigate.move_button.text() == "&Next step: 析 Analyse →"  # 议 is skipped when not required
     investigate.set_text("findings", "交易发生在境外，客户当时在境内")
-    investigate.move_button.click()  # saves the typed record first, then moves on
+    click(qtbot, view, investigate.move_button)  # saves the typed record first, then moves on
     assert view.file.detail.stage is Stage.ANALYSE
     assert view.file.stage_records[Stage.INVESTIGATE]["findings"] == "交易发生在境外，客户当时在境内"
     assert view.stages.bar.buttons[Stage.DELIBERATE].state_label.text() == "skipped"
@@ -159,61 +175,61 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     analyse = view.stages.forms[Stage.ANALYSE]
     analyse.set_text("analysis", "盗刷事实清楚")
     analyse.set_text("basis", "《银行卡章程》第十二条")
-    analyse.move_button.click()
+    click(qtbot, view, analyse.move_button)
     assert view.file.detail.stage is Stage.NEGOTIATE
 
     negotiate = view.stages.forms[Stage.NEGOTIATE]
-    negotiate.move_button.click()
+    click(qtbot, view, negotiate.move_button)
     assert "at least one contact" in negotiate.error.text()
     view.stages.contacts.add_button.click()
-    run_dialog(view, method="phone", summary="电话告知处理方案", reaction="客户表示接受")
+    run_dialog(qtbot, view, method="phone", summary="电话告知处理方案", reaction="客户表示接受")
     assert view.stages.contacts.table.rowCount() == 1
     assert view.stages.contacts.table.item(0, 2).text() == "电话告知处理方案"
     assert view.file.detail.first_contact_at is not None  # the first contact is recorded with it
     negotiate.set_text("plan", "先致歉后说明退款时间")
-    negotiate.move_button.click()
+    click(qtbot, view, negotiate.move_button)
     assert view.file.detail.stage is Stage.ACT and view.stages.selected() is Stage.ACT
 
     act = view.stages.forms[Stage.ACT]
     act.set_text("action_taken", "已退还3,200.00元")
-    act.save_button.click()
+    click(qtbot, view, act.save_button)
     assert act.move_button.isHidden()  # 行 is the last step
 
     # the handler proposes, and may not approve their own proposal
     box = view.stages.resolution
     box.propose_button.click()
-    run_dialog(view, type="refund", amount="3200", description="全额退还", basis="《银行卡章程》第十二条",
+    run_dialog(qtbot, view, type="refund", amount="3200", description="全额退还", basis="《银行卡章程》第十二条",
                upheld=True)
     assert box.current is not None and box.current.approval_state is ApprovalState.PROPOSED
     assert box.approve_button.isHidden() and box.reject_button.isHidden()
     assert "waiting for approval" in box.summary.text()
 
     # the supervisor approves (3,200 is within a supervisor's limit)
-    boss.reload_button.click()
+    click(qtbot, boss, boss.reload_button)
     assert not boss.stages.resolution.approve_button.isHidden()
     boss.stages.resolution.approve_button.click()
-    run_dialog(boss)
+    run_dialog(qtbot, boss)
     assert boss.stages.resolution.current is not None
     assert boss.stages.resolution.current.approval_state is ApprovalState.APPROVED
 
     # back at the handler's desk: customer's answer, response, callback, close
-    view.reload_button.click()
+    click(qtbot, view, view.reload_button)
     assert "approved by Supervisor" in box.summary.text()
     box.accepts_button.click()
-    run_dialog(view, note="客户当场同意")
+    run_dialog(qtbot, view, note="客户当场同意")
     assert box.accepts_button.isHidden() and "The customer accepted." in box.summary.text()
     view.action_buttons[Action.RESPOND].click()
-    run_dialog(view)
+    run_dialog(qtbot, view)
     assert view.file.detail.status is Status.RESPONDED
     assert "clock stopped" in view.due_label.text()
     view.action_buttons[Action.AWAIT_CALLBACK].click()
-    run_dialog(view)
+    run_dialog(qtbot, view)
     assert view.stages.callbacks.record_button.isEnabled()
     view.stages.callbacks.record_button.click()
-    run_dialog(view, method="phone", satisfaction=4, note="满意")
+    run_dialog(qtbot, view, method="phone", satisfaction=4, note="满意")
     assert view.stages.callbacks.table.item(0, 3).text() == "4/5"
     view.action_buttons[Action.CLOSE].click()
-    run_dialog(view)
+    run_dialog(qtbot, view)
     assert view.file.detail.status is Status.CLOSED
     assert view.offered_actions() == [Action.REOPEN, Action.APPLY_REVIEW]
     assert get_complaint(local_db(desk.ctx), desk.handler, case.id).status is Status.CLOSED

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from gui_support import SetUp, Shown, local_db
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
@@ -58,7 +58,36 @@ def open_view(qtbot: QtBot, desk: Desk, actor: Actor, complaint_id: uuid.UUID) -
     view = CaseView(desk.ctx, actor, complaint_id)
     qtbot.addWidget(view)
     view.show()
+    settle(qtbot, view)
     return view
+
+
+def settle(qtbot: QtBot, view: CaseView) -> None:
+    """The view calls the services in the background, and then reloads its checklists: wait for both."""
+    qtbot.waitUntil(lambda: not view.busy and not view.checklists.loading, timeout=10_000)
+
+
+def click(qtbot: QtBot, view: CaseView, button: QAbstractButton) -> None:
+    """Click a button of the view and wait for the call it starts."""
+    button.click()
+    settle(qtbot, view)
+
+
+def opened(qtbot: QtBot, view: CaseView) -> ActionDialog:
+    """The dialog the view opened (some first read their choices in the background)."""
+    qtbot.waitUntil(lambda: view.active_dialog is not None and view.active_dialog.isVisible(), timeout=10_000)
+    assert view.active_dialog is not None
+    return view.active_dialog
+
+
+def submit(qtbot: QtBot, view: CaseView, dialog: ActionDialog) -> bool:
+    """Press OK and wait for the dialog's call; True when the dialog has closed (it is then deleted)."""
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: bool(closed) or not dialog.pending, timeout=10_000)
+    settle(qtbot, view)
+    return bool(closed)
 
 
 def started(desk: Desk, **overrides: object) -> ComplaintDetail:
@@ -94,10 +123,12 @@ def test_only_allowed_actions_for_the_role_are_offered(qtbot: QtBot, desk: Desk)
     case = wf.assign(local_db(desk.ctx), desk.supervisor, case.id, case.version, desk.handler.user_id)
     wf.perform(local_db(desk.ctx), desk.handler, case.id, case.version, Action.START)
     handler.reload()
+    settle(qtbot, handler)
     assert handler.offered_actions() == [Action.RESPOND, Action.WITHDRAW]
     assert Command.PAUSE in handler.offered_commands() and Command.RESUME not in handler.offered_commands()
     # the step forms of a case in progress are read-only for a clerk, and the clerk cannot propose
     clerk.reload()
+    settle(qtbot, clerk)
     assert clerk.stages.forms[Stage.LISTEN].editors["real_demand"].isReadOnly()
     assert clerk.stages.forms[Stage.LISTEN].save_button.isHidden()
     assert not clerk.stages.resolution.propose_button.isEnabled()
@@ -110,12 +141,11 @@ def test_required_fields_are_checked_in_the_dialog(qtbot: QtBot, desk: Desk) -> 
     dialog = view.active_dialog
     assert dialog is not None and dialog.objectName() == "refuseDialog"
     assert dialog.labels["reason"].text() == "&Grounds *"
-    dialog.ok_button.click()
+    assert not submit(qtbot, view, dialog)
     assert dialog.isVisible() and dialog.error.text() == "Please fill in: Grounds."
     assert get_complaint(local_db(desk.ctx), desk.supervisor, case.id).status is Status.REGISTERED
     fill(dialog, "reason", "不属于本机构受理范围")
-    dialog.ok_button.click()
-    assert not dialog.isVisible()
+    assert submit(qtbot, view, dialog)
     assert view.file is not None and view.file.detail.status is Status.REFUSED
 
 
@@ -125,7 +155,7 @@ def test_a_service_refusal_stays_in_the_dialog(qtbot: QtBot, desk: Desk) -> None
     view.action_buttons[Action.RESPOND].click()
     dialog = view.active_dialog
     assert dialog is not None
-    dialog.ok_button.click()
+    assert not submit(qtbot, view, dialog)
     assert dialog.isVisible()
     assert "only at the negotiate (谈) or act (行) step" in dialog.error.text()
 
@@ -141,7 +171,7 @@ def test_a_stale_save_says_who_changed_the_case_and_keeps_the_typing(qtbot: QtBo
     changed = wf.escalate(local_db(desk.ctx), desk.supervisor, case.id, case.version, "媒体关注")
     assert changed.version != view.version
 
-    form.save_button.click()
+    click(qtbot, view, form.save_button)
     banner = view.banner.text()
     assert banner.startswith(f"Case {case.case_number} was changed by Supervisor at ")
     assert "Reload and try again" in banner and "what you typed is kept" in banner
@@ -152,7 +182,7 @@ def test_a_stale_save_says_who_changed_the_case_and_keeps_the_typing(qtbot: QtBo
     assert form.editors["emotion"].toPlainText() == "愤怒"
     assert message_boxes == []
 
-    form.save_button.click()  # now against the fresh version
+    click(qtbot, view, form.save_button)  # now against the fresh version
     assert view.banner.isHidden()
     assert view.file is not None and view.file.stage_records[Stage.LISTEN]["emotion"] == "愤怒"
     assert not form.is_dirty()
@@ -166,11 +196,10 @@ def test_a_stale_dialog_stays_open_and_succeeds_on_retry(qtbot: QtBot, desk: Des
     assert dialog is not None and dialog.objectName() == "pauseDialog"
     fill(dialog, "reason", "送司法鉴定")
     wf.escalate(local_db(desk.ctx), desk.supervisor, case.id, case.version, "客户情绪激动")
-    dialog.ok_button.click()
+    assert not submit(qtbot, view, dialog)
     assert dialog.isVisible() and "was changed by Supervisor" in dialog.error.text()
     assert dialog.text("reason") == "送司法鉴定"
-    dialog.ok_button.click()
-    assert not dialog.isVisible()
+    assert submit(qtbot, view, dialog)
     assert view.file is not None and view.file.detail.paused
     assert "PAUSED" in view.clock_label.text() and "clock paused" in view.due_label.text()
     assert Command.RESUME in view.offered_commands()
@@ -179,19 +208,17 @@ def test_a_stale_dialog_stays_open_and_succeeds_on_retry(qtbot: QtBot, desk: Des
 def test_extension_to_60_days_needs_a_manager_and_mentions_the_notice(qtbot: QtBot, desk: Desk) -> None:
     case = started(desk)
     view = open_view(qtbot, desk, desk.handler, case.id)
-    view.command_actions[Command.EXTEND].trigger()
-    dialog = view.active_dialog
-    assert dialog is not None
+    view.command_actions[Command.EXTEND].trigger()  # the approving managers are read first
+    dialog = opened(qtbot, view)
     assert "extension notice" in dialog.notice.text() and not dialog.notice.isHidden()
     assert not dialog.fields["approver"].isEnabled()  # 30 days need no approver
     fill(dialog, "complexity", Complexity.SPECIAL)
     assert dialog.fields["approver"].isEnabled()
     fill(dialog, "reason", "需外部鉴定")
-    dialog.ok_button.click()
+    assert not submit(qtbot, view, dialog)
     assert dialog.isVisible() and "Approved by" in dialog.error.text()
     fill(dialog, "approver", desk.manager.user_id)
-    dialog.ok_button.click()
-    assert not dialog.isVisible()
+    assert submit(qtbot, view, dialog)
     assert view.file is not None and view.file.detail.complexity is Complexity.SPECIAL
     assert "60 calendar days" in view.clock_label.text() and "extension notice" in view.clock_label.text()
     assert view.timeline.entries[0].title == "Time limit extended: Simple → Especially complex"
@@ -217,15 +244,15 @@ def test_optional_deliberation_can_still_be_done(qtbot: QtBot, desk: Desk) -> No
     listen.set_text("real_demand", "退款")
     for step in ("active_listening", "true_demand"):
         checklists.tick_step(local_db(desk.ctx), desk.handler, case.id, "strategic_empathy", step)
-    listen.move_button.click()
+    click(qtbot, view, listen.move_button)
     view.stages.bar.buttons[Stage.DELIBERATE].click()
     assert view.stages.selected() is Stage.DELIBERATE and "it may be skipped" in view.stages.hint.text()
     deliberate = view.stages.forms[Stage.DELIBERATE]
     assert deliberate.move_button.text() == "&Do this step"
-    deliberate.move_button.click()  # leaving 查 needs its record
+    click(qtbot, view, deliberate.move_button)  # leaving 查 needs its record
     assert "Record the step 'Investigate' first" in deliberate.error.text()
     view.stages.forms[Stage.INVESTIGATE].set_text("findings", "境外交易")
-    deliberate.move_button.click()  # the typed 查 record is saved on the way
+    click(qtbot, view, deliberate.move_button)  # the typed 查 record is saved on the way
     assert view.file is not None and view.file.detail.stage is Stage.DELIBERATE
     view.stages.bar.buttons[Stage.LISTEN].click()
     assert view.stages.forms[Stage.LISTEN].move_button.text() == "&Go back to this step"
@@ -238,11 +265,11 @@ def test_notes_and_first_contact_from_the_menu(qtbot: QtBot, desk: Desk) -> None
     dialog = view.active_dialog
     assert dialog is not None
     fill(dialog, "text", "客户来电询问进度")
-    dialog.ok_button.click()
+    assert submit(qtbot, view, dialog)
     assert view.timeline.entries[0].title == "Note" and view.timeline.entries[0].details == ("客户来电询问进度",)
     view.command_actions[Command.FIRST_CONTACT].trigger()
     assert view.active_dialog is not None
-    view.active_dialog.ok_button.click()
+    assert submit(qtbot, view, view.active_dialog)
     assert "(target met)" in view.contact_label.text()
     assert Command.FIRST_CONTACT not in view.offered_commands()
 
@@ -286,16 +313,15 @@ def test_transfer_hands_the_case_to_another_branch(qtbot: QtBot, desk: Desk) -> 
     view.sig_changed.connect(changed.append)
     closed: list[bool] = []
     view.sig_closed.connect(lambda: closed.append(True))
-    view.command_actions[Command.TRANSFER].trigger()
-    dialog = view.active_dialog
-    assert dialog is not None and dialog.objectName() == "transferDialog"
+    view.command_actions[Command.TRANSFER].trigger()  # the branches it may go to are read first
+    dialog = opened(qtbot, view)
+    assert dialog.objectName() == "transferDialog"
     branch_combo = dialog.fields["branch"]
     assert isinstance(branch_combo, QComboBox)
     assert [branch_combo.itemText(i) for i in range(branch_combo.count())][1:] == ["SH02 上海第二支行"]
     fill(dialog, "branch", other_id)
     fill(dialog, "reason", "客户在上海办理业务，属地管理")
-    dialog.ok_button.click()
-    assert not dialog.isVisible() and changed == [case.id]
+    assert submit(qtbot, view, dialog) and changed == [case.id]
     # the case now belongs to a branch this supervisor cannot see: said so, nothing more is offered
     assert view.banner.text() == "This case belongs to another branch."
     assert view.offered_actions() == [] and not view.more_button.isEnabled()
@@ -315,10 +341,9 @@ def test_approval_above_the_limit_needs_head_office_reference(qtbot: QtBot, desk
     box.approve_button.click()
     dialog = view.active_dialog
     assert dialog is not None and "5,000.00" in dialog.notice.text()
-    dialog.ok_button.click()
+    assert not submit(qtbot, view, dialog)
     assert dialog.isVisible() and "Head office reference" in dialog.error.text()
     fill(dialog, "reference", "总行消保〔2026〕18号")
-    dialog.ok_button.click()
-    assert not dialog.isVisible()
+    assert submit(qtbot, view, dialog)
     assert box.current is not None and box.current.approval_state.value == "approved"
     assert view.timeline.entries[0].details == ("Amount: 8,000.00", "Head office reference: 总行消保〔2026〕18号")

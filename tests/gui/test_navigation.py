@@ -31,6 +31,7 @@ def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> N
     holder = window.pages.currentWidget()
     view = holder.widget()  # type: ignore[attr-defined]
     assert isinstance(view, CaseView)
+    qtbot.waitUntil(lambda: view.file is not None and not view.busy, timeout=10_000)  # read in the background
     assert view.case_label.text() == first
     view.sig_closed.emit()
     qtbot.waitUntil(lambda: window.current_page() is overview, timeout=5000)

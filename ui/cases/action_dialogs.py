@@ -1,17 +1,21 @@
 """Small dialogs for the case actions: each collects what its service call needs, checks the required
-fields, and runs the call itself (``submit``) so a refusal is shown inside the dialog and nothing the
-user typed is lost. The case view builds them with the functions below and opens them window-modal.
+fields, and hands its answers to ``submit``, which starts the call off the GUI thread. The dialog waits
+(its fields and buttons disabled, "Saving…" shown) and closes only when the call has succeeded
+(``succeeded``); a refusal is shown inside it (``refused``) and nothing the user typed is lost. The case
+view builds them with the functions below and opens them window-modal.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +42,7 @@ from desk_app.services.case_workflow import BranchChoice
 from desk_app.services.handling import ResolutionInfo
 from ui.cases.timeline_widget import money
 from ui.dialogs.common import InlineError
+from ui.errors import show_error
 
 Submit = Callable[["ActionDialog"], None]
 _MNEMONIC = re.compile(r"\(&\w\)|&(?=\S)")
@@ -46,6 +51,53 @@ _MNEMONIC = re.compile(r"\(&\w\)|&(?=\S)")
 def plain_label(text: str) -> str:
     """A label without its mnemonic marker ("&Reason" → "Reason", "原因(&R)" → "原因")."""
     return _MNEMONIC.sub("", text).strip()
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the user entered in an action dialog, read on the GUI thread when OK was pressed, so the call
+    that uses it can run in a worker thread (which must not touch a widget); with the case version the
+    view had then."""
+
+    version: int
+    values: Mapping[str, object]
+    initial: Mapping[str, tuple[tuple[int, int, int, int, int], datetime]]
+
+    def text(self, key: str) -> str:
+        value = self.values[key]
+        assert isinstance(value, str)
+        return value
+
+    def data(self, key: str) -> object:
+        return self.values[f"{key}:data"]
+
+    def date(self, key: str) -> date:
+        value = self.values[key]
+        assert isinstance(value, date)
+        return value
+
+    def moment(self, key: str, tz: ZoneInfo) -> datetime:
+        """The chosen local time as an aware datetime; the exact initial value when left unchanged."""
+        value = self.values[key]
+        assert isinstance(value, tuple)
+        initial = self.initial.get(key)
+        if initial is not None and initial[0] == value:
+            return initial[1]
+        year, month, day, hour, minute = value
+        return datetime(year, month, day, hour, minute, tzinfo=tz)
+
+    def checked(self, key: str) -> bool:
+        return bool(self.values[key])
+
+    def number(self, key: str) -> int:
+        value = self.values[key]
+        assert isinstance(value, int)
+        return value
+
+
+def _local_parts(value: QDateTime) -> tuple[int, int, int, int, int]:
+    d, t = value.date(), value.time()
+    return d.year(), d.month(), d.day(), t.hour(), t.minute()
 
 
 def find_data(combo: QComboBox, value: object) -> int:
@@ -79,6 +131,9 @@ class ActionDialog(QDialog):
         self.required_hint.setStyleSheet("color: #555;")
         self.required_hint.hide()
         self.error = InlineError(self)
+        self.pending_label = QLabel(_("Saving…"), self)
+        self.pending_label.setObjectName("dialogPending")
+        self.pending_label.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -91,6 +146,7 @@ class ActionDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.required_hint)
         layout.addWidget(self.error)
+        layout.addWidget(self.pending_label)
         layout.addWidget(self.buttons)
         self.fields: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
@@ -98,6 +154,9 @@ class ActionDialog(QDialog):
         self._rules: list[Callable[[], str]] = []
         self._initial: dict[str, tuple[QDateTime, datetime]] = {}
         self.submit: Submit | None = None
+        self.pending = False  # its call is under way: the dialog waits, and cannot be closed
+        self._focus: QWidget | None = None
+        self._enabled: dict[str, bool] = {}
 
     # -- building ----------------------------------------------------------------------------------
     def _add(self, key: str, label: str, widget: QWidget, required: bool) -> None:
@@ -220,6 +279,26 @@ class ActionDialog(QDialog):
         assert isinstance(widget, QSpinBox)
         return widget.value()
 
+    def answers(self, version: int) -> Answers:
+        """A snapshot of every field, for the call that runs off the GUI thread."""
+        values: dict[str, object] = {}
+        for key, widget in self.fields.items():
+            if isinstance(widget, QComboBox):
+                values[key] = widget.currentText()
+                values[f"{key}:data"] = widget.currentData()
+            elif isinstance(widget, QLineEdit | QPlainTextEdit):
+                values[key] = self.text(key)
+            elif isinstance(widget, QDateTimeEdit) and not isinstance(widget, QDateEdit):
+                values[key] = _local_parts(widget.dateTime())
+            elif isinstance(widget, QDateEdit):
+                values[key] = self.date(key)
+            elif isinstance(widget, QCheckBox):
+                values[key] = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
+                values[key] = widget.value()
+        initial = {key: (_local_parts(shown), exact) for key, (shown, exact) in self._initial.items()}
+        return Answers(version, values, initial)
+
     def _filled(self, key: str) -> bool:
         widget = self.fields[key]
         if isinstance(widget, QComboBox):
@@ -242,16 +321,56 @@ class ActionDialog(QDialog):
             if problem:
                 self.error.show_message(problem)
                 return
-        if self.submit is not None:
-            try:
-                self.submit(self)
-            except UserError as exc:
-                self.error.show_message(str(exc))
-                field = getattr(exc, "field", None)
-                if field in self.fields:
-                    self.fields[field].setFocus()
-                return
+        if self.submit is None:
+            super().accept()
+            return
+        if self.pending:
+            return
+        self.set_pending(True)
+        self.submit(self)  # the call runs in the background; it ends in succeeded() or refused()
+
+    def set_pending(self, pending: bool) -> None:
+        """While the call runs, the fields and buttons are disabled and "Saving…" is shown."""
+        if pending == self.pending:
+            return
+        self.pending = pending
+        if pending:
+            self._focus = self.focusWidget()
+        self.pending_label.setVisible(pending)
+        self.buttons.setEnabled(not pending)
+        if pending:
+            self._enabled = {key: widget.isEnabled() for key, widget in self.fields.items()}
+        for key, widget in self.fields.items():
+            widget.setEnabled(not pending and self._enabled.get(key, True))
+        if not pending and self._focus is not None and self._focus.isEnabled():
+            self._focus.setFocus()
+
+    def succeeded(self) -> None:
+        """The call went through: close."""
+        self.set_pending(False)
         super().accept()
+
+    def refused(self, exc: BaseException) -> None:
+        """The call was refused: say why inside the dialog (a bug goes to the error presenter); the dialog
+        stays open with everything typed."""
+        self.set_pending(False)
+        if not isinstance(exc, UserError):
+            show_error(self, exc)
+            return
+        self.error.show_message(str(exc))
+        field = getattr(exc, "field", None)
+        if field in self.fields:
+            self.fields[field].setFocus()
+
+    def reject(self) -> None:
+        if not self.pending:  # a call under way cannot be called back: wait for its outcome
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pending:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
 
 # --- the dialogs ----------------------------------------------------------------------------------------

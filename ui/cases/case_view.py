@@ -3,24 +3,31 @@ its state and the user's role allow, and the complete timeline.
 
 Every change goes through a service with the case version the view last read. When someone else changed
 the case in between, the view says who and when, reloads, and keeps what the user typed in the step forms.
+
+Every call runs off the GUI thread (``ui.tasks.run_call``; against a desk server each is a network round
+trip). While one is under way the view is ``busy``: a progress bar and a status text show it, the action
+bar and the step forms are disabled, and no second action starts; an action dialog waits, and closes
+only once its call has succeeded.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QStyle,
@@ -42,18 +49,23 @@ from desk_app.i18n import N_, _, ngettext
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling
 from desk_app.services.accounts import UserInfo, list_users
-from desk_app.services.case_workflow import Command
+from desk_app.services.case_workflow import BranchChoice, Command
 from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for, list_items
 from ui import icons
 from ui.cases import action_dialogs as dialogs
-from ui.cases.action_dialogs import ActionDialog
+from ui.cases.action_dialogs import ActionDialog, Answers
 from ui.cases.stage_panel import Permissions, StagePanel
 from ui.cases.timeline_widget import TimelineWidget, stage_title
 from ui.checklists.panel import ChecklistPanel
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.tasks import run_call
+
+T = TypeVar("T")
+#: A change a dialog asks for: runs in a worker thread with the dialog's answers.
+Change = Callable[[Answers], object]
 
 #: Order of the lifecycle buttons; the ones that move the case forward come first.
 ACTION_ORDER = (Action.ASSIGN, Action.START, Action.RESPOND, Action.AWAIT_CALLBACK, Action.CLOSE,
@@ -92,6 +104,7 @@ class CaseView(QWidget):
 
     sig_changed = Signal(object)  # uuid.UUID of the case, after every successful change
     sig_closed = Signal()
+    sig_loaded = Signal()  # after the case has been read and shown
 
     def __init__(self, ctx: AppContext, actor: Actor, complaint_id: uuid.UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,10 +116,13 @@ class CaseView(QWidget):
         self.active_dialog: ActionDialog | None = None
         self._resolution_items: list[ItemInfo] = []
         self._sized = False
+        self.busy = False  # a call is under way (see the module docstring)
+        self._usable = True  # False once the case could not be read (another branch's now)
+        self._reload_wanted = False
+        self._focus: QWidget | None = None
         self._build()
         self.retranslate_ui()
-        if self.reload():
-            self.checklists.refresh()
+        self.reload_all()
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -218,8 +234,21 @@ class CaseView(QWidget):
             self.command_actions[command] = item
         self.no_actions_label = QLabel(self)
         self.no_actions_label.setStyleSheet("color: #666;")
+        self.no_actions_label.hide()
+        self.busy_label = QLabel(self)  # what the view is waiting for, beside a running bar
+        self.busy_label.setObjectName("busyLabel")
+        self.busy_label.setStyleSheet("color: #555;")
+        self.busy_label.hide()
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setObjectName("busyBar")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setFixedSize(80, 10)
+        self.busy_bar.hide()
         actions.addWidget(self.no_actions_label)
         actions.addStretch(1)
+        actions.addWidget(self.busy_label)
+        actions.addWidget(self.busy_bar)
         actions.addWidget(self.more_button)
 
         self.stages = StagePanel(self.ctx.office_tz, self)
@@ -352,29 +381,90 @@ class CaseView(QWidget):
     def today(self) -> date:
         return datetime.now(self.ctx.office_tz).date()
 
-    def reload(self) -> bool:
-        """Read the case again (keeping text typed in the step forms); False when it cannot be read."""
-        try:
-            with _busy():
-                if not self._resolution_items:
-                    self._resolution_items = self.ctx.backend.read(list_items, "resolution_type")
-                    self.stages.resolution.type_names = self._resolution_names()
-                    self.timeline.names.resolution_types = self._resolution_names()
-                file = self.ctx.backend.call(self.actor, handling.case_file, self.complaint_id)
-        except UserError as exc:  # e.g. transferred to a branch this user cannot see
-            self.banner.show_message(str(exc))
-            self._disable_all()
-            return False
-        self.set_file(file)
-        return True
+    def reload(self, then: Callable[[bool], None] | None = None) -> None:
+        """Read the case again in the background, keeping text typed in the step forms; ``then(loaded)``
+        afterwards (False when it could not be read). Asked while another call is under way, the reload
+        (with the checklists) follows that call."""
+        if self.busy:
+            self._reload_wanted = True
+            return
+        self._set_busy(True, _("Loading the case…"))
+
+        def loaded(ok: bool) -> None:
+            self._set_busy(False)
+            if then is not None:
+                then(ok)
+
+        self._load(loaded)
 
     def reload_all(self) -> None:
-        """The Reload button: the case, and its checklists (in the background)."""
-        if self.reload():
-            self.checklists.refresh()
+        """The Reload button: the case, and then its checklists (in the background)."""
+        self.reload(lambda ok: self.checklists.refresh() if ok else None)
+
+    def _load(self, then: Callable[[bool], None]) -> None:
+        """Read the case (and, once, the resolution types) off the GUI thread and show it; ``then(loaded)``.
+        A case this user can no longer see (transferred away) is said in the banner, and nothing is offered."""
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
+        need_items = not self._resolution_items
+
+        def work() -> tuple[list[ItemInfo], CaseFile]:
+            items = backend.read(list_items, "resolution_type") if need_items else []
+            return items, backend.call(actor, handling.case_file, cid)
+
+        def loaded(result: tuple[list[ItemInfo], CaseFile]) -> None:
+            items, file = result
+            if items:
+                self._resolution_items = items
+                self.stages.resolution.type_names = self._resolution_names()
+                self.timeline.names.resolution_types = self._resolution_names()
+            self.set_file(file)
+            self.sig_loaded.emit()
+            then(True)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, UserError):  # e.g. transferred to a branch this user cannot see
+                self.banner.show_message(str(exc))
+                self._disable_all()
+            else:
+                show_error(self, exc)
+            then(False)
+
+        run_call(self, work, loaded, failed)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        """Show that a call is under way (or no longer) and block a second action meanwhile. Focus taken
+        from a disabled control comes back to it afterwards."""
+        self.busy = busy
+        self.busy_label.setText(text)
+        self.busy_label.setVisible(busy)
+        self.busy_bar.setAccessibleName(text)
+        self.busy_bar.setVisible(busy)
+        if busy:
+            focus = QApplication.focusWidget()
+            self._focus = focus if focus is not None and self.isAncestorOf(focus) else None
+        self._update_enabled()
+        if busy:
+            return
+        if self._focus is not None and self._focus.isEnabled() and self._focus.isVisible() \
+                and QApplication.focusWidget() is not self._focus:
+            self._focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus = None
+        if self._reload_wanted:  # asked for during the call: after the current slot has finished
+            self._reload_wanted = False
+            QTimer.singleShot(0, self, self.reload_all)
+
+    def _update_enabled(self) -> None:
+        idle = not self.busy
+        for button in self.action_buttons.values():
+            button.setEnabled(idle)
+        self.more_button.setEnabled(idle and self._usable and any(i.isVisible() for i in self.command_actions.values()))
+        self.reload_button.setEnabled(idle)
+        self.stages.setEnabled(idle and self._usable)
+        self.checklists.setEnabled(self._usable)
 
     def set_file(self, file: CaseFile) -> None:
         self.file = file
+        self._usable = True
         self._show_header(file)
         self._show_actions(file)
         self.stages.set_case(file, self.permissions(file))
@@ -394,9 +484,8 @@ class CaseView(QWidget):
     def _disable_all(self) -> None:
         for button in self.action_buttons.values():
             button.hide()
-        self.more_button.setEnabled(False)
-        self.stages.setEnabled(False)
-        self.checklists.setEnabled(False)
+        self._usable = False
+        self._update_enabled()
 
     # -- header ------------------------------------------------------------------------------------
     def _show_header(self, file: CaseFile) -> None:
@@ -507,10 +596,8 @@ class CaseView(QWidget):
         commands = set(wf.offered_commands(self.actor, file.detail))
         for command, item in self.command_actions.items():
             item.setVisible(command in commands)
-        self.more_button.setEnabled(bool(commands))
         self.no_actions_label.setVisible(not offered)
-        self.stages.setEnabled(True)
-        self.checklists.setEnabled(True)
+        self._update_enabled()
 
     def offered_actions(self) -> list[Action]:
         return [a for a, b in self.action_buttons.items() if not b.isHidden()]
@@ -524,29 +611,63 @@ class CaseView(QWidget):
         assert self.file is not None
         return self.file.detail.version
 
-    def apply(self, change: Callable[[], object]) -> None:
-        """Run one service call; then reload and announce the change. A stale version reloads, says who
-        changed the case, and is re-raised (so a dialog can stay open and a form keeps its text)."""
+    def apply(self, change: Callable[[], object], *, done: Callable[[], None] | None = None,
+              failed: Callable[[BaseException], None] | None = None) -> bool:
+        """Run one service call off the GUI thread (False, and nothing done, when another call is under
+        way). On success: reload, announce the change, then ``done()``. A stale version reloads, says who
+        changed the case, and hands the error to ``failed`` (so a dialog can stay open and a form keeps its
+        text); an illegal transition first shows the checklists when unticked steps are the reason. Without
+        ``failed`` an error goes to the error presenter."""
+        if self.busy:
+            return False
         self.banner.clear()
-        try:
-            with _busy():
-                change()
-        except StaleVersionError as exc:
-            if self.reload():
-                self.checklists.refresh()
-            self.banner.show_message(str(exc) + " " + _(
-                "The case has now been reloaded for you; what you typed is kept. Check it and save again."))
-            raise
-        except IllegalTransitionError:
-            self._point_to_checklists()
-            raise
-        if self.reload():
-            self.checklists.refresh()  # which checklists apply depends on the step and the status
-        self.sig_changed.emit(self.complaint_id)
+        self._set_busy(True, _("Saving…"))
 
-    def _open(self, dialog: ActionDialog, submit: Callable[[ActionDialog], object]) -> ActionDialog:
+        def report(exc: BaseException) -> None:
+            if failed is not None:
+                failed(exc)
+            else:
+                show_error(self, exc)
+
+        def changed(ok: bool) -> None:
+            if ok:
+                self.checklists.refresh()  # which checklists apply depends on the step and the status
+            self._set_busy(False)
+            self.sig_changed.emit(self.complaint_id)
+            if done is not None:
+                done()
+
+        def stale(exc: StaleVersionError) -> Callable[[bool], None]:
+            def reloaded(ok: bool) -> None:
+                if ok:
+                    self.checklists.refresh()
+                self.banner.show_message(str(exc) + " " + _(
+                    "The case has now been reloaded for you; what you typed is kept. Check it and save again."))
+                self._set_busy(False)
+                report(exc)
+
+            return reloaded
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, StaleVersionError):
+                self._load(stale(exc))
+                return
+            if isinstance(exc, IllegalTransitionError):
+                self._point_to_checklists()
+            self._set_busy(False)
+            report(exc)
+
+        run_call(self, change, lambda _result: self._load(changed), refused)
+        return True
+
+    def _open(self, dialog: ActionDialog, change: Change) -> ActionDialog:
+        """Open ``dialog``; its OK runs ``change`` with the answers (off the GUI thread) and closes the
+        dialog only when the call has succeeded."""
+
         def run(d: ActionDialog) -> None:
-            self.apply(lambda: submit(d))
+            answers = d.answers(self.version)
+            if not self.apply(lambda: change(answers), done=d.succeeded, failed=d.refused):
+                d.refused(UserError(_("Another change to this case is still under way; try again in a moment.")))
 
         dialog.submit = run
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
@@ -554,18 +675,36 @@ class CaseView(QWidget):
         dialog.open()
         return dialog
 
+    def _fetch(self, work: Callable[[], T], then: Callable[[T], object]) -> None:
+        """Read what a dialog offers off the GUI thread, then open it (no other action starts meanwhile)."""
+        if self.busy:
+            return
+        self._set_busy(True, _("Loading…"))
+
+        def got(result: T) -> None:
+            self._set_busy(False)
+            then(result)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            show_error(self, exc)
+
+        run_call(self, work, got, failed)
+
     def _dialog_closed(self, dialog: ActionDialog) -> None:
         if self.active_dialog is dialog:
             self.active_dialog = None
         dialog.deleteLater()
 
     def start_action(self, action: Action) -> ActionDialog | None:
-        """Open the dialog of a lifecycle action."""
-        if self.file is None:
+        """Open the dialog of a lifecycle action (assigning first reads the branch's handlers, in the
+        background: its dialog opens when they have arrived, and None is returned)."""
+        if self.file is None or self.busy:
             return None
         backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         if action is Action.ASSIGN:
-            return self._assign(reassign=False)
+            self._assign(reassign=False)
+            return None
         reasons: dict[Action, tuple[str, str, str]] = {
             Action.REFUSE: (_("The complaint is not accepted (不予受理). State the grounds; the customer receives "
                               "a written refusal."), _("&Grounds"), _("&Refuse")),
@@ -581,8 +720,8 @@ class CaseView(QWidget):
         if action in reasons:
             intro, label, ok = reasons[action]
             dialog = dialogs.reason_dialog(self, f"{action.value}Dialog", action.label, intro, label, ok)
-            return self._open(dialog, lambda d: backend.call(actor, wf.perform, cid, self.version, action,
-                                                             d.text("reason")))
+            return self._open(dialog, lambda a: backend.call(actor, wf.perform, cid, a.version, action,
+                                                             a.text("reason")))
         intros = {
             Action.START: _("Handling starts at the first step, 听 listen."),
             Action.RESPOND: _("Record that the decision was communicated to the customer: the statutory clock "
@@ -592,177 +731,199 @@ class CaseView(QWidget):
         }
         dialog = dialogs.confirm_dialog(self, f"{action.value}Dialog", action.label, intros.get(action, ""),
                                         action.label)
-        return self._open(dialog, lambda d: backend.call(actor, wf.perform, cid, self.version, action))
+        return self._open(dialog, lambda a: backend.call(actor, wf.perform, cid, a.version, action))
 
-    def _branch_handlers(self) -> list[UserInfo]:
+    def _assign(self, *, reassign: bool) -> None:
+        """Read the branch's active handlers, then open the assign dialog."""
         assert self.file is not None
-        branch = self.file.detail.branch_id
-        return [u for u in self.ctx.backend.read(list_users)
-                if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
-
-    def _assign(self, *, reassign: bool) -> ActionDialog:
-        assert self.file is not None
-        dialog = dialogs.assign_dialog(self, self._branch_handlers(), self.file.detail.owner_id, reassign=reassign)
         backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
+        branch, owner = self.file.detail.branch_id, self.file.detail.owner_id
 
-        def submit(d: ActionDialog) -> object:
-            owner = d.data("owner")
-            assert isinstance(owner, uuid.UUID)
-            return backend.call(actor, wf.assign, cid, self.version, owner, d.text("note"))
+        def handlers() -> list[UserInfo]:
+            return [u for u in backend.read(list_users)
+                    if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
 
-        return self._open(dialog, submit)
+        def submit(a: Answers) -> object:
+            chosen = a.data("owner")
+            assert isinstance(chosen, uuid.UUID)
+            return backend.call(actor, wf.assign, cid, a.version, chosen, a.text("note"))
+
+        self._fetch(handlers, lambda users: self._open(
+            dialogs.assign_dialog(self, users, owner, reassign=reassign), submit))
 
     def start_command(self, command: Command) -> ActionDialog | None:
-        """Open the dialog of an event command (transfer, extension, pause…)."""
-        if self.file is None:
+        """Open the dialog of an event command (transfer, extension, pause…). Re-assigning, transferring and
+        extending first read their choices in the background: their dialogs open later, and None is
+        returned."""
+        if self.file is None or self.busy:
             return None
         backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
         dialog: ActionDialog
         if command is Command.REASSIGN:
-            return self._assign(reassign=True)
+            self._assign(reassign=True)
+            return None
         if command is Command.TRANSFER:
-            try:
-                branches = backend.call(actor, wf.transfer_targets, cid)
-            except UserError as exc:
-                show_error(self, exc)
-                return None
-            dialog = dialogs.transfer_dialog(self, branches)
-
-            def transfer(d: ActionDialog) -> object:
-                branch = d.data("branch")
+            def transfer(a: Answers) -> object:
+                branch = a.data("branch")
                 assert isinstance(branch, uuid.UUID)
-                return backend.call(actor, wf.transfer, cid, self.version, branch, d.text("reason"))
+                return backend.call(actor, wf.transfer, cid, a.version, branch, a.text("reason"))
 
-            return self._open(dialog, transfer)
+            def targets() -> list[BranchChoice]:
+                return backend.call(actor, wf.transfer_targets, cid)
+
+            self._fetch(targets, lambda branches: self._open(dialogs.transfer_dialog(self, branches), transfer))
+            return None
         if command is Command.ESCALATE:
             dialog = dialogs.reason_dialog(self, "escalateDialog", _("Escalate to a supervisor"),
                                            _("For special complaints and cases that need a supervisor's attention."),
                                            _("&Reason"), _("&Escalate"))
-            return self._open(dialog, lambda d: backend.call(actor, wf.escalate, cid, self.version, d.text("reason")))
+            return self._open(dialog, lambda a: backend.call(actor, wf.escalate, cid, a.version, a.text("reason")))
         if command is Command.EXTEND:
-            managers = [u for u in backend.read(list_users)
-                        if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
-            managers.sort(key=lambda u: (u.branch_id != self.file.detail.branch_id if self.file else True,
-                                         u.display_name))
-            dialog = dialogs.extend_dialog(self, self.file.detail.complexity, managers)
+            home, complexity = self.file.detail.branch_id, self.file.detail.complexity
 
-            def extend(d: ActionDialog) -> object:
-                complexity = Complexity(str(d.data("complexity")))  # Qt returns a StrEnum as a plain str
-                approver = d.data("approver") if complexity is Complexity.SPECIAL else None
-                return backend.call(actor, wf.extend, cid, self.version, complexity, d.text("reason"),
+            def approvers() -> list[UserInfo]:
+                managers = [u for u in backend.read(list_users)
+                            if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
+                managers.sort(key=lambda u: (u.branch_id != home, u.display_name))
+                return managers
+
+            def extend(a: Answers) -> object:
+                chosen = Complexity(str(a.data("complexity")))  # Qt returns a StrEnum as a plain str
+                approver = a.data("approver") if chosen is Complexity.SPECIAL else None
+                return backend.call(actor, wf.extend, cid, a.version, chosen, a.text("reason"),
                                     approver if isinstance(approver, uuid.UUID) else None)
 
-            return self._open(dialog, extend)
+            self._fetch(approvers, lambda managers: self._open(
+                dialogs.extend_dialog(self, complexity, managers), extend))
+            return None
         if command is Command.PAUSE:
             dialog = dialogs.pause_dialog(self, self.today())
-            return self._open(dialog, lambda d: backend.call(actor, wf.pause, cid, self.version, d.text("reason"),
-                                                             d.date("start")))
+            return self._open(dialog, lambda a: backend.call(actor, wf.pause, cid, a.version, a.text("reason"),
+                                                             a.date("start")))
         if command is Command.RESUME:
             dialog = dialogs.resume_dialog(self, self.today())
-            return self._open(dialog, lambda d: backend.call(actor, wf.resume, cid, self.version, d.date("end")))
+            return self._open(dialog, lambda a: backend.call(actor, wf.resume, cid, a.version, a.date("end")))
         if command is Command.FIRST_CONTACT:
             dialog = dialogs.first_contact_dialog(self, datetime.now(UTC), tz)
-            return self._open(dialog, lambda d: backend.call(actor, wf.record_first_contact, cid, self.version,
-                                                             d.moment("at", tz), d.text("note")))
+            return self._open(dialog, lambda a: backend.call(actor, wf.record_first_contact, cid, a.version,
+                                                             a.moment("at", tz), a.text("note")))
         dialog = dialogs.note_dialog(self)
-        return self._open(dialog, lambda d: backend.call(actor, wf.add_note, cid, d.text("text")))
+        return self._open(dialog, lambda a: backend.call(actor, wf.add_note, cid, a.text("text")))
 
     # -- the six steps -----------------------------------------------------------------------------
-    def save_record(self, stage: Stage) -> bool:
-        """Save the record of ``stage``; errors show inside the form. True when saved."""
+    def save_record(self, stage: Stage, then: Callable[[], None] | None = None) -> bool:
+        """Save the record of ``stage`` in the background; errors show inside the form, and ``then()``
+        runs once it is saved. False when another call is under way (nothing is saved)."""
+        if self.busy or self.file is None:
+            return False
         form = self.stages.forms[stage]
         self.stages.clear_errors()
         values = form.values()
-        try:
-            self.apply(lambda: self.ctx.backend.call(self.actor, handling.record_stage, self.complaint_id,
-                                                     self.version, stage, values))
-        except StaleVersionError:
-            return False
-        except UserError as exc:
-            self.stages.show_error(stage, str(exc))
-            return False
-        return True
+        backend, actor, cid, version = self.ctx.backend, self.actor, self.complaint_id, self.version
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, StaleVersionError):
+                return  # the banner says it, over the reloaded case
+            if isinstance(exc, UserError):
+                self.stages.show_error(stage, str(exc))
+            else:
+                show_error(self, exc)
+
+        return self.apply(lambda: backend.call(actor, handling.record_stage, cid, version, stage, values),
+                          done=then, failed=failed)
 
     def move_to(self, target: Stage) -> None:
         """Go to ``target`` (the next step, or back). Unsaved records of the selected step and of the current
-        step (which must be on record before leaving it) are saved first."""
+        step (which must be on record before leaving it) are saved first, one call after the other."""
+        if self.busy or self.file is None:
+            return
         stage = self.stages.selected()
         form = self.stages.forms[stage]
-        current = self.file.detail.stage if self.file is not None else None
-        for dirty in dict.fromkeys(s for s in (stage, current) if s is not None):
-            if self.stages.forms[dirty].is_dirty() and not self.save_record(dirty):
+        current = self.file.detail.stage
+        dirty = [s for s in dict.fromkeys(s for s in (stage, current) if s is not None)
+                 if self.stages.forms[s].is_dirty()]
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, StaleVersionError):
                 return
-        self.stages.clear_errors()
-        try:
-            self.apply(lambda: self.ctx.backend.call(self.actor, wf.move_stage, self.complaint_id, self.version,
-                                                     target))
-        except StaleVersionError:
-            return
-        except IllegalTransitionError as exc:
-            values = form.values()
-            missing = {f.key for f in STAGE_FIELDS[stage] if f.required and not values.get(f.key)}
-            self.stages.show_error(stage, str(exc), missing)
-        except UserError as exc:
-            self.stages.show_error(stage, str(exc))
+            if isinstance(exc, IllegalTransitionError):
+                values = form.values()
+                missing = {f.key for f in STAGE_FIELDS[stage] if f.required and not values.get(f.key)}
+                self.stages.show_error(stage, str(exc), missing)
+            elif isinstance(exc, UserError):
+                self.stages.show_error(stage, str(exc))
+            else:
+                show_error(self, exc)
 
-    def add_contact(self) -> ActionDialog:
-        tz = self.ctx.office_tz
+        def step() -> None:
+            if dirty:
+                self.save_record(dirty.pop(0), then=step)
+                return
+            self.stages.clear_errors()
+            version = self.version
+            self.apply(lambda: backend.call(actor, wf.move_stage, cid, version, target), failed=failed)
+
+        step()
+
+    def add_contact(self) -> ActionDialog | None:
+        if self.busy:
+            return None
+        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
         dialog = dialogs.contact_dialog(self, datetime.now(UTC), tz)
-        return self._open(dialog, lambda d: self.ctx.backend.call(
-            self.actor, handling.add_contact, self.complaint_id, method=str(d.data("method")),
-            summary=d.text("summary"), reaction=d.text("reaction"), at=d.moment("at", tz)))
+        return self._open(dialog, lambda a: backend.call(
+            actor, handling.add_contact, cid, method=str(a.data("method")), summary=a.text("summary"),
+            reaction=a.text("reaction"), at=a.moment("at", tz)))
 
-    def propose_resolution(self) -> ActionDialog:
+    def propose_resolution(self) -> ActionDialog | None:
+        if self.busy:
+            return None
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         types = [(label_for(item), item.code) for item in self._resolution_items]
         dialog = dialogs.propose_dialog(self, types)
 
-        def submit(d: ActionDialog) -> object:
-            upheld = d.data("upheld")
-            return self.ctx.backend.call(
-                self.actor, handling.propose_resolution, self.complaint_id, resolution_type=str(d.data("type")),
-                amount=d.text("amount") or None, description=d.text("description"), basis=d.text("basis"),
+        def submit(a: Answers) -> object:
+            upheld = a.data("upheld")
+            return backend.call(
+                actor, handling.propose_resolution, cid, resolution_type=str(a.data("type")),
+                amount=a.text("amount") or None, description=a.text("description"), basis=a.text("basis"),
                 upheld=upheld if isinstance(upheld, bool) else None)
 
         return self._open(dialog, submit)
 
     def decide_resolution(self, approve: bool) -> ActionDialog | None:
         resolution = self.stages.resolution.current
-        if resolution is None:
+        if resolution is None or self.busy:
             return None
+        backend, actor = self.ctx.backend, self.actor
         limit: Decimal | None = dialogs.approval_limit(self.actor.role)
         dialog = dialogs.decide_dialog(self, resolution, self.stages.resolution.type_name(resolution.resolution_type),
                                        approve, limit)
-        return self._open(dialog, lambda d: self.ctx.backend.call(
-            self.actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
-            head_office_reference=d.text("reference") if approve else ""))
+        return self._open(dialog, lambda a: backend.call(
+            actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
+            head_office_reference=a.text("reference") if approve else ""))
 
     def customer_decision(self, accepted: bool) -> ActionDialog | None:
         resolution = self.stages.resolution.current
-        if resolution is None:
+        if resolution is None or self.busy:
             return None
+        backend, actor = self.ctx.backend, self.actor
         dialog = dialogs.customer_decision_dialog(
             self, resolution, self.stages.resolution.type_name(resolution.resolution_type), accepted)
-        return self._open(dialog, lambda d: self.ctx.backend.call(
-            self.actor, handling.record_customer_decision, resolution.id, accepted, d.text("note")))
+        return self._open(dialog, lambda a: backend.call(
+            actor, handling.record_customer_decision, resolution.id, accepted, a.text("note")))
 
-    def record_callback(self) -> ActionDialog:
-        tz = self.ctx.office_tz
+    def record_callback(self) -> ActionDialog | None:
+        if self.busy:
+            return None
+        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
         dialog = dialogs.callback_dialog(self, datetime.now(UTC), tz)
 
-        def submit(d: ActionDialog) -> object:
-            reached = d.checked("reached")
-            return self.ctx.backend.call(
-                self.actor, handling.record_callback, self.complaint_id, method=str(d.data("method")),
-                reached=reached, satisfaction=d.number("satisfaction") if reached else None, note=d.text("note"),
-                at=d.moment("at", tz))
+        def submit(a: Answers) -> object:
+            reached = a.checked("reached")
+            return backend.call(
+                actor, handling.record_callback, cid, method=str(a.data("method")), reached=reached,
+                satisfaction=a.number("satisfaction") if reached else None, note=a.text("note"),
+                at=a.moment("at", tz))
 
         return self._open(dialog, submit)
-
-
-@contextmanager
-def _busy() -> Iterator[None]:
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QGuiApplication.restoreOverrideCursor()

@@ -178,6 +178,7 @@ class ChecklistPanel(QWidget):
         self.boxes: dict[str, ChecklistBox] = {}
         self._editable = False
         self._busy = False
+        self._loads = 0  # reads under way
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 13pt; font-weight: bold;")
@@ -230,17 +231,28 @@ class ChecklistPanel(QWidget):
             return _Loaded(detail.status not in FINISHED_STATES,
                            backend.call(actor, checklists.applicable_checklists, complaint_id))
 
-        run_call(self, work, self._loaded, self._failed)
+        self._loads += 1
+        run_call(self, work, self._loaded, self._load_failed)
+
+    @property
+    def loading(self) -> bool:
+        """A read of the checklists is under way."""
+        return self._loads > 0
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loads -= 1
+        show_error(self, exc)
 
     def _loaded(self, result: _Loaded) -> None:
+        self._loads -= 1
         self._editable = result.editable and has_permission(self._actor.role, Permission.EDIT_CASE)
         self._show(result.views)
         self.sig_loaded.emit()
 
-    def _failed(self, exc: BaseException) -> None:
+    def _tick_failed(self, exc: BaseException) -> None:
         self._busy = False
         show_error(self, exc)
-        self.refresh()
+        self.refresh()  # show the ticks as they are stored
 
     def _show(self, views: list[ChecklistView]) -> None:
         self.views = list(views)
@@ -281,7 +293,7 @@ class ChecklistPanel(QWidget):
                 return backend.call(actor, checklists.untick_step, complaint_id, view.key, step.key)
 
         self._busy = True
-        run_call(self, work, self._ticked, self._failed)
+        run_call(self, work, self._ticked, self._tick_failed)
 
     def _ticked(self, result: ChecklistView) -> None:
         self._busy = False
