@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 import shiboken6
 from gui_support import SetUp, Shown
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role
+from desk_app.domain.enums import Role, Stage
 from desk_app.domain.workflow import Action
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling
@@ -29,6 +29,7 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from tests.services.conftest import draft
 from ui.cases.case_view import CaseView
+from ui.checklists import panel as checklist_panel
 from ui.context import AppContext
 from ui.tasks import running_tasks
 
@@ -195,3 +196,37 @@ def test_a_view_closed_while_its_call_runs_gets_nothing(qtbot: QtBot, set_up: Se
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=10_000)
     qtbot.wait(50)
     assert message_boxes == []
+
+
+def test_focus_comes_back_to_the_control_the_call_disabled(qtbot: QtBot, set_up: SetUp, backend: GatedBackend,
+                                                           handler: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keyboard user keeps their place: the save button they pressed has the focus again after the save;
+    a checklist step ticked with the keyboard (its box is rebuilt meanwhile) reloads the case without harm."""
+    monkeypatch.setattr(checklist_panel, "ask_note", lambda parent, title: "")
+    case = started_case(set_up, handler)
+    view = new_view(qtbot, backend, handler, case)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=5000)
+    settle(qtbot, view)
+    form = view.stages.forms[Stage.LISTEN]
+    form.set_text("real_demand", "退还款项")
+    form.save_button.setFocus()
+    qtbot.waitUntil(form.save_button.hasFocus, timeout=2000)
+    backend.gated = {handling.record_stage}
+    qtbot.keyClick(form.save_button, Qt.Key.Key_Space)
+    assert backend.waiting.wait(10)
+    qtbot.wait(20)
+    assert not form.save_button.isEnabled() and not form.save_button.hasFocus()
+    backend.release.set()
+    settle(qtbot, view)
+    assert view.file is not None and view.file.stage_records[Stage.LISTEN]["real_demand"] == "退还款项"
+    assert QApplication.focusWidget() is form.save_button
+
+    view.side_tabs.setCurrentWidget(view.checklists)
+    box = view.checklists.checkbox("strategic_empathy", "active_listening")
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    with qtbot.waitSignal(view.checklists.sig_changed, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    settle(qtbot, view)
+    assert view.checklists.checkbox("strategic_empathy", "active_listening").isChecked()

@@ -120,6 +120,7 @@ class CaseView(QWidget):
         self._usable = True  # False once the case could not be read (another branch's now)
         self._reload_wanted = False
         self._focus: QWidget | None = None
+        self._busy_text = ""
         self._build()
         self.retranslate_ui()
         self.reload_all()
@@ -296,6 +297,7 @@ class CaseView(QWidget):
         for action, button in self.action_buttons.items():
             button.setText(action.label + ("…" if action is not Action.START else ""))
         self.no_actions_label.setText(_("No action is open to you on this case."))
+        self._show_busy_text()
         self.stages.resolution.type_names = self._resolution_names()
         self.timeline.names.resolution_types = self._resolution_names()
         self._update_tab_titles()
@@ -388,7 +390,7 @@ class CaseView(QWidget):
         if self.busy:
             self._reload_wanted = True
             return
-        self._set_busy(True, _("Loading the case…"))
+        self._set_busy(True, N_("Loading the case…"))
 
         def loaded(ok: bool) -> None:
             self._set_busy(False)
@@ -432,16 +434,18 @@ class CaseView(QWidget):
         run_call(self, work, loaded, failed)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
-        """Show that a call is under way (or no longer) and block a second action meanwhile. Focus taken
-        from a disabled control comes back to it afterwards."""
+        """Show that a call is under way (``text``, a message id) or no longer, and block a second action
+        meanwhile. Focus taken from a disabled control comes back to it afterwards."""
         self.busy = busy
-        self.busy_label.setText(text)
+        self._busy_text = text
+        self._show_busy_text()
         self.busy_label.setVisible(busy)
-        self.busy_bar.setAccessibleName(text)
         self.busy_bar.setVisible(busy)
-        if busy:
+        if busy:  # only a control that is disabled now (they live as long as the view)
             focus = QApplication.focusWidget()
-            self._focus = focus if focus is not None and self.isAncestorOf(focus) else None
+            disabled = focus is not None and (self.stages.isAncestorOf(focus) or focus in (
+                self.reload_button, self.more_button, *self.action_buttons.values()))
+            self._focus = focus if disabled else None
         self._update_enabled()
         if busy:
             return
@@ -452,6 +456,11 @@ class CaseView(QWidget):
         if self._reload_wanted:  # asked for during the call: after the current slot has finished
             self._reload_wanted = False
             QTimer.singleShot(0, self, self.reload_all)
+
+    def _show_busy_text(self) -> None:
+        text = _(self._busy_text) if self._busy_text else ""
+        self.busy_label.setText(text)
+        self.busy_bar.setAccessibleName(text)
 
     def _update_enabled(self) -> None:
         idle = not self.busy
@@ -621,7 +630,7 @@ class CaseView(QWidget):
         if self.busy:
             return False
         self.banner.clear()
-        self._set_busy(True, _("Saving…"))
+        self._set_busy(True, N_("Saving…"))
 
         def report(exc: BaseException) -> None:
             if failed is not None:
@@ -679,7 +688,7 @@ class CaseView(QWidget):
         """Read what a dialog offers off the GUI thread, then open it (no other action starts meanwhile)."""
         if self.busy:
             return
-        self._set_busy(True, _("Loading…"))
+        self._set_busy(True, N_("Loading…"))
 
         def got(result: T) -> None:
             self._set_busy(False)
