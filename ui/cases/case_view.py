@@ -120,6 +120,7 @@ class CaseView(QWidget):
         self._usable = True  # False once the case could not be read (another branch's now)
         self._reload_wanted = False
         self._focus: QWidget | None = None
+        self._focus_moved_to: QWidget | None = None
         self._busy_text = ""
         self._build()
         self.retranslate_ui()
@@ -448,11 +449,12 @@ class CaseView(QWidget):
             self._focus = focus if disabled else None
         self._update_enabled()
         if busy:
+            self._focus_moved_to = QApplication.focusWidget()  # where Qt put it (the user may move it on)
             return
         if self._focus is not None and self._focus.isEnabled() and self._focus.isVisible() \
-                and QApplication.focusWidget() is not self._focus:
+                and QApplication.focusWidget() is self._focus_moved_to:
             self._focus.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._focus = None
+        self._focus = self._focus_moved_to = None
         if self._reload_wanted:  # asked for during the call: after the current slot has finished
             self._reload_wanted = False
             QTimer.singleShot(0, self, self.reload_all)
