@@ -1,8 +1,10 @@
-"""Start-up: arguments, QApplication, translations, error hook, database, first-run wizard, sign-in,
-main window. ``main()`` is the ``desk-app`` entry point and returns the process exit code.
+"""Start-up: arguments, QApplication, translations, error hook, where the data is (this PC's database or a
+desk server), first-run wizard, sign-in, main window. ``main()`` is the ``desk-app`` entry point and
+returns the process exit code.
 
-When nothing names a database yet, the first-run wizard asks where it is before anything is opened;
-a shared server's password comes from the OS keyring, or is asked when the server wants it."""
+A PC configured for a desk server (``server_url``) talks to it over HTTPS with the pinned certificate and
+never opens a database itself; ``--database-url`` (or ``DESK_DATABASE_URL``) forces this PC's in-process
+mode on that database, for IT and tests. When nothing names either yet, the first-run wizard asks."""
 
 from __future__ import annotations
 
@@ -20,26 +22,24 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import desk_app
 from desk_app import i18n
+from desk_app.api.backend import Backend
 from desk_app.config import ENV_DATABASE_URL, AppConfig, first_run_needed, load_config
-from desk_app.db import connection
-from desk_app.db.connection import ServerSettings
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
-from desk_app.errors import DatabaseUnavailableError, UserError
+from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import demo, setup
 from desk_app.services.overview import Overview
 from desk_app.services.self_test import run_self_test
 from ui import icons
-from ui.context import AppContext, local_backend, local_database
-from ui.dialogs.connection_dialog import ConnectionDialog
+from ui.context import AppContext, close_backend, local_backend, local_database, open_local_database
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
-from ui.session import DeskSession, sign_in
+from ui.session import DeskSession, open_desk_server, sign_in
 from ui.tasks import CancelledFn, ProgressFn, db_pool, run_with_progress
 
 log = logging.getLogger(__name__)
@@ -88,31 +88,27 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def open_database(config: AppConfig) -> tuple[Database, str | None]:
-    """Engine + schema: SQLite is migrated to head (after a backup); PostgreSQL must already be at head
-    (an empty one gets its tables). Raises DatabaseUnavailableError with a translated message."""
-    return connection.open_database(config.db_url, backup_dir())
+    """This PC's database, at schema head (a SQLite file is migrated after a backup; any other database
+    must already be at head). Raises DatabaseUnavailableError with a translated message."""
+    return open_local_database(config.db_url, backup_dir())
 
 
-def connect(config: AppConfig, *, may_save: bool = True) -> tuple[Database, str | None] | None:
-    """Open the configured database. A shared server gets the password remembered in the keyring; when
-    it wants one (none remembered, or a wrong one), the connection dialog asks — None if cancelled.
-    ``may_save``: the settings came from config.toml, so a corrected address may be saved there."""
-    url = config.db_url
-    password = connection.password_from_keyring(url)
-    while True:
-        try:
-            return connection.open_database(connection.with_password(url, password), backup_dir())
-        except DatabaseUnavailableError as exc:
-            settings = ServerSettings.from_url(url)
-            if settings is None or connection.url_password(url) or not connection.needs_password(
-                    exc.__cause__ or exc):
-                raise
-            log.info("the server asks for a password: %s", exc)
-            answer = ConnectionDialog.ask(None, settings, str(exc), save_settings=may_save)
-            if answer is None:
-                return None
-            settings, password = answer
-            url = settings.url_string()
+def forced_local(database_url: str | None) -> bool:
+    """``--database-url`` or ``DESK_DATABASE_URL`` name a database: work on it in this process."""
+    return bool(database_url or os.environ.get(ENV_DATABASE_URL))
+
+
+def open_backend(config: AppConfig, database_url: str | None) -> tuple[Backend, str | None] | None:
+    """Where the use cases run, and the schema revision: the configured desk server (checked, see
+    ``open_desk_server``) or this PC's database. None when the user quits at a desk-server question;
+    UserError (translated) when it cannot be used."""
+    if config.server_url and not forced_local(database_url):
+        server = open_desk_server(config.server_url)
+        if server is None:
+            return None
+        return server.backend, server.health.schema
+    db, revision = open_database(config)
+    return local_backend(db), revision
 
 
 def show_fatal(exc: UserError) -> None:
@@ -185,29 +181,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     language_support = LanguageSupport(app)
     language_support.install()
     actor: Actor | None = None
+    opened: tuple[Backend, str | None] | None = None
     try:
-        config = load_config(args.database_url)
-        i18n.set_language(args.language or config.language)
-        if args.self_test:
-            return gui_self_test()
-        if first_run_needed(args.database_url):
-            result = FirstRunWizard.ask()
-            if result is None:
-                return EXIT_CANCELLED
-            config = load_config(args.database_url)  # the wizard saved where the database is
-            db, revision, actor = result.db, result.revision, result.actor
-        else:
-            opened = connect(config, may_save=not (args.database_url or os.environ.get(ENV_DATABASE_URL)))
+        try:
+            config = load_config(args.database_url)
+            i18n.set_language(args.language or config.language)
+            if args.self_test:
+                return gui_self_test()
+            if not (config.server_url and not forced_local(args.database_url)) \
+                    and first_run_needed(args.database_url):
+                result = FirstRunWizard.ask()
+                if result is None:
+                    return EXIT_CANCELLED
+                config = load_config(args.database_url)  # the wizard saved where the data is
+                if result.db is not None:
+                    opened, actor = (local_backend(result.db), result.revision), result.actor
             if opened is None:
-                return EXIT_CANCELLED
-            db, revision = opened
-    except UserError as exc:
-        log.error("start-up refused: %s", exc)
-        show_fatal(exc)
-        return EXIT_DATABASE
-    ctx = AppContext(config, local_backend(db), revision)
-    session = DeskSession(ctx)
-    try:
+                opened = open_backend(config, args.database_url)
+                if opened is None:
+                    return EXIT_CANCELLED
+        except UserError as exc:
+            log.error("start-up refused: %s", exc)
+            show_fatal(exc)
+            return EXIT_DATABASE
+        backend, revision = opened
+        ctx = AppContext(config, backend, revision)
+        session = DeskSession(ctx)
         try:
             actor = actor or sign_in(ctx)
         except UserError as exc:
@@ -228,4 +227,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         wait_for_tasks()
         language_support.uninstall()
-        db.dispose()
+        if opened is not None:
+            close_backend(opened[0])

@@ -1,26 +1,167 @@
-"""Who works at the desk: sign-in (and the forced change of an initial password), the signed-in user's
+"""Who works at the desk: the desk server this PC works with (its pinned certificate, whether it answers and
+speaks this app's protocol), sign-in (and the forced change of an initial password), the signed-in user's
 main window, and File ▸ Sign out / switch user, which ends that user's session and asks for the next."""
 
 from __future__ import annotations
 
+import enum
 import logging
+from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication
+import msgspec
+from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from desk_app.api.backend import Backend
+from desk_app.api.messages import Health
+from desk_app.api.protocol import PROTOCOL_VERSION
+from desk_app.api.remote import RemoteBackend
+from desk_app.config import pinned_certificate
 from desk_app.domain.actor import Actor
+from desk_app.errors import DatabaseUnavailableError, ProtocolMismatchError, ServerIdentityError
+from desk_app.i18n import _
 from desk_app.services import setup
 from desk_app.services.accounts import must_change_password
 from ui.context import AppContext, local_database
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.password_dialog import ChangePasswordDialog
+from ui.dialogs.server_dialog import ServerDialog
 from ui.errors import show_error
 from ui.main_window import MainWindow
-from ui.tasks import run_task
+from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_task, run_with_progress
 
 log = logging.getLogger(__name__)
+
+
+# -- the desk server ---------------------------------------------------------------------------------------
+class Choice(enum.Enum):
+    """What the user chose in a start-up message about the desk server."""
+
+    RETRY = "retry"
+    SETTINGS = "settings"
+    REVIEW = "review"
+    QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class DeskServer:
+    """A desk server that answered, with this PC's pinned certificate, and speaks this app's protocol."""
+
+    backend: RemoteBackend
+    health: Health
+
+
+def check_protocol(health: Health) -> None:
+    """ProtocolMismatchError (translated: which side to update) unless the server speaks this app's protocol."""
+    if health.protocol > PROTOCOL_VERSION:
+        raise ProtocolMismatchError(_(
+            "This app is older than the desk server (protocol {client}, server {server}). "
+            "Update the app on this PC to go on.").format(client=PROTOCOL_VERSION, server=health.protocol))
+    if health.protocol < PROTOCOL_VERSION:
+        raise ProtocolMismatchError(_(
+            "The desk server is older than this app (protocol {server}, app {client}). "
+            "Ask IT to update the desk server.").format(client=PROTOCOL_VERSION, server=health.protocol))
+
+
+def _ask(parent: QWidget | None, icon: QMessageBox.Icon, text: str, informative: str,
+         buttons: list[tuple[str, QMessageBox.ButtonRole, Choice]], object_name: str) -> Choice:
+    """A message box with the given buttons (the first is the default); closing it chooses Quit."""
+    box = QMessageBox(icon, _("Complaint Desk"), text, QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName(object_name)
+    box.setInformativeText(informative)
+    choices: dict[int, Choice] = {}
+    first: QPushButton | None = None
+    for label, role, choice in buttons:
+        button = box.addButton(label, role)
+        choices[id(button)] = choice
+        first = first or button
+        if choice is Choice.QUIT:
+            box.setEscapeButton(button)
+    if first is not None:
+        box.setDefaultButton(first)
+    box.exec()
+    clicked = box.clickedButton()
+    return choices.get(id(clicked), Choice.QUIT) if clicked is not None else Choice.QUIT
+
+
+def ask_unreachable(parent: QWidget | None, exc: DatabaseUnavailableError) -> Choice:
+    """The desk server does not answer: Retry, the desk server's settings, or Quit."""
+    return _ask(parent, QMessageBox.Icon.Warning, str(exc),
+                _("Check this PC's network connection. If the server's address has changed, correct it in the "
+                  "desk server settings; if the server is down, tell IT."),
+                [(_("&Retry"), QMessageBox.ButtonRole.AcceptRole, Choice.RETRY),
+                 (_("Desk &server settings…"), QMessageBox.ButtonRole.ActionRole, Choice.SETTINGS),
+                 (_("&Quit"), QMessageBox.ButtonRole.RejectRole, Choice.QUIT)], "serverUnreachableBox")
+
+
+def ask_identity(parent: QWidget | None, exc: ServerIdentityError) -> Choice:
+    """The server presents another certificate than the pinned one: review the new one, or Quit."""
+    return _ask(parent, QMessageBox.Icon.Critical, str(exc),
+                _("Nothing was sent to the server: not your user name, not your password. Trust a new certificate "
+                  "only when IT confirms it and gives you its fingerprint."),
+                [(_("Re&view the new certificate…"), QMessageBox.ButtonRole.ActionRole, Choice.REVIEW),
+                 (_("&Quit"), QMessageBox.ButtonRole.RejectRole, Choice.QUIT)], "serverIdentityBox")
+
+
+def check_health(backend: RemoteBackend, parent: QWidget | None = None) -> Health:
+    """``backend.health()`` in the background behind a progress note (Cancel stops waiting: TaskAbandoned)."""
+
+    def work(_progress: ProgressFn, _cancelled: CancelledFn) -> Health:
+        try:
+            return backend.health()
+        except msgspec.DecodeError as exc:  # something answers at that address, but not a desk server
+            raise DatabaseUnavailableError(
+                _("The desk server gave an answer this app does not understand.")) from exc
+
+    return run_with_progress(parent, _("Connecting to the desk server {server}…").format(server=backend.url),
+                             work, pool=QThreadPool.globalInstance(), abandon_on_cancel=True)
+
+
+def open_desk_server(url: str, parent: QWidget | None = None) -> DeskServer | None:
+    """The desk server at ``url``, checked: its certificate pinned (asked first when none is), its health
+    answered and its protocol this app's. An unreachable server offers Retry, the desk server's settings or
+    Quit; a changed certificate offers to review the new one. None when the user quits or cancels; raises
+    ProtocolMismatchError when the app or the server must be updated."""
+    while True:
+        certificate = pinned_certificate(url)
+        if certificate is None:  # the trust step: compare the fingerprint before anything is sent
+            chosen = ServerDialog.ask(parent, url, restart_note=False)
+            if chosen is None:
+                return None
+            url = chosen
+            continue
+        backend = RemoteBackend(url, certificate)
+        try:
+            health = check_health(backend, parent)
+        except TaskAbandoned:
+            backend.close()
+            return None
+        except ServerIdentityError as exc:
+            backend.close()
+            log.warning("the desk server %s presents another certificate", url)
+            if ask_identity(parent, exc) is not Choice.REVIEW:
+                return None
+            ServerDialog.ask(parent, url, certificate, restart_note=False)
+            continue
+        except DatabaseUnavailableError as exc:
+            backend.close()
+            log.warning("the desk server %s cannot be reached: %s", url, exc)
+            choice = ask_unreachable(parent, exc)
+            if choice is Choice.SETTINGS:
+                url = ServerDialog.ask(parent, url, restart_note=False) or url
+            elif choice is not Choice.RETRY:
+                return None
+            continue
+        except BaseException:
+            backend.close()
+            raise
+        try:
+            check_protocol(health)
+        except ProtocolMismatchError:
+            backend.close()
+            raise
+        return DeskServer(backend, health)
 
 
 def sign_out_later(backend: Backend, actor: Actor) -> None:

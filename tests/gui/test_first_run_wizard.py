@@ -1,27 +1,31 @@
-"""The first-run wizard, driven page by page: this PC or a shared server (the real test server), the branch
-and its letterhead, the administrator, demo data; and start-up running it before any database exists."""
+"""The first-run wizard, driven page by page: this PC or a desk server (a live one), the branch and its
+letterhead, the administrator, demo data; and start-up running it before any database exists."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gui_support import Shown
-from keyring_support import MemoryKeyring
+from keyboard import focus_widget, key, mnemonic, type_text
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from remote_support import when_shown
+from server_support import LiveServer, live_server
+from sqlalchemy import func, select
 
 import desk_app.config
-from desk_app.config import load_config
-from desk_app.db.connection import ServerSettings, password_from_keyring
-from desk_app.db.engine import make_engine
+import desk_app.paths
+from desk_app.api.remote import RemoteBackend
+from desk_app.config import load_config, pinned_certificate
 from desk_app.db.migrate import head_revision
-from desk_app.db.models import Base, Branch, Complaint
+from desk_app.db.models import Branch, Complaint
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType, Role
+from desk_app.paths import default_database_path
 from desk_app.services import setup
 from desk_app.services.accounts import list_users
 from ui import app as app_module
@@ -29,21 +33,23 @@ from ui.dialogs.first_run_wizard import (
     PAGE_ADMIN,
     PAGE_BRANCH,
     PAGE_DEMO,
-    PAGE_EXISTING,
     PAGE_LOCATION,
     PAGE_SERVER,
     FirstRunResult,
     FirstRunWizard,
 )
+from ui.dialogs.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 
 
 @pytest.fixture
 def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "config" / "config.toml"
-    monkeypatch.setattr(desk_app.config, "config_file", lambda: path)
+    """config.toml and the pinned certificates in a temporary folder; the local data folder too."""
+    folder = tmp_path / "config"
+    monkeypatch.setattr(desk_app.config, "user_config_dir", lambda: folder)
+    monkeypatch.setattr(desk_app.paths, "user_data_dir", lambda: tmp_path / "data")
     monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
-    return path
+    return folder / "config.toml"
 
 
 def open_wizard(qtbot: QtBot, db: Database | None = None, local_url: str | None = None) -> FirstRunWizard:
@@ -189,92 +195,64 @@ def test_going_back_and_cancelling_closes_what_the_wizard_opened(
     assert not config_path.exists()
 
 
-# -- first run: a shared server ----------------------------------------------------------------------------
+# -- first run: a desk server ------------------------------------------------------------------------------
 @pytest.fixture
-def empty_server(_pg_migrated: str) -> str:
-    """The test server's database at schema head, with no rows (no accounts yet)."""
-    engine = make_engine(_pg_migrated)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    engine.dispose()
-    return _pg_migrated
+def set_up_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A desk server that already has its branch and accounts (``desk-server init`` made them)."""
+    setup.initialise(database, setup.SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员",
+                                                  "hqadmin2026", is_headquarters=True))
+    with live_server(database, tmp_path_factory.getbasetemp() / "tls") as running:
+        yield running
 
 
-def fill_server(qtbot: QtBot, wizard: FirstRunWizard, url: str) -> None:
-    parsed = make_url(url)
+def choose_desk_server(qtbot: QtBot, wizard: FirstRunWizard, url: str) -> None:
+    """On the first page: Alt+D (A &desk server), Alt+N (Next); type the address, Enter connects."""
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=5000)
+    mnemonic(qtbot, "d")
+    assert wizard.location_page.server.isChecked()
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_SERVER
     form = wizard.server_page.form
-    qtbot.keyClicks(form.host, parsed.host or "")
-    form.port.setValue(parsed.port or 5432)
-    form.database.setText(parsed.database or "")
-    form.user.setText(parsed.username or "")
-    qtbot.keyClicks(form.password, parsed.password or "")
+    assert focus_widget() is form.address
+    type_text(qtbot, url)
+    with qtbot.waitSignal(form.sig_fetched, timeout=15_000):
+        key(qtbot, Qt.Key.Key_Return)
 
 
-def test_shared_server_is_tested_then_set_up_and_remembered_without_the_password_on_disk(
-        qtbot: QtBot, empty_server: str, config_path: Path, memory_keyring: MemoryKeyring) -> None:
+def test_a_desk_server_is_trusted_and_saved_and_the_set_up_pages_are_skipped(
+        qtbot: QtBot, set_up_server: LiveServer, config_path: Path) -> None:
     wizard = open_wizard(qtbot)
-    wizard.location_page.server.setChecked(True)
-    wizard.next()
-    assert wizard.currentId() == PAGE_SERVER
-    fill_server(qtbot, wizard, empty_server)
-    with qtbot.waitSignal(wizard.server_page.form.sig_tested, timeout=15_000):
-        wizard.server_page.form.test_button.click()
-    assert "The database is ready; it has no accounts yet." in wizard.server_page.form.result.text()
-    wizard.next()
-    assert wizard.currentId() == PAGE_BRANCH
-    fill_branch(qtbot, wizard)
-    wizard.next()
-    fill_admin(qtbot, wizard)
-    wizard.next()
-    assert "127.0.0.1" in wizard.demo_page.summary.text() and ":desk@" not in wizard.demo_page.summary.text()
-    finish(wizard)
+    choose_desk_server(qtbot, wizard, set_up_server.url)
+    finish_button = wizard.button(QWizard.WizardButton.FinishButton)
+    form = wizard.server_page.form
+    assert form.fingerprint.text().replace("\n", ":") == set_up_server.certificate.fingerprint
+    assert finish_button.isVisible() and not finish_button.isEnabled()  # not before the comparison
+    assert wizard.button(QWizard.WizardButton.NextButton).isHidden()  # no branch or administrator to create
+    assert focus_widget() is form.compared
+    key(qtbot, Qt.Key.Key_Space)
+    assert finish_button.isEnabled()
+    mnemonic(qtbot, "f")
+    assert wizard.result() == QWizard.DialogCode.Accepted
     result = wizard.result_value()
-    assert result is not None and result.actor is not None
-    try:
-        assert result.db.dialect == "postgresql"
-        assert list_users(result.db)[0].username == "boss"
-    finally:
-        result.db.dispose()
-    password = make_url(empty_server).password or ""
-    assert f":{password}@" not in config_path.read_text(encoding="utf-8")
-    url = load_config().db_url
-    assert make_url(url).password is None
-    assert ServerSettings.from_url(url) is not None
-    assert password_from_keyring(url) == password
+    assert result == FirstRunResult(None, None, None, server_url=set_up_server.url)
+    assert wizard.db is None
+    assert pinned_certificate(set_up_server.url) == set_up_server.certificate
+    config = load_config()
+    assert config.server_url == set_up_server.url and "db_url = \"\"" in config_path.read_text(encoding="utf-8")
+    assert not default_database_path().exists()  # nothing local was created
 
 
-def test_a_server_that_refuses_keeps_the_wizard_on_its_page(
-        qtbot: QtBot, pg_url: str, config_path: Path, memory_keyring: MemoryKeyring) -> None:
-    wizard = open_wizard(qtbot)
-    wizard.location_page.server.setChecked(True)
+def test_going_back_from_this_pc_to_a_desk_server_closes_the_local_file(
+        qtbot: QtBot, set_up_server: LiveServer, tmp_path: Path, config_path: Path) -> None:
+    wizard = open_wizard(qtbot, local_url=f"sqlite:///{tmp_path / 'desk.sqlite3'}")
     wizard.next()
-    fill_server(qtbot, wizard, pg_url)
-    wizard.server_page.form.database.setText("no_such_db")
-    wizard.next()
-    assert wizard.currentId() == PAGE_SERVER
-    assert wizard.server_page.form.result.text() == "The database no_such_db does not exist on the server."
-    assert not config_path.exists()
-
-
-def test_a_server_already_set_up_skips_to_sign_in(
-        qtbot: QtBot, empty_server: str, config_path: Path, memory_keyring: MemoryKeyring) -> None:
-    db = Database(make_engine(empty_server))
-    setup.initialise(db, setup.SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员", "hqadmin2026",
-                                            is_headquarters=True))
-    db.dispose()
-    wizard = open_wizard(qtbot)
-    wizard.location_page.server.setChecked(True)
-    wizard.next()
-    fill_server(qtbot, wizard, empty_server)
-    wizard.next()  # tests the connection itself when nobody clicked "Test connection"
-    assert wizard.currentId() == PAGE_EXISTING
-    assert "sign in" in wizard.existing_page.text.text()
-    finish(wizard)
-    result = wizard.result_value()
-    assert result is not None and result.actor is None
-    result.db.dispose()
-    assert ServerSettings.from_url(load_config().db_url) is not None
+    assert wizard.db is not None
+    wizard.back()
+    choose_desk_server(qtbot, wizard, set_up_server.url)
+    assert wizard.db is None
+    key(qtbot, Qt.Key.Key_Escape)
+    assert wizard.result_value() is None and not config_path.exists()
 
 
 # -- start-up -------------------------------------------------------------------------------------------
@@ -289,7 +267,7 @@ def test_first_start_runs_the_wizard_before_opening_any_database(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_module, "first_run_needed", lambda url=None: True)
     opened: list[object] = []
-    monkeypatch.setattr(app_module, "connect", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(app_module, "open_backend", lambda *a, **k: opened.append(a))
     actor = setup.initialise(sqlite_database, setup.SetupRequest("SH01", "上海", InstitutionType.BANK, "admin", "管理",
                                                                  "admin2026"))
     shown: list[MainWindow] = []
@@ -308,3 +286,36 @@ def test_cancelling_the_first_run_wizard_exits(
     monkeypatch.setattr(FirstRunWizard, "ask", classmethod(lambda cls, db=None, parent=None: None))
     assert app_module.main(["--language", "en"]) == app_module.EXIT_CANCELLED
 
+
+
+def test_first_start_on_a_desk_server_goes_from_the_wizard_straight_to_sign_in(
+        qtbot: QtBot, quiet_main: None, set_up_server: LiveServer, config_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wizard trusts the server; start-up checks it and asks who signs in, at once (no restart)."""
+    shown: list[MainWindow] = []
+    monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(self))
+
+    def through_the_wizard(wizard: FirstRunWizard) -> None:
+        choose_desk_server(qtbot, wizard, set_up_server.url)
+        key(qtbot, Qt.Key.Key_Space)
+        mnemonic(qtbot, "f")
+
+    def sign_in(dialog: LoginDialog) -> None:
+        type_text(qtbot, "hqadmin")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "hqadmin2026")
+        key(qtbot, Qt.Key.Key_Return)
+
+    wizards = when_shown(FirstRunWizard, through_the_wizard)
+    logins = when_shown(LoginDialog, sign_in, tries=1500)
+    assert app_module.main(["--language", "en"]) == 0
+    assert len(wizards) == 1 and len(logins) == 1
+    [window] = shown
+    try:
+        assert window.actor.username == "hqadmin"
+        backend = window.ctx.backend
+        assert isinstance(backend, RemoteBackend) and backend.url == set_up_server.url
+        assert window.ctx.schema_revision == head_revision()
+        assert window.db_status.text() == f"Database: {set_up_server.url}"
+    finally:
+        window.close()

@@ -6,21 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_support import SetUp
+from gui_support import ADMIN_PASSWORD, SetUp
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
+from server_support import LiveServer
 from sqlalchemy import select
 
 import desk_app.config
 from desk_app.api.backend import LocalBackend
-from desk_app.config import AppConfig, load_config
-from desk_app.db.connection import ServerSettings
+from desk_app.config import AppConfig, load_config, save_config
 from desk_app.db.migrate import schema_state
 from desk_app.db.models import Branch
 from desk_app.domain.enums import Role
+from desk_app.paths import default_database_path
 from desk_app.services.accounts import authenticate, create_user
 from ui.context import AppContext
-from ui.dialogs.connection_dialog import ConnectionDialog
+from ui.dialogs.server_dialog import ServerDialog
 from ui.dialogs.settings_dialog import SettingsDialog
 from ui.main_window import MainWindow
 
@@ -96,25 +97,52 @@ def test_staff_do_not_see_the_letterhead(qtbot: QtBot, set_up: SetUp, config_pat
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
-def test_changing_the_database_says_it_takes_effect_after_a_restart(
+def test_choosing_a_desk_server_says_it_takes_effect_after_a_restart(
         qtbot: QtBot, set_up: SetUp, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[ServerSettings | None] = []
+    asked: list[str] = []
 
-    def ask(cls: type[ConnectionDialog], parent: object = None, settings: ServerSettings | None = None,
-            message: str = "", *, save_settings: bool = True) -> tuple[ServerSettings, str]:
-        asked.append(settings)
-        return ServerSettings("db.branch.local"), "pw"
+    def ask(cls: type[ServerDialog], parent: object = None, url: str = "", previous: object = None, *,
+            restart_note: bool = True) -> str:
+        asked.append(url)
+        assert restart_note
+        return "https://desk.branch.local:8443"
 
-    monkeypatch.setattr(ConnectionDialog, "ask", classmethod(ask))
+    monkeypatch.setattr(ServerDialog, "ask", classmethod(ask))
     dialog = SettingsDialog(context(set_up), set_up.admin)
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.database_now.text().startswith("In use: ") and ":desk@" not in dialog.database_now.text()
+    assert dialog.server_button.text() == "&Desk server…" and dialog.local_button.isHidden()
     assert not dialog.restart_note.isVisible()
     dialog.server_button.click()
-    assert asked == [ServerSettings.from_url(str(set_up.db.engine.url))]
+    assert asked == [""]
     assert dialog.restart_note.isVisible() and dialog.database_changed
     assert "started again" in dialog.restart_note.text()
+
+
+def test_a_counter_pc_on_a_desk_server_can_go_back_to_this_pc(
+        qtbot: QtBot, set_up: SetUp, server: LiveServer, config_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    save_config({"server_url": server.url})
+    backend = server.backend()
+    admin = backend.sign_in("admin", ADMIN_PASSWORD)
+    ctx = AppContext(load_config(), backend, None)
+    asked: list[str] = []
+    monkeypatch.setattr(ServerDialog, "ask", classmethod(lambda cls, parent=None, url="", *a, **k: asked.append(url)))
+    try:
+        dialog = SettingsDialog(ctx, admin)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert dialog.database_now.text() == f"In use: {server.url}"
+        assert dialog.local_button.isVisible() and not dialog.backups.isVisible()
+        dialog.server_button.click()  # the server in use is offered for review
+        assert asked == [server.url] and not dialog.database_changed
+        dialog.local_button.click()
+        assert dialog.restart_note.isVisible()
+        config = load_config()
+        assert config.server_url == "" and config.db_url == f"sqlite:///{default_database_path()}"
+    finally:
+        backend.close()
 
 
 def test_the_file_menu_opens_the_settings(qtbot: QtBot, set_up: SetUp, config_path: Path,

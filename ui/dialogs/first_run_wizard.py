@@ -1,9 +1,10 @@
-"""First run: where the database is (this PC or a shared server), the branch and its letterhead, the
+"""First run: where the data is (this PC, or a desk server), the branch and its letterhead, the
 administrator, optional demo data. Later changes are made in the settings dialog.
 
 Shown before any database is opened when nothing names one yet (``desk_app.config.first_run_needed``),
-and — from the branch page on — when the chosen database has no accounts. A shared server that already
-has accounts ends the wizard at once: the user signs in with their own account.
+and — from the branch page on — when this PC's database has no accounts. A desk server already has its
+branches and accounts (``desk-server init`` created them): choosing one, trusting its certificate and
+finishing is all; the user then signs in with their own account.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.config import save_config, sqlite_url
-from desk_app.db import connection
-from desk_app.db.connection import KeyringUnavailableError, ServerProbe, ServerSettings
 from desk_app.db.engine import sqlite_path
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -42,9 +41,9 @@ from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import demo, setup
 from desk_app.services.accounts import validate_password, validate_username
 from ui import icons
-from ui.context import url_label
+from ui.context import open_local_database, url_label
 from ui.dialogs.common import InlineError
-from ui.dialogs.connection_dialog import ConnectionForm
+from ui.dialogs.server_dialog import ServerForm
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
@@ -56,12 +55,14 @@ PAGE_LOCATION, PAGE_SERVER, PAGE_BRANCH, PAGE_ADMIN, PAGE_DEMO, PAGE_EXISTING = 
 
 @dataclass(frozen=True)
 class FirstRunResult:
-    """The open database and, once set up, its administrator (None: a server already set up — sign in)."""
+    """This PC's open database and, once set up, its administrator (None: a database already set up — sign
+    in). ``db`` is None when a desk server was chosen: its address is saved and its certificate pinned."""
 
-    db: Database
+    db: Database | None
     revision: str | None
     actor: Actor | None
     demo_added: int = 0
+    server_url: str = ""
 
 
 def _form(labels: list[QLabel], fields: list[QWidget]) -> QFormLayout:
@@ -85,7 +86,7 @@ class Page(QWizardPage):
 
 
 class LocationPage(Page):
-    """Language, then this PC or a shared server."""
+    """Language, then this PC or a desk server."""
 
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
@@ -124,16 +125,17 @@ class LocationPage(Page):
         _chain([self.language, self.local, self.server])
 
     def retranslate_ui(self) -> None:
-        self.setTitle(_("Where is the database?"))
+        self.setTitle(_("Where is the data kept?"))
         self.setSubTitle(_("Welcome to Complaint Desk. A few questions, then you can start."))
         self.language_label.setText(_("&Language:"))
         self.language.setAccessibleName(_("Language"))
         self.local.setText(_("&This PC (a local file)"))
         self.local_note.setText(_("For a single counter PC. The database is the file {path}; it is backed up "
                                   "daily.").format(path=self._wizard.local_label()))
-        self.server.setText(_("A &shared server (PostgreSQL)"))
-        self.server_note.setText(_("For several PCs of a branch network working on one database. You need the "
-                                   "server's address, the database name, a user and a password."))
+        self.server.setText(_("A &desk server (a branch network)"))
+        self.server_note.setText(_("For several PCs working on the branch network's data. You need the desk "
+                                   "server's address and its certificate fingerprint from IT; each user signs "
+                                   "in with their own account."))
 
     def _language_changed(self) -> None:
         switch_language(str(self.language.currentData()))
@@ -145,10 +147,11 @@ class LocationPage(Page):
 
     def validatePage(self) -> bool:
         if self.server.isChecked():
+            self._wizard.close_database()  # opened when the user went on with this PC, then came back
             return True
         self.error.clear()
         try:
-            self._wizard.open_database(self._wizard.local_url, None)
+            self._wizard.open_database(self._wizard.local_url)
         except UserError as exc:
             self.error.show_message(str(exc))
             return False
@@ -156,47 +159,45 @@ class LocationPage(Page):
 
 
 class ServerPage(Page):
-    """The connection fields with their background test; Next connects (and creates the tables in an empty
-    database)."""
+    """The desk server: its address, Connect, the fingerprint to compare and the confirmation. Finish trusts
+    the certificate and saves the address; the server already has its accounts, so sign-in comes next."""
 
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self._wizard = wizard
-        self.form = ConnectionForm(self)
+        self.form = ServerForm(self)
+        self.form.sig_complete_changed.connect(self.completeChanged)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addStretch(1)
 
     def retranslate_ui(self) -> None:
-        self.setTitle(_("The shared server"))
-        self.setSubTitle(_("Ask your administrator for these details, then test the connection."))
+        self.setTitle(_("The desk server"))
+        self.setSubTitle(_("Enter the address IT gave you, connect, and compare the certificate's fingerprint "
+                           "with theirs."))
+        self.form.retranslate_ui()
 
     def initializePage(self) -> None:
-        self.form.host.setFocus()
+        self.form.address.setFocus()
+
+    def isComplete(self) -> bool:
+        return self.form.is_complete()
 
     def nextId(self) -> int:
-        return PAGE_EXISTING if self._wizard.already_set_up else PAGE_BRANCH
+        return -1
 
     def validatePage(self) -> bool:
-        form = self.form
-        form.error.clear()
-        settings = form.cleaned()
-        if settings is None:
+        if not self._wizard.chosen_here:
             return False
-        password = form.password.text()
-        probe = form.probe_matches()
         try:
-            if probe is None:
-                probe = run_with_progress(self, _("Connecting to {server}…").format(server=settings.label()),
-                                          lambda _p, _c: connection.probe_server(settings, password))
-            assert isinstance(probe, ServerProbe)
-            form.result.show_result(probe.summary(), probe.usable)
-            if not probe.usable:
-                return False
-            self._wizard.open_database(settings.url_string(password), settings)
-        except UserError as exc:
-            form.result.show_result(str(exc), False)
+            save_config({"language": i18n.current_language()})
+        except OSError as exc:
+            self.form.error.show_message(_("The settings could not be saved: {error}").format(error=exc))
             return False
+        url = self.form.trust()
+        if url is None:
+            return False
+        self._wizard.server_url = url
         return True
 
 
@@ -377,7 +378,7 @@ class DemoPage(Page):
 
 
 class ExistingPage(Page):
-    """A shared server that is already set up: nothing to create; sign in next."""
+    """This PC's database is already set up: nothing to create; sign in next."""
 
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
@@ -389,7 +390,7 @@ class ExistingPage(Page):
         layout.addStretch(1)
 
     def retranslate_ui(self) -> None:
-        self.setTitle(_("The server is already set up"))
+        self.setTitle(_("The database is already set up"))
         self.text.setText(_("This database already has its branches and accounts. Click Finish, then sign in "
                             "with the account your administrator gave you."))
 
@@ -417,8 +418,8 @@ class FirstRunWizard(QWizard):
         self.db = db
         self.revision: str | None = None
         self._owns_db = False
-        self._server: ServerSettings | None = None
-        self._chosen_here = db is None
+        self.server_url = ""
+        self.chosen_here = db is None
         self.already_set_up = False
         self.actor: Actor | None = None
         self.demo_added = 0
@@ -468,15 +469,15 @@ class FirstRunWizard(QWizard):
         return "\n".join(lines)
 
     # -- the database ----------------------------------------------------------------------------------
-    def open_database(self, url: str, server: ServerSettings | None) -> None:
-        """Open (migrate or create) the chosen database in the background; UserError if it cannot be used."""
+    def open_database(self, url: str) -> None:
+        """Open (create or migrate) this PC's database in the background; UserError if it cannot be used."""
         self.close_database()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> tuple[Database, str | None]:
-            return connection.open_database(url, backup_dir())
+            return open_local_database(url, backup_dir())
 
         db, revision = run_with_progress(self, _("Preparing the database…"), work)
-        self.db, self.revision, self._owns_db, self._server = db, revision, True, server
+        self.db, self.revision, self._owns_db = db, revision, True
         try:
             self.already_set_up = setup.is_initialised(db)
         except UserError:
@@ -490,22 +491,10 @@ class FirstRunWizard(QWizard):
         self._owns_db = False
 
     def save_location(self) -> None:
-        """Remember the chosen database in config.toml (and the password in the keyring if asked)."""
-        if not self._chosen_here:
+        """Remember this PC's database as the one to use (and the language) in config.toml."""
+        if not self.chosen_here:
             return
-        save_config({"language": i18n.current_language()})
-        if self._server is None:
-            save_config({"db_url": self.local_url})
-            return
-        form = self.server_page.form
-        connection.save_server_settings(self._server)
-        if form.remember.isChecked() and form.password.text():
-            try:
-                connection.save_password(self._server, form.password.text())
-            except KeyringUnavailableError as exc:
-                show_error(self, exc)
-        else:
-            connection.forget_password(self._server)
+        save_config({"language": i18n.current_language(), "db_url": self.local_url, "server_url": ""})
 
     def finish_setup(self) -> bool:
         """Create the branch and the administrator (and demo data); False after showing a problem."""
@@ -551,13 +540,16 @@ class FirstRunWizard(QWizard):
         super().reject()
 
     def result_value(self) -> FirstRunResult | None:
+        if self.server_url:
+            return FirstRunResult(None, None, None, server_url=self.server_url)
         if self.db is None:
             return None
         return FirstRunResult(self.db, self.revision, self.actor, self.demo_added)
 
     @classmethod
     def ask(cls, db: Database | None = None, parent: QWidget | None = None) -> FirstRunResult | None:
-        """Run the wizard; the database (and its administrator) when finished, None if cancelled."""
+        """Run the wizard; this PC's database (and its administrator), or the desk server chosen, when
+        finished; None if cancelled."""
         wizard = cls(db, parent)
         if wizard.exec() != QWizard.DialogCode.Accepted:
             return None

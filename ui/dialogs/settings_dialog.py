@@ -1,5 +1,6 @@
-"""File ▸ Settings…: what the first-run wizard asked, changed later — language, idle lock, where the
-database is (takes effect at the next start), and, for administrators, their branch's letterhead."""
+"""File ▸ Settings…: what the first-run wizard asked, changed later — language, idle lock, where the data
+is (a desk server, or this PC's file; takes effect at the next start), and, for administrators, their
+branch's letterhead."""
 
 from __future__ import annotations
 
@@ -23,20 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
-from desk_app.config import save_config
-from desk_app.db import connection
-from desk_app.db.connection import ServerSettings
+from desk_app.config import save_config, sqlite_url
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.errors import UserError, ValidationError
 from desk_app.i18n import _
-from desk_app.paths import backup_dir
+from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import branches
 from desk_app.services.backups import DEFAULT_KEEP
 from ui import icons
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.common import InlineError
-from ui.dialogs.connection_dialog import ConnectionDialog
+from ui.dialogs.server_dialog import ServerDialog
 from ui.i18n import LANGUAGE_NAMES, switch_language
 
 
@@ -83,10 +82,11 @@ class SettingsDialog(QDialog):
         self.local_button = QPushButton(self)
         self.local_button.setObjectName("useLocalDatabase")
         self.local_button.clicked.connect(self.use_local)
-        self.local_button.setVisible(not ctx.config.is_sqlite)
+        on_this_pc = local_database(ctx) is not None
+        self.local_button.setVisible(not on_this_pc)
         self.backups = QLabel(self)
         self.backups.setWordWrap(True)
-        self.backups.setVisible(ctx.config.is_sqlite)
+        self.backups.setVisible(on_this_pc and ctx.config.is_sqlite)
         self.restart_note = QLabel(self)
         self.restart_note.setWordWrap(True)
         self.restart_note.setStyleSheet("font-weight: bold;")
@@ -143,11 +143,12 @@ class SettingsDialog(QDialog):
                                _("The screen lock applies from the next sign-in."))
         self.database_box.setTitle(_("Database"))
         self.database_now.setText(_("In use: {db}").format(db=database_label(self.ctx)))
-        self.server_button.setText(_("&Shared server…"))
+        self.server_button.setText(_("&Desk server…"))
+        self.server_button.setAccessibleName(_("Choose the desk server and trust its certificate"))
         self.local_button.setText(_("Use this &PC's file"))
         self.backups.setText(_("Daily backups are kept in {folder} (the newest {n}).").format(
             folder=backup_dir(), n=DEFAULT_KEEP))
-        self.restart_note.setText(_("The new database is used when Complaint Desk is started again."))
+        self.restart_note.setText(_("The new place of the data is used when Complaint Desk is started again."))
         self.letterhead_box.setTitle(_("Letterhead of branch {code}").format(code=self.actor.branch_code))
         for label, text in zip(self._letterhead_labels, (_("Service ho&tline:"), _("Add&ress:")), strict=True):
             label.setText(text)
@@ -166,15 +167,15 @@ class SettingsDialog(QDialog):
 
     # -- the database ------------------------------------------------------------------------------
     def change_server(self) -> None:
-        """The connection dialog, filled with the server in use (if any); it saves to config.toml."""
-        db = local_database(self.ctx)
-        current = ServerSettings.from_url(str(db.engine.url)) if db is not None else None
-        if ConnectionDialog.ask(self, current) is not None:
+        """The desk server dialog, filled with the server in use (if any); it pins the certificate and saves
+        the address to config.toml."""
+        if ServerDialog.ask(self, self.ctx.config.server_url) is not None:
             self._database_changed()
 
     def use_local(self) -> None:
+        """Work on this PC's file again from the next start (the desk server is forgotten)."""
         try:
-            connection.save_local_database()
+            save_config({"server_url": "", "db_url": sqlite_url(default_database_path())})
         except OSError as exc:
             self.error.show_message(_("The settings could not be saved: {error}").format(error=exc))
             return

@@ -1,0 +1,115 @@
+"""Typing like a counter clerk: key events into the widget that has the keyboard focus.
+
+Latin text goes in as key clicks; Chinese text arrives as an input method delivers it, as a committed
+string (QTest's key clicks cannot produce CJK characters). Moving between fields is Tab, Alt+mnemonic or
+the arrow keys — never ``setText``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QPlainTextEdit, QTextEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+#: QAbstractButton.animateClick: a shortcut presses the button, which clicks 100 ms later.
+ANIMATED_CLICK_MS = 150
+
+
+def focus_widget() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def key(qtbot: QtBot, code: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """One key press (and release) on the focused widget."""
+    qtbot.keyClick(focus_widget(), code, modifier)
+
+
+def type_text(qtbot: QtBot, text: str) -> None:
+    """Type ``text`` into the focused widget: ASCII as key clicks, anything else as an input method's commit;
+    a new line is Return (in a multi-line text)."""
+    run = ""
+
+    def flush_ascii() -> None:
+        nonlocal run
+        if run:
+            qtbot.keyClicks(focus_widget(), run)
+            run = ""
+
+    pending = ""
+
+    def flush_other() -> None:
+        nonlocal pending
+        if pending:
+            event = QInputMethodEvent("", [])
+            event.setCommitString(pending)
+            QApplication.sendEvent(focus_widget(), event)
+            pending = ""
+
+    for char in text:
+        if char == "\n":
+            flush_ascii()
+            flush_other()
+            key(qtbot, Qt.Key.Key_Return)
+        elif char.isascii():
+            flush_other()
+            run += char
+        else:
+            flush_ascii()
+            pending += char
+    flush_ascii()
+    flush_other()
+
+
+def replace_text(qtbot: QtBot, text: str) -> None:
+    """Select what the focused field holds (Ctrl+A) and type ``text`` over it (Delete when empty)."""
+    key(qtbot, Qt.Key.Key_A, CTRL)
+    if text:
+        type_text(qtbot, text)
+    else:
+        key(qtbot, Qt.Key.Key_Delete)
+
+
+def tab_to(qtbot: QtBot, target: QWidget, limit: int = 120, *, backwards: bool = False) -> None:
+    """Press Tab (Shift+Tab) until ``target`` has the focus. Multi-line texts here pass Tab on (they are
+    set to ``tabChangesFocus``), as do the other fields."""
+    for _ in range(limit):
+        if QApplication.focusWidget() is target:
+            return
+        widget = focus_widget()
+        assert not (isinstance(widget, QPlainTextEdit | QTextEdit) and not widget.tabChangesFocus()), \
+            f"{widget.objectName()} takes Tab as text: a keyboard user is stuck in it"
+        qtbot.keyClick(widget, Qt.Key.Key_Backtab if backwards else Qt.Key.Key_Tab,
+                       SHIFT if backwards else Qt.KeyboardModifier.NoModifier)
+    raise AssertionError(f"Tab never reached {target.objectName() or type(target).__name__}; "
+                         f"the focus is on {focus_widget().objectName() or type(focus_widget()).__name__}")
+
+
+def press(qtbot: QtBot, button: QAbstractButton) -> None:
+    """Tab to ``button`` and press Space, as a keyboard user presses a button."""
+    tab_to(qtbot, button)
+    key(qtbot, Qt.Key.Key_Space)
+
+
+def mnemonic(qtbot: QtBot, letter: str) -> None:
+    """Alt+``letter`` on the focused widget: jumps to the label's buddy, or presses the button (a button
+    pressed by its shortcut shows itself pressed for a moment, then clicks: wait for that)."""
+    key(qtbot, getattr(Qt.Key, f"Key_{letter.upper()}"), ALT)
+    qtbot.wait(ANIMATED_CLICK_MS)
+
+
+def choose(qtbot: QtBot, combo: QComboBox, data: object, limit: int = 60) -> None:
+    """With ``combo`` focused, press Down (or Up) until the item whose data is ``data`` is current."""
+    assert QApplication.focusWidget() is combo, "the combo box must have the focus"
+    wanted = next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)
+    assert wanted >= 0, f"{data!r} is not offered"
+    for _ in range(limit):
+        if combo.currentIndex() == wanted:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < wanted else Qt.Key.Key_Up)
+    raise AssertionError(f"{data!r} could not be reached with the arrow keys")

@@ -1,0 +1,182 @@
+"""The network to a live desk server, which can go down mid-session and come back on the same address; a
+counter PC's configuration folder; answering modal dialogs and message boxes from the keyboard."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import pytest
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+from server_support import LiveServer, free_port
+
+import desk_app.config
+from desk_app.api.remote import RemoteBackend
+
+D = TypeVar("D", bound=QDialog)
+
+
+class Network:
+    """The network between a counter PC and the desk server: a TCP relay on a loopback port of its own.
+    ``down()`` drops every open connection and refuses new ones (the server is unreachable); ``up()`` serves
+    again on the same port. The server itself keeps running: its sessions stay valid."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.target = ("127.0.0.1", urlsplit(server.url).port or 0)
+        self.port = free_port()
+        self.url = f"https://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def backend(self) -> RemoteBackend:
+        """A client of the desk server through this network (the pinned certificate is the server's)."""
+        return RemoteBackend(self.url, self.server.certificate)
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            self._close(sock)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            self._close(sock)
+
+    def _close(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
+
+
+@contextmanager
+def network_to(server: LiveServer) -> Iterator[Network]:
+    network = Network(server)
+    network.up()
+    try:
+        yield network
+    finally:
+        network.down()
+
+
+def counter_pc_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This counter PC's configuration folder (config.toml and the pinned certificates) in ``tmp_path``."""
+    folder = tmp_path / "config"
+    monkeypatch.setattr(desk_app.config, "user_config_dir", lambda: folder)
+    monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
+    return folder
+
+
+# -- keyboard at modal dialogs ------------------------------------------------------------------------------
+def when_shown(kind: type[D], answer: Callable[[D], None], tries: int = 500) -> list[D]:
+    """Answer the next modal dialog of ``kind`` once it is shown (it runs its own event loop inside the call
+    that opened it); gives up after about ten seconds."""
+    seen: list[D] = []
+
+    def look(left: int) -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible() and dialog not in seen:
+            seen.append(dialog)
+            try:
+                activate(dialog)
+                answer(dialog)
+            except BaseException:
+                dialog.reject()  # never leave the test waiting in the dialog's own event loop
+                raise
+        elif left > 0:
+            QTimer.singleShot(20, lambda: look(left - 1))
+
+    QTimer.singleShot(0, lambda: look(tries))
+    return seen
+
+
+def activate(window: QWidget, timeout: float = 5.0) -> None:
+    """Make ``window`` the active window (keys go to its focus widget), waiting until it is."""
+    window.activateWindow()
+    deadline = time.monotonic() + timeout
+    while not window.isActiveWindow():
+        assert time.monotonic() < deadline, f"{window.objectName()} did not become the active window"
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+    if QApplication.focusWidget() is None:
+        QApplication.processEvents()
+
+
+def focused(window: QWidget | None = None) -> QWidget:
+    widget = QApplication.focusWidget() if window is None else window.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+class MessageBoxes:
+    """Message boxes answered from the keyboard: each box shown is recorded (object name, text, informative
+    text, button texts) and answered with the next mnemonic letter queued by ``answer`` (Alt+letter on the
+    box, as a user presses it); with nothing queued, Escape."""
+
+    def __init__(self, qtbot: QtBot) -> None:
+        self.qtbot = qtbot
+        self.shown: list[tuple[str, str, str, list[str]]] = []
+        self._letters: list[str] = []
+
+    def answer(self, *letters: str) -> None:
+        self._letters += letters
+
+    def exec(self, box: QMessageBox) -> int:
+        self.shown.append((box.objectName(), box.text(), box.informativeText(),
+                           [b.text() for b in box.buttons()]))
+        box.show()
+        if self._letters:
+            letter = self._letters.pop(0)
+            self.qtbot.keyClick(box, getattr(Qt.Key, f"Key_{letter.upper()}"), Qt.KeyboardModifier.AltModifier)
+            self.qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)  # the button clicks after a moment
+        else:
+            self.qtbot.keyClick(box, Qt.Key.Key_Escape)
+        box.hide()
+        return int(box.result())
