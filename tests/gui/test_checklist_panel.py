@@ -139,3 +139,20 @@ def test_the_conversation_aid_opens_as_a_one_page_preview(qtbot: QtBot, desk: De
     assert dialog.document.pageCount() == 1 and dialog.file_name == "strategic_empathy-v1.pdf"
     assert dialog.pdf.startswith(b"%PDF")
     dialog.close()
+
+
+def test_the_note_of_a_tick_is_typed_and_confirmed_from_the_keyboard(qtbot: QtBot) -> None:
+    """Tab leaves the multi-line note for the buttons; Space on OK returns the note (Escape: None)."""
+    from keyboard import key, type_text
+    from remote_support import when_shown
+
+    def answer(dialog: object) -> None:
+        type_text(qtbot, "客户已确认")
+        key(qtbot, Qt.Key.Key_Tab)
+        key(qtbot, Qt.Key.Key_Space)  # OK has the focus
+
+    seen = when_shown(panel_module.QInputDialog, answer)
+    assert panel_module.ask_note(None, "Active listening") == "客户已确认"
+    assert len(seen) == 1
+    when_shown(panel_module.QInputDialog, lambda _dialog: key(qtbot, Qt.Key.Key_Escape))
+    assert panel_module.ask_note(None, "Active listening") is None

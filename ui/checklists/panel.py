@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -37,10 +39,21 @@ from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
 def ask_note(parent: QWidget | None, step_title: str) -> str | None:
-    """Ask for the optional note of a tick; None when the clerk cancels."""
-    text, ok = QInputDialog.getMultiLineText(
-        parent, _("Tick the step"), _("“{step}” is done. Note (optional):").format(step=step_title), "")
-    return text if ok else None
+    """Ask for the optional note of a tick; None when the clerk cancels. Tab leaves the note for the buttons
+    (QInputDialog's multi-line text would take it as text: a keyboard user could not reach OK)."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("tickNoteDialog")
+    dialog.setWindowTitle(_("Tick the step"))
+    dialog.setLabelText(_("“{step}” is done. Note (optional):").format(step=step_title))
+    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    dialog.setTextValue("")
+    edit = dialog.findChild(QPlainTextEdit)
+    if edit is not None:
+        edit.setTabChangesFocus(True)
+    try:
+        return dialog.textValue() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
 
 
 def confirm_untick(parent: QWidget | None, step_title: str) -> bool:
