@@ -703,7 +703,8 @@ def main() -> int:
             print(f"{'median of ' + str(args.rounds):16}" + "".join(f"{k:>20}" for k in SUMMARY_KEYS))
             for label, _root in sides:
                 mine = [f for f in runs if f["label"] == label]
-                print(f"{label:16}" + "".join(f"{statistics.median(f[k] for f in mine):>20}" for k in SUMMARY_KEYS))
+                print(f"{label:16}" + "".join(f"{round(statistics.median(f[k] for f in mine), 1):>20}"
+                                              for k in SUMMARY_KEYS))
         failed = [f for f in runs if not ok(f)]
         if failed:
             print(f"server log: {folder}", file=sys.stderr)
