@@ -5,7 +5,7 @@ timeout).
 
 from __future__ import annotations
 
-import select
+import selectors
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -62,8 +62,10 @@ def _closed_by_server(dbapi_connection: Any) -> bool | None:
     ended it, or sent a notice), so only a ping can tell; False: nothing arrived, it is as it was returned."""
     if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
         return True
-    try:
-        readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
+    try:  # a selector, not select.select: a busy server's sockets may be numbered past FD_SETSIZE (1024)
+        with selectors.DefaultSelector() as selector:
+            selector.register(dbapi_connection.fileno(), selectors.EVENT_READ)
+            readable = selector.select(0)
     except (OSError, ValueError):
         return True
     return None if readable else False
