@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from gui_support import SetUp, Shown
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
@@ -33,6 +34,7 @@ from desk_app.services.branches import list_branches
 from ui.admin.admin_page import AdminPage
 from ui.admin.branch_dialog import BranchDialog
 from ui.admin.roles_tab import YES_MARK
+from ui.admin.service_dialog import ServiceDialog
 from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -57,7 +59,13 @@ def open_page(qtbot: QtBot, set_up: SetUp, actor: object | None = None) -> Admin
 
 
 def _ok(dialog: QDialog) -> None:
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # type: ignore[attr-defined]
+    """Press OK and wait until the dialog's call has come back (it runs off the GUI thread)."""
+    assert isinstance(dialog, ServiceDialog)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    deadline = QDeadlineTimer(10_000)
+    while dialog.busy:
+        assert not deadline.hasExpired(), "the dialog's call did not come back"
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
 def answer(monkeypatch: pytest.MonkeyPatch, dialog_class: type[QDialog], fill: Callable[[QDialog], None]) -> None:

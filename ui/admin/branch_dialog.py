@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +30,7 @@ from desk_app.services.branches import (
     list_branches,
     update_branch,
 )
-from ui.admin.service_dialog import ServiceDialog, busy_call
+from ui.admin.service_dialog import ServiceDialog
 
 #: Offered in the time-zone list (any IANA name may be typed).
 TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Urumqi")
@@ -158,17 +160,24 @@ class BranchDialog(ServiceDialog):
             superior_institution=self.superior.text(), superior_contact=self.superior_contact.toPlainText(),
             logo_path=self.logo.text(), timezone=self.timezone.currentText(), active=self.active.isChecked())
 
-    def reload_version(self) -> None:
-        if self._branch is not None:
-            current = next((b for b in self._backend.read(list_branches) if b.id == self._branch.id), None)
-            if current is not None:
-                self._branch = current
-
-    def save(self) -> None:
+    def current_version(self) -> Callable[[], object] | None:
         if self._branch is None:
-            self.result_branch = busy_call(lambda: self._backend.call(self._actor, create_branch, self.code.text(),
-                                                                      self.values()))
-        else:
-            branch = self._branch
-            self.result_branch = busy_call(lambda: self._backend.call(self._actor, update_branch, branch.id,
-                                                                      self.values(), version=branch.version))
+            return None
+        backend, branch_id = self._backend, self._branch.id
+        return lambda: next((b for b in backend.read(list_branches) if b.id == branch_id), None)
+
+    def version_read(self, current: object) -> None:
+        if isinstance(current, BranchInfo):
+            self._branch = current
+
+    def save(self) -> Callable[[], object]:
+        backend, actor, values = self._backend, self._actor, self.values()
+        if self._branch is None:
+            code = self.code.text()
+            return lambda: backend.call(actor, create_branch, code, values)
+        branch = self._branch
+        return lambda: backend.call(actor, update_branch, branch.id, values, version=branch.version)
+
+    def saved(self, result: object) -> None:
+        assert isinstance(result, BranchInfo)
+        self.result_branch = result

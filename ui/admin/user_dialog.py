@@ -6,6 +6,8 @@ the shared error box; the dialog stays open with everything typed, and the named
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -34,7 +36,7 @@ from desk_app.services.accounts import (
     update_user,
 )
 from desk_app.services.branches import BranchInfo
-from ui.admin.service_dialog import ServiceDialog, busy_call
+from ui.admin.service_dialog import ServiceDialog
 
 
 class UserDialog(ServiceDialog):
@@ -144,25 +146,33 @@ class UserDialog(ServiceDialog):
         self.password.setText(generate_temporary_password())
         self.password.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def save(self) -> None:
+    def save(self) -> Callable[[], object]:
         role = Role(self.role.currentData())
         branch_id = self.branch.currentData()
+        backend, actor = self._backend, self._actor
         if self._user is None:
-            self.result_user = busy_call(lambda: self._backend.call(
-                self._actor, create_user, username=self.username.text(), display_name=self.display_name.text(),
-                password=self.password.text(), role=role, branch_id=branch_id,
-                must_change_password=self.must_change.isChecked()))
-        else:
-            user = self._user
-            self.result_user = busy_call(lambda: self._backend.call(
-                self._actor, update_user, user.id, display_name=self.display_name.text(), role=role,
-                branch_id=branch_id, active=self.active.isChecked(), version=user.version))
+            username, display_name, password = self.username.text(), self.display_name.text(), self.password.text()
+            must_change = self.must_change.isChecked()
+            return lambda: backend.call(actor, create_user, username=username, display_name=display_name,
+                                        password=password, role=role, branch_id=branch_id,
+                                        must_change_password=must_change)
+        user, display_name, active = self._user, self.display_name.text(), self.active.isChecked()
+        return lambda: backend.call(actor, update_user, user.id, display_name=display_name, role=role,
+                                    branch_id=branch_id, active=active, version=user.version)
 
-    def reload_version(self) -> None:
-        if self._user is not None:
-            current = next((u for u in self._backend.read(list_users) if u.id == self._user.id), None)
-            if current is not None:
-                self._user = current
+    def saved(self, result: object) -> None:
+        assert isinstance(result, UserInfo)
+        self.result_user = result
+
+    def current_version(self) -> Callable[[], object] | None:
+        if self._user is None:
+            return None
+        backend, user_id = self._backend, self._user.id
+        return lambda: next((u for u in backend.read(list_users) if u.id == user_id), None)
+
+    def version_read(self, current: object) -> None:
+        if isinstance(current, UserInfo):
+            self._user = current
 
 
 class ResetPasswordDialog(ServiceDialog):
@@ -212,6 +222,10 @@ class ResetPasswordDialog(ServiceDialog):
         self.copy.setText(_("&Copy"))
         self.copy.setToolTip(_("Copy the temporary password to the clipboard"))
 
-    def save(self) -> None:
-        self.result_user = busy_call(lambda: self._backend.call(self._actor, reset_password, self._user.id,
-                                                                self.password.text()))
+    def save(self) -> Callable[[], object]:
+        backend, actor, user_id, password = self._backend, self._actor, self._user.id, self.password.text()
+        return lambda: backend.call(actor, reset_password, user_id, password)
+
+    def saved(self, result: object) -> None:
+        assert isinstance(result, UserInfo)
+        self.result_user = result
