@@ -25,7 +25,6 @@ from desk_app import i18n
 from desk_app.config import save_config
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission, has_permission
-from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir
 from desk_app.services.backups import backup_if_due
@@ -38,7 +37,6 @@ from ui.cases.list_page import CaseListPage
 from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
-from ui.errors import show_error
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
@@ -50,7 +48,7 @@ from ui.page import Page
 from ui.reports.dashboard_page import DashboardPage
 from ui.reports.export_dialog import ExportReportDialog
 from ui.reports.import_dialog import ImportDialog
-from ui.tasks import run_job
+from ui.tasks import run_call, run_job
 
 log = logging.getLogger(__name__)
 SETTINGS_ORG = "complaint-desk"
@@ -183,12 +181,10 @@ class MainWindow(QMainWindow):
         ImportDialog(self.ctx, self.actor, self).exec()
 
     def open_case_number(self, case_number: str) -> None:
-        try:
-            detail = self.ctx.backend.call(self.actor, find_by_number, case_number)
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.open_case(detail.id)
+        """Find the case (off the GUI thread) and open it; a wrong number is shown by the error presenter."""
+        backend, actor = self.ctx.backend, self.actor
+        run_call(self, lambda: backend.call(actor, find_by_number, case_number),
+                 lambda detail: self.open_case(detail.id))
 
     def _close_case(self, view: QWidget, back_to: int) -> None:
         self.pages.removeWidget(view)

@@ -15,6 +15,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
+from ui.cases.case_view import CaseView
 from ui.context import AppContext, local_backend, local_database
 from ui.main_window import MainWindow
 
@@ -64,3 +65,19 @@ def open_main_window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+def open_case_by_number(qtbot: QtBot, window: MainWindow, case_number: str) -> CaseView:
+    """Open a case from its number as the overview does (found, then read, in the background) and wait
+    until it is shown."""
+    window.open_case_number(case_number)
+
+    def shown() -> CaseView | None:
+        holder = window.pages.currentWidget()
+        view = holder.widget() if hasattr(holder, "widget") else None
+        return view if isinstance(view, CaseView) and view.file is not None and not view.busy else None
+
+    qtbot.waitUntil(lambda: shown() is not None, timeout=10_000)
+    view = shown()
+    assert view is not None
+    return view

@@ -4,12 +4,11 @@ an administrator see, and of an open case."""
 from __future__ import annotations
 
 import pytest
-from gui_support import SetUp, open_main_window
+from gui_support import SetUp, open_case_by_number, open_main_window
 from pytestqt.qtbot import QtBot
 
 from desk_app.services import demo
 from ui.accessibility import audit
-from ui.cases.case_view import CaseView
 
 
 @pytest.mark.parametrize("username", ["sh01.supervisor", "admin"])
@@ -28,10 +27,7 @@ def test_every_page_is_named_and_reachable_by_keyboard(qtbot: QtBot, set_up: Set
     overview = window.overview_page.overview
     assert overview is not None
     if overview.urgent:
-        window.open_case_number(overview.urgent[0].case_number)
-        view = window.pages.currentWidget().widget()  # type: ignore[attr-defined]
-        assert isinstance(view, CaseView)
-        qtbot.waitUntil(lambda: view.file is not None and not view.busy, timeout=10_000)  # read in the background
+        open_case_by_number(qtbot, window, overview.urgent[0].case_number)
         qtbot.wait(300)
         problems += [f"case: {p}" for p in audit(window)]
     assert sorted(set(problems)) == [], "\n".join(sorted(set(problems)))

@@ -3,14 +3,13 @@ overview, then going back to where it was opened from."""
 
 from __future__ import annotations
 
-from gui_support import SetUp, open_main_window
+from gui_support import SetUp, open_case_by_number, open_main_window
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.migrate import schema_state
 from desk_app.services import demo
-from ui.cases.case_view import CaseView
 from ui.context import AppContext
 from ui.main_window import MainWindow
 
@@ -27,11 +26,7 @@ def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> N
     qtbot.waitUntil(lambda: overview.overview is not None, timeout=10_000)
     assert overview.overview is not None and overview.overview.urgent
     first = overview.overview.urgent[0].case_number
-    window.open_case_number(first)
-    holder = window.pages.currentWidget()
-    view = holder.widget()  # type: ignore[attr-defined]
-    assert isinstance(view, CaseView)
-    qtbot.waitUntil(lambda: view.file is not None and not view.busy, timeout=10_000)  # read in the background
+    view = open_case_by_number(qtbot, window, first)  # found and read in the background
     assert view.case_label.text() == first
     view.sig_closed.emit()
     qtbot.waitUntil(lambda: window.current_page() is overview, timeout=5000)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from gui_support import SetUp, open_main_window
+from gui_support import SetUp, open_case_by_number, open_main_window
 from pytestqt.qtbot import QtBot
 
 from desk_app.services import demo
-from ui.cases.case_view import CaseView
 from ui.i18n import LanguageSupport, switch_language
 from ui.main_window import MainWindow
 from ui.screen_fit import fit_problems, logical_screen
@@ -21,13 +20,6 @@ def _settled(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> list[st
     with contextlib.suppress(qtbot.TimeoutError):
         qtbot.waitUntil(lambda: not fit_problems(window, window.pages, size), timeout=2000)
     return fit_problems(window, window.pages, size)
-
-
-def _wait_for_case(qtbot: QtBot, window: MainWindow) -> None:
-    """The case opened in the window is read in the background: wait until it is shown."""
-    view = window.pages.currentWidget().widget()  # type: ignore[attr-defined]
-    assert isinstance(view, CaseView)
-    qtbot.waitUntil(lambda: view.file is not None and not view.busy, timeout=10_000)
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -52,8 +44,7 @@ def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up:
         overview = window.overview_page.overview
         assert overview is not None
         number = overview.urgent[0].case_number
-        window.open_case_number(number)
-        _wait_for_case(qtbot, window)
+        open_case_by_number(qtbot, window, number)
         problems += [f"{scale}× case {number}: {p}" for p in _settled(qtbot, window, size)]
         window.navigation.setCurrentRow(0)
     assert problems == [], "\n".join(problems)
