@@ -34,6 +34,7 @@ from desk_app.services import demo, setup
 from desk_app.services.overview import Overview
 from desk_app.services.self_test import run_self_test
 from ui import icons
+from ui.collector import GuiThreadCollector
 from ui.context import AppContext, close_backend, local_backend, local_database, open_local_database
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.errors import install_excepthook, show_error
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
     app = application(argv)
     install_excepthook()
+    collector = GuiThreadCollector(app)  # garbage holding widgets is never freed on a worker thread
     language_support = LanguageSupport(app)
     language_support.install()
     actor: Actor | None = None
@@ -227,5 +229,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         wait_for_tasks()
         language_support.uninstall()
+        collector.stop()
         if opened is not None:
             close_backend(opened[0])

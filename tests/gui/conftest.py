@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -11,8 +12,24 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
 from desk_app.services import setup
+from ui.collector import GuiThreadCollector
 from ui.i18n import LanguageSupport
 from ui.tasks import db_pool
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_collector(qapp: QApplication) -> Iterator[GuiThreadCollector]:
+    """Garbage is collected on the GUI thread only, as in the application (ui.collector): a live desk
+    server's thread or a worker must never destroy a widget that a cycle kept alive."""
+    collector = GuiThreadCollector()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_the_test(gui_thread_collector: GuiThreadCollector) -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
