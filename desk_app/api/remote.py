@@ -8,6 +8,7 @@ is never sent, the server reads it from its session.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import tempfile
 import threading
@@ -108,11 +109,18 @@ class RemoteBackend:
         return msgspec.json.decode(body, type=Health)
 
     def sign_in(self, username: str, password: str) -> Actor:
+        """Open a session for ``username``. Signing in again as a user this backend already holds a session
+        for (unlocking the screen) replaces that session: the old one is closed on the server once the new
+        one exists, instead of staying open until it expires."""
         request = SignInRequest(username, password, client=f"complaint-desk/{__version__}")
         result = msgspec.json.decode(self._post("/sign-in", wire.encode(request)), type=SignInResult)
         with self._lock:
+            previous = self._tokens.get(result.actor.user_id)
             self._tokens[result.actor.user_id] = result.token
             self._current = result.token
+        if previous is not None and previous != result.token:
+            with contextlib.suppress(SessionExpiredError):  # it ended meanwhile: nothing left to close
+                self._post("/sign-out", b"{}", previous)
         return result.actor
 
     def sign_out(self, actor: Actor) -> None:

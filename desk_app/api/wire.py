@@ -86,7 +86,13 @@ def decode_error(body: bytes, status: int) -> errors.DeskError:
     if cls is None:
         cls = errors.UserError if status < 500 else errors.BugError
     if issubclass(cls, errors.ValidationError):
-        return cls(info.message, info.field)
+        if cls.__init__ is errors.ValidationError.__init__:
+            return cls(info.message, info.field)
+        # another constructor (LetterContentError takes the kind and the missing elements): the same class
+        # with the message and field as sent, without re-running a constructor meant for the server's side
+        exc = cls.__new__(cls)
+        errors.ValidationError.__init__(exc, info.message, info.field)
+        return exc
     try:
         return cls(info.message)
     except TypeError:  # an error class with another constructor: keep the message and the family

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QDateTimeEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -20,8 +28,10 @@ ANIMATED_CLICK_MS = 150
 
 
 def focus_widget() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
+    """Where a key goes: the focused widget, or the active window when nothing in it has the focus (Tab
+    there gives the focus to its first field)."""
+    widget = QApplication.focusWidget() or QApplication.activeWindow()
+    assert widget is not None, "no window is active"
     return widget
 
 
@@ -82,10 +92,12 @@ def tab_to(qtbot: QtBot, target: QWidget, limit: int = 120, *, backwards: bool =
         if QApplication.focusWidget() is target:
             return
         widget = focus_widget()
-        assert not (isinstance(widget, QPlainTextEdit | QTextEdit) and not widget.tabChangesFocus()), \
-            f"{widget.objectName()} takes Tab as text: a keyboard user is stuck in it"
+        assert not (isinstance(widget, QPlainTextEdit | QTextEdit) and not widget.tabChangesFocus()
+                    and not widget.isReadOnly()), f"{widget.objectName()} takes Tab as text: a keyboard user is stuck"
         qtbot.keyClick(widget, Qt.Key.Key_Backtab if backwards else Qt.Key.Key_Tab,
                        SHIFT if backwards else Qt.KeyboardModifier.NoModifier)
+        if not isinstance(widget, QDateTimeEdit):  # there Tab first walks through the date's sections
+            assert QApplication.focusWidget() is not widget, f"Tab does not leave {widget.objectName()}"
     raise AssertionError(f"Tab never reached {target.objectName() or type(target).__name__}; "
                          f"the focus is on {focus_widget().objectName() or type(focus_widget()).__name__}")
 

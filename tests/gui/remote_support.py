@@ -137,6 +137,29 @@ def when_shown(kind: type[D], answer: Callable[[D], None], tries: int = 500) -> 
     return seen
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+def when_popup(kind: type[W], answer: Callable[[W], None], tries: int = 250) -> list[W]:
+    """Answer the next popup of ``kind`` (a menu runs its own event loop) once it is open."""
+    seen: list[W] = []
+
+    def look(left: int) -> None:
+        popup = QApplication.activePopupWidget()
+        if isinstance(popup, kind) and popup.isVisible() and popup not in seen:
+            seen.append(popup)
+            try:
+                answer(popup)
+            except BaseException:
+                popup.close()
+                raise
+        elif left > 0:
+            QTimer.singleShot(20, lambda: look(left - 1))
+
+    QTimer.singleShot(0, lambda: look(tries))
+    return seen
+
+
 def activate(window: QWidget, timeout: float = 5.0) -> None:
     """Make ``window`` the active window (keys go to its focus widget), waiting until it is."""
     window.activateWindow()

@@ -37,5 +37,6 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     editor.sig_saved.connect(view.reload_all)
     risk.sig_confirmed.connect(lambda _flag: view.reload_all())
     letters.changed.connect(view.reload_all)
+    view.sig_changed.connect(lambda _complaint_id: letters.refresh())  # which letters may be issued follows the case
     install_f1(view, "case_view")
     return view
