@@ -17,10 +17,12 @@ import pytest
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from server_support import LiveServer, free_port
+from server_support import LiveServer, free_port, tls_files
 
 import desk_app.config
+from desk_app.api.pinning import ServerCertificate
 from desk_app.api.remote import RemoteBackend
+from ui.dialogs.server_dialog import ServerDialog
 
 D = TypeVar("D", bound=QDialog)
 
@@ -195,6 +197,7 @@ class MessageBoxes:
         self.shown.append((box.objectName(), box.text(), box.informativeText(),
                            [b.text() for b in box.buttons()]))
         box.show()
+        activate(box)
         if self._letters:
             letter = self._letters.pop(0)
             self.qtbot.keyClick(box, getattr(Qt.Key, f"Key_{letter.upper()}"), Qt.KeyboardModifier.AltModifier)
@@ -203,3 +206,15 @@ class MessageBoxes:
             self.qtbot.keyClick(box, Qt.Key.Key_Escape)
         box.hide()
         return int(box.result())
+
+
+def server_dialog_for_review(qtbot: QtBot, server: LiveServer, other_tls: Path) -> ServerDialog:
+    """The desk server dialog at its fullest: a changed certificate under review, both fingerprints shown
+    (the one pinned before is another self-signed certificate made in ``other_tls``)."""
+    certificate, _key = tls_files(other_tls)
+    dialog = ServerDialog(None, server.url, ServerCertificate(certificate.read_text(encoding="ascii")))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.form.certificate is not None, timeout=15_000)
+    return dialog

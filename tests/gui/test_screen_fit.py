@@ -4,15 +4,18 @@ screen at 100 % and at 150 % display scaling (911×512 logical pixels), in both 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import pytest
 from gui_support import SetUp, open_case_by_number, open_main_window
 from pytestqt.qtbot import QtBot
+from remote_support import server_dialog_for_review
+from server_support import LiveServer
 
 from desk_app.services import demo
 from ui.i18n import LanguageSupport, switch_language
 from ui.main_window import MainWindow
-from ui.screen_fit import fit_problems, logical_screen
+from ui.screen_fit import clipped_texts, fit_problems, logical_screen
 
 
 def _settled(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> list[str]:
@@ -47,4 +50,23 @@ def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up:
         open_case_by_number(qtbot, window, number)
         problems += [f"{scale}× case {number}: {p}" for p in _settled(qtbot, window, size)]
         window.navigation.setCurrentRow(0)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_desk_server_dialog_fits_the_screen_at_100_and_150_percent(
+        qtbot: QtBot, server: LiveServer, tmp_path: Path, language: str, language_support: LanguageSupport) -> None:
+    if server.db.engine.dialect.name != "sqlite":
+        pytest.skip("layout does not depend on the database")
+    switch_language(language)
+    dialog = server_dialog_for_review(qtbot, server, tmp_path / "old-tls")
+    problems: list[str] = []
+    for scale in (1.0, 1.5):
+        width, height = logical_screen(scale)
+        hint = dialog.sizeHint()
+        if hint.width() > width or hint.height() > height:
+            problems.append(f"{scale}× the dialog needs {hint.width()}×{hint.height()}")
+        dialog.resize(min(max(hint.width(), dialog.minimumWidth()), width), min(hint.height(), height))
+        qtbot.wait(50)
+        problems += [f"{scale}× {p}" for p in clipped_texts(dialog)]
     assert problems == [], "\n".join(problems)
