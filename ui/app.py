@@ -190,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             i18n.set_language(args.language or config.language)
             if args.self_test:
                 return gui_self_test()
-            if not (config.server_url and not forced_local(args.database_url)) \
-                    and first_run_needed(args.database_url):
+            on_desk_server = bool(config.server_url) and not forced_local(args.database_url)
+            if not on_desk_server and first_run_needed(args.database_url):
                 result = FirstRunWizard.ask()
                 if result is None:
                     return EXIT_CANCELLED
