@@ -76,8 +76,12 @@ def cmd_init(args: argparse.Namespace) -> int:
                     raise ValidationError(_("The role {role} does not exist and {user} may not create it.").format(
                         role=RUNTIME_ROLE, user=make_url(owner_url).username))
                 if runtime_user and runtime_user != make_url(owner_url).username:
-                    quoted = runtime_user.replace('"', '""')
-                    conn.execute(text(f'GRANT {RUNTIME_ROLE} TO "{quoted}"'))
+                    if conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": runtime_user}):
+                        quoted = runtime_user.replace('"', '""')
+                        conn.execute(text(f'GRANT {RUNTIME_ROLE} TO "{quoted}"'))
+                    else:
+                        print(_("The login role {user} does not exist yet: create it with CREATE ROLE {user} LOGIN "
+                                "PASSWORD '…' IN ROLE {role}.").format(user=runtime_user, role=RUNTIME_ROLE))
         db = Database(engine)
         if not setup.is_initialised(db):
             password = args.admin_password or _ask_password(
