@@ -9,8 +9,6 @@ every connection and refuse new ones (a network outage), then come back on the s
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
+from tcp_forwarder import Forwarder
 
 from desk_app.db.engine import make_engine
 from desk_app.db.models import Base, Complaint
@@ -30,75 +29,6 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from desk_app.services.setup import SetupRequest, initialise
-
-
-class Forwarder:
-    """TCP 127.0.0.1:<port> → the database server. ``cut()`` drops every open connection (the server
-    restarted); ``stop()`` also refuses new ones (the server is down); ``start()`` serves again."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self._listener: socket.socket | None = None
-        self._open: set[socket.socket] = set()
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _address = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._open.update((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        for sock in (source, sink):
-            self._close(sock)
-
-    def _close(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.discard(sock)
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
-
-    def cut(self) -> None:
-        with self._lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            self._close(sock)
-
-    def stop(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (Linux)
-            self._listener.close()
-            self._listener = None
-        self.cut()
 
 
 def via(url: str, forwarder: Forwarder) -> str:

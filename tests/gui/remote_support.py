@@ -3,9 +3,6 @@ counter PC's configuration folder; answering modal dialogs and message boxes fro
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +14,8 @@ import pytest
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from server_support import LiveServer, free_port, tls_files
+from server_support import LiveServer, tls_files
+from tcp_forwarder import Forwarder
 
 import desk_app.config
 from desk_app.api.pinning import ServerCertificate
@@ -28,74 +26,25 @@ D = TypeVar("D", bound=QDialog)
 
 
 class Network:
-    """The network between a counter PC and the desk server: a TCP relay on a loopback port of its own.
+    """The network between a counter PC and the desk server: a TCP relay (``tcp_forwarder.Forwarder``).
     ``down()`` drops every open connection and refuses new ones (the server is unreachable); ``up()`` serves
     again on the same port. The server itself keeps running: its sessions stay valid."""
 
     def __init__(self, server: LiveServer) -> None:
         self.server = server
-        self.target = ("127.0.0.1", urlsplit(server.url).port or 0)
-        self.port = free_port()
+        self._relay = Forwarder("127.0.0.1", urlsplit(server.url).port or 0)
+        self.port = self._relay.port
         self.url = f"https://127.0.0.1:{self.port}"
-        self._listener: socket.socket | None = None
-        self._open: set[socket.socket] = set()
-        self._lock = threading.Lock()
 
     def backend(self) -> RemoteBackend:
         """A client of the desk server through this network (the pinned certificate is the server's)."""
         return RemoteBackend(self.url, self.server.certificate)
 
     def up(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        self._relay.start()
 
     def down(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            self._close(sock)
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _address = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._open.update((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        for sock in (source, sink):
-            self._close(sock)
-
-    def _close(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.discard(sock)
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
+        self._relay.stop()
 
 
 @contextmanager
