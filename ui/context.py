@@ -8,15 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from desk_app.api.backend import Backend, LocalBackend
 from desk_app.config import AppConfig
-from desk_app.db.engine import describe_connection_error, make_engine, sqlite_path
-from desk_app.db.migrate import require_head, upgrade_to_head
+from desk_app.db.engine import sqlite_path
+from desk_app.db.migrate import open_at_head
 from desk_app.db.uow import Database
-from desk_app.errors import DatabaseUnavailableError
-from desk_app.i18n import _
 
 
 @dataclass(frozen=True)
@@ -59,24 +56,9 @@ def url_label(url: str) -> str:
 
 
 def open_local_database(url: str, backup_dir: Path | None = None) -> tuple[Database, str | None]:
-    """The database the use cases run on in this process, and its schema revision. A SQLite file is
-    migrated to head (after a backup into ``backup_dir``); any other database (``--database-url`` for IT
-    and tests) must already be at head: only ``desk-cli migrate`` upgrades a server database. Raises
-    DatabaseUnavailableError with a translated message."""
-    engine = make_engine(url)
-    try:
-        state = upgrade_to_head(engine, backup_dir) if engine.dialect.name == "sqlite" else require_head(engine)
-    except (OperationalError, InterfaceError) as exc:
-        engine.dispose()
-        raise DatabaseUnavailableError(describe_connection_error(exc, url)) from exc
-    except DBAPIError as exc:
-        engine.dispose()
-        raise DatabaseUnavailableError(_("The database could not be prepared: {error}").format(
-            error=str(exc.orig).strip().splitlines()[0] if exc.orig else exc)) from exc
-    except Exception:
-        engine.dispose()
-        raise
-    return Database(engine), state.current
+    """The database the use cases run on in this process, and its schema revision (``open_at_head``: a
+    SQLite file is migrated, any other database — ``--database-url`` for IT and tests — must be at head)."""
+    return open_at_head(url, backup_dir)
 
 
 def close_backend(backend: Backend) -> None:

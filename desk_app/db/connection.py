@@ -18,12 +18,12 @@ import keyring
 import keyring.errors
 from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from desk_app.config import save_config, sqlite_url
 from desk_app.db.engine import describe_connection_error, make_engine, normalise_url
-from desk_app.db.migrate import SchemaState, require_head, schema_state, upgrade_to_head
+from desk_app.db.migrate import SchemaState, open_at_head, require_head, schema_state, upgrade_to_head
 from desk_app.db.uow import Database
 from desk_app.errors import DatabaseUnavailableError, UserError, ValidationError
 from desk_app.i18n import _
@@ -259,23 +259,7 @@ def open_database(url: str, backup_dir: Path | None = None) -> tuple[Database, s
     """Engine + schema: SQLite is migrated to head (after a backup); an *empty* PostgreSQL database gets
     its tables (under the migration lock); any other PostgreSQL schema must already be at head.
     Raises DatabaseUnavailableError with a translated message."""
-    engine = make_engine(url)
-    try:
-        if engine.dialect.name == "sqlite":
-            state = upgrade_to_head(engine, backup_dir)
-        else:
-            state = _open_postgresql(engine, url)
-    except (OperationalError, InterfaceError) as exc:
-        engine.dispose()
-        raise DatabaseUnavailableError(describe_connection_error(exc, url)) from exc
-    except DBAPIError as exc:  # e.g. no right to create the tables or an extension
-        engine.dispose()
-        raise DatabaseUnavailableError(_("The database could not be prepared: {error}").format(
-            error=str(exc.orig).strip().splitlines()[0] if exc.orig else exc)) from exc
-    except Exception:
-        engine.dispose()
-        raise
-    return Database(engine), state.current
+    return open_at_head(url, backup_dir, prepare_server=lambda engine: _open_postgresql(engine, str(engine.url)))
 
 
 def _open_postgresql(engine: Engine, url: str) -> SchemaState:

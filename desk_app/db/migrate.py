@@ -8,6 +8,7 @@ a client refuses to run on a schema it does not match.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,9 +18,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
-from desk_app.db.engine import sqlite_path
+from desk_app.db.engine import describe_connection_error, make_engine, sqlite_path
+from desk_app.db.uow import Database
 from desk_app.errors import DatabaseUnavailableError, DiskFullError
 from desk_app.i18n import _
 
@@ -162,3 +164,24 @@ def require_head(engine: Engine) -> SchemaState:
                 current=state.current or _("(empty)"), head=state.head)
         )
     return state
+
+
+def open_at_head(url: str, backup_dir: Path | None = None,
+                 prepare_server: Callable[[Engine], SchemaState] = require_head) -> tuple[Database, str | None]:
+    """The database of ``url`` and its schema revision: a SQLite file is migrated to head (after a backup
+    into ``backup_dir``); a server database goes through ``prepare_server`` (by default it must already be at
+    head: only ``desk-cli migrate`` upgrades one). Raises DatabaseUnavailableError with a translated message."""
+    engine = make_engine(url)
+    try:
+        state = upgrade_to_head(engine, backup_dir) if engine.dialect.name == "sqlite" else prepare_server(engine)
+    except (OperationalError, InterfaceError) as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(describe_connection_error(exc, url)) from exc
+    except DBAPIError as exc:  # e.g. no right to create the tables or an extension
+        engine.dispose()
+        raise DatabaseUnavailableError(_("The database could not be prepared: {error}").format(
+            error=str(exc.orig).strip().splitlines()[0] if exc.orig else exc)) from exc
+    except Exception:
+        engine.dispose()
+        raise
+    return Database(engine), state.current
