@@ -1,0 +1,22 @@
+"""Chinese word search (one- and two-character terms)
+
+Reserved in the chain so that parallel work can land its migration in a fixed order; filled by that work.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 23:50:00
+"""
+from collections.abc import Sequence
+
+revision: str = '0008'
+down_revision: str | None = '0007'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
