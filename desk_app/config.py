@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli_w
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -33,6 +36,9 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 @dataclass(frozen=True)
 class AppConfig:
+    """The settings of this PC. The field defaults are the one source of defaults; ``load_config`` checks each
+    value from config.toml against ``_LIMITS`` / its type and says which key is wrong."""
+
     db_url: str
     office_timezone: str = DEFAULT_TIMEZONE
     language: str = "zh_CN"
@@ -45,6 +51,45 @@ class AppConfig:
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
+
+
+#: Whole-number settings and the values they may take (inclusive).
+_LIMITS: dict[str, tuple[int, int]] = {
+    "idle_lock_minutes": (1, 240),
+    "first_contact_hours": (1, 240),
+    "retention_years": (1, 100),
+}
+_LANGUAGES = ("zh_CN", "en")
+_DEFAULTS = {f.name: f.default for f in fields(AppConfig) if f.default is not MISSING}
+
+
+def _setting(data: dict[str, object], key: str, path: Path) -> Any:  # checked to be of its field type
+    """The value of ``key`` from config.toml checked against its type and range, or its default."""
+    default = _DEFAULTS[key]
+    if key not in data:
+        return default
+    value = data[key]
+    if isinstance(default, int):
+        low, high = _LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(_("In the configuration file {path}, {key} must be a whole number from {low} "
+                                    "to {high}, not {value!r}.").format(path=path, key=key, low=low, high=high,
+                                                                        value=value))
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(_("In the configuration file {path}, {key} must be text in quotes, not "
+                                "{value!r}.").format(path=path, key=key, value=value))
+    if key == "language" and value not in _LANGUAGES:
+        raise ValidationError(_("In the configuration file {path}, language must be one of {choices}, not "
+                                "{value!r}.").format(path=path, choices=", ".join(_LANGUAGES), value=value))
+    if key == "office_timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(_("In the configuration file {path}, office_timezone {value!r} is not a "
+                                    "known time zone (for example Asia/Shanghai).").format(
+                path=path, value=value)) from exc
+    return value
 
 
 def config_file() -> Path:
@@ -96,19 +141,11 @@ def load_config(database_url: str | None = None, path: Path | None = None) -> Ap
     url = database_url or os.environ.get(ENV_DATABASE_URL) or data.get("db_url")
     if not url:
         url = sqlite_url(default_database_path())
-    return AppConfig(
-        db_url=str(url),
-        office_timezone=str(data.get("office_timezone", DEFAULT_TIMEZONE)),
-        language=str(data.get("language", "zh_CN")),
-        idle_lock_minutes=int(str(data.get("idle_lock_minutes", 5))),
-        first_contact_hours=int(str(data.get("first_contact_hours", 24))),
-        retention_years=int(str(data.get("retention_years", 3))),
-        server_url=str(data.get("server_url", "")),
-    )
+    return replace(AppConfig(db_url=str(url)), **{key: _setting(data, key, path) for key in _DEFAULTS})
 
 
 def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
-    """Write ``values`` into config.toml (merged with what is there). Only flat scalar keys are used.
+    """Write ``values`` into config.toml (merged with what is there), atomically, with a real TOML writer.
     A password in ``db_url`` is dropped: passwords belong in the keyring, never in this file."""
     path = path or config_file()
     current: dict[str, object] = {}
@@ -118,18 +155,7 @@ def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
     current.update(values)
     if isinstance(current.get("db_url"), str):
         current["db_url"] = without_password(str(current["db_url"]))
-    lines = []
-    for key, value in sorted(current.items()):
-        if isinstance(value, int):
-            lines.append(f"{key} = {value}")
-        else:
-            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-            lines.append(f'{key} = "{escaped}"')
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_bytes_atomic(path, tomli_w.dumps(dict(sorted(current.items()))).encode("utf-8"))
 
 
 def certificate_file(url: str, folder: Path | None = None) -> Path:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from desk_app.config import ENV_DATABASE_URL, first_run_needed, load_config, save_config, without_password
+from desk_app.errors import ValidationError
 from desk_app.paths import default_database_path
 
 
@@ -60,3 +62,41 @@ def test_without_password_leaves_other_urls_alone() -> None:
     assert without_password("sqlite:////tmp/a b.sqlite3") == "sqlite:////tmp/a b.sqlite3"
     assert without_password("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
     assert without_password("not a url") == "not a url"
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ('idle_lock_minutes = "five"', "idle_lock_minutes"),
+    ("idle_lock_minutes = 0", "idle_lock_minutes"),
+    ("idle_lock_minutes = true", "idle_lock_minutes"),
+    ("retention_years = 1000", "retention_years"),
+    ("first_contact_hours = 2.5", "first_contact_hours"),
+    ('language = "fr"', "language"),
+    ("language = 1", "language"),
+    ('office_timezone = "Mars/Olympus"', "office_timezone"),
+])
+def test_a_wrong_setting_is_named_in_a_translated_message(config_path: Path, line: str, key: str) -> None:
+    config_path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_config(path=config_path)
+    assert key in str(caught.value)
+    assert str(config_path) in str(caught.value)
+
+
+def test_saved_settings_are_valid_toml_that_loads_back(config_path: Path) -> None:
+    """The old writer wrote Python's ``True`` and broke the next start; tomli-w writes TOML."""
+    save_config({"language": 'en', "idle_lock_minutes": 9, "server_url": 'https://desk.example:8443/"x"\\y'},
+                config_path)
+    save_config({"retention_years": 4}, config_path)  # merged with what is there
+    with config_path.open("rb") as fh:
+        data = tomllib.load(fh)
+    assert data == {"idle_lock_minutes": 9, "language": "en", "retention_years": 4,
+                    "server_url": 'https://desk.example:8443/"x"\\y'}
+    config = load_config(path=config_path)
+    assert (config.language, config.idle_lock_minutes, config.retention_years) == ("en", 9, 4)
+    assert config.server_url == 'https://desk.example:8443/"x"\\y'
+
+
+def test_defaults_come_from_one_place(config_path: Path) -> None:
+    config = load_config(path=config_path)
+    assert (config.language, config.idle_lock_minutes, config.first_contact_hours, config.retention_years,
+            config.office_timezone, config.server_url) == ("zh_CN", 5, 24, 3, "Asia/Shanghai", "")
