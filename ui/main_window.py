@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QEvent, QSettings, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -49,10 +49,9 @@ from ui.reports.dashboard_page import DashboardPage
 from ui.reports.export_dialog import ExportReportDialog
 from ui.reports.import_dialog import ImportDialog
 from ui.tasks import run_call, run_job
+from ui.ui_state import StateKey, load_state, save_state
 
 log = logging.getLogger(__name__)
-SETTINGS_ORG = "complaint-desk"
-SETTINGS_APP = "Complaint Desk"
 BACKUP_CHECK_MS = 60 * 60 * 1000  # look every hour whether the daily backup is due
 
 
@@ -358,12 +357,12 @@ class MainWindow(QMainWindow):
 
     # -- window state (UI state only lives in QSettings) -------------------------------------------
     def _restore_geometry(self) -> None:
-        geometry = QSettings(SETTINGS_ORG, SETTINGS_APP).value("main_window/geometry")
+        geometry = load_state(StateKey.MAIN_WINDOW_GEOMETRY)
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1180, 760)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_lock.stop()
         self.backup_timer.stop()
-        QSettings(SETTINGS_ORG, SETTINGS_APP).setValue("main_window/geometry", self.saveGeometry())
+        save_state(StateKey.MAIN_WINDOW_GEOMETRY, self.saveGeometry())
         super().closeEvent(event)

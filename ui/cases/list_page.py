@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QIcon, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
@@ -35,8 +35,8 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
 from ui.tasks import run_call
+from ui.ui_state import StateKey, load_state, save_state
 
-SETTINGS_HEADER = "case_list/header_state"
 SAVE_DELAY_MS = 400
 #: Text that sets each column's default width (the header text counts too).
 WIDTH_SAMPLES: dict[Column, str] = {
@@ -47,12 +47,6 @@ WIDTH_SAMPLES: dict[Column, str] = {
 }
 #: Longer texts these columns grow to when the window has room to spare (on first showing).
 ROOMY_SAMPLES: dict[Column, str] = {Column.BUSINESS: "B2101 机动车辆保险", Column.CAUSE: "C03 管理制度、业务规则与流程"}
-
-
-def _settings() -> QSettings:
-    from ui.main_window import SETTINGS_APP, SETTINGS_ORG  # the main window imports this module
-
-    return QSettings(SETTINGS_ORG, SETTINGS_APP)
 
 
 class CaseTableView(QTableView):
@@ -192,7 +186,7 @@ class CaseListPage(Page):
 
     def save_header(self) -> None:
         self._save_timer.stop()
-        _settings().setValue(SETTINGS_HEADER, self.table.horizontalHeader().saveState())
+        save_state(StateKey.CASE_LIST_HEADER, self.table.horizontalHeader().saveState())
 
     # -- internals -------------------------------------------------------------------------------
     def _sort(self) -> tuple[SortKey, bool]:
@@ -284,9 +278,9 @@ class CaseListPage(Page):
 
     def _restore_header(self) -> bool:
         """Column widths, order and sort from the last session; False when there were none."""
-        state = _settings().value(SETTINGS_HEADER)
+        state = load_state(StateKey.CASE_LIST_HEADER)
         header = self.table.horizontalHeader()
-        if not isinstance(state, QByteArray | bytes) or not header.restoreState(state):
+        if state is None or not header.restoreState(state):
             return False
         section = header.sortIndicatorSection()
         if header.count() != len(Column) or not 0 <= section < len(Column) or Column(section) not in SORT_KEYS:
