@@ -10,21 +10,12 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import CustomerKind
 from desk_app.domain.permissions import Permission
-from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.errors import PermissionDeniedError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.complaints import load_for
 from desk_app.services.dto import CustomerInfo
-
-
-def masked(customer: Customer) -> CustomerInfo:
-    return CustomerInfo(customer.id, CustomerKind(customer.kind), customer.name, customer.id_type,
-                        mask_id_number(customer.id_number) if customer.id_number else "",
-                        mask_phone(customer.phone) if customer.phone else "",
-                        mask_address(customer.address) if customer.address else "",
-                        mask_email(customer.email) if customer.email else "", customer.language)
 
 
 def reveal_customer(db: Database, actor: Actor, complaint_id: uuid.UUID, purpose: str = "") -> CustomerInfo:
