@@ -176,8 +176,7 @@ def _same_fingerprint(given: str, actual: str) -> bool:
 
 def cmd_trust_server(args: argparse.Namespace) -> int:
     """Fetch the desk server's certificate, show its fingerprint, and pin it once confirmed."""
-    from desk_app.api.pinning import fetch_certificate, normalise_url
-    from desk_app.config import pin_certificate, pinned_certificate
+    from desk_app.api.pinning import fetch_certificate, normalise_url, pin_certificate, pinned_certificate
 
     url = normalise_url(args.url)
     certificate = fetch_certificate(url)

@@ -5,9 +5,8 @@ Database discovery order (DESIGN.md): ``--database-url`` > ``DESK_DATABASE_URL``
 holds a database password (``save_config`` strips one); the GUI keeps it in the OS keyring
 (``desk_app.db.connection``).
 
-A counter PC on a desk server keeps the server's address as ``server_url`` in ``config.toml``, and each
-trusted server's pinned certificate (public; its SHA-256 fingerprint is what the user confirmed) as
-``certificates/<host>-<port>.pem`` beside it: ``pinned_certificate`` / ``pin_certificate``.
+A counter PC on a desk server keeps the server's address as ``server_url`` in ``config.toml``; the server's
+pinned certificate is kept beside it (``desk_app.api.pinning``).
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import tomli_w
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from desk_app.api.pinning import ServerCertificate, server_address
 from desk_app.errors import ValidationError
 from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
@@ -156,27 +154,3 @@ def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
     if isinstance(current.get("db_url"), str):
         current["db_url"] = without_password(str(current["db_url"]))
     return write_bytes_atomic(path, tomli_w.dumps(dict(sorted(current.items()))).encode("utf-8"))
-
-
-def certificate_file(url: str, folder: Path | None = None) -> Path:
-    """Where the pinned certificate of the desk server at ``url`` is kept (one file per host and port)."""
-    host, port = server_address(url)
-    safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in host)
-    return (folder or user_config_dir() / "certificates") / f"{safe}-{port}.pem"
-
-
-def pinned_certificate(url: str, folder: Path | None = None) -> ServerCertificate | None:
-    """The certificate this PC trusts for the desk server at ``url``, or None when none was confirmed yet."""
-    path = certificate_file(url, folder)
-    try:
-        return ServerCertificate(path.read_text(encoding="ascii"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise ValidationError(_("The pinned certificate {path} cannot be read: {error}").format(
-            path=path, error=exc)) from exc
-
-
-def pin_certificate(url: str, certificate: ServerCertificate, folder: Path | None = None) -> Path:
-    """Trust ``certificate`` (and only it) for the desk server at ``url`` from now on."""
-    return write_bytes_atomic(certificate_file(url, folder), certificate.pem.encode("ascii"))

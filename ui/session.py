@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from desk_app.api.backend import Backend
 from desk_app.api.messages import Health
+from desk_app.api.pinning import pinned_certificate
 from desk_app.api.protocol import PROTOCOL_VERSION
 from desk_app.api.remote import RemoteBackend
-from desk_app.config import pinned_certificate
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ProtocolMismatchError, ServerIdentityError
 from desk_app.i18n import _

@@ -4,7 +4,8 @@ On first contact the client fetches the server's certificate and shows its SHA-2
 the user (or IT, comparing it with what ``desk-server init`` printed) confirms it, the certificate is
 kept and from then on it is the only one trusted for that server. Pinning replaces the host-name check,
 so a self-signed certificate for an address that is only an IP works, and a look-alike server with
-another certificate is refused before any password is sent.
+another certificate is refused before any password is sent. Each trusted server's certificate (public) is
+kept as ``certificates/<host>-<port>.pem`` in the user config folder.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from desk_app.errors import DatabaseUnavailableError, ValidationError
+from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
+from desk_app.paths import user_config_dir
 
 DEFAULT_PORT = 8443
 
@@ -74,3 +78,26 @@ def pinned_context(certificate: ServerCertificate) -> ssl.SSLContext:
     context.load_verify_locations(cadata=certificate.pem)
     return context
 
+
+def certificate_file(url: str, folder: Path | None = None) -> Path:
+    """Where the pinned certificate of the desk server at ``url`` is kept (one file per host and port)."""
+    host, port = server_address(url)
+    safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in host)
+    return (folder or user_config_dir() / "certificates") / f"{safe}-{port}.pem"
+
+
+def pinned_certificate(url: str, folder: Path | None = None) -> ServerCertificate | None:
+    """The certificate this PC trusts for the desk server at ``url``, or None when none was confirmed yet."""
+    path = certificate_file(url, folder)
+    try:
+        return ServerCertificate(path.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValidationError(_("The pinned certificate {path} cannot be read: {error}").format(
+            path=path, error=exc)) from exc
+
+
+def pin_certificate(url: str, certificate: ServerCertificate, folder: Path | None = None) -> Path:
+    """Trust ``certificate`` (and only it) for the desk server at ``url`` from now on."""
+    return write_bytes_atomic(certificate_file(url, folder), certificate.pem.encode("ascii"))

@@ -32,7 +32,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from desk_app.api.backend import Backend, LocalBackend
-from desk_app.config import ENV_SERVER_URL, load_config, pinned_certificate
+from desk_app.api.pinning import pinned_certificate
+from desk_app.config import ENV_SERVER_URL, load_config
 from desk_app.db.models import Branch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor

@@ -13,7 +13,7 @@ from server_support import LiveServer
 from sqlalchemy import func, select
 
 from desk_app.__main__ import main
-from desk_app.config import certificate_file, pinned_certificate
+from desk_app.api.pinning import certificate_file, pinned_certificate
 from desk_app.db.models import Complaint, ImportBatch
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD

@@ -17,9 +17,9 @@ from pytestqt.qtbot import QtBot
 from server_support import LiveServer, tls_files
 from tcp_forwarder import Forwarder
 
-import desk_app.config
 from desk_app.api.pinning import ServerCertificate
 from desk_app.api.remote import RemoteBackend
+from desk_app.paths import user_config_dir
 from ui.dialogs.server_dialog import ServerDialog
 
 D = TypeVar("D", bound=QDialog)
@@ -59,10 +59,9 @@ def network_to(server: LiveServer) -> Iterator[Network]:
 
 def counter_pc_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This counter PC's configuration folder (config.toml and the pinned certificates) in ``tmp_path``."""
-    folder = tmp_path / "config"
-    monkeypatch.setattr(desk_app.config, "user_config_dir", lambda: folder)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))  # read by desk_app.paths on each call
     monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
-    return folder
+    return user_config_dir()
 
 
 # -- keyboard at modal dialogs ------------------------------------------------------------------------------

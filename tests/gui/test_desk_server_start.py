@@ -24,10 +24,10 @@ from server_support import LiveServer, live_server, tls_files
 
 import desk_app.server.app
 from desk_app.api.backend import Backend, LocalBackend
-from desk_app.api.pinning import ServerCertificate
+from desk_app.api.pinning import ServerCertificate, pin_certificate, pinned_certificate
 from desk_app.api.protocol import PROTOCOL_VERSION
 from desk_app.api.remote import RemoteBackend
-from desk_app.config import pin_certificate, pinned_certificate, save_config
+from desk_app.config import save_config
 from desk_app.db.migrate import head_revision
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType

@@ -17,15 +17,15 @@ from remote_support import when_shown
 from server_support import LiveServer, live_server
 from sqlalchemy import func, select
 
-import desk_app.config
 import desk_app.paths
+from desk_app.api.pinning import pinned_certificate
 from desk_app.api.remote import RemoteBackend
-from desk_app.config import load_config, pinned_certificate
+from desk_app.config import load_config
 from desk_app.db.migrate import head_revision
 from desk_app.db.models import Branch, Complaint
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType, Role
-from desk_app.paths import default_database_path
+from desk_app.paths import default_database_path, user_config_dir
 from desk_app.services import setup
 from desk_app.services.accounts import list_users
 from ui import app as app_module
@@ -45,9 +45,9 @@ from ui.main_window import MainWindow
 @pytest.fixture
 def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """config.toml and the pinned certificates in a temporary folder; the local data folder too."""
-    folder = tmp_path / "config"
-    monkeypatch.setattr(desk_app.config, "user_config_dir", lambda: folder)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))  # read by desk_app.paths on each call
     monkeypatch.setattr(desk_app.paths, "user_data_dir", lambda: tmp_path / "data")
+    folder = user_config_dir()
     monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
     return folder / "config.toml"
 

@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from remote_support import counter_pc_config
 from server_support import LiveServer, live_server, tls_files
 
-from desk_app.api.pinning import ServerCertificate
-from desk_app.config import load_config, pinned_certificate
+from desk_app.api.pinning import ServerCertificate, pinned_certificate
+from desk_app.config import load_config
 from desk_app.db.uow import Database
 from ui.accessibility import audit
 from ui.dialogs.server_dialog import ServerDialog, shown_fingerprint

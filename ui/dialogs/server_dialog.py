@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.api.pinning import ServerCertificate, fetch_certificate, normalise_url
-from desk_app.config import pin_certificate, save_config
+from desk_app.api.pinning import ServerCertificate, fetch_certificate, normalise_url, pin_certificate
+from desk_app.config import save_config
 from desk_app.errors import UserError, ValidationError
 from desk_app.i18n import _
 from ui import icons
