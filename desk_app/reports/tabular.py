@@ -8,15 +8,15 @@ text and as wide as the table); a second header row is taken when the first has 
 spanning several columns (or, in CSV, blank cells above text). A merged group name is repeated over
 its columns and joined to the lower name: "客户信息/姓名".
 
-CSV: UTF-8 (with or without BOM), GB18030 (which includes GBK and GB2312) or UTF-16 with a BOM;
-comma, semicolon, tab or bar separated.
+CSV (``desk_app.reports.csv_read``): RFC 4180 first, UTF-8 (with or without BOM), GB18030 (which
+includes GBK and GB2312) or UTF-16; comma, semicolon, tab or bar separated. A file without a header
+row is read with its columns named by number ("#1", "#2", …), and a mapping may name any column by
+number that way. Every file is read within ``ParseLimits``.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,8 @@ from typing import Any
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
+from desk_app.reports.csv_read import CsvFormat, detect_format, read_records
+from desk_app.reports.limits import DEFAULT_LIMITS, ParseLimits, check_file_size
 from desk_app.reports.parsing import normalise_text
 from desk_app.reports.xlsx_read import XlsxReader
 
@@ -44,15 +46,17 @@ class SourceTable:
     headers: list[str]
     header_rows: tuple[int, ...]
     _reader: Callable[[], Iterator[tuple[int, list[Any]]]] = field(repr=False)
+    csv_format: CsvFormat | None = None
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """(row number in the file, values aligned with ``headers``) for each row below the header."""
+        """(row number in the file, values) for each row below the header: at least as many values as
+        ``headers`` (cells beyond the last header are kept, so that a reader can refuse them)."""
         last_header = self.header_rows[-1] if self.header_rows else 0
         width = len(self.headers)
         for number, values in self._reader():
             if number <= last_header:
                 continue
-            yield number, (values + [None] * (width - len(values)))[:width]
+            yield number, values + [None] * (width - len(values))
 
 
 def is_blank(values: list[Any]) -> bool:
@@ -141,6 +145,17 @@ def detect_header(rows: list[tuple[int, list[Any]]], known: Callable[[str], bool
     return headers, tuple(range(header_row, header_row + header_rows))
 
 
+def column_label(number: int) -> str:
+    """The name of a column by its number (1-based), for files without a header row."""
+    return f"#{number}"
+
+
+def numbered_headers(rows: list[tuple[int, list[Any]]]) -> list[str]:
+    if not rows:
+        raise ValidationError(_("The file has no rows."))
+    return [column_label(j) for j in range(1, max(len(values) for _n, values in rows) + 1)]
+
+
 def decode_csv(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of CSV bytes: BOM first, then strict UTF-8, then GB18030."""
     try:
@@ -159,48 +174,45 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     raise ValidationError(_("The file's text encoding is not UTF-8 or GB18030/GBK: save it as CSV UTF-8."))
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
-    sample = text[:20000]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1):
-        yield number, [cell if cell.strip() else None for cell in row]
+def _head(rows: Iterator[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    head = []
+    for item in rows:
+        head.append(item)
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    return head
 
 
 def read_table(path: Path, known: Callable[[str], bool], sheet: str | None = None, header_row: int | None = None,
-               header_rows: int | None = None) -> SourceTable:
-    """Open ``path`` (.xlsx or .csv/.txt) and find its header."""
+               header_rows: int | None = None, no_header: bool = False,
+               limits: ParseLimits = DEFAULT_LIMITS) -> SourceTable:
+    """Open ``path`` (.xlsx or .csv/.txt) and find its header (or number its columns: ``no_header``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        reader = XlsxReader(path)
+        check_file_size(path.name, path.stat().st_size, limits)
+        reader = XlsxReader(path, limits)
         info = reader.sheet(sheet)
 
         def xlsx_rows() -> Iterator[tuple[int, list[Any]]]:
             return reader.rows(info)
 
-        head = []
-        for item in xlsx_rows():
-            head.append(item)
-            if len(head) >= HEADER_SCAN_ROWS:
-                break
+        head = _head(xlsx_rows())
+        if no_header:
+            return SourceTable(path.name, "xlsx", info.name, None, numbered_headers(head), (), xlsx_rows)
         headers, numbers = detect_header(head, known, reader.merged_ranges(info), header_row, header_rows)
         return SourceTable(path.name, "xlsx", info.name, None, headers, numbers, xlsx_rows)
     if suffix in (".csv", ".txt", ".tsv"):
-        text, encoding = decode_csv(path.read_bytes())
+        fmt = detect_format(path, limits)
 
         def csv_rows() -> Iterator[tuple[int, list[Any]]]:
-            return _csv_rows(text)
+            return read_records(path, fmt, limits)
 
-        head = []
-        for item in csv_rows():
-            head.append(item)
-            if len(head) >= HEADER_SCAN_ROWS:
-                break
+        head = _head(csv_rows())
+        if no_header:
+            return SourceTable(path.name, "csv", None, fmt.encoding, numbered_headers(head), (), csv_rows, fmt)
         headers, numbers = detect_header(head, known, None, header_row, header_rows)
-        return SourceTable(path.name, "csv", None, encoding, headers, numbers, csv_rows)
+        return SourceTable(path.name, "csv", None, fmt.encoding, headers, numbers, csv_rows, fmt)
     if suffix == ".xls":
         raise ValidationError(_("{name} is an old Excel 97–2003 file (.xls): open it in Excel or WPS and save it as "
                                 ".xlsx, or as CSV.").format(name=path.name))

@@ -5,6 +5,11 @@ here: a 100,000-case export took minutes). This reader yields plain values row b
 memory: text, numbers, booleans, and ``datetime`` for numbers shown with a date format (Excel
 serial dates, 1900 and 1904 systems), plus the sheet's merged ranges (read from the end of the
 sheet, for merged header cells). It reads what Excel, WPS, LibreOffice and openpyxl write.
+
+A workbook is a zip: before anything is parsed, its members' sizes and compression ratios are
+checked against ``ParseLimits`` (a zip bomb is refused unread; ``zipfile`` itself never inflates a
+member past its declared size). While a sheet is read, rows, columns and cell lengths are bounded
+too, and no text node may exceed libxml2's 10 MB (``huge_tree`` stays off).
 """
 
 from __future__ import annotations
@@ -25,6 +30,14 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
+from desk_app.reports.limits import (
+    DEFAULT_LIMITS,
+    ParseLimits,
+    cell_too_long,
+    file_too_big,
+    too_many_columns,
+    too_many_rows,
+)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -68,14 +81,51 @@ def excel_serial_to_datetime(serial: float, date1904: bool = False) -> datetime:
 class XlsxReader:
     """Opens an .xlsx file; ``rows(sheet)`` may be called several times (each call re-reads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: ParseLimits = DEFAULT_LIMITS) -> None:
         self.path = Path(path)
+        self.limits = limits
         try:
             self._zip = zipfile.ZipFile(self.path)
-            self._load_workbook()
         except _DAMAGE as exc:
             raise ValidationError(_("{name} is not a readable Excel workbook (.xlsx): {error}").format(
                 name=self.path.name, error=exc)) from exc
+        try:
+            self._check_sizes()
+            self._load_workbook()
+        except etree.XMLSyntaxError as exc:
+            self._zip.close()
+            if _text_too_long(exc):
+                raise cell_too_long(self.path.name, _("shared strings"), 10_000_000, limits) from exc
+            raise ValidationError(_("{name} is not a readable Excel workbook (.xlsx): {error}").format(
+                name=self.path.name, error=exc)) from exc
+        except _DAMAGE as exc:
+            self._zip.close()
+            raise ValidationError(_("{name} is not a readable Excel workbook (.xlsx): {error}").format(
+                name=self.path.name, error=exc)) from exc
+        except ValidationError:
+            self._zip.close()
+            raise
+
+    def _check_sizes(self) -> None:
+        """Refuse a zip bomb before inflating anything: declared sizes and ratios of every member."""
+        limits, name = self.limits, self.path.name
+        total = 0
+        for info in self._zip.infolist():
+            total += info.file_size
+            if info.file_size > limits.max_member_bytes:
+                raise file_too_big(f"{name}: {info.filename}", info.file_size, limits.max_member_bytes)
+            if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+                    info.compress_size, 1):
+                raise ValidationError(_("{name}: {part} unzips to {ratio:,} times its size; a workbook of Excel, "
+                                        "WPS or LibreOffice does not. The file is refused (a zip bomb?).").format(
+                    name=name, part=info.filename, ratio=info.file_size // max(info.compress_size, 1)))
+        if total > limits.max_unzipped_bytes:
+            raise file_too_big(f"{name} (unzipped)", total, limits.max_unzipped_bytes)
+
+    def _part_size(self, part: str, limit: int) -> None:
+        size = self._zip.getinfo(part).file_size
+        if size > limit:
+            raise file_too_big(f"{self.path.name}: {part}", size, limit)
 
     def close(self) -> None:
         self._zip.close()
@@ -89,6 +139,7 @@ class XlsxReader:
     # -- workbook structure ------------------------------------------------------------------------
 
     def _xml(self, name: str) -> Any:
+        self._part_size(name, self.limits.max_small_part_bytes)
         with self._zip.open(name) as fh:
             return etree.parse(fh).getroot()
 
@@ -111,10 +162,18 @@ class XlsxReader:
         self.shared: list[str] = []
         shared_name = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), "xl/sharedStrings.xml")
         if shared_name in names:
+            self._part_size(shared_name, self.limits.max_shared_strings_bytes)
+            max_chars = self.limits.max_cell_chars
             with self._zip.open(shared_name) as fh:
                 for _event, si in etree.iterparse(fh, tag=(f"{{{_MAIN}}}si", f"{{{_STRICT_MAIN}}}si")):
-                    self.shared.append(_si_text(si))
+                    text = _si_text(si)
+                    if len(text) > max_chars:
+                        raise cell_too_long(self.path.name, _("shared string {n}").format(n=len(self.shared) + 1),
+                                            len(text), self.limits)
+                    self.shared.append(text)
                     si.clear()
+                    while si.getprevious() is not None:
+                        del si.getparent()[0]
         self.date_styles: set[int] = set()
         styles_name = next((t for t in targets.values() if t.endswith("styles.xml")), "xl/styles.xml")
         if styles_name in names:
@@ -143,12 +202,17 @@ class XlsxReader:
     def merged_ranges(self, sheet: SheetInfo) -> list[tuple[int, int, int, int]]:
         """(min_col, min_row, max_col, max_row) of each merged range (1-based)."""
         try:
-            with self._zip.open(sheet.path) as fh:
-                data = fh.read()
             ranges = []
-            for ref in _MERGE.findall(data):
-                min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-                ranges.append((min_col or 1, min_row or 1, max_col or 1, max_row or 1))
+            tail = b""
+            with self._zip.open(sheet.path) as fh:  # in chunks: a sheet may be hundreds of MB
+                while chunk := fh.read(1024 * 1024):
+                    data = tail + chunk
+                    end = 0
+                    for match in _MERGE.finditer(data):
+                        min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode())
+                        ranges.append((min_col or 1, min_row or 1, max_col or 1, max_row or 1))
+                        end = match.end()
+                    tail = data[max(end, len(data) - 200):]
         except _DAMAGE as exc:
             raise self._damaged(sheet, exc) from exc
         return ranges
@@ -164,16 +228,18 @@ class XlsxReader:
         """(row number, values) for each row present in the sheet; missing cells are None. A sheet that
         is damaged or cut short raises ValidationError when the reading gets there."""
         shared, date_styles, date1904 = self.shared, self.date_styles, self.date1904
+        limits, name = self.limits, self.path.name
         try:
             with self._zip.open(sheet.path) as fh:
-                context = etree.iterparse(fh, events=("end",), tag=(f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row"),
-                                          huge_tree=True)
+                context = etree.iterparse(fh, events=("end",), tag=(f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row"))
                 expected_row = 0
                 tags: _Tags | None = None
                 for _event, row in context:
                     if tags is None:
                         tags = _Tags(row.tag[1:row.tag.index("}")])
                     expected_row = int(row.get("r") or expected_row + 1)
+                    if expected_row > limits.max_rows:
+                        raise too_many_rows(name, limits)
                     values: list[Any] = []
                     next_col = 1
                     for c in row:
@@ -183,6 +249,10 @@ class XlsxReader:
                         value = _cell_value(c, tags, shared, date_styles, date1904)
                         if value is None:
                             continue
+                        if col > limits.max_columns:
+                            raise too_many_columns(name, expected_row, col, limits)
+                        if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                            raise cell_too_long(name, ref or f"R{expected_row}C{col}", len(value), limits)
                         if col > len(values):
                             values.extend([None] * (col - len(values)))
                         values[col - 1] = value
@@ -190,8 +260,18 @@ class XlsxReader:
                     while row.getprevious() is not None:
                         del row.getparent()[0]
                     yield expected_row, values
+        except etree.XMLSyntaxError as exc:
+            if _text_too_long(exc):
+                raise cell_too_long(name, _("sheet {sheet}").format(sheet=sheet.name), 10_000_000,
+                                    limits) from exc
+            raise self._damaged(sheet, exc) from exc
         except _DAMAGE as exc:
             raise self._damaged(sheet, exc) from exc
+
+
+def _text_too_long(exc: etree.XMLSyntaxError) -> bool:
+    """libxml2's bound on one text node (10 MB without ``huge_tree``) was hit."""
+    return "too long" in str(exc) or "huge text" in str(exc).lower()
 
 
 class _Tags:
