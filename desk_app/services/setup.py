@@ -34,7 +34,12 @@ class SetupRequest:
     branch_address: str = ""
     branch_hotline: str = ""
     superior_institution: str = ""
+    superior_contact: str = ""
     is_headquarters: bool = False
+    analyst_username: str = ""
+    """At headquarters, the HQ analyst's account made with the administrator (empty: none yet)."""
+    analyst_display_name: str = ""
+    analyst_password: str = ""
 
 
 def seed_guidance(session: Session) -> None:
@@ -56,6 +61,31 @@ def validate_branch_code(code: str) -> str:
     return code
 
 
+def validate_superior(institution: str, contact: str) -> None:
+    """Decision letters name the superior institution a customer may ask to review the case, with its
+    contact (REGULATION.md): the wizard asks for both, or the first decision letter would be refused later
+    (other set-ups, e.g. tests, may leave them for the branch dialog)."""
+    if not institution.strip():
+        raise ValidationError(_("Enter the superior institution that reviews complaints (printed on decision "
+                                "letters)."), "superior_institution")
+    if not contact.strip():
+        raise ValidationError(_("Enter how customers reach the superior institution (address or telephone)."),
+                              "superior_contact")
+
+
+def validate_analyst(request: SetupRequest, admin_username: str) -> str:
+    """The HQ analyst's user name, or "" when none is to be made; only headquarters has HQ analysts."""
+    if not request.analyst_username.strip():
+        return ""
+    if not request.is_headquarters:
+        raise ValidationError(_("Only headquarters has HQ analysts."), "analyst_username")
+    name = validate_username(request.analyst_username)
+    if name == admin_username:
+        raise ValidationError(_("The HQ analyst needs a user name of their own."), "analyst_username")
+    validate_password(request.analyst_password)
+    return name
+
+
 def initialise(db: Database, request: SetupRequest) -> Actor:
     """Create what a new database needs; refused if the database already has users."""
     code = validate_branch_code(request.branch_code)
@@ -63,6 +93,7 @@ def initialise(db: Database, request: SetupRequest) -> Actor:
         raise ValidationError(_("The branch name is required."), "branch_name")
     username = validate_username(request.admin_username)
     validate_password(request.admin_password)
+    analyst = validate_analyst(request, username)
     with db.unit_of_work() as session:
         if session.scalar(select(func.count()).select_from(User)):
             raise ValidationError(_("This database is already set up."))
@@ -74,6 +105,7 @@ def initialise(db: Database, request: SetupRequest) -> Actor:
             regime=regime_for_institution(request.institution_type).value,
             is_headquarters=request.is_headquarters, address=request.branch_address.strip(),
             hotline=request.branch_hotline.strip(), superior_institution=request.superior_institution.strip(),
+            superior_contact=request.superior_contact.strip(),
         )
         session.add(branch)
         session.flush()
@@ -83,6 +115,10 @@ def initialise(db: Database, request: SetupRequest) -> Actor:
             branch_id=branch.id, must_change_password=False,
         )
         session.add(admin)
+        if analyst:
+            session.add(User(username=analyst, display_name=request.analyst_display_name.strip() or analyst,
+                             password_hash=hash_password(request.analyst_password), role=Role.HQ_ANALYST.value,
+                             branch_id=branch.id, must_change_password=True))
         session.flush()
         return Actor(admin.id, admin.username, admin.display_name, Role.ADMINISTRATOR, branch.id, branch.code,
                      branch.is_headquarters)

@@ -27,10 +27,11 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType, Role
 from desk_app.paths import default_database_path, user_config_dir
 from desk_app.services import setup
-from desk_app.services.accounts import list_users
+from desk_app.services.accounts import authenticate, list_users
 from ui import app as app_module
 from ui.dialogs.first_run_wizard import (
     PAGE_ADMIN,
+    PAGE_ANALYST,
     PAGE_BRANCH,
     PAGE_DEMO,
     PAGE_LOCATION,
@@ -60,13 +61,16 @@ def open_wizard(qtbot: QtBot, db: Database | None = None, local_url: str | None 
     return wizard
 
 
-def fill_branch(qtbot: QtBot, wizard: FirstRunWizard, code: str = "sh01") -> None:
+def fill_branch(qtbot: QtBot, wizard: FirstRunWizard, code: str = "sh01", *, headquarters: bool = False) -> None:
     page = wizard.branch_page
     qtbot.keyClicks(page.branch_code, code)
     page.branch_name.setText("上海第一支行")  # QTest.keyClicks aborts on non-ASCII text
     page.institution.setCurrentIndex(page.institution.findData(InstitutionType.INSURER.value))
     qtbot.keyClicks(page.hotline, "95500")
     page.address.setText("上海市浦东新区世纪大道100号")
+    page.superior.setText("总公司客户服务部")
+    qtbot.keyClicks(page.superior_contact, "400-800-1234")
+    page.is_hq.setChecked(headquarters)
 
 
 def fill_admin(qtbot: QtBot, wizard: FirstRunWizard, *, password: str = "secret123", again: str = "secret123") -> None:
@@ -85,8 +89,14 @@ def finish(wizard: FirstRunWizard) -> None:
 # -- a chosen database without accounts (start-up with --database-url, or an emptied server) -------------
 def test_setup_creates_the_branch_letterhead_and_administrator(qtbot: QtBot, gui_db: Database) -> None:
     wizard = open_wizard(qtbot, gui_db)
+    assert wizard.currentId() == PAGE_LOCATION  # started again on a database chosen before: Back still works
+    assert not wizard.location_page.server.isEnabled()  # the database named at start is kept
+    wizard.next()
     assert wizard.currentId() == PAGE_BRANCH
-    assert wizard.button(QWizard.WizardButton.BackButton).isHidden()
+    assert wizard.button(QWizard.WizardButton.BackButton).isVisible()
+    wizard.back()
+    assert wizard.currentId() == PAGE_LOCATION
+    wizard.next()
     fill_branch(qtbot, wizard)
     wizard.next()
     assert wizard.currentId() == PAGE_ADMIN
@@ -105,14 +115,23 @@ def test_setup_creates_the_branch_letterhead_and_administrator(qtbot: QtBot, gui
         branch = session.scalars(select(Branch)).one()
         assert (branch.hotline, branch.address, branch.institution_type) == (
             "95500", "上海市浦东新区世纪大道100号", InstitutionType.INSURER.value)
+        assert (branch.superior_institution, branch.superior_contact) == ("总公司客户服务部", "400-800-1234")
+        assert not branch.is_headquarters
 
 
 def test_problems_are_shown_inline_and_the_page_stays(qtbot: QtBot, gui_db: Database) -> None:
     wizard = open_wizard(qtbot, gui_db)
     wizard.next()
+    wizard.next()
     assert wizard.currentId() == PAGE_BRANCH
     assert "branch code" in wizard.branch_page.error.text()
     fill_branch(qtbot, wizard)
+    wizard.branch_page.superior_contact.clear()
+    wizard.next()
+    assert wizard.currentId() == PAGE_BRANCH
+    assert "reach the superior institution" in wizard.branch_page.error.text()
+    assert wizard.focusWidget() is wizard.branch_page.superior_contact
+    qtbot.keyClicks(wizard.branch_page.superior_contact, "400-800-1234")
     wizard.next()
     fill_admin(qtbot, wizard, again="secret124")
     wizard.next()
@@ -131,6 +150,7 @@ def test_problems_are_shown_inline_and_the_page_stays(qtbot: QtBot, gui_db: Data
 def test_setup_with_demo_data_runs_the_generator_behind_a_progress_dialog(
         qtbot: QtBot, gui_db: Database, message_boxes: list[Shown]) -> None:
     wizard = open_wizard(qtbot, gui_db)
+    wizard.next()
     fill_branch(qtbot, wizard)
     wizard.next()
     fill_admin(qtbot, wizard)
@@ -150,6 +170,7 @@ def test_setup_with_demo_data_runs_the_generator_behind_a_progress_dialog(
 
 def test_a_database_set_up_meanwhile_is_reported_on_the_last_page(qtbot: QtBot, gui_db: Database) -> None:
     wizard = open_wizard(qtbot, gui_db)
+    wizard.next()
     fill_branch(qtbot, wizard)
     wizard.next()
     fill_admin(qtbot, wizard)
@@ -319,3 +340,58 @@ def test_first_start_on_a_desk_server_goes_from_the_wizard_straight_to_sign_in(
         assert window.db_status.text() == f"Database: {set_up_server.url}"
     finally:
         window.close()
+
+
+def test_headquarters_and_its_hq_analyst_are_set_up_by_keyboard(qtbot: QtBot, gui_db: Database) -> None:
+    """Keys only: the first office is headquarters (ticked by default), the superior institution is asked for,
+    and the HQ analyst is made with the administrator, so every role is reachable after the wizard."""
+    wizard = open_wizard(qtbot, gui_db)
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=5000)
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_BRANCH and focus_widget() is wizard.branch_page.branch_code
+    for text in ("hq", "总行消费者权益保护部"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Tab)  # institution type: a bank
+    for text in ("95588", "北京市西城区金融大街1号", "国家金融监督管理总局北京监管局",
+                 "北京市西城区金融大街15号 010-12378"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    assert focus_widget() is wizard.branch_page.is_hq and wizard.branch_page.is_hq.isChecked()
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_ADMIN
+    qtbot.waitUntil(lambda: focus_widget() is wizard.admin_page.display_name)  # "admin" is filled in already
+    for text in ("王管理", "Adm1n-2026", "Adm1n-2026"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_ANALYST and focus_widget() is wizard.analyst_page.username
+    for text in ("hq.analyst", "赵分析", "Ana1yst-2026", "Ana1yst-2026"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_DEMO
+    assert "HQ analyst: hq.analyst" in wizard.demo_page.summary.text()
+    mnemonic(qtbot, "f")
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    users = {(u.username, u.role, u.branch_code) for u in list_users(gui_db)}
+    assert users == {("admin", Role.ADMINISTRATOR, "HQ"), ("hq.analyst", Role.HQ_ANALYST, "HQ")}
+    analyst = authenticate(gui_db, "hq.analyst", "Ana1yst-2026")
+    assert analyst.role is Role.HQ_ANALYST and analyst.is_hq
+    with gui_db.unit_of_work() as session:
+        branch = session.scalars(select(Branch)).one()
+        assert branch.is_headquarters
+        assert (branch.superior_institution, branch.superior_contact) == (
+            "国家金融监督管理总局北京监管局", "北京市西城区金融大街15号 010-12378")
+
+
+def test_a_branch_database_has_no_analyst_page(qtbot: QtBot, gui_db: Database) -> None:
+    wizard = open_wizard(qtbot, gui_db)
+    wizard.next()
+    fill_branch(qtbot, wizard, headquarters=False)
+    wizard.next()
+    fill_admin(qtbot, wizard)
+    wizard.next()
+    assert wizard.currentId() == PAGE_DEMO
+    assert "HQ analyst" not in wizard.demo_page.summary.text()

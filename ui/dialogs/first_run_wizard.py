@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,7 +50,7 @@ from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 log = logging.getLogger(__name__)
 DEFAULT_DEMO_COUNT = 300
-PAGE_LOCATION, PAGE_SERVER, PAGE_BRANCH, PAGE_ADMIN, PAGE_DEMO, PAGE_EXISTING = range(6)
+PAGE_LOCATION, PAGE_SERVER, PAGE_BRANCH, PAGE_ADMIN, PAGE_DEMO, PAGE_EXISTING, PAGE_ANALYST = range(7)
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,18 @@ class LocationPage(Page):
             return PAGE_SERVER
         return PAGE_EXISTING if self._wizard.already_set_up else PAGE_BRANCH
 
+    def initializePage(self) -> None:
+        chosen_before = not self._wizard.chosen_here
+        self.server.setEnabled(not chosen_before)  # a database named at start-up (or in config.toml) is kept
+        self.server_note.setEnabled(not chosen_before)
+
     def validatePage(self) -> bool:
         if self.server.isChecked():
             self._wizard.close_database()  # opened when the user went on with this PC, then came back
             return True
         self.error.clear()
+        if not self._wizard.chosen_here:
+            return True  # the database this wizard was started on is open already
         try:
             self._wizard.open_database(self._wizard.local_url)
         except UserError as exc:
@@ -216,36 +223,50 @@ class BranchPage(Page):
         self.hotline = QLineEdit(self)
         self.hotline.setPlaceholderText("95588")
         self.address = QLineEdit(self)
+        self.superior = QLineEdit(self)
+        self.superior.setPlaceholderText("总行消费者权益保护部")
+        self.superior_contact = QLineEdit(self)
+        self.superior_contact.setPlaceholderText("电话：400-800-1234")
         self.is_hq = QCheckBox(self)
-        self.labels = [QLabel(self) for _ in range(5)]
+        self.is_hq.setChecked(True)  # the first office of a new database is normally headquarters
+        self.labels = [QLabel(self) for _ in range(7)]
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.error = InlineError(self)
-        form = _form(self.labels, [self.branch_code, self.branch_name, self.institution, self.hotline, self.address])
+        form = _form(self.labels, [self.branch_code, self.branch_name, self.institution, self.hotline, self.address,
+                                   self.superior, self.superior_contact])
         form.addRow("", self.is_hq)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addStretch(1)
         layout.addWidget(self.error)
-        _chain([self.branch_code, self.branch_name, self.institution, self.hotline, self.address, self.is_hq])
-        self.fields: dict[str, QWidget] = {"branch_code": self.branch_code, "branch_name": self.branch_name}
+        _chain([self.branch_code, self.branch_name, self.institution, self.hotline, self.address, self.superior,
+                self.superior_contact, self.is_hq])
+        self.fields: dict[str, QWidget] = {"branch_code": self.branch_code, "branch_name": self.branch_name,
+                                           "superior_institution": self.superior,
+                                           "superior_contact": self.superior_contact}
 
     def retranslate_ui(self) -> None:
         self.setTitle(_("Your branch"))
         self.setSubTitle(_("The branch and its letterhead: the name, hotline and address are printed on "
                            "letters and receipts."))
-        for label, text in zip(self.labels, (_("Branch &code:"), _("Branch &name:"), _("&Institution type:"),
-                                             _("Service ho&tline:"), _("Add&ress:")), strict=True):
+        for label, text in zip(self.labels, (_("Branch &code:"), _("Branch na&me:"), _("&Institution type:"),
+                                             _("Service ho&tline:"), _("Add&ress:"), _("&Superior institution:"),
+                                             _("Superior's c&ontact:")), strict=True):
             label.setText(text)
         for index, kind in enumerate(InstitutionType):
             self.institution.setItemText(index, kind.label)
         self.is_hq.setText(_("This office is the &headquarters (sees all branches)"))
         self.note.setText(_("The branch code starts every case number (e.g. SH01-20250101-0001) and cannot be "
-                            "changed later."))
+                            "changed later. Decision letters tell the customer that they may ask the superior "
+                            "institution to review the case, and how to reach it. Leave headquarters ticked "
+                            "unless this database is one branch that sends its files to headquarters: "
+                            "headquarters creates the other branches and the HQ analyst."))
         names = {self.branch_code: _("Branch code"), self.branch_name: _("Branch name"),
                  self.institution: _("Institution type"), self.hotline: _("Service hotline"),
-                 self.address: _("Branch address")}
+                 self.address: _("Branch address"), self.superior: _("Superior institution"),
+                 self.superior_contact: _("Superior institution's contact")}
         for widget, name in names.items():
             widget.setAccessibleName(name)
 
@@ -257,6 +278,7 @@ class BranchPage(Page):
             setup.validate_branch_code(self.branch_code.text())
             if not self.branch_name.text().strip():
                 raise ValidationError(_("The branch name is required."), "branch_name")
+            setup.validate_superior(self.superior.text(), self.superior_contact.text())
         except ValidationError as exc:
             self.error.show_message(str(exc))
             self.fields.get(exc.field or "", self.branch_code).setFocus()
@@ -270,6 +292,7 @@ class AdminPage(Page):
 
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
+        self._wizard = wizard
         self.username = QLineEdit("admin", self)
         self.display_name = QLineEdit(self)
         self.password = QLineEdit(self)
@@ -301,13 +324,85 @@ class AdminPage(Page):
             widget.setAccessibleName(name)
 
     def initializePage(self) -> None:
-        self.display_name.setFocus()
+        # The wizard focuses the page's first field after this; the user name is filled in already.
+        QTimer.singleShot(0, self.display_name.setFocus)
+
+    def nextId(self) -> int:
+        return PAGE_ANALYST if self._wizard.branch_page.is_hq.isChecked() else PAGE_DEMO
 
     def validatePage(self) -> bool:
         field: QLineEdit = self.password_again
         try:
             field = self.username
             validate_username(self.username.text())
+            field = self.password
+            validate_password(self.password.text())
+            if self.password.text() != self.password_again.text():
+                self.password_again.clear()
+                field = self.password_again
+                raise ValidationError(_("The two passwords are not the same."))
+        except ValidationError as exc:
+            self.error.show_message(str(exc))
+            field.setFocus()
+            return False
+        self.error.clear()
+        return True
+
+
+class AnalystPage(Page):
+    """At headquarters: the HQ analyst's account, made with the administrator (optional: leave the user
+    name empty to make it later on the administration page)."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText("hq.analyst")
+        self.display_name = QLineEdit(self)
+        self.password = QLineEdit(self)
+        self.password_again = QLineEdit(self)
+        for edit in (self.password, self.password_again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.labels = [QLabel(self) for _ in range(4)]
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.error = InlineError(self)
+        form = _form(self.labels, [self.username, self.display_name, self.password, self.password_again])
+        form.addRow("", self.hint)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.error)
+        _chain([self.username, self.display_name, self.password, self.password_again])
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(_("The HQ analyst"))
+        self.setSubTitle(_("The HQ analyst reads every branch's cases and makes the reports for headquarters."))
+        for label, text in zip(self.labels, (_("&User name:"), _("&Display name:"), _("&Password:"),
+                                             _("Password &again:")), strict=True):
+            label.setText(text)
+        self.hint.setText(_("Leave the user name empty to create the analyst later (Administration, Users). "
+                            "The analyst chooses a new password at the first sign-in."))
+        names = {self.username: _("HQ analyst user name"), self.display_name: _("HQ analyst display name"),
+                 self.password: _("HQ analyst password"), self.password_again: _("HQ analyst password again")}
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+
+    def nextId(self) -> int:
+        return PAGE_DEMO
+
+    def wanted(self) -> bool:
+        return bool(self.username.text().strip())
+
+    def validatePage(self) -> bool:
+        if not self.wanted():
+            self.error.clear()
+            return True
+        field: QLineEdit = self.username
+        try:
+            name = validate_username(self.username.text())
+            if name == validate_username(self._wizard.admin_page.username.text()):
+                raise ValidationError(_("The HQ analyst needs a user name of their own."))
             field = self.password
             validate_password(self.password.text())
             if self.password.text() != self.password_again.text():
@@ -403,8 +498,9 @@ class ExistingPage(Page):
 
 
 class FirstRunWizard(QWizard):
-    """The first-run wizard. With ``db`` (a chosen database without accounts) it starts at the branch page
-    and does not change where the database is."""
+    """The first-run wizard. With ``db`` (a chosen database without accounts: a wizard stopped half-way, or
+    ``--database-url``) it keeps that database and does not change where it is; it still starts at the first
+    page, so Back works on every page."""
 
     def __init__(self, db: Database | None = None, parent: QWidget | None = None, *,
                  local_url: str | None = None) -> None:
@@ -429,12 +525,11 @@ class FirstRunWizard(QWizard):
         self.admin_page = AdminPage(self)
         self.demo_page = DemoPage(self)
         self.existing_page = ExistingPage(self)
+        self.analyst_page = AnalystPage(self)
         self.pages: list[Page] = [self.location_page, self.server_page, self.branch_page, self.admin_page,
-                                         self.demo_page, self.existing_page]
+                                  self.demo_page, self.existing_page, self.analyst_page]
         for page_id, page in enumerate(self.pages):
             self.setPage(page_id, page)
-        if db is not None:
-            self.setStartId(PAGE_BRANCH)
         self.retranslate_ui()
 
     # -- texts ---------------------------------------------------------------------------------------
@@ -453,6 +548,8 @@ class FirstRunWizard(QWizard):
         super().changeEvent(event)
 
     def local_label(self) -> str:
+        if self.db is not None and not self.chosen_here:  # started again on a database chosen before
+            return url_label(str(self.db.engine.url))
         path = sqlite_path(self.local_url)
         return str(path) if path is not None else self.local_url
 
@@ -465,8 +562,16 @@ class FirstRunWizard(QWizard):
                                                            kind=branch.institution.currentText()),
                  _("Hotline: {hotline}").format(hotline=branch.hotline.text().strip() or "—"),
                  _("Address: {address}").format(address=branch.address.text().strip() or "—"),
+                 _("Superior institution: {name}, {contact}").format(name=branch.superior.text().strip(),
+                                                                     contact=branch.superior_contact.text().strip()),
+                 _("Headquarters: {answer}").format(answer=_("yes") if branch.is_hq.isChecked() else _("no")),
                  _("Administrator: {name}").format(name=admin.username.text().strip())]
+        if self.analyst_wanted():
+            lines.append(_("HQ analyst: {name}").format(name=self.analyst_page.username.text().strip()))
         return "\n".join(lines)
+
+    def analyst_wanted(self) -> bool:
+        return self.branch_page.is_hq.isChecked() and self.analyst_page.wanted()
 
     # -- the database ----------------------------------------------------------------------------------
     def open_database(self, url: str) -> None:
@@ -506,7 +611,13 @@ class FirstRunWizard(QWizard):
             institution_type=InstitutionType(branch.institution.currentData()),
             admin_username=admin.username.text(), admin_display_name=admin.display_name.text(),
             admin_password=admin.password.text(), is_headquarters=branch.is_hq.isChecked(),
-            branch_hotline=branch.hotline.text(), branch_address=branch.address.text())
+            branch_hotline=branch.hotline.text(), branch_address=branch.address.text(),
+            superior_institution=branch.superior.text(), superior_contact=branch.superior_contact.text())
+        if self.analyst_wanted():
+            analyst = self.analyst_page
+            request = replace(request, analyst_username=analyst.username.text(),
+                              analyst_display_name=analyst.display_name.text(),
+                              analyst_password=analyst.password.text())
         try:
             self.actor = setup.initialise(self.db, request)
         except UserError as exc:
