@@ -29,17 +29,9 @@ from desk_app.paths import default_database_path, user_config_dir
 from desk_app.services import setup
 from desk_app.services.accounts import authenticate, list_users
 from ui import app as app_module
-from ui.dialogs.first_run_wizard import (
-    PAGE_ADMIN,
-    PAGE_ANALYST,
-    PAGE_BRANCH,
-    PAGE_DEMO,
-    PAGE_LOCATION,
-    PAGE_SERVER,
-    FirstRunResult,
-    FirstRunWizard,
-)
+from ui.dialogs.first_run_wizard import FirstRunResult, FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
+from ui.dialogs.wizard_page import PAGE_ADMIN, PAGE_ANALYST, PAGE_BRANCH, PAGE_DEMO, PAGE_LOCATION, PAGE_SERVER
 from ui.main_window import MainWindow
 
 

@@ -9,15 +9,13 @@ finishing is all; the user then signs in with their own account.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
 from desk_app import i18n
@@ -39,18 +36,25 @@ from desk_app.errors import UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import demo, setup
-from desk_app.services.accounts import validate_password, validate_username
 from ui import icons
 from ui.context import open_local_database, url_label
 from ui.dialogs.common import InlineError
+from ui.dialogs.first_run_accounts import AdminPage, AnalystPage
 from ui.dialogs.server_dialog import ServerForm
+from ui.dialogs.wizard_page import (
+    PAGE_BRANCH,
+    PAGE_EXISTING,
+    PAGE_SERVER,
+    Page,
+    labelled_form,
+    tab_chain,
+)
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 log = logging.getLogger(__name__)
 DEFAULT_DEMO_COUNT = 300
-PAGE_LOCATION, PAGE_SERVER, PAGE_BRANCH, PAGE_ADMIN, PAGE_DEMO, PAGE_EXISTING, PAGE_ANALYST = range(7)
 
 
 @dataclass(frozen=True)
@@ -63,26 +67,6 @@ class FirstRunResult:
     actor: Actor | None
     demo_added: int = 0
     server_url: str = ""
-
-
-def _form(labels: list[QLabel], fields: list[QWidget]) -> QFormLayout:
-    form = QFormLayout()
-    for label, field in zip(labels, fields, strict=True):
-        label.setBuddy(field)
-        form.addRow(label, field)
-    return form
-
-
-def _chain(widgets: list[QWidget]) -> None:
-    for first, second in itertools.pairwise(widgets):
-        QWidget.setTabOrder(first, second)
-
-
-class Page(QWizardPage):
-    """A wizard page whose texts the wizard sets again when the language changes."""
-
-    def retranslate_ui(self) -> None:
-        raise NotImplementedError
 
 
 class LocationPage(Page):
@@ -122,7 +106,7 @@ class LocationPage(Page):
         layout.addWidget(self.server_note)
         layout.addStretch(1)
         layout.addWidget(self.error)
-        _chain([self.language, self.local, self.server])
+        tab_chain([self.language, self.local, self.server])
 
     def retranslate_ui(self) -> None:
         self.setTitle(_("Where is the data kept?"))
@@ -233,15 +217,15 @@ class BranchPage(Page):
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.error = InlineError(self)
-        form = _form(self.labels, [self.branch_code, self.branch_name, self.institution, self.hotline, self.address,
-                                   self.superior, self.superior_contact])
+        form = labelled_form(self.labels, [self.branch_code, self.branch_name, self.institution, self.hotline,
+                                           self.address, self.superior, self.superior_contact])
         form.addRow("", self.is_hq)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addStretch(1)
         layout.addWidget(self.error)
-        _chain([self.branch_code, self.branch_name, self.institution, self.hotline, self.address, self.superior,
+        tab_chain([self.branch_code, self.branch_name, self.institution, self.hotline, self.address, self.superior,
                 self.superior_contact, self.is_hq])
         self.fields: dict[str, QWidget] = {"branch_code": self.branch_code, "branch_name": self.branch_name,
                                            "superior_institution": self.superior,
@@ -287,136 +271,6 @@ class BranchPage(Page):
         return True
 
 
-class AdminPage(Page):
-    """The administrator account, who then creates the other staff accounts."""
-
-    def __init__(self, wizard: FirstRunWizard) -> None:
-        super().__init__(wizard)
-        self._wizard = wizard
-        self.username = QLineEdit("admin", self)
-        self.display_name = QLineEdit(self)
-        self.password = QLineEdit(self)
-        self.password_again = QLineEdit(self)
-        for edit in (self.password, self.password_again):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.labels = [QLabel(self) for _ in range(4)]
-        self.hint = QLabel(self)
-        self.hint.setWordWrap(True)
-        self.error = InlineError(self)
-        form = _form(self.labels, [self.username, self.display_name, self.password, self.password_again])
-        form.addRow("", self.hint)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.error)
-        _chain([self.username, self.display_name, self.password, self.password_again])
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(_("The administrator"))
-        self.setSubTitle(_("The administrator creates the other staff accounts and manages the branches."))
-        for label, text in zip(self.labels, (_("&User name:"), _("&Display name:"), _("&Password:"),
-                                             _("Password &again:")), strict=True):
-            label.setText(text)
-        self.hint.setText(_("At least 8 characters, with letters and digits."))
-        names = {self.username: _("Administrator user name"), self.display_name: _("Administrator display name"),
-                 self.password: _("Password"), self.password_again: _("Password again")}
-        for widget, name in names.items():
-            widget.setAccessibleName(name)
-
-    def initializePage(self) -> None:
-        # The wizard focuses the page's first field after this; the user name is filled in already.
-        QTimer.singleShot(0, self.display_name.setFocus)
-
-    def nextId(self) -> int:
-        return PAGE_ANALYST if self._wizard.branch_page.is_hq.isChecked() else PAGE_DEMO
-
-    def validatePage(self) -> bool:
-        field: QLineEdit = self.password_again
-        try:
-            field = self.username
-            validate_username(self.username.text())
-            field = self.password
-            validate_password(self.password.text())
-            if self.password.text() != self.password_again.text():
-                self.password_again.clear()
-                field = self.password_again
-                raise ValidationError(_("The two passwords are not the same."))
-        except ValidationError as exc:
-            self.error.show_message(str(exc))
-            field.setFocus()
-            return False
-        self.error.clear()
-        return True
-
-
-class AnalystPage(Page):
-    """At headquarters: the HQ analyst's account, made with the administrator (optional: leave the user
-    name empty to make it later on the administration page)."""
-
-    def __init__(self, wizard: FirstRunWizard) -> None:
-        super().__init__(wizard)
-        self._wizard = wizard
-        self.username = QLineEdit(self)
-        self.username.setPlaceholderText("hq.analyst")
-        self.display_name = QLineEdit(self)
-        self.password = QLineEdit(self)
-        self.password_again = QLineEdit(self)
-        for edit in (self.password, self.password_again):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.labels = [QLabel(self) for _ in range(4)]
-        self.hint = QLabel(self)
-        self.hint.setWordWrap(True)
-        self.error = InlineError(self)
-        form = _form(self.labels, [self.username, self.display_name, self.password, self.password_again])
-        form.addRow("", self.hint)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.error)
-        _chain([self.username, self.display_name, self.password, self.password_again])
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(_("The HQ analyst"))
-        self.setSubTitle(_("The HQ analyst reads every branch's cases and makes the reports for headquarters."))
-        for label, text in zip(self.labels, (_("&User name:"), _("&Display name:"), _("&Password:"),
-                                             _("Password &again:")), strict=True):
-            label.setText(text)
-        self.hint.setText(_("Leave the user name empty to create the analyst later (Administration, Users). "
-                            "The analyst chooses a new password at the first sign-in."))
-        names = {self.username: _("HQ analyst user name"), self.display_name: _("HQ analyst display name"),
-                 self.password: _("HQ analyst password"), self.password_again: _("HQ analyst password again")}
-        for widget, name in names.items():
-            widget.setAccessibleName(name)
-
-    def nextId(self) -> int:
-        return PAGE_DEMO
-
-    def wanted(self) -> bool:
-        return bool(self.username.text().strip())
-
-    def validatePage(self) -> bool:
-        if not self.wanted():
-            self.error.clear()
-            return True
-        field: QLineEdit = self.username
-        try:
-            name = validate_username(self.username.text())
-            if name == validate_username(self._wizard.admin_page.username.text()):
-                raise ValidationError(_("The HQ analyst needs a user name of their own."))
-            field = self.password
-            validate_password(self.password.text())
-            if self.password.text() != self.password_again.text():
-                self.password_again.clear()
-                field = self.password_again
-                raise ValidationError(_("The two passwords are not the same."))
-        except ValidationError as exc:
-            self.error.show_message(str(exc))
-            field.setFocus()
-            return False
-        self.error.clear()
-        return True
-
-
 class DemoPage(Page):
     """Optional demo data and a summary; Finish sets the database up."""
 
@@ -449,7 +303,7 @@ class DemoPage(Page):
         layout.addWidget(self.summary)
         layout.addStretch(1)
         layout.addWidget(self.error)
-        _chain([self.demo_check, self.demo_count])
+        tab_chain([self.demo_check, self.demo_count])
 
     def retranslate_ui(self) -> None:
         self.setTitle(_("Demo data and summary"))
