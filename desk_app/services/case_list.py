@@ -1,9 +1,9 @@
 """The case list: filters, search and sorting done in SQL, rows fetched a page at a time.
 
 The GUI's table model asks for the row count and then for pages of rows as the user scrolls, so
-a list of 1,000,000 cases never loads more than a few hundred rows. Search uses the FTS5 trigram
-table on SQLite and pg_trgm indexes on PostgreSQL for 3+ characters; 1–2 character queries use the
-plain indexes (case number and customer name prefixes), because trigrams cannot match them.
+a list of 1,000,000 cases never loads more than a few hundred rows. Search (``desk_app.db.search``) uses
+trigram indexes for 3+ characters and a word (bigram) index for 1–2 characters of complaint text, plus
+the plain indexes of case number and customer name prefixes.
 
 A page is read in two steps: the row keys of the page (a narrow query that can skip through an index
 alone), then the displayed columns of those rows only. ``fetch_page(matches=…)`` takes the row count
@@ -20,9 +20,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, text, true, union_all
+from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from desk_app.db import search
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -121,45 +122,9 @@ def _row_key(session: Session) -> Any:
     return Complaint.id
 
 
-def _fts_matches(query: str) -> Any:
-    """SQLite: the rowids of the FTS5 trigram table's matches for ``query`` (3+ characters)."""
-    phrase = '"' + query.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
-    return text("SELECT rowid FROM complaint_search WHERE complaint_search MATCH :phrase").bindparams(
-        phrase=phrase).columns(column("rowid", Integer))
-
-
 def _search_condition(session: Session, query: str, *, walk_order: bool = False) -> ColumnElement[bool]:
-    """Cases whose number, customer (name, phone) or text contains ``query``.
-
-    The alternatives are a UNION of key queries, each able to use its own index (an OR across the
-    complaint and customer tables makes PostgreSQL scan every complaint). On SQLite the key is the
-    rowid, which the planner can look rows up by, and which every index holds. ``walk_order``: there are
-    many matches, so SQLite should walk the order's index and test each row against the matches
-    (``rowid + 0`` cannot drive a lookup) instead of looking every match up and sorting them all.
-    """
-    q = query.strip()
-    if not q:
-        return true()
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    k = Complaint.__table__.alias("search_k")  # aliases: the subqueries must not correlate with the outer query
-    c = Customer.__table__.alias("search_c")
-    key = column("rowid", Integer, _selectable=k) if sqlite else k.c.id
-    outer_key = _row_key(session)
-    by_customer = select(key).select_from(k).join(c, c.c.id == k.c.customer_id)
-    if len(q) < 3:
-        prefix_end = q + "\uffff"
-        return outer_key.in_(union_all(
-            select(key).select_from(k).where(k.c.case_number >= q, k.c.case_number < prefix_end),
-            by_customer.where(c.c.name >= q, c.c.name < prefix_end)))
-    if sqlite:
-        probe = outer_key + 0 if walk_order else outer_key
-        return probe.in_(_fts_matches(q).subquery().select())
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    body = k.c.summary + " " + k.c.facts_what + " " + k.c.request_text  # the expression of the trigram index
-    return outer_key.in_(union_all(
-        select(key).where(body.ilike(pattern)),
-        select(key).where(k.c.case_number.ilike(pattern)),
-        by_customer.where((c.c.name + " " + c.c.phone).ilike(pattern))))
+    """Cases whose number, customer or text contains ``query`` (any length; see ``desk_app.db.search``)."""
+    return search.search_condition(session, query, _row_key(session), walk_order=walk_order)
 
 
 def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date, *,
@@ -200,12 +165,12 @@ def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date, *,
 
 def count_cases(db: Database, actor: Actor, flt: CaseFilter, today: date) -> int:
     with db.unit_of_work() as session:
-        q = flt.text.strip()
-        if (len(q) >= 3 and session.get_bind().dialect.name == "sqlite" and sees_all_branches(actor)
-                and flt == CaseFilter(text=flt.text, office_tz=flt.office_tz)):
-            # A plain search at headquarters: the FTS table (one row per complaint) counts its matches
-            # alone, instead of looking up every matching complaint.
-            return int(session.scalar(select(func.count()).select_from(_fts_matches(q).subquery())) or 0)
+        if flt.text.strip():
+            search.index_soon(db)  # rows written by imports or demo data are queued too: index them
+        if flt.text.strip() and sees_all_branches(actor) and flt == CaseFilter(text=flt.text, office_tz=flt.office_tz):
+            # A plain search at headquarters: the search's key queries count their matches alone, instead of
+            # looking up every matching complaint.
+            return search.count_matches(session, flt.text)
         stmt = select(func.count()).select_from(Complaint).where(*_conditions(session, actor, flt, today))
         return int(session.scalar(stmt) or 0)
 

@@ -1,0 +1,312 @@
+"""The case search index: its shape, its upkeep off the registration's time, and the search queries.
+
+Three ways in, each exact:
+- 3+ characters: SQLite's FTS5 trigram table ``complaint_search`` (number, customer, text); PostgreSQL's
+  pg_trgm GIN indexes (migration 0002).
+- 1–2 characters in the complaint text (summary, facts, request): on SQLite the FTS5 table
+  ``complaint_search_words`` (contentless, no positions) holds every bigram of each run of word characters
+  plus the run's last character as its tokens, so a 2-character word is one token and a single character
+  is a 1-character prefix (``prefix='1'`` keeps that index); on PostgreSQL a GIN index on
+  ``complaint_search_grams(text)``, the array of every 1- and 2-character substring (migration 0008).
+  Measured against a bigram table and a scan: ``benchmarks/search.py``.
+- 1–2 characters also find case numbers and customer names from their start (plain indexes).
+
+Upkeep on SQLite: the triggers on ``complaints`` only queue the row (``complaint_search_queue``, with the
+text that is in the word index when the row is already indexed, so it can be taken out again); ``drain``
+moves queued rows into both FTS tables in batches, run by a background thread shortly after a write
+(``index_soon``). Registration therefore writes one small row instead of a few hundred index entries and
+FTS segment merges. A search stays exact meanwhile: it reads indexed rows from the FTS tables except the
+queued ones, and scans the few queued rows directly. PostgreSQL keeps its GIN indexes current itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    Text,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import Complaint, Customer
+from desk_app.db.uow import Database
+
+log = logging.getLogger(__name__)
+
+QUEUE = "complaint_search_queue"
+WORDS = "complaint_search_words"
+TRIGRAMS = "complaint_search"
+#: The searched text of a complaint, as the indexes see it (same expression in 0002 and 0008).
+BODY_SQL = "summary || ' ' || facts_what || ' ' || request_text"
+K_BODY_SQL = "k.summary || ' ' || k.facts_what || ' ' || k.request_text"
+#: Rows moved from the queue into the FTS tables per transaction (each one holds SQLite's write lock).
+DRAIN_BATCH = 500
+#: The background drain waits for this long a quiet spell after a write ...
+QUIET_S = 0.3
+#: ... but never longer than this after the first write it has not indexed yet.
+MAX_DELAY_S = 2.0
+#: An idle drain thread ends after this; the next write starts another.
+IDLE_EXIT_S = 30.0
+
+_WORD_CATEGORIES = ("L", "N")
+
+
+# --- tokens --------------------------------------------------------------------------------------------
+
+def is_word_char(ch: str) -> bool:
+    """Letters, digits and private-use characters: what FTS5's unicode61 tokenizer keeps in a token."""
+    category = unicodedata.category(ch)
+    return category[0] in _WORD_CATEGORIES or category == "Co"
+
+
+def word_runs(body: str) -> list[str]:
+    runs: list[str] = []
+    current: list[str] = []
+    for ch in body:
+        if is_word_char(ch):
+            current.append(ch)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def grams(body: str) -> str:
+    """The word index's tokens for ``body``: each bigram inside a run of word characters and each run's last
+    character, once each, space-separated (the tokenizer folds case). Deterministic: the queue takes an
+    indexed row out again by recomputing them from its old text."""
+    tokens: set[str] = set()
+    for run in word_runs(body):
+        tokens.update(run[i:i + 2] for i in range(len(run) - 1))
+        tokens.add(run[-1])
+    return " ".join(sorted(tokens))
+
+
+def words_query(query: str) -> str | None:
+    """The FTS5 query for a 1–2 character ``query`` made of word characters; None when it holds another
+    character (such a query is answered by a scan)."""
+    if not 1 <= len(query) <= 2 or not all(is_word_char(ch) for ch in query):
+        return None
+    return f'"{query}"' + ("*" if len(query) == 1 else "")
+
+
+# --- upkeep (SQLite) -------------------------------------------------------------------------------------
+
+def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def index_words(conn: Any, rows: Iterable[tuple[int, str]]) -> None:
+    """Add rows ``(rowid, body)`` to the word index (migration backfill and ``drain``)."""
+    params = [{"r": rowid, "g": grams(body or "")} for rowid, body in rows]
+    if params:
+        conn.execute(text(f"INSERT INTO {WORDS} (rowid, grams) VALUES (:r, :g)"), params)
+
+
+def drain_batch(session: Session, limit: int = DRAIN_BATCH) -> int:
+    """Index up to ``limit`` queued rows in the caller's transaction; returns how many were taken."""
+    conn = session.connection()
+    queued = conn.execute(text(
+        f"SELECT q.complaint_rowid, q.indexed_body, {K_BODY_SQL}, k.rowid "
+        f"FROM {QUEUE} q LEFT JOIN complaints k ON k.rowid = q.complaint_rowid "
+        "ORDER BY q.complaint_rowid LIMIT :n"), {"n": limit}).all()
+    if not queued:
+        return 0
+    ids = [row[0] for row in queued]
+    for part in _chunks(ids, 500):
+        marks = ",".join(str(int(i)) for i in part)
+        conn.exec_driver_sql(f"DELETE FROM {TRIGRAMS} WHERE rowid IN ({marks})")
+    old = [{"r": rowid, "g": grams(indexed)} for rowid, indexed, _body, _k in queued if indexed is not None]
+    if old:
+        conn.execute(text(f"INSERT INTO {WORDS} ({WORDS}, rowid, grams) VALUES ('delete', :r, :g)"), old)
+    present = [(rowid, body) for rowid, _indexed, body, k in queued if k is not None]
+    for part in _chunks([rowid for rowid, _body in present], 500):
+        marks = ",".join(str(int(i)) for i in part)
+        conn.exec_driver_sql(
+            f"INSERT INTO {TRIGRAMS} (rowid, case_number, customer, body) "
+            f"SELECT k.rowid, k.case_number, c.name || ' ' || c.phone, "
+            f"{K_BODY_SQL} FROM complaints k JOIN customers c ON c.id = k.customer_id WHERE k.rowid IN ({marks})")
+    index_words(conn, present)
+    for part in _chunks(ids, 500):
+        marks = ",".join(str(int(i)) for i in part)
+        conn.exec_driver_sql(f"DELETE FROM {QUEUE} WHERE complaint_rowid IN ({marks})")
+    return len(queued)
+
+
+def drain(db: Database, limit: int | None = None) -> int:
+    """Index queued rows (all of them, or about ``limit``), one short transaction per batch; returns the count.
+    A no-op on PostgreSQL, whose indexes are kept current by the server."""
+    if db.dialect != "sqlite":
+        return 0
+    done = 0
+    while limit is None or done < limit:
+        with db.unit_of_work() as session:
+            taken = drain_batch(session, DRAIN_BATCH if limit is None else min(DRAIN_BATCH, limit - done))
+        done += taken
+        if taken == 0:
+            break
+    return done
+
+
+def pending(db: Database) -> int:
+    """Rows written but not yet in the FTS tables (always 0 on PostgreSQL); reads without a write lock."""
+    if db.dialect != "sqlite":
+        return 0
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {QUEUE}").scalar() or 0)
+
+
+class _Drainer(threading.Thread):
+    """Drains one database's queue shortly after writes: after ``QUIET_S`` without a write, at the latest
+    ``MAX_DELAY_S`` after the first one. Ends when idle; holds the database only weakly."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(name="search-index", daemon=True)
+        self._db = weakref.ref(db)
+        self.wake = threading.Event()
+        self.ending = False
+
+    def run(self) -> None:
+        while True:
+            if not self.wake.wait(IDLE_EXIT_S):
+                with _LOCK:
+                    if not self.wake.is_set():
+                        self.ending = True
+                        return
+            first = time.monotonic()
+            while True:
+                self.wake.clear()
+                left = first + MAX_DELAY_S - time.monotonic()
+                if left <= 0 or not self.wake.wait(min(QUIET_S, left)):
+                    break
+            db = self._db()
+            if db is None:
+                return
+            try:
+                if pending(db):
+                    drain(db)
+            except Exception:  # the queue stays; the next write or search tries again
+                log.warning("search index upkeep failed", exc_info=True)
+            del db
+
+
+_LOCK = threading.Lock()
+_DRAINERS: weakref.WeakKeyDictionary[Database, _Drainer] = weakref.WeakKeyDictionary()
+
+
+def index_soon(db: Database) -> None:
+    """Have the queued rows indexed in the background soon (SQLite; nothing to do on PostgreSQL)."""
+    if db.dialect != "sqlite":
+        return
+    with _LOCK:
+        drainer = _DRAINERS.get(db)
+        if drainer is None or drainer.ending or not drainer.is_alive():
+            drainer = _Drainer(db)
+            _DRAINERS[db] = drainer
+            drainer.start()
+        drainer.wake.set()
+
+
+# --- queries -----------------------------------------------------------------------------------------------
+
+_queue = table(QUEUE, column("complaint_rowid", Integer))
+
+
+def _escaped_like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts(name: str, match: str, unqueued: bool = True) -> Select[Any]:
+    rowid = column("rowid", Integer)
+    stmt = select(rowid).select_from(table(name)).where(text(f"{name} MATCH :m").bindparams(m=match))
+    if unqueued:
+        stmt = stmt.where(rowid.not_in(select(_queue.c.complaint_rowid)))
+    return stmt
+
+
+def _parts(session: Session, query: str) -> tuple[list[Select[Any]], bool]:
+    """Key queries whose union is the set of matching cases, and whether they are disjoint (then their counts
+    add up). SQLite keys are rowids, PostgreSQL keys ids."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    k = Complaint.__table__.alias("search_k")  # aliases: the subqueries must not correlate with the outer query
+    c = Customer.__table__.alias("search_c")
+    key = column("rowid", Integer, _selectable=k) if sqlite else k.c.id
+    space: ColumnElement[str] = literal_column("' '", Text)  # a constant, as in the indexes' expression
+    body = k.c.summary + space + k.c.facts_what + space + k.c.request_text
+    by_customer = select(key).select_from(k).join(c, c.c.id == k.c.customer_id)
+    pattern = _escaped_like(query)
+    if len(query) < 3:
+        prefix_end = query + "\uffff"
+        parts = [select(key).select_from(k).where(k.c.case_number >= query, k.c.case_number < prefix_end),
+                 by_customer.where(c.c.name >= query, c.c.name < prefix_end)]
+        if not sqlite:
+            found = func.complaint_search_grams(body).op("@>")(pg_array([func.lower(literal(query, Text))]))
+            return [*parts, select(key).select_from(k).where(found)], False
+        match = words_query(query)
+        if match is None:  # a character no token holds (punctuation, a space): read the texts
+            return [*parts, select(key).select_from(k).where(body.like(pattern, escape="\\"))], False
+        queued = select(key).select_from(k).join(_queue, _queue.c.complaint_rowid == key).where(
+            body.like(pattern, escape="\\"))
+        return [*parts, _fts(WORDS, match), queued], False
+    if not sqlite:
+        # backslash is PostgreSQL's LIKE escape already; an ESCAPE clause would hide the pattern from pg_trgm
+        return [select(key).where(body.ilike(pattern)),
+                select(key).where(k.c.case_number.ilike(pattern)),
+                by_customer.where((c.c.name + " " + c.c.phone).ilike(pattern))], False
+    phrase = '"' + query.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
+    queued = by_customer.join(_queue, _queue.c.complaint_rowid == key).where(
+        (k.c.case_number + " " + c.c.name + " " + c.c.phone + " " + body).like(pattern, escape="\\"))
+    return [_fts(TRIGRAMS, phrase), queued], True
+
+
+def search_condition(session: Session, query: str, outer_key: Any, *, walk_order: bool = False
+                     ) -> ColumnElement[bool]:
+    """Cases (``outer_key``: the outer query's rowid on SQLite, id elsewhere) whose number or customer name
+    starts with, or whose customer, number or text contains ``query``.
+
+    The alternatives are a UNION of key queries, each able to use its own index (an OR across the complaint
+    and customer tables makes PostgreSQL scan every complaint). ``walk_order``: there are many matches, so
+    SQLite should walk the order's index and test each row against the matches (``rowid + 0`` cannot drive a
+    lookup) instead of looking every match up and sorting them all.
+    """
+    q = query.strip()
+    if not q:
+        return true()
+    parts, _disjoint = _parts(session, q)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    probe = outer_key + 0 if sqlite and walk_order else outer_key
+    return probe.in_(union_all(*parts) if len(parts) > 1 else parts[0])
+
+
+def count_matches(session: Session, query: str) -> int:
+    """How many cases match ``query`` at all (no other filter, every branch), without reading the cases."""
+    q = query.strip()
+    parts, disjoint = _parts(session, q)
+    if disjoint:
+        return sum(int(session.scalar(select(func.count()).select_from(p.subquery())) or 0) for p in parts)
+    whole: CompoundSelect = union(*parts)
+    return int(session.scalar(select(func.count()).select_from(whole.subquery())) or 0)
