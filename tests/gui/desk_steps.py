@@ -14,7 +14,7 @@ from pathlib import Path
 
 from keyboard import CTRL, choose, focus_widget, key, mnemonic, press, replace_text, tab_to, type_text
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 from remote_support import activate, when_popup, when_shown
 from sqlalchemy import update
@@ -232,25 +232,19 @@ def type_field(qtbot: QtBot, dialog: ActionDialog, key_name: str, text: str) -> 
 
 
 def tick(qtbot: QtBot, view: CaseView, checklist: str, step: str, note: str = "") -> None:
-    """Tick a checklist step from the keyboard (Space on its box), typing the optional note into the dialog
-    that asks for it (Tab to OK, Space); the view then reloads the case."""
-
-    def answer(_dialog: QInputDialog) -> None:
-        type_text(qtbot, note)
-        key(qtbot, Qt.Key.Key_Tab)
-        key(qtbot, Qt.Key.Key_Space)
-
+    """Tick a checklist step from the keyboard: Space on its box, or, with a note, Tab to the note beside the
+    box, type it and press Enter (no dialog); the view then reloads the case."""
     tab_to(qtbot, view.side_tabs.tabBar())
     while view.side_tabs.currentWidget() is not view.checklists:
         key(qtbot, Qt.Key.Key_Right)
-    box = view.checklists.checkbox(checklist, step)
-    tab_to(qtbot, box)
-    notes = when_shown(QInputDialog, answer)
+    row = view.checklists.step_row(checklist, step)
+    tab_to(qtbot, row.note if note else row.checkbox)
+    if note:
+        type_text(qtbot, note)
     with qtbot.waitSignal(view.checklists.sig_changed, timeout=20_000):
-        key(qtbot, Qt.Key.Key_Space)
-    assert len(notes) == 1
+        key(qtbot, Qt.Key.Key_Return if note else Qt.Key.Key_Space)
+    assert QApplication.activeModalWidget() is None  # nothing asked for the mouse
     settle_view(qtbot, view)
-    activate(view)  # back from the note dialog
 
 
 def write_record(qtbot: QtBot, view: CaseView, stage: Stage, **texts: str) -> None:

@@ -29,7 +29,6 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from tests.services.conftest import draft
 from ui.cases.case_view import CaseView
-from ui.checklists import panel as checklist_panel
 from ui.context import AppContext
 from ui.tasks import running_tasks
 
@@ -202,7 +201,6 @@ def test_focus_comes_back_to_the_control_the_call_disabled(qtbot: QtBot, set_up:
                                                            handler: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
     """A keyboard user keeps their place: the save button they pressed has the focus again after the save;
     a checklist step ticked with the keyboard (its box is rebuilt meanwhile) reloads the case without harm."""
-    monkeypatch.setattr(checklist_panel, "ask_note", lambda parent, title: "")
     case = started_case(set_up, handler)
     view = new_view(qtbot, backend, handler, case)
     view.activateWindow()

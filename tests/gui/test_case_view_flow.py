@@ -20,7 +20,6 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from tests.services.conftest import draft
 from ui.cases.action_dialogs import ActionDialog, find_data
 from ui.cases.case_view import CaseView
-from ui.checklists import panel as checklist_panel
 from ui.context import AppContext
 
 PASSWORD = "counter2026"
@@ -116,7 +115,6 @@ def run_dialog(qtbot: QtBot, view: CaseView, **values: object) -> None:
 
 def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes: list[Shown],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checklist_panel, "ask_note", lambda parent, title: "")
     case = register_complaint(local_db(desk.ctx), desk.clerk, draft())
     assert not case.deliberation_required
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from gui_support import SetUp, local_db
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
@@ -77,33 +78,48 @@ def gate_leave_listen(desk: Desk) -> None:
         check_gate(session, session.get_one(Complaint, desk.case_id), "leave:listen")
 
 
+def space(qtbot: QtBot, panel: ChecklistPanel, checklist: str, step: str) -> None:
+    """Space on the step's box (it has the focus, as Tab puts it there); the tick is stored."""
+    box = panel.checkbox(checklist, step)
+    box.setFocus()
+    with qtbot.waitSignal(panel.sig_changed, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+
+
 def test_tick_steps_with_a_note_and_see_who_and_when(qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyboard import type_text
+
     panel = open_panel(qtbot, desk)
     panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
     assert list(panel.boxes) == ["strategic_empathy", "six_swords", "lscpa"]
     row = panel.step_row("strategic_empathy", "active_listening")
     assert row.checkbox.text() == "Active listening" and not row.checkbox.isChecked()
     assert "Let the customer finish" in row.guidance.text()
     assert row.wording.text().startswith("Say (Venting): “Go on, I am listening.")      # the type's own wording
     assert "Required before moving on from the step 'Listen'" in row.gates.text()
-    assert row.ticked.isHidden()
+    assert row.ticked.isHidden() and row.note.isVisible()
     with pytest.raises(IllegalTransitionError, match="Active listening, Judge the true demand"):
         gate_leave_listen(desk)
 
-    asked: list[str] = []
-
-    def ask_note(_parent: object, title: str) -> str:
-        asked.append(title)
-        return "客户说了二十分钟"
-
-    monkeypatch.setattr(panel_module, "ask_note", ask_note)
-    click(qtbot, panel, "strategic_empathy", "active_listening")
+    # the note is typed inline, beside the box (Tab from the box), and Enter there ticks the step
+    row.checkbox.setFocus()
+    qtbot.keyClick(row.checkbox, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is row.note
+    type_text(qtbot, "客户说了二十分钟")
+    with qtbot.waitSignal(panel.sig_changed, timeout=10_000):
+        qtbot.keyClick(row.note, Qt.Key.Key_Return)
+    assert QApplication.activeModalWidget() is None  # no dialog asked anything
     row = panel.step_row("strategic_empathy", "active_listening")
-    assert asked == ["Active listening"] and row.checkbox.isChecked()
+    assert row.checkbox.isChecked() and row.note.isHidden()
     assert not row.ticked.isHidden() and row.ticked.text().startswith("Ticked by handler-name at ")
     assert row.ticked.text().endswith("— 客户说了二十分钟")
     assert "1 of 5 done" in panel.boxes["strategic_empathy"].title()
-    click(qtbot, panel, "strategic_empathy", "true_demand")
+    space(qtbot, panel, "strategic_empathy", "true_demand")  # Space alone: ticked, no note
+    true_demand = panel.step_row("strategic_empathy", "true_demand")
+    assert true_demand.checkbox.isChecked() and not true_demand.ticked.text().count("—")
+    assert QApplication.focusWidget() is true_demand.checkbox  # the keyboard stays on the rebuilt box
     gate_leave_listen(desk)                            # both required steps ticked: the gate opens
 
     monkeypatch.setattr(panel_module, "confirm_untick", lambda _parent, _title: True)
@@ -113,22 +129,26 @@ def test_tick_steps_with_a_note_and_see_who_and_when(qtbot: QtBot, desk: Desk, m
         gate_leave_listen(desk)
 
 
-def test_cancelling_the_note_ticks_nothing(qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_declining_to_take_a_tick_back_keeps_it(qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     panel = open_panel(qtbot, desk)
+    panel.show()
+    space(qtbot, panel, "lscpa", "listen")
+    assert panel.checkbox("lscpa", "listen").isChecked()
     changes: list[None] = []
     panel.sig_changed.connect(lambda: changes.append(None))
     asked: list[str] = []
 
-    def cancel(_parent: object, title: str) -> None:
+    def decline(_parent: object, title: str) -> bool:
         asked.append(title)
+        return False
 
-    monkeypatch.setattr(panel_module, "ask_note", cancel)
+    monkeypatch.setattr(panel_module, "confirm_untick", decline)
     box = panel.checkbox("lscpa", "listen")
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)                # from the keyboard
     assert asked == ["L — Listen"]
     qtbot.wait(200)
-    assert not panel.checkbox("lscpa", "listen").isChecked() and changes == []
+    assert panel.checkbox("lscpa", "listen").isChecked() and changes == []
 
 
 def test_the_conversation_aid_opens_as_a_one_page_preview(qtbot: QtBot, desk: Desk) -> None:
@@ -139,20 +159,3 @@ def test_the_conversation_aid_opens_as_a_one_page_preview(qtbot: QtBot, desk: De
     assert dialog.document.pageCount() == 1 and dialog.file_name == "strategic_empathy-v1.pdf"
     assert dialog.pdf.startswith(b"%PDF")
     dialog.close()
-
-
-def test_the_note_of_a_tick_is_typed_and_confirmed_from_the_keyboard(qtbot: QtBot) -> None:
-    """Tab leaves the multi-line note for the buttons; Space on OK returns the note (Escape: None)."""
-    from keyboard import key, type_text
-    from remote_support import when_shown
-
-    def answer(dialog: object) -> None:
-        type_text(qtbot, "客户已确认")
-        key(qtbot, Qt.Key.Key_Tab)
-        key(qtbot, Qt.Key.Key_Space)  # OK has the focus
-
-    seen = when_shown(panel_module.QInputDialog, answer)
-    assert panel_module.ask_note(None, "Active listening") == "客户已确认"
-    assert len(seen) == 1
-    when_shown(panel_module.QInputDialog, lambda _dialog: key(qtbot, Qt.Key.Key_Escape))
-    assert panel_module.ask_note(None, "Active listening") is None

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from gui_support import SetUp
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -31,7 +30,7 @@ def _store(tmp_path: Path) -> DraftStore:
 def _fill_half(page: IntakePage, scan: Path) -> None:
     fill_valid(page)
     page.customer.id_number.setText(BAD_CHECKSUM_ID)  # drafts keep invalid input too
-    page.facts.when.setDate(QDate(2026, 2, 3))
+    page.facts.when.set_date(date(2026, 2, 3))
     page.classification.channel.set_value(Channel.LETTER)
     page.classification.flags[SpecialFlag.GROUP].setChecked(True)
     page.representatives.rows[0].name.setText("代表甲")

@@ -134,7 +134,7 @@ def test_fix_and_save_with_ctrl_s(qtbot: QtBot, page: IntakePage, counter: Count
     assert page.fields["customer.id_number"].error.text()
 
     page.customer.id_number.setText(VALID_ID.lower())  # a lower-case x is fine
-    page.facts.when.setDate(QDate(2026, 1, 15))
+    page.facts.when.set_date(date(2026, 1, 15))
     page.classification.channel.set_value(Channel.HOTLINE)
     page.classification.severity.set_value(Severity.SERIOUS)
     page.classification.flags[SpecialFlag.MEDIA].setChecked(True)

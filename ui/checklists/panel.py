@@ -1,5 +1,10 @@
 """A case's checklists: each step with its guidance and the wording for the customer's type, a tick box
-(with an optional note) that shows who ticked it and when, and the printable conversation aid."""
+that shows who ticked it and when, and the printable conversation aid.
+
+Keyboard: Space on a step's box ticks it at once; its optional note is typed inline, in the field beside
+the box (Enter there ticks the step with the note). No dialog asks for the note. Taking a tick back
+asks for confirmation (Y/N).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
-    QDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -36,24 +40,6 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
-
-
-def ask_note(parent: QWidget | None, step_title: str) -> str | None:
-    """Ask for the optional note of a tick; None when the clerk cancels. Tab leaves the note for the buttons
-    (QInputDialog's multi-line text would take it as text: a keyboard user could not reach OK)."""
-    dialog = QInputDialog(parent)
-    dialog.setObjectName("tickNoteDialog")
-    dialog.setWindowTitle(_("Tick the step"))
-    dialog.setLabelText(_("“{step}” is done. Note (optional):").format(step=step_title))
-    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-    dialog.setTextValue("")
-    edit = dialog.findChild(QPlainTextEdit)
-    if edit is not None:
-        edit.setTabChangesFocus(True)
-    try:
-        return dialog.textValue() if dialog.exec() == QDialog.DialogCode.Accepted else None
-    finally:
-        dialog.deleteLater()
 
 
 def confirm_untick(parent: QWidget | None, step_title: str) -> bool:
@@ -103,7 +89,17 @@ class StepRow(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 4)
         layout.setSpacing(1)
-        layout.addWidget(self.checkbox)
+        self.note = QLineEdit(self)
+        self.note.setObjectName(f"note_{view.key}_{step.key}")
+        self.note.setMaxLength(checklists.MAX_NOTE_LENGTH)
+        self.note.setPlaceholderText(_("Note (optional); Enter ticks the step"))
+        self.note.setAccessibleName(_("Note on “{step}”").format(step=step.title.text()))
+        self.note.setVisible(editable and not step.ticked)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.checkbox)
+        top.addWidget(self.note, 1)
+        layout.addLayout(top)
         self.guidance = self._label(step.guidance.text(), "color: #38414a;")
         layout.addWidget(self.guidance)
         self.wording = self._label(wording_label(step), "color: #2f5d3a; font-style: italic;")
@@ -157,6 +153,7 @@ class ChecklistBox(QGroupBox):
         for step in view.steps:
             row = StepRow(view, step, panel.ctx, editable, self)
             row.checkbox.clicked.connect(lambda checked, s=step: panel.toggle(view, s, checked))
+            row.note.returnPressed.connect(lambda s=step: panel.toggle(view, s, True))
             layout.addWidget(row)
             self.rows[step.key] = row
         self.aid_button = QPushButton(_("Print the conversation &aid…"), self)
@@ -267,7 +264,17 @@ class ChecklistPanel(QWidget):
         show_error(self, exc)
         self.refresh()  # show the ticks as they are stored
 
+    def _focused_step(self) -> tuple[str, str, bool] | None:
+        """(checklist, step, on the note) of the step whose box or note has the focus."""
+        focus = QApplication.focusWidget()
+        for key, box in self.boxes.items():
+            for step_key, row in box.rows.items():
+                if focus is row.checkbox or focus is row.note:
+                    return key, step_key, focus is row.note
+        return None
+
     def _show(self, views: list[ChecklistView]) -> None:
+        focused = self._focused_step()
         self.views = list(views)
         for box in self.boxes.values():
             self.content_layout.removeWidget(box)
@@ -278,23 +285,25 @@ class ChecklistPanel(QWidget):
             self.content_layout.insertWidget(index, box)
             self.boxes[view.key] = box
         self.empty.setVisible(not self.views)
+        if focused is not None and focused[0] in self.boxes and focused[1] in self.boxes[focused[0]].rows:
+            row = self.boxes[focused[0]].rows[focused[1]]  # the keyboard stays where it was
+            (row.note if focused[2] and row.note.isVisibleTo(self) else row.checkbox).setFocus()
 
     def _replace(self, view: ChecklistView) -> None:
         self._show([view if v.key == view.key else v for v in self.views])
 
     # -- ticking -----------------------------------------------------------------------------------
     def toggle(self, view: ChecklistView, step: StepView, checked: bool) -> None:
-        """The clerk clicked a tick box: tick with an optional note, or take the tick back."""
-        box = self.checkbox(view.key, step.key)
-        box.setChecked(step.ticked)          # shown as it is stored until the database says otherwise
-        if self._busy:
+        """The clerk ticked a box (or pressed Enter in its note): tick with the note typed beside it, or take
+        the tick back."""
+        row = self.step_row(view.key, step.key)
+        row.checkbox.setChecked(step.ticked)          # shown as it is stored until the database says otherwise
+        if self._busy or (checked and step.ticked):
             return
         title = step.title.text()
         backend, actor, complaint_id = self.ctx.backend, self._actor, self.complaint_id
         if checked:
-            note = ask_note(self, title)
-            if note is None:
-                return
+            note = row.note.text().strip()
 
             def work() -> ChecklistView:
                 return backend.call(actor, checklists.tick_step, complaint_id, view.key, step.key, note)

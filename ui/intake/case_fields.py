@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
-    QDateTimeEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -30,9 +28,8 @@ from ui.intake.code_picker import CodePicker
 from ui.intake.combos import EnumCombo
 from ui.intake.section import FormSection, Problems, form_layout, text_edit
 from ui.intake.widgets import Field, plain
+from ui.keyboard import DateField, DateTimeField
 
-#: Shown in a date field that has no date ("unknown").
-NO_DATE = QDate(1900, 1, 1)
 FLAG_ORDER = (SpecialFlag.IRRATIONAL, SpecialFlag.GROUP, SpecialFlag.MEDIA, SpecialFlag.REGULATOR,
               SpecialFlag.LITIGATION)
 
@@ -56,7 +53,7 @@ class ClassificationSection(FormSection):
         super().__init__("classificationSection", parent)
         self.tz = ZoneInfo("Asia/Shanghai")
         self.channel = EnumCombo(list(Channel), "channel", self)
-        self.received = QDateTimeEdit(self)
+        self.received = DateTimeField(self)
         self.received.setObjectName("receivedAt")
         self.received.setCalendarPopup(True)
         self.received.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -209,14 +206,7 @@ class FactsSection(FormSection):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("factsSection", parent)
         self.what = text_edit("factsWhat", self, 4)
-        self.when = QDateEdit(self)
-        self.when.setObjectName("factsWhen")
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("yyyy-MM-dd")
-        self.when.setMinimumDate(NO_DATE)
-        self.when.setSpecialValueText(" ")
-        self.when.setDate(NO_DATE)
-        self.when.setMinimumWidth(130)
+        self.when = DateField("factsWhen", self, past=True)  # empty: the date is not known
         self.where = QLineEdit(self)
         self.where.setObjectName("factsWhere")
         self.where.setMaxLength(300)
@@ -232,20 +222,21 @@ class FactsSection(FormSection):
         self.where_label.setBuddy(self.where)
         row.addWidget(self.where_label)
         row.addWidget(self.where, 1)
-        self.add_row(form, "facts_when", row, self.when, chain=[self.when, self.where])
+        self.add_row(form, "facts_when", row, self.when.edit, chain=[self.when.edit, self.where])
         self.fields["facts_where"] = Field("facts_where", self.where, self.fields["facts_when"].error)
         self.add_row(form, "facts_amount", self.amount, self.amount)
         self.add_row(form, "respondent", self.respondent, self.respondent)
         QVBoxLayout(self).addLayout(form)
         self.watch(self.what, self.where, self.amount, self.respondent)
-        self.when.dateChanged.connect(self.sig_changed)
+        self.when.sig_changed.connect(self.sig_changed)
 
     def retranslate_ui(self) -> None:
         self.setTitle(_("Disputed facts"))
         self.set_label("facts_what", _("&What happened:"))
         self.what.setPlaceholderText(_("The facts as the customer tells them: product or service, what went wrong"))
         self.set_label("facts_when", _("When (&D):"))
-        self.when.setToolTip(_("Leave empty when the date is unknown"))
+        self.when.retranslate_ui()
+        self.when.edit.setToolTip(_("Type 2026-12-07, 20261207 or 12-07; leave empty when the date is unknown"))
         self.where_label.setText(_("Wh&ere:"))
         self.where.setAccessibleName(_("Where"))
         self.set_label("facts_amount", _("A&mount involved:"))
@@ -254,16 +245,21 @@ class FactsSection(FormSection):
         self.respondent.setPlaceholderText(_("The unit, staff member or partner complained about"))
 
     def facts_when(self) -> date | None:
-        value = self.when.date()
-        if value == NO_DATE:
+        """The date typed; None when empty or not a date (``problems`` names the latter)."""
+        try:
+            return self.when.date()
+        except ValueError:
             return None
-        return date(value.year(), value.month(), value.day())
 
     def problems(self, today: date) -> Problems:
         found: Problems = []
         if not self.what.toPlainText().strip():
             found.append(("facts_what", _("Describe the disputed facts (what happened).")))
-        when = self.facts_when()
+        try:
+            when = self.when.date()
+        except ValueError as exc:
+            found.append(("facts_when", str(exc)))
+            when = None
         if when is not None and when > today:
             found.append(("facts_when", _("The date of the facts cannot be in the future.")))
         try:
@@ -273,17 +269,12 @@ class FactsSection(FormSection):
         return found
 
     def state(self) -> dict[str, Any]:
-        when = self.facts_when()
-        return {"what": self.what.toPlainText(), "when": when.isoformat() if when else "",
+        return {"what": self.what.toPlainText(), "when": self.when.text(),
                 "where": self.where.text(), "amount": self.amount.text(), "respondent": self.respondent.text()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.what.setPlainText(str(state.get("what", "")))
-        try:
-            when = date.fromisoformat(str(state.get("when", "")))
-            self.when.setDate(QDate(when.year, when.month, when.day))
-        except ValueError:
-            self.when.setDate(NO_DATE)
+        self.when.set_text(str(state.get("when", "") or ""))
         self.where.setText(str(state.get("where", "")))
         self.amount.setText(str(state.get("amount", "")))
         self.respondent.setText(str(state.get("respondent", "")))

@@ -24,10 +24,14 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _
 from desk_app.services.reference import CodeInfo, label_for
 from ui.accessibility import KEYBOARD_ALTERNATIVE
+from ui.intake.code_words import search_words
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+NO_PREFIX_ROLE = Qt.ItemDataRole.UserRole + 3
 ModelIndex = QModelIndex | QPersistentModelIndex
+#: Keys that move the current row of the list, and by how many rows.
+_STEPS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
 
 
 def code_text(info: CodeInfo) -> str:
@@ -35,10 +39,17 @@ def code_text(info: CodeInfo) -> str:
 
 
 def _search_text(info: CodeInfo, parent: CodeInfo | None) -> str:
-    parts = [info.code, info.name_zh, info.name_en]
+    """Code, names, everyday words and pinyin (initials and full) of the code, and the parent's code and names
+    (typing a parent's name lists its children too)."""
+    parts = [info.code, info.name_zh, info.name_en, *search_words(info.code, info.name_zh)]
     if parent is not None:
         parts += [parent.code, parent.name_zh, parent.name_en]
     return " ".join(p for p in parts if p).casefold()
+
+
+def _contains_all(needle: str, haystack: str) -> bool:
+    """Every word of ``needle`` (already folded) occurs in ``haystack``."""
+    return all(word in haystack for word in needle.split())
 
 
 class _Completer(QCompleter):
@@ -66,11 +77,14 @@ class CodePicker(QWidget):
         self.edit.setObjectName(f"axis_{axis.lower()}")
         self.edit.setClearButtonEnabled(True)
         self.list_model = QStandardItemModel(self)
-        self.completer = _Completer(self.list_model, self)
-        self.completer.setCompletionRole(SEARCH_ROLE)
-        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        # the list is filtered here (every typed word, in codes, names, everyday words and pinyin), not by
+        # QCompleter's one-string match; the completer only shows it
+        self.filter_model = _Filter(self)
+        self.filter_model.setSourceModel(self.list_model)
+        self.completer = _Completer(self.filter_model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        # no row holds this role, so the field's own prefix match never picks a current row behind Down's back
+        self.completer.setCompletionRole(NO_PREFIX_ROLE)
         self.completer.setMaxVisibleItems(12)
         self.completer.activated[QModelIndex].connect(self._picked)  # type: ignore[index]
         self.edit.setCompleter(self.completer)
@@ -153,7 +167,7 @@ class CodePicker(QWidget):
             return [self._codes[token]]
         folded = needle.casefold()
         return [info for info in self._infos
-                if folded in _search_text(info, self._codes.get(info.parent_code or ""))
+                if _contains_all(folded, _search_text(info, self._codes.get(info.parent_code or "")))
                 or folded == code_text(info).casefold()]
 
     def resolve(self) -> None:
@@ -179,10 +193,53 @@ class CodePicker(QWidget):
         parent = self._codes.get(info.parent_code or "")
         return code_text(info) if parent is None else f"{code_text(parent)} › {code_text(info)}"
 
-    def _edited(self, _text: str) -> None:
+    def _edited(self, text: str) -> None:
         if self._code is not None:
             self._code = None
             self.sig_changed.emit()
+        self.show_list(text)
+
+    def _popup(self) -> QAbstractItemView:
+        popup = self.completer.popup()
+        assert popup is not None  # QCompleter makes its list view on first use
+        return popup
+
+    def show_list(self, text: str) -> None:
+        """The codes ``text`` finds (all of them for no text) in the popup under the field; hidden when none."""
+        self.filter_model.set_needle(text)
+        popup = self._popup()
+        if text.strip() and self.filter_model.rowCount() == 0:
+            popup.hide()
+            return
+        self.completer.setCompletionPrefix("")
+        self.completer.complete()
+        popup.setCurrentIndex(QModelIndex())
+
+    def _move(self, step: int) -> None:
+        """Up/Down in the field: open the list, or move its current row (the row Enter takes)."""
+        popup = self._popup()
+        if not popup.isVisible():
+            self.show_list("" if self._code is not None else self.edit.text())
+            if not popup.isVisible():
+                return
+        rows = self.filter_model.rowCount()
+        if rows == 0:
+            return
+        current = popup.currentIndex()
+        row = (current.row() + step) if current.isValid() else (0 if step > 0 else rows - 1)
+        popup.setCurrentIndex(self.filter_model.index(max(0, min(rows - 1, row)), 0))
+
+    def _take_current(self) -> bool:
+        """Enter with the list open: take its current row, or the only row; False when neither is there."""
+        popup = self._popup()
+        index = popup.currentIndex()
+        if not index.isValid() and self.filter_model.rowCount() == 1:
+            index = self.filter_model.index(0, 0)
+        if not index.isValid():
+            return False
+        popup.hide()
+        self._picked(index)
+        return True
 
     def _picked(self, index: QModelIndex) -> None:
         code = index.data(CODE_ROLE)
@@ -192,9 +249,21 @@ class CodePicker(QWidget):
 
     # -- browsing ----------------------------------------------------------------------------------
     def eventFilter(self, watched: object, event: object) -> bool:
-        if watched is self.edit and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_F4:
+        """F4 browses; Up/Down move in the list and Enter takes a row (the list's own keys, for when the
+        key arrives at the field rather than at the popup)."""
+        if watched is not self.edit or not isinstance(event, QKeyEvent) or event.type() != QKeyEvent.Type.KeyPress:
+            return False
+        key = Qt.Key(event.key())
+        if key == Qt.Key.Key_F4:
             self.browse()
+            return True
+        if key in _STEPS:
+            self._move(_STEPS[key])
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._popup().isVisible():
+            return self._take_current()
+        if key == Qt.Key.Key_Escape and self._popup().isVisible():
+            self._popup().hide()
             return True
         return False
 
@@ -222,7 +291,7 @@ class _Filter(QSortFilterProxyModel):
         if not self.needle:
             return True
         index = self.sourceModel().index(row, 0, parent)
-        return self.needle in str(index.data(SEARCH_ROLE) or "")
+        return _contains_all(self.needle, str(index.data(SEARCH_ROLE) or ""))
 
 
 class CodeTreeDialog(QDialog):
@@ -285,7 +354,8 @@ class CodeTreeDialog(QDialog):
         self.proxy.set_needle(text)
         self.tree.expandAll()
         current = self.tree.currentIndex()
-        if not current.isValid() or (self.proxy.needle and self.proxy.needle not in str(current.data(SEARCH_ROLE))):
+        if not current.isValid() or (self.proxy.needle
+                                     and not _contains_all(self.proxy.needle, str(current.data(SEARCH_ROLE)))):
             first = self._first_match(QModelIndex())
             if first is not None:
                 self.tree.setCurrentIndex(first)
@@ -294,7 +364,7 @@ class CodeTreeDialog(QDialog):
         """The first row (depth first) that matches the filter itself, not only through a child."""
         for row in range(self.proxy.rowCount(parent)):
             index = self.proxy.index(row, 0, parent)
-            if self.proxy.needle in str(index.data(SEARCH_ROLE)):
+            if _contains_all(self.proxy.needle, str(index.data(SEARCH_ROLE))):
                 return index
             child = self._first_match(index)
             if child is not None:
