@@ -6,11 +6,12 @@ Pure Python, no database and no reportlab: ``desk_app.services.letters`` gathers
 
 Mandatory elements (REGULATION.md §4, DOMAIN.md §2):
 
-- receipt (受理回执): case number, what was received, the handler, the deadline, how to follow up
+- receipt (受理回执): case number, what the complaint is about (shortened with "…" to fit), what was
+  received, the handler, the deadline, how to follow up
   (a telephone number: the branch hotline unless one is given);
 - extension notice (延期告知书): a recorded extension (new date), its reason, and the approver when the
   time limit goes to 60 days (especially complex);
-- decision letter (处理决定书): facts and request as recorded, how the complaint was verified, the
+- decision letter (处理决定书): what the complaint is about and the request, how the complaint was verified, the
   decision with its basis and reasons, a remedy only with a description, an amount above zero and a
   date, the extension (approver and the date the customer was told) when one was used, the recourse
   (核查 in writing to the named superior institution within 30 days with its contact details,
@@ -18,6 +19,10 @@ Mandatory elements (REGULATION.md §4, DOMAIN.md §2):
 - refusal (不予受理告知书): grounds and basis, a contact telephone number;
 - review decision (核查决定): the date of the application, the findings, the decision with basis and
   reasons, a remedy as above, a contact telephone number.
+
+What the complaint is about is a summary written for the customer (``desk_app.documents.summary``),
+never the intake's facts: those are the clerk's record and may carry internal remarks. ``CaseFacts``
+therefore does not hold the facts at all.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from desk_app.documents.formatting import amount_in_capitals, amount_in_figures, letter_date
+from desk_app.documents.summary import IntakeWords, shorten, suggest_summary
 from desk_app.documents.templates import KIND_SPECS, CommonTexts, LetterTemplate
 from desk_app.domain.enums import Complexity, LetterKind
 from desk_app.domain.validation import parse_amount
@@ -37,6 +43,8 @@ from desk_app.i18n import N_, _
 
 REVIEW_DAYS = 30
 MAX_INPUT = 5000
+#: The receipt's 投诉事项 cell: about three lines of the table (columns; a Chinese character takes two).
+RECEIPT_SUMMARY_WIDTH = 160
 
 
 class DeliveryMethod(StrEnum):
@@ -80,6 +88,9 @@ class Remedy:
 
 @dataclass(frozen=True)
 class ReceiptInputs:
+    summary: str = ""
+    """What the complaint is about, written for the customer. Default: suggested from the intake's request
+    and classification (never the facts)."""
     received_items: tuple[str, ...] = ()
     """Default: the registration itself and the case's attachments."""
     contact_phone: str = ""
@@ -101,8 +112,9 @@ class DecisionInputs:
     reasons: str = ""
     remedy: Remedy | None = None
     corrective_action: str = ""
-    facts: str = ""
-    """Default: the facts as recorded at intake."""
+    summary: str = ""
+    """What the complaint is about, written for the customer. Default: suggested from the intake's
+    classification (never the facts); the request follows on its own line."""
     superior_institution: str = ""
     """Default: the branch's superior institution."""
     superior_contact: str = ""
@@ -195,8 +207,8 @@ class CaseFacts:
     customer_name: str
     due_on: date
     handler_name: str
-    summary: str = ""
-    facts_what: str = ""
+    intake: IntakeWords = field(default_factory=IntakeWords)
+    """What a letter may take from the intake to suggest the summary; never the facts or notes."""
     request_kinds: tuple[tuple[str, str], ...] = ()
     """(Chinese name, English name) of each request kind."""
     request_text: str = ""
@@ -259,6 +271,8 @@ class LetterContent:
     labels: LetterLabels
     issued_at: datetime
     case_number: str
+    complaint_summary: str = ""
+    """The summary of the complaint the letter states (in full; the receipt shows it shortened)."""
     number: str = ""
     draft: bool = False
     correction_note: str = ""
@@ -293,7 +307,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "approver": N_("the approver of the extension to 60 days"),
     "extension.told_on": N_("the date the customer was told of the extension to 60 days (issue the extension "
                             "notice first)"),
-    "facts": N_("the facts as recorded"),
+    "summary": N_("what the complaint is about, written for the customer"),
     "request": N_("the customer's request"),
     "verification": N_("how the complaint was verified"),
     "decision": N_("the decision"),
@@ -351,6 +365,7 @@ class _Composer:
         self.day = day
         self.check = _Checker()
         self.values = _Values()
+        self.complaint_summary = ""
 
     def date(self, day: date) -> str:
         return letter_date(day, self.language)
@@ -427,6 +442,12 @@ class _Composer:
         self.values.fields["mediation_body"] = _clean(mediation, "mediation_body") or self.word(
             "defaults", "mediation_body")
 
+    def summary(self, typed: str, *, with_request: bool) -> str:
+        text = _clean(typed, "summary") or suggest_summary(self.facts.intake, self.language,
+                                                           with_request=with_request)
+        self.complaint_summary = text
+        return text
+
     def request(self) -> str:
         f = self.facts
         names = [en if (self.english and en) else zh for zh, en in f.request_kinds]
@@ -446,7 +467,7 @@ def _receipt(c: _Composer, inputs: ReceiptInputs) -> None:
     c.check.need("received_items", "".join(items))
     numbered = [c.label("item").format(n=n, text=text) for n, text in enumerate(items, 1)]
     c.values.fields.update({
-        "summary": f.summary or f.facts_what[:80],
+        "summary": shorten(c.summary(inputs.summary, with_request=True), RECEIPT_SUMMARY_WIDTH),
         "received_items": "\n".join(numbered) if len(numbered) > 1 else "".join(items),
         "due_date": c.date(f.due_on),
         "deadline_rule": c.word("deadline_rule", f.regime),
@@ -479,15 +500,15 @@ def _decision(c: _Composer, inputs: DecisionInputs) -> None:
     c.base(inputs.contact_person, inputs.contact_phone)
     f = c.facts
     values = c.values.fields
-    facts_text = _clean(inputs.facts, "facts") or f.facts_what
+    summary = c.summary(inputs.summary, with_request=False)
     request = c.request()
-    c.check.need("facts", facts_text)
+    c.check.need("summary", summary)
     c.check.need("request", request)
     texts = {name: _clean(getattr(inputs, name), name) for name in ("verification", "decision", "basis", "reasons")}
     for name, text in texts.items():
         c.check.need(name, text)
     values.update(texts)
-    values.update({"facts": facts_text, "request": request, "claimed_amount_figures": "",
+    values.update({"summary": summary, "request": request, "claimed_amount_figures": "",
                    "claimed_amount_capital": "", "new_due_date": "", "approver": "", "extension_told_date": ""})
     if f.claimed_amount is not None and f.claimed_amount > 0:
         c.values.flags.add("claimed_amount")
@@ -611,5 +632,6 @@ def compose(kind: LetterKind, inputs: LetterInputs, facts: CaseFacts, issuer: Is
         issuer_name=composer.issuer_name(), date_text=composer.date(day),
         labels=LetterLabels(number=label("number"), number_pending=label("number_pending"), page=label("page"),
                             seal=label("seal"), draft=label("draft"), continued=label("continued")),
-        issued_at=issued_at, case_number=facts.case_number, draft=draft, correction_note=correction_note,
+        issued_at=issued_at, case_number=facts.case_number, complaint_summary=composer.complaint_summary,
+        draft=draft, correction_note=correction_note,
     )

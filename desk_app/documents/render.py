@@ -210,15 +210,23 @@ def _story(content: LetterContent, st: _Styles) -> list[Flowable]:
         story.append(Paragraph(_markup(content.correction_note), st.note))
     story.append(Paragraph(_markup(content.salutation), st.salutation))
     for block in content.blocks:
-        if block.heading:
-            # A heading never ends a page: it needs room for itself and the start of what follows
-            # (two lines of text, or the first rows of a table). KeepTogether with the whole next
-            # paragraph would instead push a long paragraph to the next page and leave a gap.
-            story.append(CondPageBreak(st.heading.leading + st.heading.spaceBefore + 2 * st.body.leading + 4))
-            story.append(Paragraph(_markup(block.heading), st.heading))
-        story.extend(Paragraph(_markup(text), st.body) for text in block.paragraphs)
+        heading = [Paragraph(_markup(block.heading), st.heading)] if block.heading else []
+        paragraphs = [Paragraph(_markup(text), st.body) for text in block.paragraphs]
         if block.rows:
-            story.extend([Spacer(1, 2 * mm), _rows_table(block.rows, st, content.language), Spacer(1, 2 * mm)])
+            # A table (the compensation table, the receipt's details) is read as one: its rows stay
+            # together and with their heading on one page. Only a table taller than a page is split,
+            # between rows, never inside one.
+            story.append(KeepTogether([*heading, *paragraphs, Spacer(1, 2 * mm),
+                                       _rows_table(block.rows, st, content.language)]))
+            story.append(Spacer(1, 2 * mm))
+            continue
+        if heading:
+            # A heading never ends a page: it needs room for itself and the start of what follows
+            # (two lines of text). KeepTogether with the whole next paragraph would instead push a
+            # long paragraph to the next page and leave a gap.
+            story.append(CondPageBreak(st.heading.leading + st.heading.spaceBefore + 2 * st.body.leading + 4))
+            story.extend(heading)
+        story.extend(paragraphs)
     closing: list[Flowable] = [Paragraph(_markup(text), st.body) for text in content.closing]
     if not closing:
         closing = story[-1:]

@@ -132,11 +132,11 @@ KIND_SPECS: dict[LetterKind, KindSpec] = {
     ),
     LetterKind.DECISION: KindSpec(
         fields=_BASE_FIELDS | _REMEDY_FIELDS | _RECOURSE_FIELDS | {
-            "facts", "request", "claimed_amount_figures", "claimed_amount_capital", "verification", "decision",
+            "summary", "request", "claimed_amount_figures", "claimed_amount_capital", "verification", "decision",
             "basis", "reasons", "new_due_date", "approver", "extension_told_date"},
         flags=frozenset({"remedy", "corrective_action", "claimed_amount", "extension", "approved",
                          "extension_told"}),
-        required=frozenset({"case_number", "received_date", "channel", "customer_name", "facts", "request",
+        required=frozenset({"case_number", "received_date", "channel", "customer_name", "summary", "request",
                             "verification", "decision", "basis", "reasons", "remedy_description",
                             "remedy_amount_figures", "remedy_amount_capital", "remedy_due_date",
                             "superior_institution", "superior_contact", "review_days", "mediation_body",

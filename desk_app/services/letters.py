@@ -2,19 +2,13 @@
 
 Each public function is one transaction (``render_batch`` one per letter) and returns plain
 dataclasses or bytes. An issued letter is a record: its exact PDF bytes, their SHA-256, the number,
-who issued it and when, the template version. A reprint returns the stored bytes (never a new
-rendering); a correction is a new letter (next version, new number) that supersedes the old one, and
-the timeline shows both.
+who issued it and when, the template version and the summary of the complaint it states. A reprint
+returns the stored bytes (never a new rendering); a correction is a new letter (next version, new
+number) that supersedes the old one, and the timeline shows both.
 
-When a letter may be issued (the case's state; DESIGN.md lifecycle):
-
-- receipt (受理回执): while the case is open before the response (registered, assigned, in progress);
-- extension notice (延期告知书): while the case is open and an extension is recorded;
-- decision letter (处理决定书): at the negotiate (谈) or act (行) step, or once responded or awaiting
-  the callback (the response is recorded when the letter is handed over, or just before);
-- refusal (不予受理告知书): when the case is refused, or still registered/assigned and the grounds are
-  given in the letter (the refusal is being made; the 'refuse' action records it on the case);
-- review decision (核查决定): while the case is under review (核查), or closed by 'finish review'.
+When each kind may be issued, and how a letter is composed from the case, is in
+``desk_app.services.letter_composition``; rendering a batch ahead in worker processes in
+``desk_app.services.letter_ahead``.
 
 Corrections are allowed in any state: they fix a letter that was validly issued. Receipts may be
 issued by counter clerks and handlers; the other letters by handlers, supervisors and branch managers;
@@ -26,12 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
-import os
-import sys
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -40,60 +30,49 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from desk_app.db.models import (
-    Attachment,
-    Branch,
-    Complaint,
-    ComplaintEvent,
-    Customer,
-    Letter,
-    NumberCounter,
-    ReferenceItem,
-    User,
-)
+from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, Letter, User
 from desk_app.db.models.records import Resolution
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.documents.content import (
-    INPUT_TYPES,
     LETTER_NUMBER_CODES,
-    CaseFacts,
     Correction,
     DecisionInputs,
     DeliveryMethod,
-    ExtensionFact,
-    IssuerInfo,
-    LetterContent,
     LetterInputs,
-    PriorLetter,
+    ReceiptInputs,
     RefusalInputs,
     Remedy,
     ReviewDecisionInputs,
-    compose,
     default_inputs,
-    letter_language,
 )
-from desk_app.documents.fonts import CjkFont, load_cjk_font
-from desk_app.documents.render import render_in_worker, render_letter
-from desk_app.documents.templates import LANGUAGES, CommonTexts, LetterTemplate, load_common, load_template
+from desk_app.documents.render import render_letter
+from desk_app.documents.summary import suggest_summary
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Stage, Status
+from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Stage
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.timeline import EventKind
-from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, RESPONSE_STAGES, Action
-from desk_app.errors import (
-    BugError,
-    DiskFullError,
-    IllegalTransitionError,
-    NotFoundError,
-    UserError,
-    ValidationError,
-)
+from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, Action
+from desk_app.errors import DiskFullError, IllegalTransitionError, NotFoundError, UserError, ValidationError
 from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
 from desk_app.services import numbering
 from desk_app.services.access import require, require_branch
 from desk_app.services.complaints import load_for
+from desk_app.services.letter_ahead import Ahead, Prepared
+from desk_app.services.letter_composition import (
+    Kit,
+    check_inputs,
+    choose_language,
+    compose_for,
+    history,
+    intake_words,
+    last_status_change,
+    load_kit,
+    local_day,
+    request_kind_names,
+    state_problem,
+)
 from desk_app.services.timeline import append_event
 
 log = logging.getLogger(__name__)
@@ -109,7 +88,6 @@ ISSUE_PERMISSIONS: dict[LetterKind, Permission] = {
     LetterKind.REFUSAL: Permission.ISSUE_LETTER,
     LetterKind.REVIEW_DECISION: Permission.ISSUE_REVIEW_DECISION,
 }
-DECISION_STATES = frozenset({Status.RESPONDED, Status.AWAITING_CALLBACK})
 
 
 # --- results --------------------------------------------------------------------------------------------
@@ -133,6 +111,8 @@ class IssuedLetter:
     issued_at: datetime
     delivery_method: DeliveryMethod | None
     delivered_on: date | None
+    complaint_summary: str = ""
+    """The summary of the complaint the letter states (receipts and decision letters)."""
 
     @property
     def current(self) -> bool:
@@ -185,12 +165,6 @@ class BatchResult:
 BatchItem = uuid.UUID | LetterRequest | DueLetter
 
 
-# --- helpers --------------------------------------------------------------------------------------------
-
-def _local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()
-
-
 def _day_range(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tz).astimezone(UTC)
     return start, datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
@@ -198,154 +172,6 @@ def _day_range(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def _require_issuer(actor: Actor, kind: LetterKind) -> None:
     require(actor, ISSUE_PERMISSIONS[kind])
-
-
-def _issuer(branch: Branch) -> IssuerInfo:
-    return IssuerInfo(code=branch.code, name=branch.name, name_en=branch.name_en, address=branch.address,
-                      hotline=branch.hotline, superior_institution=branch.superior_institution,
-                      superior_contact=branch.superior_contact, logo_path=branch.logo_path,
-                      timezone=branch.timezone)
-
-
-@dataclass(frozen=True)
-class _Event:
-    kind: str
-    occurred_at: datetime
-    payload: dict[str, object]
-
-
-def _history(session: Session, complaint_id: uuid.UUID) -> list[_Event]:
-    """The status changes and extensions of a case, oldest first (one query)."""
-    rows = session.execute(select(ComplaintEvent.kind, ComplaintEvent.occurred_at, ComplaintEvent.payload).where(
-        ComplaintEvent.complaint_id == complaint_id,
-        ComplaintEvent.kind.in_([EventKind.STATUS_CHANGED.value, EventKind.EXTENDED.value]),
-    ).order_by(ComplaintEvent.seq))
-    return [_Event(kind, at, dict(payload or {})) for kind, at, payload in rows]
-
-
-def _last_status_change(history: Sequence[_Event], action: Action) -> _Event | None:
-    found = [e for e in history if e.kind == EventKind.STATUS_CHANGED.value and e.payload.get("action") == action]
-    return found[-1] if found else None
-
-
-def _date_of(value: object) -> date | None:
-    if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _extension_fact(complaint: Complaint, history: Sequence[_Event],
-                    letters_on_file: Sequence[tuple[str, str, datetime]], tz: ZoneInfo) -> ExtensionFact | None:
-    extensions = [e for e in history if e.kind == EventKind.EXTENDED.value]
-    if not extensions:
-        return None
-    event = extensions[-1]
-    payload = event.payload
-    told = [at for kind, _number, at in letters_on_file
-            if kind == LetterKind.EXTENSION.value and at >= event.occurred_at]
-    return ExtensionFact(
-        complexity=str(payload.get("to") or complaint.complexity),
-        new_due_on=_date_of(payload.get("new_due_on")) or complaint.due_on,
-        old_due_on=_date_of(payload.get("old_due_on")),
-        approver=str(payload.get("approver") or ""),
-        reason=str(payload.get("reason") or ""),
-        told_on=_local_day(min(told), tz) if told else None,
-    )
-
-
-def _case_facts(session: Session, complaint: Complaint, branch: Branch, actor: Actor) -> CaseFacts:
-    tz = ZoneInfo(branch.timezone)
-    customer = session.get_one(Customer, complaint.customer_id)
-    owner = session.get(User, complaint.owner_id) if complaint.owner_id else None
-    kinds = list(complaint.request_kinds or [])
-    names: dict[str, tuple[str, str]] = {}
-    if kinds:
-        for code, name_zh, name_en in session.execute(select(
-                ReferenceItem.code, ReferenceItem.name_zh, ReferenceItem.name_en).where(
-                ReferenceItem.list_name == "request_kind", ReferenceItem.code.in_(kinds))):
-            names[code] = (name_zh, name_en or name_zh)
-    attachments = [desc or name for name, desc in session.execute(
-        select(Attachment.filename, Attachment.description).where(Attachment.complaint_id == complaint.id)
-        .order_by(Attachment.added_at, Attachment.filename))]
-    history = _history(session, complaint.id)
-    on_file = [(k, n, at) for k, n, at in session.execute(
-        select(Letter.kind, Letter.number, Letter.issued_at).where(Letter.complaint_id == complaint.id)
-        .order_by(Letter.issued_at))]
-    refusal = _last_status_change(history, Action.REFUSE)
-    review = _last_status_change(history, Action.APPLY_REVIEW)
-    original = None
-    if review is not None:
-        decisions = [(n, at) for k, n, at in on_file if k == LetterKind.DECISION.value and at <= review.occurred_at]
-        if decisions:
-            original = PriorLetter(decisions[-1][0], _local_day(decisions[-1][1], tz))
-    return CaseFacts(
-        case_number=complaint.case_number, received_on=_local_day(complaint.received_at, tz),
-        channel=complaint.channel, regime=complaint.regime, customer_name=customer.name,
-        due_on=complaint.due_on, handler_name=owner.display_name if owner else actor.display_name,
-        summary=complaint.summary, facts_what=complaint.facts_what,
-        request_kinds=tuple(names.get(code, (code, code)) for code in kinds), request_text=complaint.request_text,
-        claimed_amount=complaint.claimed_amount, attachments=tuple(attachments),
-        extension=_extension_fact(complaint, history, on_file, tz),
-        refusal_reason=str(refusal.payload.get("reason") or "") if refusal else "",
-        review_applied_on=_local_day(review.occurred_at, tz) if review else None,
-        original_decision=original,
-    )
-
-
-def state_problem(session: Session, complaint: Complaint, kind: LetterKind, inputs: LetterInputs | None) -> str:
-    """Why ``kind`` cannot be issued for the case in its present state; empty when it can."""
-    status = Status(complaint.status)
-    stage = Stage(complaint.stage) if complaint.stage else None
-    if kind in (LetterKind.RECEIPT, LetterKind.EXTENSION):
-        if status not in OPEN_BEFORE_RESPONSE:
-            return _("This letter is issued only while the case is open (registered, assigned or in progress); "
-                     "the case is '{status}'.").format(status=status.label)
-    elif kind is LetterKind.DECISION:
-        if not ((status is Status.IN_PROGRESS and stage in RESPONSE_STAGES) or status in DECISION_STATES):
-            return _("A decision letter needs the case at the negotiate (谈) or act (行) step, or responded; "
-                     "the case is '{status}'.").format(status=status.label)
-    elif kind is LetterKind.REFUSAL:
-        being_refused = (status in (Status.REGISTERED, Status.ASSIGNED) and isinstance(inputs, RefusalInputs)
-                         and bool(inputs.grounds.strip()))
-        if status is not Status.REFUSED and not being_refused:
-            return _("A refusal letter needs the case refused, or still registered or assigned with the grounds "
-                     "for refusing it given; the case is '{status}'.").format(status=status.label)
-    elif kind is LetterKind.REVIEW_DECISION:
-        finished = status is Status.CLOSED and _last_status_change(_history(session, complaint.id),
-                                                                   Action.FINISH_REVIEW)
-        if status is not Status.UNDER_REVIEW and not finished:
-            return _("A review decision needs the case under review (the customer applied for 核查); "
-                     "the case is '{status}'.").format(status=status.label)
-    return ""
-
-
-def _check_inputs(kind: LetterKind, inputs: LetterInputs) -> None:
-    if not isinstance(inputs, INPUT_TYPES[kind]):
-        raise BugError(f"{type(inputs).__name__} given for a {kind.value} letter")
-
-
-def _language(language: str | None, customer_language: str) -> str:
-    chosen = language or letter_language(customer_language)
-    if chosen not in LANGUAGES:
-        raise ValidationError(_("Letters are written in Chinese or English."), "language")
-    return chosen
-
-
-@dataclass(frozen=True)
-class _Kit:
-    """What rendering needs, loaded once (outside any transaction) and reused by batches."""
-
-    templates: dict[LetterKind, LetterTemplate]
-    common: CommonTexts
-    font: CjkFont
-
-
-def _kit(kinds: Sequence[LetterKind], templates_dir: Path | None, font: CjkFont | None = None) -> _Kit:
-    return _Kit({k: load_template(k, templates_dir) for k in set(kinds)}, load_common(templates_dir),
-                font or load_cjk_font())
 
 
 def _superseded_by(session: Session, letter_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
@@ -358,7 +184,7 @@ def _superseded_by(session: Session, letter_ids: Sequence[uuid.UUID]) -> dict[uu
 _INFO_COLUMNS = (Letter.id, Letter.complaint_id, Complaint.case_number, Letter.kind, Letter.number,
                  Letter.version_no, Letter.supersedes_id, Letter.correction_reason, Letter.language,
                  Letter.template_version, Letter.sha256, Letter.issued_at, Letter.delivery_method,
-                 Letter.delivered_on, User.display_name)
+                 Letter.delivered_on, User.display_name, Letter.complaint_summary)
 
 
 def _infos(session: Session, where: Sequence[ColumnElement[bool]]) -> list[IssuedLetter]:
@@ -374,7 +200,7 @@ def _infos(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Issue
         supersedes_id=r[6], superseded_by_id=replaced.get(r[0]), correction_reason=r[7], language=r[8],
         template_version=r[9], sha256=r[10], issued_at=r[11],
         delivery_method=DeliveryMethod(r[12]) if r[12] else None, delivered_on=r[13], issued_by=r[14] or "",
-        size=int(r[15] or 0)) for r in rows]
+        complaint_summary=r[15] or "", size=int(r[16] or 0)) for r in rows]
 
 
 def _info(session: Session, letter_id: uuid.UUID) -> IssuedLetter:
@@ -393,21 +219,18 @@ def _load_letter(session: Session, actor: Actor, letter_id: uuid.UUID) -> tuple[
 
 
 def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: LetterKind, inputs: LetterInputs,
-              kit: _Kit, language: str | None, correction_of: Letter | None = None,
-              reason: str = "", ahead: _Prepared | None = None) -> tuple[IssuedLetter, bytes]:
-    branch = session.get_one(Branch, complaint.branch_id)
-    tz = ZoneInfo(branch.timezone)
-    customer = session.get_one(Customer, complaint.customer_id)
-    chosen = _language(language or (correction_of.language if correction_of else None), customer.language)
-    facts = _case_facts(session, complaint, branch, actor)
+              kit: Kit, language: str | None, correction_of: Letter | None = None,
+              reason: str = "", ahead: Prepared | None = None) -> tuple[IssuedLetter, bytes]:
     issued_at = ahead.issued_at if ahead is not None else utcnow()
-    day = _local_day(issued_at, tz)
     correction = None
     if correction_of is not None:
-        correction = Correction(correction_of.number, _local_day(correction_of.issued_at, tz), reason)
-    content = compose(kind, inputs, facts, _issuer(branch), kit.templates[kind], kit.common, chosen, issued_at, day,
-                      correction=correction)
-    number = numbering.letter_number(session, branch.code, LETTER_NUMBER_CODES[kind], day.year)
+        tz = ZoneInfo(session.get_one(Branch, complaint.branch_id).timezone)
+        correction = Correction(correction_of.number, local_day(correction_of.issued_at, tz), reason)
+    composed = compose_for(session, actor, complaint, kind, inputs, kit,
+                           language or (correction_of.language if correction_of else None), issued_at,
+                           correction=correction)
+    content, chosen = composed.content, composed.language
+    number = numbering.letter_number(session, composed.branch_code, LETTER_NUMBER_CODES[kind], composed.day.year)
     final = replace(content, number=number)
     pdf = ahead.take(final) if ahead is not None else None
     if pdf is None:
@@ -418,7 +241,7 @@ def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: Letter
         version_no=correction_of.version_no + 1 if correction_of else 1,
         supersedes_id=correction_of.id if correction_of else None, correction_reason=reason,
         language=chosen, template_version=content.template_version, content=pdf, sha256=digest,
-        issued_by_id=actor.user_id, issued_at=issued_at,
+        issued_by_id=actor.user_id, issued_at=issued_at, complaint_summary=content.complaint_summary,
     )
     session.add(letter)
     session.flush()
@@ -438,7 +261,8 @@ def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: Letter
         id=letter.id, complaint_id=complaint.id, case_number=complaint.case_number, kind=kind, number=number,
         version_no=letter.version_no, supersedes_id=letter.supersedes_id, superseded_by_id=None,
         correction_reason=reason, language=chosen, template_version=content.template_version, sha256=digest,
-        size=len(pdf), issued_by=actor.display_name, issued_at=issued_at, delivery_method=None, delivered_on=None)
+        size=len(pdf), issued_by=actor.display_name, issued_at=issued_at, delivery_method=None, delivered_on=None,
+        complaint_summary=content.complaint_summary)
     return info, pdf
 
 
@@ -451,13 +275,13 @@ def issue_letter(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: Lett
     ``language`` defaults to the customer's (English letters for English-speaking customers).
     Raises LetterContentError (a ValidationError) naming every missing mandatory element.
     """
-    return _issue(db, actor, complaint_id, kind, inputs, language, _kit([kind], templates_dir))[0]
+    return _issue(db, actor, complaint_id, kind, inputs, language, load_kit([kind], templates_dir))[0]
 
 
 def _issue(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: LetterKind, inputs: LetterInputs,
-           language: str | None, kit: _Kit, ahead: _Prepared | None = None) -> tuple[IssuedLetter, bytes]:
+           language: str | None, kit: Kit, ahead: Prepared | None = None) -> tuple[IssuedLetter, bytes]:
     _require_issuer(actor, kind)
-    _check_inputs(kind, inputs)
+    check_inputs(kind, inputs)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         problem = state_problem(session, complaint, kind, inputs)
@@ -470,21 +294,15 @@ def preview_letter(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: Le
                    *, language: str | None = None, templates_dir: Path | None = None) -> bytes:
     """The letter as it would be issued now, marked as a draft and without a number; nothing is stored."""
     _require_issuer(actor, kind)
-    _check_inputs(kind, inputs)
-    kit = _kit([kind], templates_dir)
+    check_inputs(kind, inputs)
+    kit = load_kit([kind], templates_dir)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         problem = state_problem(session, complaint, kind, inputs)
         if problem:
             raise IllegalTransitionError(problem)
-        branch = session.get_one(Branch, complaint.branch_id)
-        customer = session.get_one(Customer, complaint.customer_id)
-        chosen = _language(language, customer.language)
-        facts = _case_facts(session, complaint, branch, actor)
-    issued_at = utcnow()
-    content = compose(kind, inputs, facts, _issuer(branch), kit.templates[kind], kit.common, chosen, issued_at,
-                      _local_day(issued_at, ZoneInfo(branch.timezone)), draft=True)
-    return render_letter(content, kit.font)
+        composed = compose_for(session, actor, complaint, kind, inputs, kit, language, utcnow(), draft=True)
+    return render_letter(composed.content, kit.font)
 
 
 def _checked_content(letter: Letter) -> bytes:
@@ -514,12 +332,12 @@ def correct_letter(db: Database, actor: Actor, letter_id: uuid.UUID, reason: str
     reason printed on it and recorded on the timeline (``letter_corrected``)."""
     if not reason.strip():
         raise ValidationError(_("Say why the letter is corrected."), "reason")
-    kit = _kit(list(LetterKind), templates_dir)
+    kit = load_kit(list(LetterKind), templates_dir)
     with db.unit_of_work() as session:
         old, complaint = _load_letter(session, actor, letter_id)
         kind = LetterKind(old.kind)
         _require_issuer(actor, kind)
-        _check_inputs(kind, inputs)
+        check_inputs(kind, inputs)
         newer = session.scalar(select(Letter.number).where(Letter.supersedes_id == old.id))
         if newer is not None:
             raise IllegalTransitionError(
@@ -543,7 +361,7 @@ def record_delivery(db: Database, actor: Actor, letter_id: uuid.UUID, method: De
         tz = ZoneInfo(session.get_one(Branch, complaint.branch_id).timezone)
         if on > datetime.now(tz).date():
             raise ValidationError(_("The delivery date cannot be in the future."), "on")
-        if on < _local_day(letter.issued_at, tz):
+        if on < local_day(letter.issued_at, tz):
             raise ValidationError(_("The letter cannot be delivered before it was issued."), "on")
         previous = [letter.delivery_method, letter.delivered_on] if letter.delivery_method else None
         letter.delivery_method = method.value
@@ -585,11 +403,17 @@ def available_kinds(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list
         return result
 
 
-def suggested_inputs(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: LetterKind) -> LetterInputs:
+def suggested_inputs(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: LetterKind,
+                     language: str | None = None) -> LetterInputs:
     """Inputs pre-filled from the case's records (the step records 查/析, the current resolution, the
-    refusal reason), for the handler to check and complete. Nothing here bypasses the content check."""
+    refusal reason), for the handler to check and complete. Nothing here bypasses the content check.
+
+    The summary of the complaint (receipt, decision letter) is drafted in the letter's ``language`` (default:
+    the customer's) from the request and the classification, never from the facts or any note."""
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
+        chosen = choose_language(language, session.get_one(Customer, complaint.customer_id).language)
+        words = intake_words(session, complaint, request_kind_names(session, complaint))
         records: dict[str, dict[str, str]] = dict(complaint.stage_records or {})
         investigate = records.get(Stage.INVESTIGATE.value, {})
         analyse = records.get(Stage.ANALYSE.value, {})
@@ -604,15 +428,17 @@ def suggested_inputs(db: Database, actor: Actor, complaint_id: uuid.UUID, kind: 
             if resolution is not None and resolution.amount:
                 remedy = Remedy(resolution.description, str(resolution.amount), resolution.carry_out_by)
             return DecisionInputs(
-                verification=verification,
+                summary=suggest_summary(words, chosen, with_request=False), verification=verification,
                 decision=(resolution.description if resolution else "") or deliberate.get("decision", ""),
                 basis=(resolution.basis if resolution else "") or analyse.get("basis", ""),
                 reasons=analyse.get("analysis", ""), remedy=remedy)
         if kind is LetterKind.REFUSAL:
-            refusal = _last_status_change(_history(session, complaint_id), Action.REFUSE)
+            refusal = last_status_change(history(session, complaint_id), Action.REFUSE)
             return RefusalInputs(grounds=str(refusal.payload.get("reason") or "") if refusal else "")
         if kind is LetterKind.REVIEW_DECISION:
             return ReviewDecisionInputs()
+        if kind is LetterKind.RECEIPT:
+            return ReceiptInputs(summary=suggest_summary(words, chosen, with_request=True))
         return default_inputs(kind)
 
 
@@ -667,106 +493,6 @@ def letters_due_today(db: Database, actor: Actor, branch_id: uuid.UUID, today: d
                                      _("Extended: the customer has not been sent the notice")))
         return due
 
-
-# --- rendering ahead in worker processes ----------------------------------------------------------------
-#
-# A letter's number is allocated in the transaction that stores it (no gaps), and the number is printed
-# on the letter, so rendering normally happens inside that transaction, one letter after the other.
-# For large batches, render_batch(workers=N) renders the next letters in N worker processes *before*
-# their transaction, under the number they will get if nobody else takes one meanwhile (the counter's
-# value plus the batch's letters before them). The transaction then composes the letter again, takes
-# its number as usual, and uses the rendering done ahead only if number and content are exactly the
-# same; otherwise it renders again. Either way the stored letter is what one transaction saw.
-
-MIN_PARALLEL_LETTERS = 8
-
-
-def parallel_workers(letters_to_issue: int) -> int:
-    """How many worker processes a batch should use here: one per CPU (at most 4) for batches of
-    ``MIN_PARALLEL_LETTERS`` or more; 1 (no pool) for small batches and in a frozen (bundled) app, where
-    worker processes need ``multiprocessing.freeze_support()`` at start-up."""
-    if letters_to_issue < MIN_PARALLEL_LETTERS or getattr(sys, "frozen", False):
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
-@dataclass
-class _Prepared:
-    issued_at: datetime
-    content: LetterContent
-    key: str
-    future: Future[bytes]
-    used: bool = False
-
-    def take(self, final: LetterContent) -> bytes | None:
-        """The rendering done ahead, if it is of exactly this content and number."""
-        if final != self.content:
-            self.future.cancel()
-            return None
-        try:
-            pdf = self.future.result()
-        except Exception:  # a failed worker: render again in the transaction, which reports any error
-            log.warning("letter rendered ahead failed; rendering again", exc_info=True)
-            return None
-        self.used = True
-        return pdf
-
-
-class _Ahead:
-    def __init__(self, db: Database, actor: Actor, kit: _Kit, workers: int) -> None:
-        self.db = db
-        self.actor = actor
-        self.kit = kit
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        self.font_spec = f"{kit.font.path}#{kit.font.subfont_index}"
-        self.slots: dict[int, _Prepared] = {}
-        self.pending: dict[str, int] = {}
-        self.window = workers * 2
-
-    def prepare(self, index: int, request: LetterRequest) -> None:
-        if index in self.slots:
-            return
-        kind, inputs = request.kind, request.inputs or default_inputs(request.kind)
-        try:
-            with self.db.unit_of_work() as session:
-                allowed = has_permission(self.actor.role, ISSUE_PERMISSIONS[kind])
-                if not allowed or not isinstance(inputs, INPUT_TYPES[kind]):
-                    return
-                complaint = load_for(session, self.actor, request.complaint_id)
-                if state_problem(session, complaint, kind, inputs):
-                    return
-                branch = session.get_one(Branch, complaint.branch_id)
-                customer = session.get_one(Customer, complaint.customer_id)
-                chosen = _language(None, customer.language)
-                facts = _case_facts(session, complaint, branch, self.actor)
-                issued_at = utcnow()
-                day = _local_day(issued_at, ZoneInfo(branch.timezone))
-                content = compose(kind, inputs, facts, _issuer(branch), self.kit.templates[kind], self.kit.common,
-                                  chosen, issued_at, day)
-                code = LETTER_NUMBER_CODES[kind]
-                key = f"letter:{branch.code}:{code}:{day.year}"  # as desk_app.services.numbering.letter_number
-                current = session.scalar(select(NumberCounter.value).where(NumberCounter.key == key)) or 0
-        except UserError:
-            return  # the transaction will report it
-        seq = current + 1 + self.pending.get(key, 0)
-        self.pending[key] = self.pending.get(key, 0) + 1
-        target = replace(content, number=f"{branch.code}-{code}-{day.year}-{seq:04d}")
-        self.slots[index] = _Prepared(issued_at, target, key, self.pool.submit(render_in_worker, target,
-                                                                                  self.font_spec))
-
-    def take(self, index: int) -> _Prepared | None:
-        return self.slots.get(index)
-
-    def release(self, index: int) -> None:
-        prepared = self.slots.pop(index, None)
-        if prepared is not None:
-            self.pending[prepared.key] -= 1
-            prepared.future.cancel()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _write(out_dir: Path, name: str, pdf: bytes) -> Path:
     """All or nothing under ``name``; a full disk raises DiskFullError (which stops the batch)."""
     return write_bytes_atomic(out_dir / name, pdf)
@@ -793,8 +519,9 @@ def render_batch(db: Database, actor: Actor, items: Sequence[BatchItem], out_dir
         else:
             plan.append(item)
     requests = [p for p in plan if isinstance(p, tuple)]
-    kit = _kit([r.kind for r, _label in requests], templates_dir) if requests else None
-    ahead = _Ahead(db, actor, kit, workers) if kit is not None and workers > 1 and len(requests) > 1 else None
+    kit = load_kit([r.kind for r, _label in requests], templates_dir) if requests else None
+    ahead = Ahead(db, actor, kit, workers, ISSUE_PERMISSIONS) if kit is not None and workers > 1 and len(
+        requests) > 1 else None
     files: list[Path] = []
     issued: list[IssuedLetter] = []
     skipped: list[tuple[str, str]] = []
@@ -821,7 +548,7 @@ def render_batch(db: Database, actor: Actor, items: Sequence[BatchItem], out_dir
                         for later in range(index, min(index + ahead.window, len(plan))):
                             planned = plan[later]
                             if isinstance(planned, tuple):
-                                ahead.prepare(later, planned[0])
+                                ahead.prepare(later, planned[0].complaint_id, planned[0].kind, planned[0].inputs)
                         prepared = ahead.take(index)
                     try:
                         info, pdf = _issue(db, actor, request.complaint_id, request.kind,

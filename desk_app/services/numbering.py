@@ -27,6 +27,15 @@ def case_number(session: Session, branch_code: str, local_day_compact: str) -> s
     return f"{branch_code}-{local_day_compact}-{seq:04d}"
 
 
-def letter_number(session: Session, branch_code: str, kind_code: str, year: int) -> str:
-    seq = next_value(session, f"letter:{branch_code}:{kind_code}:{year}")
+def letter_key(branch_code: str, kind_code: str, year: int) -> str:
+    """The counter of a branch's letters of one kind in one year."""
+    return f"letter:{branch_code}:{kind_code}:{year}"
+
+
+def format_letter_number(branch_code: str, kind_code: str, year: int, seq: int) -> str:
     return f"{branch_code}-{kind_code}-{year}-{seq:04d}"
+
+
+def letter_number(session: Session, branch_code: str, kind_code: str, year: int) -> str:
+    seq = next_value(session, letter_key(branch_code, kind_code, year))
+    return format_letter_number(branch_code, kind_code, year, seq)

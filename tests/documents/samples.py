@@ -18,6 +18,7 @@ from desk_app.documents.content import (
     Remedy,
     ReviewDecisionInputs,
 )
+from desk_app.documents.summary import IntakeWords
 from desk_app.domain.enums import LetterKind
 
 ISSUED_AT = datetime(2026, 11, 23, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
@@ -33,8 +34,9 @@ ISSUER = IssuerInfo(
 FACTS = CaseFacts(
     case_number="SH01-20261120-0007", received_on=date(2026, 11, 20), channel="counter",
     regime="banking_insurance", customer_name="王芳", due_on=date(2026, 12, 5), handler_name="李明",
-    summary="信用卡境外盗刷3,200元",
-    facts_what="客户反映其信用卡于2026年11月18日出现一笔未经授权的境外消费3,200.00元。",
+    intake=IntakeWords(typed_summary="信用卡境外盗刷3,200元", business=("信用卡", "Credit cards"),
+                       cause=("消费者资金安全", "Consumer fund security"),
+                       request_kinds=(("退款", "Refund"),), request_text="要求退还被盗刷款项"),
     request_kinds=(("退款", "Refund"),), request_text="要求退还被盗刷款项", claimed_amount=Decimal("3200"),
     attachments=("信用卡账单复印件", "身份证复印件"),
     extension=ExtensionFact(complexity="complex", new_due_on=date(2026, 12, 20), old_due_on=date(2026, 12, 5),

@@ -29,7 +29,7 @@ from desk_app.domain.enums import Complexity, LetterKind, Stage, Status
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, UserError, ValidationError
 from desk_app.services import case_workflow as wf
-from desk_app.services import letters
+from desk_app.services import letter_ahead, letters
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail, CustomerDraft
 from desk_app.services.timeline import check_chain
@@ -490,5 +490,5 @@ def test_rendering_ahead_in_worker_processes_prints_the_stored_number(database: 
 
 
 def test_parallel_workers_only_for_big_batches() -> None:
-    assert letters.parallel_workers(3) == 1
-    assert letters.parallel_workers(1000) >= 1
+    assert letter_ahead.parallel_workers(3) == 1
+    assert letter_ahead.parallel_workers(1000) >= 1

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _, ngettext
-from desk_app.services import letters
+from desk_app.services import letter_ahead, letters
 from desk_app.services.letters import BatchResult, DueLetter
 from ui.context import AppContext
 from ui.errors import show_error
@@ -160,7 +160,7 @@ class BatchLettersDialog(QDialog):
     def _run_batch(self, items: list[DueLetter], folder: Path) -> BatchResult | None:
         ctx, actor = self.ctx, self.actor
 
-        workers = letters.parallel_workers(sum(1 for item in items if not item.issued))
+        workers = letter_ahead.parallel_workers(sum(1 for item in items if not item.issued))
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> BatchResult:
             return ctx.backend.call(actor, letters.render_batch, list(items), folder, progress, cancelled,

@@ -4,7 +4,7 @@ Preview (a marked draft) and Issue. Missing mandatory elements are listed in the
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QEvent
@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.documents.content import INPUT_TYPES, LetterContentError, LetterInputs, Remedy
+from desk_app.documents.content import (
+    INPUT_TYPES,
+    DecisionInputs,
+    LetterContentError,
+    LetterInputs,
+    ReceiptInputs,
+    Remedy,
+)
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import LetterKind
 from desk_app.errors import UserError
@@ -51,7 +58,9 @@ _TEXT_FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
     FieldSpec("received_items", N_("What was &received"),
               N_("One item per line. Empty: the registration and the case's attachments")),
     FieldSpec("reason", N_("&Reason"), N_("Empty: the reason recorded with the extension")),
-    FieldSpec("facts", N_("&Facts"), N_("Empty: the facts as recorded at intake")),
+    FieldSpec("summary", N_("Complaint su&mmary"),
+              N_("What the letter says the complaint is about, written to the customer. Check it: internal "
+                 "notes (mood, threats, handling remarks) never belong here")),
     FieldSpec("findings", N_("What the review &found")),
     FieldSpec("grounds", N_("&Grounds for refusing"), N_("Empty: the reason recorded with the refusal")),
     FieldSpec("verification", N_("How it was &verified"), N_("Material reviewed, records and recordings checked")),
@@ -66,7 +75,7 @@ _TEXT_FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
     FieldSpec("contact_phone", N_("Contact telephone"), N_("Empty: the branch hotline"), False),
 )}
 #: The order of the form: what the letter says first, then the optional overrides of the branch settings.
-_FORM_ORDER = ("received_items", "reason", "facts", "findings", "grounds", "verification", "decision", "basis",
+_FORM_ORDER = ("summary", "received_items", "reason", "findings", "grounds", "verification", "decision", "basis",
                "reasons", "remedy", "corrective_action", "superior_institution", "superior_contact",
                "mediation_body", "contact_person", "contact_phone")
 _LANGUAGES = (("", N_("The customer's language")), ("zh_CN", "中文"), ("en", "English"))
@@ -100,6 +109,8 @@ class IssueLetterDialog(QDialog):
         self.correcting = correcting
         self.issued: IssuedLetter | None = None
         self.prefilled = False
+        self.suggested_summary = ""
+        """The summary as last suggested; a language change suggests again unless the user changed it."""
         self.inputs_type = INPUT_TYPES[kind]
         names = [f.name for f in fields(self.inputs_type)]
 
@@ -155,6 +166,7 @@ class IssueLetterDialog(QDialog):
         form.addRow(self.language_label, self.language)
         if correcting is not None:
             self.language.setEnabled(False)  # a correction keeps the letter's language
+        self.language.currentIndexChanged.connect(self._language_changed)
 
         body = QWidget(self)
         body.setLayout(form)
@@ -219,7 +231,11 @@ class IssueLetterDialog(QDialog):
 
         def done(result: LetterInputs) -> None:
             assert isinstance(result, self.inputs_type)  # the inputs of this letter kind
+            if self.correcting is not None and self.correcting.complaint_summary and isinstance(
+                    result, ReceiptInputs | DecisionInputs):  # a correction starts from what the letter said
+                result = replace(result, summary=self.correcting.complaint_summary)
             self.set_inputs(result)
+            self.suggested_summary = str(getattr(result, "summary", ""))
             self.prefilled = True
 
         def failed(exc: BaseException) -> None:
@@ -227,6 +243,21 @@ class IssueLetterDialog(QDialog):
             self.error.show_message(str(exc))
 
         run_call(self, lambda: ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind), done, failed)
+
+    def _language_changed(self) -> None:
+        """Suggest the summary again in the chosen language, unless the user has written their own."""
+        widget = self.widgets.get("summary")
+        if widget is None or not self.prefilled or _text_of(widget).strip() != self.suggested_summary.strip():
+            return
+        ctx, actor, complaint_id, kind, language = self.ctx, self.actor, self.complaint_id, self.kind, self._language()
+
+        def done(result: LetterInputs) -> None:
+            if _text_of(widget).strip() == self.suggested_summary.strip():
+                self.suggested_summary = str(getattr(result, "summary", ""))
+                _set_text(widget, self.suggested_summary)
+
+        run_call(self, lambda: ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind, language),
+                 done, self._show_problem)
 
     def set_inputs(self, inputs: LetterInputs) -> None:
         for name, widget in self.widgets.items():

@@ -112,6 +112,8 @@ class Letter(UuidPk, Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivery_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
     delivered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: What the letter says the complaint is about (written for the customer; never the intake facts).
+    complaint_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Callback(UuidPk, Base):
