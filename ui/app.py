@@ -32,7 +32,6 @@ from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import demo, setup
 from desk_app.services.overview import Overview
-from desk_app.services.self_test import run_self_test
 from ui import icons
 from ui.collector import GuiThreadCollector
 from ui.context import AppContext, close_backend, local_backend, local_database, open_local_database
@@ -145,6 +144,8 @@ def wait_for_tasks(timeout_ms: int = 10_000) -> None:
 
 def gui_self_test() -> int:
     """The core self-test, then the GUI on a temporary database: open, load the overview, close."""
+    from desk_app.services.self_test import run_self_test  # openpyxl, reportlab, alembic: only for this
+
     with tempfile.TemporaryDirectory(prefix="desk-self-test-") as folder:
         for line in run_self_test(Path(folder)):
             print(line)

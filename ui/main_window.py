@@ -32,22 +32,17 @@ from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import find_by_number
 from ui import icons
 from ui.admin import AdminPage, AuditLogPage
-from ui.cases.case_page import build_case_view
 from ui.cases.list_page import CaseListPage
-from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
 from ui.intake.intake_page import IntakePage
+from ui.lazy_page import LazyPage
 from ui.legal import LegalReferencePage
-from ui.letters import BatchLettersDialog, offer_receipt
 from ui.overview.page import OverviewPage
 from ui.page import Page
-from ui.reports.dashboard_page import DashboardPage
-from ui.reports.export_dialog import ExportReportDialog
-from ui.reports.import_dialog import ImportDialog
 from ui.tasks import run_call, run_job
 from ui.ui_state import StateKey, load_state, save_state
 
@@ -141,8 +136,7 @@ class MainWindow(QMainWindow):
         self.case_list_page.sig_open_case.connect(self.open_case)
         self.add_page(self.case_list_page, "case_list")
         if has_permission(actor.role, Permission.REPORTS):
-            self.dashboard_page = DashboardPage(ctx, actor)
-            self.dashboard_page.sig_filter_requested.connect(self.show_cases)
+            self.dashboard_page = LazyPage(self._dashboard, lambda: _("Dashboard"), lambda: icons.icon(icons.DASHBOARD))
             self.add_page(self.dashboard_page, "reports")
         self.legal_page = LegalReferencePage(ctx, actor)
         self.add_page(self.legal_page)
@@ -155,9 +149,19 @@ class MainWindow(QMainWindow):
             self.audit_page = AuditLogPage(ctx, actor)
             self.add_page(self.audit_page, "administration")
 
+    def _dashboard(self) -> Page:
+        """Built on first show: its charts and the reports service (openpyxl) load then, not at start-up."""
+        from ui.reports.dashboard_page import DashboardPage
+
+        page = DashboardPage(self.ctx, self.actor)
+        page.sig_filter_requested.connect(self.show_cases)
+        return page
+
     def open_case(self, complaint_id: object) -> None:
         """Show a case in place of the current page; Back returns to the page it was opened from."""
         assert isinstance(complaint_id, uuid.UUID)
+        from ui.cases.case_page import build_case_view  # the case view (letters, reportlab) loads on first use
+
         view = build_case_view(self.ctx, self.actor, complaint_id)
         back_to = self.pages.currentIndex()
         holder = _scrolling(view)
@@ -174,9 +178,13 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(self._page_list.index(self.case_list_page))
 
     def show_export(self) -> None:
+        from ui.reports.export_dialog import ExportReportDialog  # openpyxl: loaded on first use
+
         ExportReportDialog(self.ctx, self.actor, self).exec()
 
     def show_import(self) -> None:
+        from ui.reports.import_dialog import ImportDialog  # openpyxl: loaded on first use
+
         ImportDialog(self.ctx, self.actor, self).exec()
 
     def open_case_number(self, case_number: str) -> None:
@@ -201,12 +209,18 @@ class MainWindow(QMainWindow):
         assert isinstance(complaint_id, uuid.UUID)
         page = self.intake_page
         number = page.last_saved.case_number if page is not None and page.last_saved is not None else ""
+        from ui.letters import offer_receipt  # reportlab: loaded on first use
+
         offer_receipt(self, self.ctx, self.actor, complaint_id, case_number=number)
 
     def show_batch_letters(self) -> None:
+        from ui.letters import BatchLettersDialog  # reportlab: loaded on first use
+
         BatchLettersDialog(self.ctx, self.actor, self).exec()
 
     def show_guidance_import(self) -> None:
+        from ui.checklists.import_dialog import GuidanceImportDialog  # loaded on first use
+
         GuidanceImportDialog(self.ctx, self.actor, self).exec()
 
     def page_titles(self) -> list[str]:

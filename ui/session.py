@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
 from PySide6.QtCore import QObject, QThreadPool
@@ -16,7 +17,6 @@ from desk_app.api.backend import Backend
 from desk_app.api.messages import Health
 from desk_app.api.pinning import pinned_certificate
 from desk_app.api.protocol import PROTOCOL_VERSION
-from desk_app.api.remote import RemoteBackend
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ProtocolMismatchError, ServerIdentityError
 from desk_app.i18n import _
@@ -30,6 +30,9 @@ from ui.dialogs.server_dialog import ServerDialog
 from ui.errors import show_error
 from ui.main_window import MainWindow
 from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_task, run_with_progress
+
+if TYPE_CHECKING:
+    from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,8 @@ def open_desk_server(url: str, parent: QWidget | None = None) -> DeskServer | No
     answered and its protocol this app's. An unreachable server offers Retry, the desk server's settings or
     Quit; a changed certificate offers to review the new one. None when the user quits or cancels; raises
     ProtocolMismatchError when the app or the server must be updated."""
+    from desk_app.api.remote import RemoteBackend
+
     while True:
         certificate = pinned_certificate(url)
         if certificate is None:  # the trust step: compare the fingerprint before anything is sent

@@ -2,7 +2,8 @@
 
 SQLite files are upgraded at start-up after an online backup (``sqlite3.Connection.backup`` — a file
 copy would miss the WAL). PostgreSQL is upgraded only by ``desk-cli migrate``, under an advisory lock;
-a client refuses to run on a schema it does not match.
+a client refuses to run on a schema it does not match. Alembic is loaded only to migrate: a database already
+at ``HEAD_REVISION`` is recognised with one query (start-up time).
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
 from desk_app.db.engine import describe_connection_error, make_engine, sqlite_path
@@ -25,8 +23,14 @@ from desk_app.db.uow import Database
 from desk_app.errors import DatabaseUnavailableError, DiskFullError
 from desk_app.i18n import _
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 7_160_405  # arbitrary advisory-lock key owned by this app
+#: The newest migration's revision (tests/db/test_head_revision.py checks it against the scripts).
+HEAD_REVISION = "0011"
+VERSION_TABLE = "alembic_version"
 
 
 SEARCH_PREFIX = "complaint_search"
@@ -49,26 +53,42 @@ class SchemaState:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    """The head of the migration scripts, as Alembic reads them (``HEAD_REVISION`` without loading Alembic)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
+def recorded_revision(conn: Connection) -> str | None:
+    """The revision in Alembic's version table (None for an empty database), read with plain SQL."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    revisions = list(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+    if len(revisions) > 1:
+        raise DatabaseUnavailableError(_("The database records several schema revisions ({revisions}).").format(
+            revisions=", ".join(revisions)))
+    return revisions[0] if revisions else None
+
+
 def schema_state(engine: Engine) -> SchemaState:
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = recorded_revision(conn)
     except (OperationalError, DatabaseError) as exc:
         raise DatabaseUnavailableError(
             _("The database cannot be opened: {error}").format(error=str(exc.orig).splitlines()[0])
         ) from exc
-    return SchemaState(current=current, head=head_revision())
+    return SchemaState(current=current, head=HEAD_REVISION)
 
 
 def backup_sqlite(engine: Engine, target_dir: Path, label: str = "pre-migrate") -> Path | None:
@@ -114,6 +134,8 @@ def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> SchemaSta
         return state
     if engine.dialect.name == "sqlite" and backup_dir is not None and state.current is not None:
         backup_sqlite(engine, backup_dir)
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":

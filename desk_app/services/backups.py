@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from desk_app.db.engine import sqlite_path
@@ -78,6 +77,8 @@ def verify_backup(path: Path) -> BackupCheck:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise ValidationError(_("{path} is not a Complaint Desk backup: {error}").format(path=path, error=exc)) from exc
+    from alembic.script import ScriptDirectory  # loaded only here, not when the app starts
+
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if revision not in known:
         raise ValidationError(_("The backup {path} is from a newer program version (schema {revision}).").format(

@@ -1,0 +1,71 @@
+"""Run by test_startup_imports.py in a fresh process: starts the app as ``desk-app --database-url URL`` does,
+signs in through the sign-in dialog from the keyboard, and prints (as JSON) which of the modules the start must
+not load are loaded when the main window first paints, and again once that window's first loads are done."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+import ui.app
+
+#: Loaded on first use only, never by the start (issue 21): the self-test, spreadsheets, PDFs, migrations,
+#: the letter and report code, and the desk-server client (this start works on this PC's database).
+NOT_AT_START = ("openpyxl", "reportlab", "alembic", "desk_app.reports", "desk_app.documents",
+                "desk_app.services.self_test", "httpx")
+
+
+def loaded_heavy() -> list[str]:
+    return sorted(name for name in sys.modules if any(name == m or name.startswith(m + ".") for m in NOT_AT_START))
+
+
+class Driver(QObject):
+    def __init__(self, password: str) -> None:
+        super().__init__()
+        self.password = password
+        self.report: dict[str, object] = {"signed_in_by_dialog": False}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and watched.objectName() == "loginDialog" \
+                and not self.report["signed_in_by_dialog"]:
+            self.report["signed_in_by_dialog"] = True
+            assert isinstance(watched, QWidget)
+            QTimer.singleShot(0, lambda: self.sign_in(watched))
+        elif event.type() == QEvent.Type.Paint and watched.objectName() == "mainWindow" \
+                and "at_first_paint" not in self.report:
+            self.report["at_first_paint"] = loaded_heavy()
+            QTimer.singleShot(0, self.finish)
+        return False
+
+    def sign_in(self, dialog: QWidget) -> None:
+        """Type as a user does: user name, Tab, password, Enter, each into the focused field."""
+        for keys in ("admin", Qt.Key.Key_Tab, self.password, Qt.Key.Key_Return):
+            focused = dialog.focusWidget()
+            assert focused is not None
+            if isinstance(keys, str):
+                QTest.keyClicks(focused, keys)
+            else:
+                QTest.keyClick(focused, keys)
+
+    def finish(self) -> None:
+        ui.app.wait_for_tasks()
+        self.report["after_first_loads"] = loaded_heavy()
+        QApplication.quit()
+
+
+def main() -> int:
+    url, password = sys.argv[1], sys.argv[2]
+    app = ui.app.application([])  # main() goes on with this instance
+    driver = Driver(password)
+    app.installEventFilter(driver)
+    code = ui.app.main(["--database-url", url])
+    print(json.dumps({"exit_code": code, **driver.report}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
