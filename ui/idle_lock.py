@@ -21,13 +21,16 @@ from desk_app.domain.actor import Actor
 from desk_app.errors import UserError
 from desk_app.i18n import _
 from ui.dialogs.common import InlineError
+from ui.errors import show_error
+from ui.tasks import run_call
 
 ACTIVITY_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
                    QEvent.Type.TouchBegin}
 
 
 class UnlockDialog(QDialog):
-    """Asks the signed-in user's password; wrong passwords count towards the account lock-out."""
+    """Asks the signed-in user's password; wrong passwords count towards the account lock-out. The password is
+    checked off the GUI thread (a desk server's round trip or the password hash): the dialog says it is busy."""
 
     def __init__(self, backend: Backend, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +43,9 @@ class UnlockDialog(QDialog):
         self.password.setObjectName("unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = InlineError(self)
+        self.busy = QLabel(self)
+        self.busy.setObjectName("unlockBusy")
+        self.busy.hide()
         self.password_label = QLabel(self)
         self.password_label.setBuddy(self.password)
         form = QFormLayout()
@@ -50,6 +56,7 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
         self.retranslate_ui()
 
@@ -59,16 +66,43 @@ class UnlockDialog(QDialog):
                                "password to continue.").format(name=self._actor.display_name))
         self.password_label.setText(_("&Password:"))
         self.password.setAccessibleName(_("Password"))
+        self.busy.setText(_("Checking the password…"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("&Unlock"))
 
+    def is_busy(self) -> bool:
+        return self.busy.isVisibleTo(self)
+
+    def _set_busy(self, busy: bool) -> None:
+        """The field stays focused but read-only, so a second Enter does nothing while the check runs."""
+        self.busy.setVisible(busy)
+        self.password.setReadOnly(busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
     def try_unlock(self) -> None:
-        try:
-            self._backend.sign_in(self._actor.username, self.password.text())
-        except UserError as exc:
-            self.password.clear()
-            self.error.show_message(str(exc))
+        """Enter or Unlock: check the password in the background; the screen opens once it is right."""
+        if self.is_busy():
             return
+        self.error.clear()
+        self._set_busy(True)
+        backend, username, password = self._backend, self._actor.username, self.password.text()
+        run_call(self, lambda: backend.sign_in(username, password), lambda _actor: self._unlocked(), self._refused)
+
+    def _unlocked(self) -> None:
+        self._set_busy(False)
         self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.password.clear()
+        self.password.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(exc, UserError):
+            self.error.show_message(str(exc))
+        else:  # not the user's doing (a bug): the error presenter says so, the screen stays locked
+            show_error(self, exc)
 
     def reject(self) -> None:
         """Escape does not open the screen."""

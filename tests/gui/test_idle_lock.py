@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
+from gated_backend import GatedBackend
 from gui_support import SetUp
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
@@ -30,13 +35,41 @@ def test_locks_after_idle_time_and_unlocks_with_password(qtbot: QtBot, set_up: S
     central = window.centralWidget()
     assert central is not None and not central.isVisible()
     dialog = lock.dialog
-    dialog.password.setText("wrong-password-1")
-    dialog.try_unlock()
-    assert lock.locked and "Wrong user name or password" in dialog.error.text()
-    dialog.password.setText(set_up.password)
-    with qtbot.waitSignal(lock.sig_unlocked, timeout=3000):
-        dialog.try_unlock()
-    assert not lock.locked and central.isVisible()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    assert dialog.focusWidget() is dialog.password
+    qtbot.keyClicks(dialog.password, "wrong-password-1")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong user name or password" in dialog.error.text(), timeout=5000)
+    assert lock.locked and not dialog.is_busy() and dialog.password.text() == ""
+    assert dialog.focusWidget() is dialog.password
+    qtbot.keyClicks(dialog.password, set_up.password)
+    with qtbot.waitSignal(lock.sig_unlocked, timeout=5000):
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not lock.locked and central.isVisible() and dialog.error.isHidden()
+    lock.stop()
+
+
+def test_unlocking_checks_the_password_off_the_gui_thread(qtbot: QtBot, set_up: SetUp) -> None:
+    window = _window(qtbot, set_up)
+    window.idle_lock.stop()
+    backend = GatedBackend(LocalBackend(set_up.db))
+    lock = IdleLock(window, backend, set_up.admin, minutes=5)
+    lock.lock()
+    dialog = lock.dialog
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.keyClicks(dialog.password, set_up.password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(backend.threads) == 1, timeout=5000)
+    assert backend.threads[0] is not threading.main_thread()
+    assert dialog.is_busy() and dialog.busy.text() == "Checking the password…" and dialog.password.isReadOnly()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # ignored while busy
+    assert lock.locked
+    with qtbot.waitSignal(lock.sig_unlocked, timeout=5000):
+        backend.gate.set()
+    assert len(backend.threads) == 1 and not lock.locked and not dialog.is_busy()
     lock.stop()
 
 

@@ -226,7 +226,7 @@ def test_unlocking_the_screen_replaces_the_session_on_the_server(qtbot: QtBot, s
         assert dialog.focusWidget() is dialog.password
         type_text(qtbot, PASSWORD)
         key(qtbot, Qt.Key.Key_Return)
-        assert accepted == [True]
+        qtbot.waitUntil(lambda: accepted == [True], timeout=10_000)  # checked off the GUI thread
         old, new = transport.tokens
 
         def probe(token: str) -> httpx.Response:

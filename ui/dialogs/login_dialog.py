@@ -1,6 +1,10 @@
-"""Sign-in: user name and password; refusals are shown inside the dialog, which stays open."""
+"""Sign-in: user name and password; refusals are shown inside the dialog, which stays open. The password is
+checked off the GUI thread (a desk server's round trip, or the password hash on this PC, takes a moment): the
+dialog shows that it is busy meanwhile and stays responsive."""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import (
@@ -20,6 +24,10 @@ from desk_app.errors import UserError
 from desk_app.i18n import _
 from ui import icons
 from ui.dialogs.common import InlineError
+from ui.errors import show_error
+from ui.tasks import run_call, run_task
+
+log = logging.getLogger(__name__)
 
 
 class LoginDialog(QDialog):
@@ -53,6 +61,9 @@ class LoginDialog(QDialog):
         form.addRow(self.password_label, self.password_edit)
 
         self.error = InlineError(self)
+        self.busy = QLabel(self)
+        self.busy.setObjectName("signInBusy")
+        self.busy.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
@@ -63,6 +74,7 @@ class LoginDialog(QDialog):
         layout.addSpacing(8)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
 
         QWidget.setTabOrder(self.username_edit, self.password_edit)
@@ -73,6 +85,7 @@ class LoginDialog(QDialog):
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Sign in — Complaint Desk"))
         self.heading.setText(_("Complaint Desk"))
+        self.busy.setText(_("Signing in…"))
         self.username_label.setText(_("&User name:"))
         self.password_label.setText(_("&Password:"))
         self.username_edit.setAccessibleName(_("User name"))
@@ -87,21 +100,56 @@ class LoginDialog(QDialog):
             self.retranslate_ui()
         super().changeEvent(event)
 
+    def is_busy(self) -> bool:
+        return self.busy.isVisibleTo(self)
+
+    def _set_busy(self, busy: bool) -> None:
+        """While the password is checked: the fields are read-only (they keep the focus, so a second Enter
+        does nothing and Escape still cancels), Sign in is disabled and the dialog says what it waits for."""
+        self.busy.setVisible(busy)
+        self.username_edit.setReadOnly(busy)
+        self.password_edit.setReadOnly(busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
     def accept(self) -> None:
-        username = self.username_edit.text().strip()
-        if not username or not self.password_edit.text():
+        """Enter or Sign in: check the password in the background; the dialog closes once it is right."""
+        if self.is_busy():
+            return
+        username, password = self.username_edit.text().strip(), self.password_edit.text()
+        if not username or not password:
             self.error.show_message(_("Enter your user name and password."))
             (self.password_edit if username else self.username_edit).setFocus()
             return
-        try:
-            self.actor = self._backend.sign_in(username, self.password_edit.text())
-        except UserError as exc:
-            self.error.show_message(str(exc))
-            self.password_edit.clear()
-            self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
         self.error.clear()
+        self._set_busy(True)
+        backend = self._backend
+        run_call(self, lambda: backend.sign_in(username, password), self._signed_in, self._refused)
+
+    def _signed_in(self, actor: Actor) -> None:
+        self._set_busy(False)
+        if not self.isVisible():  # cancelled while the answer was on its way: end the session nobody uses
+            backend = self._backend
+
+            def sign_out(_progress: object, _cancelled: object) -> None:
+                backend.sign_out(actor)
+
+            run_task(sign_out, on_error=lambda exc: log.warning("signing out %s failed: %s", actor.username, exc))
+            return
+        self.actor = actor
         super().accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if not isinstance(exc, UserError):  # not the user's doing (a bug): the error presenter says so
+            show_error(self, exc)
+            return
+        self.error.show_message(str(exc))
+        self.password_edit.clear()
+        self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @classmethod
     def ask(cls, backend: Backend, parent: QWidget | None = None) -> Actor | None:
