@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_support import SetUp
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
@@ -15,11 +16,14 @@ from desk_app.services import letters
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
+from tests.documents.pdf_tools import flat_text
+from tests.gui.keyboard import CTRL, choose, key, mnemonic, replace_text, type_text
 from tests.gui.test_letters_preview import Counter, make_counter
 from tests.services.conftest import draft
 from ui.letters.case_letters import CaseLettersWidget, DeliveryDialog
 from ui.letters.issue_dialog import IssueLetterDialog
 from ui.letters.preview_dialog import LetterPreviewDialog
+from ui.tasks import db_pool
 
 
 def _handler(set_up: SetUp) -> Actor:
@@ -124,3 +128,66 @@ def test_panel_lists_corrects_and_records_delivery(qtbot: QtBot, set_up: SetUp,
     for widget in QApplication.topLevelWidgets():  # the previews opened after issuing
         if isinstance(widget, LetterPreviewDialog):
             widget.close()
+
+
+SUGGESTED = "关于信用卡（消费者资金安全）的投诉。您要求退还被盗刷款项。"
+REMARK = "客户情绪激动扬言要找媒体曝光"
+
+
+def _receipt_dialog(qtbot: QtBot, set_up: SetUp, **kwargs: object) -> tuple[Counter, ComplaintDetail,
+                                                                            IssueLetterDialog]:
+    counter = make_counter(set_up)
+    case = register_complaint(set_up.db, counter.clerk, draft(facts_what=f"客户反映信用卡被盗刷。柜员备注：{REMARK}"))
+    dialog = IssueLetterDialog(counter.ctx, counter.clerk, case.id, LetterKind.RECEIPT, **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.prefilled and QApplication.activeWindow() is dialog, timeout=10_000)
+    return counter, case, dialog
+
+
+def test_summary_is_suggested_for_the_customer_and_typed_over_from_the_keyboard(qtbot: QtBot,
+                                                                                set_up: SetUp) -> None:
+    counter, case, dialog = _receipt_dialog(qtbot, set_up)
+    summary = dialog.widgets["summary"]
+    assert isinstance(summary, QPlainTextEdit)
+    assert summary.toPlainText() == SUGGESTED  # from the request and the classification, not the facts
+    assert REMARK not in summary.toPlainText()
+    assert dialog.labels["summary"].buddy() is summary and summary.accessibleName() == "Complaint summary"
+    mnemonic(qtbot, "m")
+    assert QApplication.focusWidget() is summary
+    typed = "您反映信用卡在境外被盗刷3,200元，要求退款。"
+    replace_text(qtbot, typed)
+    assert summary.toPlainText() == typed
+    mnemonic(qtbot, "i")
+    qtbot.waitUntil(lambda: dialog.issued is not None, timeout=20_000)
+    assert dialog.issued is not None and dialog.issued.complaint_summary == typed
+    text = flat_text(letters.reprint(set_up.db, counter.clerk, dialog.issued.id))
+    assert f"投诉事项{typed}" in text and REMARK not in text
+    # a correction starts from what the letter said, not from a new suggestion
+    correction = IssueLetterDialog(counter.ctx, counter.clerk, case.id, LetterKind.RECEIPT,
+                                   correcting=dialog.issued)
+    qtbot.addWidget(correction)
+    qtbot.waitUntil(lambda: correction.prefilled, timeout=10_000)
+    correction_summary = correction.widgets["summary"]
+    assert isinstance(correction_summary, QPlainTextEdit) and correction_summary.toPlainText() == typed
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, LetterPreviewDialog):
+            widget.close()
+
+
+def test_choosing_english_suggests_the_summary_again_unless_it_was_edited(qtbot: QtBot, set_up: SetUp) -> None:
+    _counter, _case, dialog = _receipt_dialog(qtbot, set_up)
+    summary = dialog.widgets["summary"]
+    assert isinstance(summary, QPlainTextEdit)
+    mnemonic(qtbot, "l")
+    choose(qtbot, dialog.language, "en")
+    qtbot.waitUntil(lambda: summary.toPlainText().startswith("Your complaint about credit cards"), timeout=10_000)
+    mnemonic(qtbot, "m")
+    key(qtbot, Qt.Key.Key_End, CTRL)
+    type_text(qtbot, " Card replaced.")
+    mnemonic(qtbot, "l")
+    choose(qtbot, dialog.language, "zh_CN")
+    assert db_pool().waitForDone(10_000)  # any suggestion asked for has been answered
+    QApplication.processEvents()
+    assert summary.toPlainText().endswith(" Card replaced."), "the user's own words are kept"

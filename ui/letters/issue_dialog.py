@@ -206,6 +206,7 @@ class IssueLetterDialog(QDialog):
             if isinstance(widget, QPlainTextEdit | QLineEdit):
                 widget.setPlaceholderText(hint)
             widget.setAccessibleDescription(hint)
+            widget.setToolTip(hint)  # the placeholder is hidden once the field is filled in
         self.correction_label.setText(_("Reason for the &correction"))
         self.remedy_box.setTitle(_("&Remedy (money paid or refunded)"))
         for label, text in zip(self.remedy_labels, (_("What"), _("Amount (yuan)"), _("Paid or done by")),
