@@ -1,6 +1,6 @@
 """The case-by-case detail export: its readable columns and the queries of its technical records.
 
-The readable sheet "Cases" has one row per case with codes *and* names for every classification,
+The readable sheet "Case details" (投诉明细) has one row per case with codes *and* names for every classification,
 office-local times, and personal data masked unless the export was made by a user entitled to see
 it. The records part carries the same cases as technical records for consolidation at headquarters
 (``desk_app.reports.records``, ``desk_app.reports.records_db``).

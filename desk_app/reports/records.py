@@ -1,6 +1,6 @@
 """The technical record format that carries cases from a branch to headquarters.
 
-A detail export workbook holds, besides the readable "Cases" sheet:
+A detail export workbook holds, besides the readable "Case details" sheet:
 
 - the hidden sheet ``_desk_manifest``: key/value rows — format name and version, app version, when,
   by whom, the branches and period, whether personal data is masked, the number of records of each

@@ -237,6 +237,7 @@ class _Writer:
             if row[2]:
                 ws.cell(row=i, column=2).number_format = row[2]
             ws.cell(row=i, column=4).font = _KEY_FONT
+        ws.column_dimensions["D"].hidden = True  # the keys are for programs reading the workbook, not for people
         ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
         # Satisfaction distribution, below the indicators.
         dist_header = FIRST_DATA_ROW + len(rows) + 2

@@ -754,7 +754,7 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                            scope=resolved.label, n=cases, state=_("masked") if masked else _("NOT masked"),
                            at=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"), user=actor.username)]
             with _running(job), StreamingWorkbook(tmp, title=heading[0]) as wb:
-                sheet = wb.add_sheet(_("Cases"), detail_columns(), heading=heading, freeze_columns=1)
+                sheet = wb.add_sheet(_("Case details"), detail_columns(), heading=heading, freeze_columns=1)
                 conn = session.connection()  # Core rows: no ORM bookkeeping per row
                 query = case_rows_query(case_filter, every_branch=resolved.branch_ids is None)
                 clock = LocalClock(tz)

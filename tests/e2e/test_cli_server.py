@@ -77,7 +77,7 @@ def test_export_report_through_the_server(trusted: LiveServer, tmp_path: Path, c
     assert cli("export-report", *period, "--out", str(detail), "--detail", "--user", "sh01.manager",
                "--reveal-personal-data") == 0
     assert "personal data NOT masked" in capsys.readouterr().out
-    assert load_workbook(detail)["Cases"].max_row > 3
+    assert load_workbook(detail)["Case details"].max_row > 3
     # the server decides what the account may do: an HQ analyst may not reveal personal data
     assert cli("export-report", *period, "--out", str(tmp_path / "out" / "x.xlsx"), "--detail", "--user",
                "hq.analyst", "--reveal-personal-data") == 2

@@ -53,7 +53,7 @@ def test_export_statistics_and_detail(qtbot: QtBot, ctx: AppContext, tmp_path: P
     assert not dialog.reveal.isEnabled()  # HQ analysts always get masked data
     dialog.path.setText(str(tmp_path / "detail.xlsx"))
     dialog.export()
-    assert dialog.result_path is not None and "Cases" in load_workbook(dialog.result_path).sheetnames
+    assert dialog.result_path is not None and "Case details" in load_workbook(dialog.result_path).sheetnames
 
     supervisor = _dialog(qtbot, ctx, "sh01.supervisor")
     assert not supervisor.branches.isEnabled()

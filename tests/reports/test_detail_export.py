@@ -39,7 +39,7 @@ def actor(db: Database, username: str) -> Actor:
 
 
 def cases_sheet(path: Path) -> list[dict[str, Any]]:
-    ws = load_workbook(path)["Cases"]
+    ws = load_workbook(path)["Case details"]
     headers = [c.value for c in ws[HEADER_ROW]]
     return [dict(zip(headers, row, strict=False)) for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
 
@@ -106,8 +106,8 @@ def test_hq_export_has_every_case_masked(demo_db: Database, tmp_path: Path) -> N
     assert sample["Phone"] == customer.phone[:3] + "****" + customer.phone[-4:]
     assert sample["Case UUID"] == str(complaint.id)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Cases", MANIFEST_SHEET] and wb[MANIFEST_SHEET].sheet_state == "hidden"
-    ws = wb["Cases"]
+    assert wb.sheetnames == ["Case details", MANIFEST_SHEET] and wb[MANIFEST_SHEET].sheet_state == "hidden"
+    ws = wb["Case details"]
     assert ws.freeze_panes == f"B{HEADER_ROW + 1}" and ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
 
 
@@ -177,7 +177,7 @@ def test_cancel_leaves_no_file(demo_db: Database, tmp_path: Path) -> None:
 def test_without_records_and_empty_period(demo_db: Database, tmp_path: Path) -> None:
     hq = actor(demo_db, "hq.analyst")
     result = export_detail(demo_db, hq, ReportScope(*Q2), tmp_path / "plain.xlsx", include_records=False)
-    assert load_workbook(result.path).sheetnames == ["Cases"] and result.records == {}
+    assert load_workbook(result.path).sheetnames == ["Case details"] and result.records == {}
     with zipfile.ZipFile(result.path) as zf:
         assert RECORDS_PART not in zf.namelist()
     empty = export_detail(demo_db, hq, ReportScope(*[d.replace(year=2030) for d in Q2]), tmp_path / "none.xlsx")
