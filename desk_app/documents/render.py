@@ -175,7 +175,9 @@ def _letterhead(content: LetterContent, st: _Styles) -> list[Flowable]:
 def _rows_table(rows: tuple[tuple[str, str], ...], st: _Styles, language: str) -> Table:
     label_width = 30 * mm if language != "en" else 38 * mm
     data = [[Paragraph(_markup(label), st.cell_label), Paragraph(_markup(value), st.cell)] for label, value in rows]
-    table = Table(data, colWidths=[label_width, TEXT_WIDTH - label_width], hAlign="LEFT")
+    # splitInRow: a cell taller than a page (a very long remedy description) continues on the next page
+    # instead of failing; a table that fits on a page is moved whole (KeepTogether in _story).
+    table = Table(data, colWidths=[label_width, TEXT_WIDTH - label_width], hAlign="LEFT", splitInRow=1)
     table.setStyle(_table_style(
         st.cell.fontName,
         ("GRID", (0, 0), (-1, -1), 0.6, RULE),

@@ -75,3 +75,18 @@ def test_a_short_summary_is_printed_whole(kind: LetterKind) -> None:
     inputs = replace(INPUTS[kind], summary="信用卡境外盗刷")  # type: ignore[type-var]
     text = flat_text(render_letter(_content(kind, inputs)))
     assert "信用卡境外盗刷" in text and "信用卡境外盗刷…" not in text
+
+
+def test_a_table_cell_longer_than_a_page_continues_on_the_next_page() -> None:
+    """A remedy description of a few thousand characters cannot stay on one page: it continues (before, the
+    letter could not be rendered at all)."""
+    description = "".join(f"第{n}项：退还被盗刷款项并补偿挂失费和换卡费；" for n in range(1, 160))
+    inputs = replace(DECISION, remedy=replace(DECISION.remedy, description=description))  # type: ignore[type-var]
+    pdf = render_letter(_content(LetterKind.DECISION, inputs))
+    pages = _pages(pdf)
+    assert len(pages) >= 3
+    body = "".join(line.strip() for line in pdf_text(pdf).replace("\f", "\n").splitlines()
+                   if not line.startswith(("地址：", "第 ", "投诉处理决定书（")))
+    assert description in re.sub(r"\s+", "", body.replace("补偿事项", ""))
+    heading_page = next(n for n, text in enumerate(pages) if "四、补偿安排" in text)
+    assert "补偿事项第1项" in pages[heading_page]  # the table starts under its heading
