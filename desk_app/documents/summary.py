@@ -81,40 +81,45 @@ def _request(words: IntakeWords, language: str) -> str:
     return _sentence(("Your request: " + ", ".join(names)) if english else "您的请求：" + "、".join(names), language)
 
 
-def _topic(words: IntakeWords, language: str) -> str:
+def _about(words: IntakeWords, language: str) -> str:
+    """The business and cause in the letter's language: 信用卡（消费者资金安全）; credit cards (…)."""
     english = language == "en"
     business = (words.business[1] or words.business[0]) if english else words.business[0]
     cause = (words.cause[1] or words.cause[0]) if english else words.cause[0]
     if english:
-        subject = business.lower() if business and business.isascii() else business
-        about = f"{subject} ({cause.lower() if cause.isascii() else cause})" if subject and cause else subject
-        return f"your complaint about {about}" if about else "your complaint"
-    about = f"{business}（{cause}）" if business and cause else business or cause
-    return f"关于{about}的投诉" if about else "您的投诉"
+        business = business.lower() if business.isascii() else business
+        cause = cause.lower() if cause.isascii() else cause
+        return f"{business} ({cause})" if business and cause else business or cause
+    return f"{business}（{cause}）" if business and cause else business or cause
+
+
+def _first(words: IntakeWords, language: str, with_request: bool) -> str:
+    english = language == "en"
+    typed = second_person(words.typed_summary, language)
+    about = _about(words, language)
+    if typed and with_request:
+        return _sentence(typed[0].upper() + typed[1:] if english else typed, language)
+    if typed:
+        return _sentence(f"What you told us: {typed}" if english else f"您反映：{typed}", language)
+    if with_request:
+        if english:
+            return _sentence(f"Complaint about {about}", language) if about else ""
+        return _sentence(f"关于{about}的投诉", language) if about else ""
+    if english:
+        return _sentence(f"Your complaint concerns {about}" if about else "You made a complaint to us", language)
+    return _sentence(f"您就{about}向我行提出投诉" if about else "您向我行提出了投诉", language)
 
 
 def suggest_summary(words: IntakeWords, language: str, *, with_request: bool) -> str:
     """A first draft of the customer-facing summary, in the letter's language. With ``with_request`` it ends
     with what the customer asked for (the receipt); without it (the decision letter states the request on
     its own line) it is one sentence about the complaint."""
-    english = language == "en"
-    typed = second_person(words.typed_summary, language)
-    if typed:
-        first = _sentence(typed if not english else typed[0].upper() + typed[1:], language)
-        if not with_request:
-            first = _sentence(f"What you told us: {typed}" if english else f"您反映：{typed}", language)
-    elif with_request:
-        topic = _topic(words, language)
-        first = _sentence(topic[0].upper() + topic[1:] if english else topic, language)
-    elif english:
-        first = _sentence(f"You made {_topic(words, language)}", language)
-    else:
-        topic = _topic(words, language)
-        first = _sentence(f"您向我行提出{topic[2:]}" if topic.startswith("关于") else "您向我行提出了投诉", language)
+    first = _first(words, language, with_request)
     if not with_request:
         return first
     request = _request(words, language)
-    return f"{first} {request}".strip() if english else f"{first}{request}"
+    text = f"{first} {request}".strip() if language == "en" else f"{first}{request}"
+    return text or ("Your complaint." if language == "en" else "您的投诉。")
 
 
 # --- fitting a text into a narrow place ------------------------------------------------------------------

@@ -47,19 +47,22 @@ def test_receipt_suggestion_names_the_business_and_what_the_customer_asked_for()
     without_text = IntakeWords(business=("贷款", "Loans"), request_kinds=(("退款", "Refund"),))
     assert suggest_summary(without_text, "zh_CN", with_request=True) == "关于贷款的投诉。您的请求：退款。"
     assert suggest_summary(IntakeWords(), "zh_CN", with_request=True) == "您的投诉。"
+    only_request = IntakeWords(request_text="要求退款")
+    assert suggest_summary(only_request, "zh_CN", with_request=True) == "您要求退款。"
 
 
 def test_decision_suggestion_is_one_sentence_to_the_customer() -> None:
-    assert suggest_summary(WORDS, "zh_CN", with_request=False) == "您向我行提出信用卡（消费者资金安全）的投诉。"
+    assert suggest_summary(WORDS, "zh_CN", with_request=False) == "您就信用卡（消费者资金安全）向我行提出投诉。"
     typed = IntakeWords(typed_summary="客户信用卡境外盗刷3,200元")
     assert suggest_summary(typed, "zh_CN", with_request=False) == "您反映：您信用卡境外盗刷3,200元。"
     english = suggest_summary(WORDS, "en", with_request=False)
-    assert english == "You made your complaint about credit cards (consumer fund security)."
+    assert english == "Your complaint concerns credit cards (consumer fund security)."
+    assert suggest_summary(IntakeWords(), "en", with_request=False) == "You made a complaint to us."
 
 
 def test_english_receipt_suggestion() -> None:
     words = IntakeWords(business=("信用卡", "Credit cards"), request_kinds=(("退款", "Refund"),))
-    assert suggest_summary(words, "en", with_request=True) == "Your complaint about credit cards. Your request: Refund."
+    assert suggest_summary(words, "en", with_request=True) == "Complaint about credit cards. Your request: Refund."
 
 
 @pytest.mark.parametrize(("text", "width", "expected"), [

@@ -182,7 +182,7 @@ def test_choosing_english_suggests_the_summary_again_unless_it_was_edited(qtbot:
     assert isinstance(summary, QPlainTextEdit)
     mnemonic(qtbot, "l")
     choose(qtbot, dialog.language, "en")
-    qtbot.waitUntil(lambda: summary.toPlainText().startswith("Your complaint about credit cards"), timeout=10_000)
+    qtbot.waitUntil(lambda: summary.toPlainText().startswith("Complaint about credit cards"), timeout=10_000)
     mnemonic(qtbot, "m")
     key(qtbot, Qt.Key.Key_End, CTRL)
     type_text(qtbot, " Card replaced.")

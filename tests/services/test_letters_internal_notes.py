@@ -119,7 +119,7 @@ def test_no_internal_note_reaches_any_letter(database: Database, staff: Staff) -
     receipt = flat_text(issued[LetterKind.RECEIPT])
     assert "投诉事项关于信用卡（消费者资金安全）的投诉。您要求退还被盗刷款项。" in receipt
     decision = flat_text(issued[LetterKind.DECISION])
-    assert "一、投诉事项您向我行提出信用卡（消费者资金安全）的投诉。您的请求：退款（要求退还被盗刷款项）" in decision
+    assert "一、投诉事项您就信用卡（消费者资金安全）向我行提出投诉。您的请求：退款（要求退还被盗刷款项）" in decision
 
 
 def test_the_summary_is_stored_with_the_letter_and_a_typed_one_is_used(database: Database, staff: Staff) -> None:
@@ -139,6 +139,6 @@ def test_the_suggestion_follows_the_letter_language(database: Database, staff: S
     inputs = letters.suggested_inputs(database, staff.handler, case_id, LetterKind.RECEIPT, language)
     assert isinstance(inputs, ReceiptInputs)
     expected = {"zh_CN": "关于信用卡（消费者资金安全）的投诉。您要求退还被盗刷款项。",
-                "en": "Your complaint about credit cards (security of consumers' funds). "
+                "en": "Complaint about credit cards (security of consumers' funds). "
                       "Your request: 要求退还被盗刷款项."}
     assert inputs.summary == expected[language]
