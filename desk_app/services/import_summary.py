@@ -66,7 +66,7 @@ class ImportSummary:
     @property
     def unmatched(self) -> tuple[tuple[str, str, int], ...]:
         """(field, text, count) of values that match no code: they need a value mapping."""
-        return tuple((c.field, v.text, v.count) for c in self.columns for v in c.values if v.code is None)
+        return tuple((c.field, v.text, v.count) for c in self.columns for v in c.values if v.code is None and v.text)
 
 
 class SummaryCounter:

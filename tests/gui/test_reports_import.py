@@ -1,14 +1,18 @@
 """The import dialog: dry run with every row's problem, mapping edited in the table and saved, import;
-and consolidation of a branch export at HQ."""
+the guesses and unknown values answered in the dry run, its summary table, cutting over-long texts by
+choice, a file without a header row; and consolidation of a branch export at HQ."""
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 from gui_support import SetUp
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QTableWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -24,6 +28,7 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.demo import DEMO_PASSWORD, generate_demo_data
 from desk_app.services.reports import ReportScope, export_detail
 from tests.reports.messy_files import messy_workbook
+from tests.reports.real_exports import CHANNELS, consumer_register_csv, gbk_register
 from ui.context import AppContext
 from ui.reports.import_dialog import ImportDialog
 
@@ -80,3 +85,92 @@ def test_consolidation_in_the_dialog(qtbot: QtBot, set_up: SetUp, tmp_path: Path
     assert not dialog.mapping_table.isEnabled()
     dialog.run_import()
     assert _cases(set_up.db) == dialog.report.inserted
+
+
+def _table(table: QTableWidget) -> list[list[str]]:
+    """What the user sees in a table: cell texts, and the current text of a combo box in a cell."""
+    rows = []
+    for i in range(table.rowCount()):
+        cells = []
+        for j in range(table.columnCount()):
+            widget = table.cellWidget(i, j)
+            item = table.item(i, j)
+            cells.append(widget.currentText() if isinstance(widget, QComboBox) else item.text() if item else "")
+        rows.append(cells)
+    return rows
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_dry_run_shows_guesses_and_summary(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
+    path = tmp_path / "complaints.csv"
+    records = consumer_register_csv(path)
+    imports.save_mapping(set_up.db, set_up.admin, "CFPB", imports.ColumnMapping(
+        columns={"received_at": "Date received", "facts_what": "Consumer complaint narrative",
+                 "channel": "Submitted via", "axis_b": "Product", "axis_c": "Issue"},
+        values={"axis_b": {"Credit card": "B0302", "Checking or savings account": "B0301",
+                           "Debt collection": "B0201"},
+                "axis_c": {"Problem with a purchase shown on your statement": "C09", "Managing an account": "C01",
+                           "Attempts to collect debt not owed": "C12"}},
+        defaults={"customer_name": "CFPB consumer", "axis_a": "A03"}))
+    dialog = ImportDialog(ctx, set_up.admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setFocus()
+    qtbot.keyClicks(dialog.path, str(path))
+    dialog.mapping_choice.setCurrentIndex(dialog.mapping_choice.findData("CFPB"))  # runs the dry run
+    assert dialog.preview is not None and not dialog.preview.ok
+    assert dialog.tabs.currentWidget() is dialog.guess_table
+    guesses = {(row[1]): (row[2], row[3]) for row in _table(dialog.guess_table)}
+    assert guesses["Postal mail"][0] == str(CHANNELS["Postal mail"]) and guesses["Postal mail"][1].startswith("letter")
+    assert guesses["Web Referral"][1].startswith("app_web")
+    assert guesses["Fax"] == (str(CHANNELS["Fax"]), "") and guesses["Referral"] == (str(CHANNELS["Referral"]), "")
+    summary = {(row[0], row[1]): row[2] for row in _table(dialog.summary_table)}
+    assert summary[("Rows read", "")] == str(len(records))
+    channel_counts = {text: int(n) for (label, text), n in summary.items() if label == "Intake channel"
+                      and not text.startswith("(")}
+    assert channel_counts == Counter(r.channel for r in records)
+    assert summary[("Over-long texts", "")] == "1" and dialog.cut_long.isEnabled()
+    # the user answers from the keyboard: Fax and Referral typed, the long text cut
+    for text, code in (("Fax", "letter"), ("Referral", "regulator")):
+        box = dialog.guess_boxes[("channel", text)]
+        box.setFocus()
+        qtbot.keyClicks(box, code)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    dialog.cut_long.setFocus()
+    qtbot.keyClick(dialog.cut_long, Qt.Key.Key_Space)
+    assert dialog.cut_long.isChecked()
+    dialog.check(use_table=True)
+    assert dialog.preview is not None and dialog.preview.ok, dialog.summary.toPlainText()
+    assert dialog.guess_table.rowCount() == 0 and dialog.import_button.isEnabled()
+    assert "RFC 4180" in dialog.summary.toPlainText()
+    dialog.run_import()
+    assert isinstance(dialog.imported, imports.ImportResult) and dialog.imported.imported == len(records)
+    assert _cases(set_up.db) == len(records)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_file_without_a_header_row(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
+    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
+                     schema_state(set_up.db.engine).current)
+    path = tmp_path / "无表头.csv"
+    rows = gbk_register(path, header=False)
+    dialog = ImportDialog(ctx, set_up.admin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setText(str(path))
+    dialog.no_header.setFocus()
+    qtbot.keyClick(dialog.no_header, Qt.Key.Key_Space)
+    dialog.check()
+    assert dialog.preview is not None and dialog.preview.headers[0] == "#1" and dialog.preview.header_rows == ()
+    for key, number in (("received_at", 1), ("customer_name", 2), ("phone", 3), ("channel", 4), ("axis_b", 5),
+                        ("axis_c", 6), ("facts_what", 7)):
+        box = dialog.column_boxes[key]
+        box.setCurrentIndex(box.findData(f"#{number}"))
+    dialog.default_edits["axis_a"].setFocus()
+    qtbot.keyClicks(dialog.default_edits["axis_a"], "A01")
+    dialog.check(use_table=True)
+    assert dialog.preview is not None and dialog.preview.ok and dialog.preview.importable == len(rows)
+    dialog.run_import()
+    assert _cases(set_up.db) == len(rows)
