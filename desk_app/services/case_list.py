@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from desk_app.db import search
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
+from desk_app.db.models.case_counts import CaseCount
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineState, days_left, deadline_state
@@ -171,8 +172,32 @@ def count_cases(db: Database, actor: Actor, flt: CaseFilter, today: date) -> int
             # A plain search at headquarters: the search's key queries count their matches alone, instead of
             # looking up every matching complaint.
             return search.count_matches(session, flt.text)
+        counted = _counted(session, actor, flt)
+        if counted is not None:
+            return counted
         stmt = select(func.count()).select_from(Complaint).where(*_conditions(session, actor, flt, today))
         return int(session.scalar(stmt) or 0)
+
+
+def _counted(session: Session, actor: Actor, flt: CaseFilter) -> int | None:
+    """The count of a list limited at most by branch, status and severity, read from the case counter table
+    (kept exact by triggers; see ``desk_app.db.models.case_counts``) instead of counting up to every case.
+    None for any other filter."""
+    if flt != CaseFilter(branch_ids=flt.branch_ids, statuses=flt.statuses, severities=flt.severities,
+                         awaiting_callback=flt.awaiting_callback, office_tz=flt.office_tz):
+        return None
+    stmt = select(func.coalesce(func.sum(CaseCount.n), 0))
+    if not sees_all_branches(actor):
+        stmt = stmt.where(CaseCount.branch_id == actor.branch_id)
+    elif flt.branch_ids:
+        stmt = stmt.where(CaseCount.branch_id.in_(list(flt.branch_ids)))
+    if flt.statuses:
+        stmt = stmt.where(CaseCount.status.in_([s.value for s in flt.statuses]))
+    if flt.awaiting_callback:
+        stmt = stmt.where(CaseCount.status == Status.AWAITING_CALLBACK.value)
+    if flt.severities:
+        stmt = stmt.where(CaseCount.severity.in_([s.value for s in flt.severities]))
+    return int(session.scalar(stmt) or 0)
 
 
 _business = aliased(TaxonomyCode)

@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from desk_app.db.base import Base
+from desk_app.db.models.case_counts import CaseCount
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, WordListVersion
@@ -35,6 +36,7 @@ __all__ = [
                                            "CalendarEntry",
                                            "CalendarYear",
                                            "Callback",
+                                           "CaseCount",
                                            "ChecklistDefinition",
                                            "ChecklistRun",
                                            "ChecklistTick",
