@@ -88,13 +88,15 @@ def phase_single(_db: Path, count: int) -> dict[str, Any]:
 
     from desk_app.documents.content import CaseFacts, ExtensionFact, IssuerInfo, compose
     from desk_app.documents.render import render_letter
+    from desk_app.documents.summary import IntakeWords
     from desk_app.documents.templates import load_common, load_template
     from desk_app.domain.enums import LetterKind
 
     facts = CaseFacts(
         case_number="SH01-20261120-0007", received_on=date(2026, 11, 20), channel="counter",
         regime="banking_insurance", customer_name="王芳", due_on=date(2026, 12, 5), handler_name="李明",
-        facts_what="客户反映其信用卡于2026年11月18日出现一笔未经授权的境外消费3,200.00元。",
+        intake=IntakeWords(business=("信用卡", "Credit cards"), cause=("消费者资金安全", "Consumer fund security"),
+                           request_kinds=(("退款", "Refund"),), request_text="要求退还被盗刷款项"),
         request_kinds=(("退款", "Refund"),), request_text="要求退还被盗刷款项", claimed_amount=Decimal("3200"),
         extension=ExtensionFact("complex", date(2026, 12, 20), date(2026, 12, 5), "", "需调取境外交易记录",
                                 date(2026, 12, 1)))
@@ -165,7 +167,8 @@ def phase_batch(db: Path, count: int) -> dict[str, Any]:
     from desk_app.domain.enums import LetterKind
     from desk_app.services.accounts import authenticate
     from desk_app.services.demo import DEMO_PASSWORD
-    from desk_app.services.letters import LetterRequest, parallel_workers, render_batch
+    from desk_app.services.letter_ahead import parallel_workers
+    from desk_app.services.letters import LetterRequest, render_batch
 
     database = Database(make_engine(f"sqlite:///{db}"))
     handler = authenticate(database, "sh01.handler", DEMO_PASSWORD)
