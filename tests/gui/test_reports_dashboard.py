@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarSeries, QBarSet, QLineSeries, QStackedBarSeries
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QLineSeries, QStackedBarSeries, QValueAxis
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -67,6 +68,12 @@ def test_dashboard_draws_and_filters(qtbot: QtBot, gui_db: Database, hq: Actor, 
     assert isinstance(line, QLineSeries) and line.count() == sum(1 for p in data.satisfaction if p.average)
     assert page.action_table.rowCount() == len(data.actions) > 0
     assert page.warning_table.rowCount() == len(data.warnings)
+    pareto_axis = next(a for a in page.charts["pareto"].chart.axes() if isinstance(a, QBarCategoryAxis))
+    assert pareto_axis.categories() == [f"{p.code} {p.name if len(p.name) <= 6 else p.name[:5] + '…'}"
+                                        for p in data.pareto]  # the causes' names, not codes only
+    for key in CHART_KEYS:  # one-character tick labels ("0" … "5") make Qt Charts elide the axis title to "⋮"
+        axis = next(a for a in page.charts[key].chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis))
+        assert axis.labelFormat() == "%.1f" if key == "satisfaction" else axis.max() >= 10, key
 
     with qtbot.waitSignal(page.sig_filter_requested) as blocker:
         _bars(page, "pareto")[0].clicked.emit(0)

@@ -69,6 +69,11 @@ def _qdate(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
 
+def _short(name: str, length: int = 6) -> str:
+    """A cause's name short enough for a bar's label (the tooltip has it in full)."""
+    return name if len(name) <= length else name[:length - 1] + "…"
+
+
 def _bucket_label(start: date, granularity: Granularity) -> str:
     """Short enough to fit under a bar: 26-03 (a month), 03-02 (the Monday of a week)."""
     return start.strftime("%y-%m") if granularity is Granularity.MONTH else start.strftime("%m-%d")
@@ -298,9 +303,10 @@ class DashboardPage(Page):
         if len(labels) > 8:
             x.setLabelsAngle(-60)
         y = QValueAxis()
-        y.setRange(0, max(maximum, 1) * 1.1)
+        # At least 0–10: Qt Charts elides the axis title to "⋮" when every tick label is one character wide.
+        y.setRange(0, max(maximum, 9) * 1.1)
         y.applyNiceNumbers()  # ticks at round counts (0, 10, 20…), not at 0, 8.25, 16.5…
-        y.setLabelFormat("%d" if maximum >= 5 or maximum == 0 else "%.1f")
+        y.setLabelFormat("%d")
         y.setTitleText(y_title)
         box.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         box.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
@@ -340,8 +346,10 @@ class DashboardPage(Page):
             line.append(index, 100 * (row.cumulative_share or 0))
         box.chart.addSeries(series)
         box.chart.addSeries(line)
-        x, _y = self._axes(box, series, [p.code for p in data.pareto], max((p.count for p in data.pareto), default=0),
-                           _("Cases"))
+        labels = [f"{p.code} {_short(p.name)}" for p in data.pareto]  # names, not codes only
+        x, _y = self._axes(box, series, labels, max((p.count for p in data.pareto), default=0), _("Cases"))
+        if len(labels) > 3:
+            x.setLabelsAngle(-45)
         share = QValueAxis()
         share.setRange(0, 100)
         share.setLabelFormat("%d%%")
@@ -395,7 +403,7 @@ class DashboardPage(Page):
         _x, y = self._axes(box, line, [_bucket_label(p.start, g) for p in data.satisfaction], 5, _("Score"))
         y.setRange(0, 5)
         y.setTickCount(6)
-        y.setLabelFormat("%d")
+        y.setLabelFormat("%.1f")  # averages; and one-character labels would make Qt elide the title to "⋮"
 
     def _emit(self, flt: CaseFilter) -> None:
         self.sig_filter_requested.emit(flt)
