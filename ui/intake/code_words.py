@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from pypinyin import Style, lazy_pinyin
-
 #: Everyday words per code of the shipped taxonomy (resources/reference/taxonomy.toml). A code that a
 #: later version retires simply never shows; a new code is still found by its name and initials.
 EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
@@ -56,6 +54,8 @@ EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
 @cache
 def initials(name: str) -> str:
     """The pinyin initials of a Chinese name, letters only (营业现场 → yyxc); empty for a name without Hanzi."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take a third of a second: loaded on first use
+
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
     return "".join(ch for ch in "".join(letters) if ch.isascii() and ch.isalpha()).casefold()
 
@@ -63,6 +63,8 @@ def initials(name: str) -> str:
 @cache
 def spelled(name: str) -> str:
     """The full pinyin of a name without tones or spaces (信用卡 → xinyongka)."""
+    from pypinyin import lazy_pinyin
+
     return "".join(ch for ch in "".join(lazy_pinyin(name, errors="ignore")) if ch.isascii() and ch.isalpha())
 
 
