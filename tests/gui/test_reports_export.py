@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_support import local_db
+from gui_support import Shown, local_db
 from openpyxl import load_workbook
 from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
@@ -37,7 +37,8 @@ def _dialog(qtbot: QtBot, ctx: AppContext, username: str) -> ExportReportDialog:
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_export_statistics_and_detail(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+def test_export_statistics_and_detail(qtbot: QtBot, ctx: AppContext, tmp_path: Path,
+                                     message_boxes: list[Shown]) -> None:
     dialog = _dialog(qtbot, ctx, "hq.analyst")
     assert dialog.branches.isEnabled()
     dialog.export()
@@ -47,6 +48,8 @@ def test_export_statistics_and_detail(qtbot: QtBot, ctx: AppContext, tmp_path: P
     dialog.export()
     assert dialog.result_path == tmp_path / "stats.xlsx"
     assert load_workbook(dialog.result_path).sheetnames[0] == "Summary"
+    assert [(m.title, m.text) for m in message_boxes] == [("Saved", "The statistics workbook is ready.")]
+    assert str(tmp_path / "stats.xlsx") in message_boxes[0].informative
 
     dialog = _dialog(qtbot, ctx, "hq.analyst")
     dialog.detail.setChecked(True)
@@ -54,6 +57,7 @@ def test_export_statistics_and_detail(qtbot: QtBot, ctx: AppContext, tmp_path: P
     dialog.path.setText(str(tmp_path / "detail.xlsx"))
     dialog.export()
     assert dialog.result_path is not None and "Case details" in load_workbook(dialog.result_path).sheetnames
+    assert message_boxes[-1].text.endswith("cases exported.")
 
     supervisor = _dialog(qtbot, ctx, "sh01.supervisor")
     assert not supervisor.branches.isEnabled()

@@ -50,6 +50,7 @@ from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.saved_file import show_saved
 from ui.tasks import run_call
 
 BLUE = QColor("#305496")
@@ -416,5 +417,9 @@ class DashboardPage(Page):
     def _ask_export(self, key: str) -> None:
         name, _filter = QFileDialog.getSaveFileName(self, _("Save the chart as a PNG image"),
                                                     f"{key}-{self._today().isoformat()}.png", _("PNG images (*.png)"))
-        if name and not self.export_chart(key, Path(name)):
+        if not name:
+            return
+        if not self.export_chart(key, Path(name)):
             show_error(self, OSError(_("The image could not be written to {path}.").format(path=name)))
+            return
+        show_saved(self, Path(name), _("The chart is saved as an image."))

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actor import Actor
-from desk_app.i18n import _
+from desk_app.i18n import _, ngettext
 from desk_app.services.access import sees_all_branches
 from desk_app.services.reports import (
     DetailExportResult,
@@ -37,6 +37,7 @@ from desk_app.services.reports import (
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.saved_file import show_saved
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 
@@ -151,4 +152,9 @@ class ExportReportDialog(QDialog):
             show_error(self, exc)
             return
         self.result_path = result.path if isinstance(result, DetailExportResult) else path
+        if isinstance(result, DetailExportResult):
+            done = ngettext("{n} case exported.", "{n} cases exported.", result.cases).format(n=result.cases)
+        else:
+            done = _("The statistics workbook is ready.")
+        show_saved(self, self.result_path, done)
         self.accept()
