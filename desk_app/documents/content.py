@@ -34,6 +34,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from desk_app.documents.formatting import amount_in_capitals, amount_in_figures, letter_date
+from desk_app.documents.letter import Block, LetterContent, Letterhead, LetterLabels
 from desk_app.documents.summary import IntakeWords, shorten, suggest_summary
 from desk_app.documents.templates import KIND_SPECS, CommonTexts, LetterTemplate
 from desk_app.domain.enums import Complexity, LetterKind
@@ -225,63 +226,6 @@ class Correction:
     old_number: str
     old_issued_on: date
     reason: str
-
-
-# --- composed content (what the renderer draws) -------------------------------------------------------
-
-@dataclass(frozen=True)
-class Block:
-    heading: str
-    paragraphs: tuple[str, ...] = ()
-    rows: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    name: str
-    name_en: str
-    address_line: str
-    hotline_line: str
-    logo_path: str
-
-
-@dataclass(frozen=True)
-class LetterLabels:
-    number: str
-    number_pending: str
-    page: str
-    seal: str
-    draft: str
-    continued: str
-
-
-@dataclass(frozen=True)
-class LetterContent:
-    kind: LetterKind
-    language: str
-    template_version: int
-    common_version: int
-    title: str
-    salutation: str
-    blocks: tuple[Block, ...]
-    closing: tuple[str, ...]
-    letterhead: Letterhead
-    issuer_name: str
-    date_text: str
-    labels: LetterLabels
-    issued_at: datetime
-    case_number: str
-    complaint_summary: str = ""
-    """The summary of the complaint the letter states (in full; the receipt shows it shortened)."""
-    number: str = ""
-    draft: bool = False
-    correction_note: str = ""
-
-    @property
-    def number_text(self) -> str:
-        if self.number:
-            return self.labels.number.format(number=self.number)
-        return self.labels.number_pending
 
 
 # --- the check ---------------------------------------------------------------------------------------

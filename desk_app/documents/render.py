@@ -47,8 +47,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from desk_app.documents.content import LetterContent
 from desk_app.documents.fonts import CjkFont, load_cjk_font
+from desk_app.documents.letter import LetterContent
 from desk_app.errors import BugError
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from desk_app.db.models import NumberCounter
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
-from desk_app.documents.content import INPUT_TYPES, LETTER_NUMBER_CODES, LetterContent, LetterInputs, default_inputs
+from desk_app.documents.content import INPUT_TYPES, LETTER_NUMBER_CODES, LetterInputs, default_inputs
+from desk_app.documents.letter import LetterContent
 from desk_app.documents.render import render_in_worker
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import LetterKind

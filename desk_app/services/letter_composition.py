@@ -33,7 +33,6 @@ from desk_app.documents.content import (
     Correction,
     ExtensionFact,
     IssuerInfo,
-    LetterContent,
     LetterInputs,
     PriorLetter,
     RefusalInputs,
@@ -41,6 +40,7 @@ from desk_app.documents.content import (
     letter_language,
 )
 from desk_app.documents.fonts import CjkFont, load_cjk_font
+from desk_app.documents.letter import LetterContent
 from desk_app.documents.summary import IntakeWords, typed_summary
 from desk_app.documents.templates import LANGUAGES, CommonTexts, LetterTemplate, load_common, load_template
 from desk_app.domain.actor import Actor

@@ -14,7 +14,6 @@ from desk_app.documents.content import (
     ExtensionFact,
     ExtensionInputs,
     IssuerInfo,
-    LetterContent,
     LetterContentError,
     LetterInputs,
     ReceiptInputs,
@@ -23,6 +22,7 @@ from desk_app.documents.content import (
     ReviewDecisionInputs,
     compose,
 )
+from desk_app.documents.letter import LetterContent
 from desk_app.documents.templates import load_common, load_template
 from desk_app.domain.enums import LetterKind
 from desk_app.errors import BugError, ValidationError

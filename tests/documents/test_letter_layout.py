@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from desk_app.documents.content import LetterContent, LetterInputs, ReceiptInputs, compose
+from desk_app.documents.content import LetterInputs, ReceiptInputs, compose
+from desk_app.documents.letter import LetterContent
 from desk_app.documents.render import render_letter
 from desk_app.documents.templates import load_common, load_template
 from desk_app.domain.enums import LetterKind

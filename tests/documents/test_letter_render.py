@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
-from desk_app.documents.content import (
-    Correction,
-    DecisionInputs,
-    LetterContent,
-    LetterInputs,
-    compose,
-)
+from desk_app.documents.content import Correction, DecisionInputs, LetterInputs, compose
+from desk_app.documents.letter import LetterContent
 from desk_app.documents.render import check_fonts_embedded, render_letter
 from desk_app.documents.templates import load_common, load_template
 from desk_app.domain.enums import LetterKind
