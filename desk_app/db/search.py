@@ -22,9 +22,10 @@ queued ones, and scans the few queued rows directly. PostgreSQL keeps its GIN in
 from __future__ import annotations
 
 import logging
+import operator
+import re
 import threading
 import time
-import unicodedata
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -65,33 +66,19 @@ DRAIN_BATCH = 500
 #: The background drain waits for this long a quiet spell after a write ...
 QUIET_S = 0.3
 #: ... but never longer than this after the first write it has not indexed yet.
-MAX_DELAY_S = 2.0
+MAX_DELAY_S = 5.0
 #: An idle drain thread ends after this; the next write starts another.
 IDLE_EXIT_S = 30.0
 
-_WORD_CATEGORIES = ("L", "N")
+#: A run of word characters: letters and digits (``str.isalnum``) and private-use characters, which is what
+#: FTS5's unicode61 tokenizer keeps together in a token (categories L*, N*, Co).
+_RUN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff])+")
 
 
 # --- tokens --------------------------------------------------------------------------------------------
 
 def is_word_char(ch: str) -> bool:
-    """Letters, digits and private-use characters: what FTS5's unicode61 tokenizer keeps in a token."""
-    category = unicodedata.category(ch)
-    return category[0] in _WORD_CATEGORIES or category == "Co"
-
-
-def word_runs(body: str) -> list[str]:
-    runs: list[str] = []
-    current: list[str] = []
-    for ch in body:
-        if is_word_char(ch):
-            current.append(ch)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _RUN.fullmatch(ch) is not None
 
 
 def grams(body: str) -> str:
@@ -99,8 +86,8 @@ def grams(body: str) -> str:
     character, once each, space-separated (the tokenizer folds case). Deterministic: the queue takes an
     indexed row out again by recomputing them from its old text."""
     tokens: set[str] = set()
-    for run in word_runs(body):
-        tokens.update(run[i:i + 2] for i in range(len(run) - 1))
+    for run in _RUN.findall(body):
+        tokens.update(map(operator.add, run, run[1:]))
         tokens.add(run[-1])
     return " ".join(sorted(tokens))
 

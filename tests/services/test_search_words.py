@@ -161,3 +161,12 @@ def test_migration_0008_indexes_the_cases_a_database_holds(database: Database, s
     assert search.pending(database) == 0
     _check_every_word(database, staff)
     assert _listed(database, staff, "按合同理赔")[0] == 1
+
+
+def test_the_word_tokens() -> None:
+    """Bigrams inside runs of letters and digits, and each run's last character: a 2-character word is one
+    token, a single character a 1-character prefix; punctuation and spaces part runs."""
+    assert search.grams("吞卡后三天，ATM 7") == "7 AT M TM 三天 卡后 后三 吞卡 天"
+    assert search.grams("") == "" and search.grams("，。 ") == ""
+    assert search.words_query("催收") == '"催收"' and search.words_query("卡") == '"卡"*'
+    assert search.words_query("卡，") is None and search.words_query("a_") is None  # answered by a scan

@@ -239,8 +239,9 @@ class FilterBar(QWidget):
         self.search_label.setText(_("&Search:"))
         self.search_edit.setPlaceholderText(_("Case number, customer name, phone or complaint text (Ctrl+F)"))
         self.search_edit.setAccessibleName(_("Search cases"))
-        self.search_edit.setToolTip(_("One or two characters search names and case numbers from their start; "
-                                      "three or more also search the complaint text."))
+        self.search_edit.setToolTip(_("Searches the complaint text (summary, facts, request), case numbers, customer "
+                                      "names and phones. One or two characters find the words in the text and "
+                                      "the numbers and names that start with them; three or more find any part."))
         self.mine_check.setText(_("&My cases"))
         self.status_button.set_caption(_("Status"))
         self.status_button.relabel({status: status.label for status in STATUS_ORDER})
