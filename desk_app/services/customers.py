@@ -28,7 +28,7 @@ from desk_app.domain.enums import CustomerKind, IdType, InstitutionType, Regime,
 from desk_app.domain.permissions import Permission
 from desk_app.domain.validation import mask_address, mask_email, mask_id_number, mask_phone
 from desk_app.domain.workflow import FINISHED_STATES
-from desk_app.errors import NotFoundError, ValidationError
+from desk_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require, sees_all_branches
@@ -80,6 +80,9 @@ class CustomerMatch:
     is_repeat: bool
     matched_on: frozenset[str]
     """Which search keys matched: ``"phone"``, ``"id_number"``."""
+    known_elsewhere_only: bool = False
+    """The customer has complaints only at branches the actor may not see: nothing personal is given (not
+    even the name, masked or not), only ``elsewhere_count``; the record cannot be opened here."""
 
     @property
     def open_complaints(self) -> tuple[EarlierComplaint, ...]:
@@ -180,19 +183,24 @@ def find_customers(db: Database, actor: Actor, phone: str | None = None, id_numb
             by_customer[customer_id].append(
                 EarlierComplaint(cid, number, received, Status(status), summary, branch_code))
         matches = [_match(c, tuple(by_customer[c.id]), elsewhere.get(c.id, 0), phone_key, id_key, now)
-                   for c in customers]
+                   if by_customer[c.id] or not elsewhere.get(c.id)
+                   else _elsewhere_only(c, elsewhere[c.id], phone_key, id_key) for c in customers]
     # Both keys matching first, then repeat complainants, then the most complaints.
     matches.sort(key=lambda m: (-len(m.matched_on), not m.is_repeat, -m.complaint_count))
     return matches
 
 
-def _match(customer: Customer, complaints: tuple[EarlierComplaint, ...], elsewhere: int, phone_key: str,
-           id_key: str, now: datetime) -> CustomerMatch:
+def _matched_on(customer: Customer, phone_key: str, id_key: str) -> frozenset[str]:
     matched = set()
     if phone_key and phone_key in {lookup_phone(customer.phone), lookup_phone(customer.phone2)}:
         matched.add("phone")
     if id_key and customer.id_number == id_key:
         matched.add("id_number")
+    return frozenset(matched)
+
+
+def _match(customer: Customer, complaints: tuple[EarlierComplaint, ...], elsewhere: int, phone_key: str,
+           id_key: str, now: datetime) -> CustomerMatch:
     return CustomerMatch(
         customer_id=customer.id, kind=CustomerKind(customer.kind), name=customer.name,
         id_type=IdType(customer.id_type) if customer.id_type else None,
@@ -204,8 +212,18 @@ def _match(customer: Customer, complaints: tuple[EarlierComplaint, ...], elsewhe
         language=customer.language, legal_representative=customer.legal_representative,
         contact_person=customer.contact_person, complaints=complaints[:MAX_COMPLAINTS_SHOWN],
         complaint_count=len(complaints), elsewhere_count=elsewhere, is_repeat=is_repeat(complaints, now),
-        matched_on=frozenset(matched),
+        matched_on=_matched_on(customer, phone_key, id_key),
     )
+
+
+def _elsewhere_only(customer: Customer, elsewhere: int, phone_key: str, id_key: str) -> CustomerMatch:
+    """A customer of other branches only, as an actor of this branch may see them: that they are known, and
+    how many complaints they made there."""
+    return CustomerMatch(
+        customer_id=customer.id, kind=CustomerKind(customer.kind), name="", id_type=None, id_number="", phone="",
+        phone2="", email="", address="", language="", legal_representative="", contact_person="", complaints=(),
+        complaint_count=0, elsewhere_count=elsewhere, is_repeat=False,
+        matched_on=_matched_on(customer, phone_key, id_key), known_elsewhere_only=True)
 
 
 @dataclass(frozen=True)
@@ -224,6 +242,12 @@ def open_customer(db: Database, actor: Actor, customer_id: uuid.UUID, purpose: s
         customer = session.get(Customer, customer_id)
         if customer is None or customer.anonymised:
             raise NotFoundError(_("The selected customer no longer exists."))
+        if not sees_all_branches(actor) and session.scalar(
+                select(func.count()).select_from(Complaint)
+                .where(Complaint.customer_id == customer.id, Complaint.branch_id == actor.branch_id)) == 0:
+            raise PermissionDeniedError(_("This customer is known only at another branch: their details are not "
+                                          "shown here. Take them down from the customer as for a first "
+                                          "complaint."))
         audit.record(session, actor, audit.AuditAction.VIEW_PERSONAL_DATA, None, {
             "customer_id": str(customer.id), "fields": ["id_number", "phone", "address", "email"],
             "purpose": purpose.strip()})

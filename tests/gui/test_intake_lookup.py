@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QTableWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
-from desk_app.db.models import AuditEntry, Complaint, Customer
+from desk_app.db.models import AuditEntry, Branch, Complaint, Customer
 from desk_app.db.types import utcnow
 from desk_app.domain.enums import Status
 from desk_app.services.complaints import get_complaint, register_complaint
@@ -150,3 +150,21 @@ def test_look_up_by_id_number(qtbot: QtBot, page: IntakePage, counter: Counter) 
     qtbot.waitUntil(lambda: bool(page.lookup_panel.found), timeout=10_000)
     assert page.lookup_panel.found[0].matched_on == {"id_number"}
     assert QApplication.focusWidget() in (page.lookup_panel.matches, None)
+
+
+def test_a_customer_known_only_at_another_branch_shows_nothing_personal(qtbot: QtBot, page: IntakePage,
+                                                                        counter: Counter) -> None:
+    db = local_db(counter.ctx)
+    earlier = register_complaint(db, counter.clerk, draft(customer=WANG))
+    with db.unit_of_work() as session:  # the case belongs to another branch of the network
+        other = Branch(code="GZ01", name="广州分行", institution_type="bank", regime="banking_insurance")
+        session.add(other)
+        session.flush()
+        session.execute(update(Complaint).where(Complaint.id == earlier.id).values(branch_id=other.id))
+    _type_phone_and_leave(qtbot, page, PHONE)
+    panel = page.lookup_panel
+    assert _cell(panel.matches, 0, 0) == "Known at another branch (1 cases)"
+    assert [_cell(panel.matches, 0, c) for c in (1, 2)] == ["", ""]
+    assert "known only at another branch" in panel.complaints_label.text()
+    assert not panel.use_button.isEnabled()
+    assert page.customer.name.text() == "" and "王芳" not in panel.status.text() + panel.warning.text()

@@ -112,14 +112,31 @@ def test_earlier_complaints_newest_first(database: Database, staff: Staff) -> No
 
 
 def test_other_branches_complaints_are_counted_not_shown(database: Database, staff: Staff) -> None:
-    register_complaint(database, staff.other_branch_clerk, draft(customer=WANG))
+    case = register_complaint(database, staff.other_branch_clerk, draft(customer=WANG))
     [match] = find_customers(database, staff.clerk, phone="13812345678")
     assert match.complaints == () and match.complaint_count == 0
-    assert match.elsewhere_count == 1
+    assert match.elsewhere_count == 1 and match.known_elsewhere_only
+    # known at another branch only: nothing personal, not even masked, and the record cannot be opened here
+    assert (match.name, match.id_number, match.phone, match.phone2, match.address, match.email) == ("",) * 6
+    assert match.matched_on == frozenset({"phone"})
+    before = len(_audit(database))
+    with pytest.raises(PermissionDeniedError, match="another branch"):
+        open_customer(database, staff.clerk, case.customer.id)
+    assert len(_audit(database)) == before
     assert not match.is_repeat  # the repeat rule looks at the actor's scope only
     # the other branch sees its own case
     [theirs] = find_customers(database, staff.other_branch_clerk, phone="13812345678")
     assert theirs.complaint_count == 1 and theirs.is_repeat and theirs.elsewhere_count == 0
+    assert not theirs.known_elsewhere_only and theirs.name == "王芳"
+
+
+def test_a_customer_of_both_branches_is_shown_masked_with_the_local_cases(database: Database, staff: Staff) -> None:
+    register_complaint(database, staff.other_branch_clerk, draft(customer=WANG))
+    mine = register_complaint(database, staff.clerk, draft(customer=WANG))
+    [match] = find_customers(database, staff.clerk, id_number="11010519491231002x")
+    assert not match.known_elsewhere_only and match.name == "王芳" and match.elsewhere_count == 1
+    assert match.id_number != WANG.id_number and "*" in match.id_number
+    assert open_customer(database, staff.clerk, mine.customer.id).draft.id_number == WANG.id_number
 
 
 def test_anonymised_customers_are_never_found(database: Database, staff: Staff) -> None:

@@ -147,7 +147,10 @@ class LookupPanel(QWidget):
                                if repeats else ""))
         self.matches.setRowCount(len(self.found))
         for row, match in enumerate(self.found):
-            name = match.name + ("  ⚠ " + _("repeat") if match.is_repeat else "")
+            if match.known_elsewhere_only:  # nothing personal: the service gives only the count
+                name = _("Known at another branch ({n} cases)").format(n=match.elsewhere_count)
+            else:
+                name = match.name + ("  ⚠ " + _("repeat") if match.is_repeat else "")
             values = (name, match.id_number, match.phone, str(match.complaint_count))  # masked by the service
             for column, value in enumerate(values):
                 self.matches.setItem(row, column, QTableWidgetItem(value))
@@ -166,6 +169,7 @@ class LookupPanel(QWidget):
     def _show_current(self) -> None:
         match = self.current_match()
         self.complaints.setRowCount(0)
+        self.use_button.setEnabled(match is not None and not match.known_elsewhere_only)
         if match is None:
             self.warning.show_message("")
             return
@@ -180,7 +184,10 @@ class LookupPanel(QWidget):
                 if column == 3:
                     item.setToolTip(earlier.summary)
                 self.complaints.setItem(row, column, item)
-        if not match.complaints:
+        if match.known_elsewhere_only:
+            self.complaints_label.setText(_("This customer is known only at another branch: take their details "
+                                            "down as for a first complaint."))
+        elif not match.complaints:
             self.complaints_label.setText(_("The selected customer has no earlier complaint here."))
         else:
             self.complaints_label.setText(_("Earlier complaints of the selected customer:"))
