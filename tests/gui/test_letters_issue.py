@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from gui_support import SetUp
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
@@ -18,8 +18,10 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from tests.documents.pdf_tools import flat_text
 from tests.gui.keyboard import CTRL, choose, key, mnemonic, replace_text, type_text
+from tests.gui.remote_support import when_shown
 from tests.gui.test_letters_preview import Counter, make_counter
 from tests.services.conftest import draft
+from ui.letters.actions import offer_receipt
 from ui.letters.case_letters import CaseLettersWidget, DeliveryDialog
 from ui.letters.issue_dialog import IssueLetterDialog
 from ui.letters.preview_dialog import LetterPreviewDialog
@@ -191,3 +193,31 @@ def test_choosing_english_suggests_the_summary_again_unless_it_was_edited(qtbot:
     assert db_pool().waitForDone(10_000)  # any suggestion asked for has been answered
     QApplication.processEvents()
     assert summary.toPlainText().endswith(" Card replaced."), "the user's own words are kept"
+
+
+def test_after_intake_the_clerk_can_check_the_receipts_wording_first(qtbot: QtBot, set_up: SetUp,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QMessageBox, "exec", QDialog.exec)  # this prompt is answered from the keyboard
+    counter = make_counter(set_up)
+    case = register_complaint(set_up.db, counter.clerk, draft(facts_what=f"客户反映信用卡被盗刷。柜员备注：{REMARK}"))
+    typed = "您反映信用卡被盗刷，要求退款。"
+    forms: list[IssueLetterDialog] = []
+
+    def in_the_form(form: IssueLetterDialog) -> None:
+        forms.append(form)
+        qtbot.waitUntil(lambda: form.prefilled, timeout=10_000)
+        assert form.widgets["summary"].toPlainText() == SUGGESTED  # type: ignore[attr-defined]
+        mnemonic(qtbot, "m")
+        replace_text(qtbot, typed)
+        mnemonic(qtbot, "i")
+
+    def at_the_prompt(box: QMessageBox) -> None:
+        when_shown(IssueLetterDialog, in_the_form)
+        mnemonic(qtbot, "w")
+
+    when_shown(QMessageBox, at_the_prompt)
+    preview = offer_receipt(None, counter.ctx, counter.clerk, case.id, case_number=case.case_number)
+    assert forms and preview is not None and preview.letter is not None
+    assert preview.letter.complaint_summary == typed
+    assert f"投诉事项{typed}" in flat_text(letters.reprint(set_up.db, counter.clerk, preview.letter.id))
+    preview.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -14,6 +15,7 @@ from desk_app.services import letters
 from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.letters.issue_dialog import IssueLetterDialog
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
@@ -22,15 +24,27 @@ def _title(letter: IssuedLetter) -> str:
     return f"{letter.kind.label} {letter.number}"
 
 
-def ask_receipt(parent: QWidget | None, case_number: str) -> bool:
+class ReceiptChoice(Enum):
+    ISSUE = "issue"
+    CHECK = "check"
+    """Open the issue form first: read and edit what the receipt says the complaint is about."""
+    LATER = "later"
+
+
+def ask_receipt(parent: QWidget | None, case_number: str) -> ReceiptChoice:
     box = QMessageBox(QMessageBox.Icon.Question, _("Acknowledgement receipt"),
                       _("Case {number} is registered. Issue and print the acknowledgement receipt for the customer "
                         "now?").format(number=case_number), QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(_("The receipt says what the complaint is about in words drafted from the request. "
+                             "Check the wording first to read or change them."))
     issue = box.addButton(_("&Issue receipt"), QMessageBox.ButtonRole.AcceptRole)
+    check = box.addButton(_("Check the &wording…"), QMessageBox.ButtonRole.ActionRole)
     box.addButton(_("&Later"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(issue)
     box.exec()
-    return box.clickedButton() is issue
+    clicked = box.clickedButton()
+    return ReceiptChoice.ISSUE if clicked is issue else ReceiptChoice.CHECK if clicked is check \
+        else ReceiptChoice.LATER
 
 
 def offer_receipt(parent: QWidget | None, ctx: AppContext, actor: Actor, complaint_id: uuid.UUID, *,
@@ -38,8 +52,13 @@ def offer_receipt(parent: QWidget | None, ctx: AppContext, actor: Actor, complai
     """Right after intake: offer to issue the acknowledgement receipt (受理回执), then preview it with
     Print, Save as… and Handed over. Returns the open preview, or None when declined or refused
     (a refusal, e.g. no branch hotline for follow-up, is shown to the user)."""
-    if ask and not ask_receipt(parent, case_number or str(complaint_id)):
+    choice = ask_receipt(parent, case_number or str(complaint_id)) if ask else ReceiptChoice.ISSUE
+    if choice is ReceiptChoice.LATER:
         return None
+    if choice is ReceiptChoice.CHECK:
+        form = IssueLetterDialog(ctx, actor, complaint_id, LetterKind.RECEIPT, parent)
+        form.exec()
+        return form.issued_preview
 
     def work(_progress: ProgressFn, _cancelled: CancelledFn) -> tuple[IssuedLetter, bytes]:
         issued = ctx.backend.call(actor, letters.issue_letter, complaint_id, LetterKind.RECEIPT, ReceiptInputs())

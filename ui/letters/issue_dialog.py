@@ -108,6 +108,8 @@ class IssueLetterDialog(QDialog):
         self.kind = kind
         self.correcting = correcting
         self.issued: IssuedLetter | None = None
+        self.issued_preview: LetterPreviewDialog | None = None
+        """The issued letter's preview, once open."""
         self.prefilled = False
         self.suggested_summary = ""
         """The summary as last suggested; a language change suggests again unless the user changed it."""
@@ -351,5 +353,6 @@ class IssueLetterDialog(QDialog):
             return
         self.issued = issued
         self.accept()
-        open_preview(LetterPreviewDialog(pdf, f"{issued.kind.label} {issued.number}", issued.file_name,
-                                         self.parentWidget(), ctx=ctx, actor=actor, letter=issued))
+        self.issued_preview = open_preview(LetterPreviewDialog(
+            pdf, f"{issued.kind.label} {issued.number}", issued.file_name, self.parentWidget(), ctx=ctx, actor=actor,
+            letter=issued))
