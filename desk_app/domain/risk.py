@@ -1,35 +1,35 @@
-"""Risk signals in what the customer says: words that point to media, regulator, litigation, group
-action or self-harm, read from an HQ-maintained, versioned word list (``resources/wordlists/``).
+"""Risk signals in what the customer says: words that point to media, a regulator, the police or other
+authorities, litigation, group action, aggressive behaviour or self-harm, read from an HQ-maintained,
+versioned word list (``resources/wordlists/``).
 
-Detection is a careful phrase match, not language understanding. Its rules:
+Detection is a careful phrase match with explainable clause rules, not language understanding:
 
 - The text is NFKC-normalised (full-width ``１２３７８`` is ``12378``) and ASCII is case-folded;
   spans always point into the original text.
 - A phrase that begins or ends with an ASCII letter or digit must not touch another one there:
   ``12378`` inside the phone number ``13912378456`` is not the regulator hotline.
 - Each kind lists **exclusions**, longer phrases that contain a trigger but mean something else:
-  ``联名卡`` (a co-branded card) is not ``联名`` (a joint petition), ``跳楼价`` (a rock-bottom price)
-  is not ``跳楼``, ``多媒体`` is not ``媒体``, ``人民银行征信中心`` (where a credit report comes from)
-  is not a complaint to the central bank. A trigger inside an exclusion is dropped.
-- Overlapping matches of one kind keep the longest (``投诉到监管`` rather than a shorter phrase inside
-  it); matches of different kinds all stand (``集体投诉到监管部门`` is a group and a regulator signal).
-- **Negations still count.** "我不会去找媒体" is reported, with ``negated=True``: at a counter a
-  denied threat ("我也不想闹到媒体那里去，但是……") is the usual form of a veiled one, missing a real
-  threat costs far more than one suggestion the clerk dismisses, and a person is always the one who
-  confirms a flag. A negation is a cue from the word list (不会, 没有…) in the six characters before
-  the phrase, within the same clause; self-harm words are never softened by it.
+  ``联名信用卡`` (a co-branded card) is not ``联名信`` (a joint letter), ``跳楼价`` is not ``跳楼``,
+  ``人民银行征信中心`` (where a credit report comes from) is not a complaint to the central bank.
+- Overlapping matches of one kind keep the longest; matches of different kinds all stand
+  (``集体起诉`` is a group and a litigation signal).
+- Every match is then read in its clause and sentence (``risk_cues``): one that is denied, cites a
+  rule, is the other side's threat or sits in a clause that shows it is no threat is kept with its
+  reason in ``set_aside`` and does not count. Self-harm is never set aside as denied or cited: a
+  customer who says "我不会想不开的" has brought up their safety, and a person always decides.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from desk_app.domain.enums import SpecialFlag
 from desk_app.domain.portrait import Bilingual
+from desk_app.domain.risk_cues import CUE_KEYS, Cues, SetAside, clause_bounds, compiled, sentence_bounds
 from desk_app.domain.toml_data import fail as _fail
 from desk_app.domain.toml_data import load_toml as _load
 from desk_app.domain.toml_data import require_version as _version
@@ -39,14 +39,14 @@ from desk_app.paths import resources_dir
 #: A risk rating at or above this suggests escalating the case to a supervisor.
 ESCALATION_RISK_LEVEL = 4
 RISK_SIGNALS = "risk_signals"
-NEGATION_WINDOW = 6
 MAX_PHRASE_LENGTH = 30
-#: Kinds whose mentions are never softened by a negation (personal safety first).
-NEVER_NEGATED = frozenset({"self_harm"})
-_CLAUSE_END = re.compile(r"[，。！？；、,.!?;:：\n\r]")
+#: The longest sentence shown around a phrase; a longer one is cut around the phrase with "…".
+MAX_SENTENCE = 160
+#: Kinds whose mentions are never set aside as denied or cited (personal safety first).
+SAFETY_KINDS = frozenset({"self_harm"})
 _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-_TOP_KEYS = ("name", "version", "negations", "kinds")
-_KIND_KEYS = ("flag", "label_zh", "label_en", "phrases", "exclude")
+_TOP_KEYS = ("name", "version", "negations", "cues", "kinds")
+_KIND_KEYS = ("flag", "label_zh", "label_en", "phrases", "exclude", "not_in_clause")
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,14 @@ class SignalKind:
     label: Bilingual
     phrases: tuple[str, ...]
     exclude: tuple[str, ...]
+    not_in_clause: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class WordList:
     name: str
     version: int
-    negations: tuple[str, ...]
+    cues: Cues
     kinds: tuple[SignalKind, ...]
 
     def kind(self, key: str) -> SignalKind:
@@ -71,13 +72,19 @@ class WordList:
 
 @dataclass(frozen=True)
 class Signal:
-    """One risk phrase found in a text: ``span`` is (start, end) in the original text."""
+    """One risk phrase found in a text. ``span`` is (start, end) of the phrase and ``sentence`` of its
+    sentence, both in the original text; ``set_aside`` says why it does not count (None: it counts)."""
 
     kind: str
     phrase: str
     span: tuple[int, int]
     flag: SpecialFlag
-    negated: bool = False
+    set_aside: SetAside | None = None
+    sentence: tuple[int, int] = (0, 0)
+
+    @property
+    def counts(self) -> bool:
+        return self.set_aside is None
 
 
 def suggests_escalation(risk: int) -> bool:
@@ -124,19 +131,35 @@ def _finditer(haystack: str, needle: str) -> list[tuple[int, int]]:
     return found
 
 
-def _negated(norm: str, start: int, negations: tuple[str, ...]) -> bool:
-    clause_start = 0
-    for match in _CLAUSE_END.finditer(norm, 0, start):
-        clause_start = match.end()
-    window = norm[max(clause_start, start - NEGATION_WINDOW):start]
-    return any(_norm(cue) in window for cue in negations)
+def _all_phrases(word_list: WordList) -> tuple[str, ...]:
+    return tuple(_norm(p) for kind in word_list.kinds for p in kind.phrases)
+
+
+def _set_aside(norm: str, masked: str, start: int, end: int, kind: SignalKind,
+               word_list: WordList) -> SetAside | None:
+    rules = compiled(word_list.cues, _all_phrases(word_list))
+    clause = clause_bounds(norm, start, end)
+    if any(_norm(cue) in norm[clause[0]:clause[1]] for cue in kind.not_in_clause):
+        return SetAside.CONTEXT
+    sentence_start = sentence_bounds(norm, start, end)[0]
+    if rules.other_party(masked, start, end, clause, sentence_start):
+        return SetAside.OTHER_PARTY
+    if kind.key in SAFETY_KINDS:
+        return None
+    if rules.cites_rule(norm, end, clause[1]):
+        return SetAside.CITATION
+    if rules.negated(norm, start, end, clause[0]):
+        return SetAside.NEGATED
+    return None
 
 
 def detect(text: str, word_list: WordList) -> list[Signal]:
-    """Every risk phrase in ``text`` (ordered by position), after exclusions and overlaps are resolved."""
+    """Every risk phrase in ``text`` (ordered by position), after exclusions and overlaps are resolved,
+    each with the reason it does not count, if any."""
     if not text:
         return []
     norm, index = _normalise(text)
+    masked = compiled(word_list.cues, _all_phrases(word_list)).mask(norm)
     candidates: list[tuple[int, int, SignalKind, str]] = []
     for kind in word_list.kinds:
         excluded = [span for phrase in kind.exclude for span in _finditer(norm, _norm(phrase))]
@@ -152,17 +175,57 @@ def detect(text: str, word_list: WordList) -> list[Signal]:
         if any(start < e and s < end for s, e in spans):
             continue
         spans.append((start, end))
-        negated = kind.key not in NEVER_NEGATED and _negated(norm, start, word_list.negations)
-        span = (index[start], index[end - 1] + 1)
-        signals.append(Signal(kind.key, phrase, span, kind.flag, negated))
-    return sorted(signals, key=lambda s: s.span)
+        sentence = sentence_bounds(norm, start, end)
+        sentence = (sentence[0], min(len(norm), sentence[1] + 1))      # with its closing mark
+        signals.append(Signal(kind.key, phrase, (index[start], index[end - 1] + 1), kind.flag,
+                              _set_aside(norm, masked, start, end, kind, word_list),
+                              (index[sentence[0]], _original(index, sentence[1], len(text)))))
+    return _refer_back(norm, masked, sorted(signals, key=lambda s: s.span), word_list, index)
 
 
-def snippet(text: str, span: tuple[int, int], context: int = 14) -> str:
-    """The words around a signal, for the evidence shown to the clerk (… marks cut text)."""
-    start, end = max(0, span[0] - context), min(len(text), span[1] + context)
-    body = " ".join(text[start:end].split())
-    return f"{'…' if start > 0 else ''}{body}{'…' if end < len(text) else ''}"
+def _refer_back(norm: str, masked: str, signals: list[Signal], word_list: WordList,
+                index: list[int]) -> list[Signal]:
+    """A phrase after 这个/该… shares the reason of the same phrase's earlier mention ("这个律师函"); one
+    right after the other side's phrase of its kind is the other side's too ("把我起诉到了法院")."""
+    rules = compiled(word_list.cues, _all_phrases(word_list))
+    start_of = {original: n for n, original in reversed(list(enumerate(index)))}
+    result: list[Signal] = []
+    for signal in signals:
+        start = start_of[signal.span[0]]
+        earlier = [s for s in result if s.phrase == signal.phrase]
+        if earlier and rules.refers_back(norm, start, clause_bounds(norm, start, start)[0]):
+            signal = replace(signal, set_aside=earlier[-1].set_aside)
+        chain = [s for s in result if s.kind == signal.kind and s.set_aside is SetAside.OTHER_PARTY]
+        if signal.counts and chain and rules.chained(masked, start_of[chain[-1].span[1] - 1] + 1, start):
+            signal = replace(signal, set_aside=SetAside.OTHER_PARTY)
+        result.append(signal)
+    return result
+
+
+def _original(index: list[int], position: int, length: int) -> int:
+    return index[position] if position < len(index) else length
+
+
+def threat_kinds(text: str, word_list: WordList) -> frozenset[str]:
+    """The kinds of the phrases in ``text`` that count as the customer's own threat."""
+    return frozenset(s.kind for s in detect(text, word_list) if s.counts)
+
+
+def sentence_of(text: str, signal: Signal, limit: int = MAX_SENTENCE) -> tuple[str, tuple[int, int]]:
+    """The sentence around a signal (white space collapsed) and where the phrase is in it; a sentence
+    longer than ``limit`` characters is cut around the phrase, with "…" where text is left out."""
+    (first, last), (p0, p1) = signal.sentence, signal.span
+    start, end = min(first, p0), max(last, p1)
+    if end - start > limit:
+        room = max(0, limit - (p1 - p0)) // 2
+        start, end = max(start, p0 - room), min(end, p1 + room)
+    before = ("…" if start > first else "") + _squash(text[start:p0]).lstrip()
+    after = _squash(text[p1:end]).rstrip() + ("…" if end < last else "")
+    return before + text[p0:p1] + after, (len(before), len(before) + p1 - p0)
+
+
+def _squash(part: str) -> str:
+    return re.sub(r"\s+", " ", part)
 
 
 # ---- the word-list file --------------------------------------------------------------------------------
@@ -180,7 +243,7 @@ def parse_word_list(data: bytes, source: str) -> WordList:
         _fail(source, _("name must be the list's name in lowercase ascii snake_case, such as "
                         "name = \"risk_signals\""))
     version = _version(doc, source)
-    negations = _phrases(doc.get("negations", []), source, "negations", allow_empty=True)
+    cues = _cues(doc, source)
     kinds_doc = doc.get("kinds")
     if not isinstance(kinds_doc, dict) or not kinds_doc:
         _fail(source, _("there are no [kinds.<kind>] tables; each kind lists its flag and phrases"))
@@ -191,9 +254,27 @@ def parse_word_list(data: bytes, source: str) -> WordList:
         if not _SNAKE_CASE.fullmatch(key):
             _fail(where, _("the kind name must be lowercase ascii snake_case"))
         if not isinstance(body, dict):
-            _fail(where, _("must be a table with flag, label_zh, label_en, phrases and exclude"))
+            _fail(where, _("must be a table with flag, label_zh, label_en, phrases, exclude and not_in_clause"))
         kinds.append(_kind(key, body, where, seen))
-    return WordList(name, version, negations, tuple(kinds))
+    return WordList(name, version, cues, tuple(kinds))
+
+
+def _cues(doc: dict[str, Any], source: str) -> Cues:
+    """The ``[cues]`` table; a version-1 list has only ``negations`` (its other rules are then off)."""
+    negations = _phrases(doc.get("negations", []), source, "negations", allow_empty=True)
+    table = doc.get("cues", {})
+    where = _("{source}: [cues]").format(source=source)
+    if not isinstance(table, dict):
+        _fail(where, _("must be a table of cue-word lists"))
+    for key in table:
+        if key not in CUE_KEYS:
+            _fail(where, _("unknown cue list {key}; allowed: {allowed}").format(key=key, allowed=", ".join(CUE_KEYS)))
+    if negations and "negation" in table:
+        _fail(where, _("negations is the old name of [cues] negation; give only one of them"))
+    values = {key: _phrases(table.get(key, []), where, key, allow_empty=True) for key in CUE_KEYS}
+    if negations:
+        values["negation"] = negations
+    return Cues(**values)
 
 
 def _kind(key: str, body: dict[str, Any], where: str, seen: dict[str, str]) -> SignalKind:
@@ -223,7 +304,8 @@ def _kind(key: str, body: dict[str, Any], where: str, seen: dict[str, str]) -> S
                            "nothing").format(phrase=phrase))
         if _norm(phrase) in {_norm(p) for p in phrases}:
             _fail(where, _("the exclusion {phrase} is also one of the phrases").format(phrase=phrase))
-    return SignalKind(key, flag, Bilingual(label_zh.strip(), label_en.strip()), phrases, exclude)
+    not_in_clause = _phrases(body.get("not_in_clause", []), where, "not_in_clause", allow_empty=True)
+    return SignalKind(key, flag, Bilingual(label_zh.strip(), label_en.strip()), phrases, exclude, not_in_clause)
 
 
 def _phrases(value: object, where: str, field: str, allow_empty: bool = False) -> tuple[str, ...]:

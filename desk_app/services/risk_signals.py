@@ -27,7 +27,7 @@ from desk_app.domain.risk import (
     default_word_list_path,
     detect,
     parse_word_list,
-    snippet,
+    sentence_of,
     suggests_escalation,
 )
 from desk_app.domain.timeline import EventKind
@@ -45,22 +45,29 @@ MAX_EVIDENCE = 2000
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a suggestion comes from: a phrase in a text of the case, or the portrait's risk rating."""
+    """Where a suggestion comes from: a phrase in its sentence in a text of the case, or the portrait's
+    risk rating (no phrase; ``sentence`` says the rating)."""
 
     source: str          # facts, summary, request, contact, note, listen, portrait
     source_label: str    # translated, with the date for contacts and notes
     kind: str            # the word list's kind (media, self_harm…) or "portrait_risk"
     kind_label: str
-    phrase: str
-    snippet: str
-    negated: bool = False
+    phrase: str          # as written in the text
+    sentence: str        # the sentence it is in (cut with … around the phrase when long)
+    phrase_at: tuple[int, int] = (0, 0)    # where the phrase is in ``sentence``
+
+    def marked_sentence(self, left: str = "【", right: str = "】") -> str:
+        """The sentence with the phrase between ``left`` and ``right``."""
+        if not self.phrase:
+            return self.sentence
+        start, end = self.phrase_at
+        return f"{self.sentence[:start]}{left}{self.sentence[start:end]}{right}{self.sentence[end:]}"
 
     def describe(self) -> str:
-        denied = _(" (mentioned as denied)") if self.negated else ""
         if self.phrase:
-            return _("{source}: “{phrase}”{denied} — {snippet}").format(
-                source=self.source_label, phrase=self.phrase, denied=denied, snippet=self.snippet)
-        return f"{self.source_label}: {self.snippet}"
+            return _("{source} ({kind}): {sentence}").format(
+                source=self.source_label, kind=self.kind_label, sentence=self.marked_sentence())
+        return f"{self.source_label}: {self.sentence}"
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,6 @@ class Suggestion:
     @property
     def label(self) -> str:
         return self.flag.label if self.flag else _("Escalate to a supervisor")
-
-    @property
-    def only_denied(self) -> bool:
-        """Every mention is negated ("我不会去找媒体"): still shown, but weaker."""
-        return all(e.negated for e in self.evidence if e.phrase)
 
     def evidence_text(self) -> str:
         """The evidence as one text, as recorded on the timeline when the flag is confirmed."""
@@ -116,14 +118,17 @@ def _current_version(session: Session, name: str) -> int | None:
 
 
 def seed_word_lists(session: Session, loaded_by: str = "system") -> list[str]:
-    """Load each bundled word list not loaded yet (first run); returns the names loaded."""
+    """Load each bundled word list that is not loaded yet (first run) or is newer than the newest loaded
+    version (an upgrade of the program); an HQ version newer than the bundled one stays. Returns the names
+    loaded."""
     loaded: list[str] = []
     for name in KNOWN_WORD_LISTS:
-        if _current_version(session, name) is not None:
-            continue
         path = default_word_list_path(name)
         data = path.read_bytes()
         parsed = parse_word_list(data, path.name)
+        current = _current_version(session, name)
+        if current is not None and current >= parsed.version:
+            continue
         _store(session, parsed, data, loaded_by)
         loaded.append(name)
     return loaded
@@ -208,8 +213,10 @@ def _local(at: datetime, tz: ZoneInfo) -> str:
 
 
 def suggest_flags(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[Suggestion]:
-    """Special flags that the case's texts point to (flags already set are left out), strongest evidence
-    first; plus "escalate" when the latest portrait rates the risk 4 or 5 and the case is not escalated."""
+    """Special flags that the case's texts point to (flags already set are left out), each with the phrases
+    in their sentences; plus "escalate" when the latest portrait rates the risk 4 or 5 and the case is not
+    escalated. Only the customer's own threats count: a phrase that is denied, cites a rule or is the other
+    side's (``risk.detect``'s ``set_aside``) suggests nothing."""
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         word_list = current_word_list(session)
@@ -217,17 +224,16 @@ def suggest_flags(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list[S
         found: dict[SpecialFlag, list[Evidence]] = {}
         for source, label, text in _texts(session, complaint):
             for signal in detect(text, word_list):
-                if signal.flag in already:
+                if signal.flag in already or not signal.counts:
                     continue
                 kind = word_list.kind(signal.kind)
-                context = snippet(text, signal.span)
-                if any(e.snippet == context for e in found.get(signal.flag, ())):
+                sentence, phrase_at = sentence_of(text, signal)
+                if any(e.sentence == sentence for e in found.get(signal.flag, ())):
                     continue
                 found.setdefault(signal.flag, []).append(Evidence(
                     source, label, signal.kind, kind.label.text(), text[signal.span[0]:signal.span[1]],
-                    context, signal.negated))
-        suggestions = [Suggestion(flag, tuple(sorted(found[flag], key=lambda e: e.negated)))
-                       for flag in SpecialFlag if flag in found]
+                    sentence, phrase_at))
+        suggestions = [Suggestion(flag, tuple(found[flag])) for flag in SpecialFlag if flag in found]
         portrait = latest_portrait(session, complaint.id)
         if portrait is not None and suggests_escalation(portrait.risk) and not complaint.escalated:
             level = DIMENSIONS[Dimension.RISK].level(portrait.risk).text()

@@ -40,7 +40,7 @@ def pick(monkeypatch: pytest.MonkeyPatch, dialog: GuidanceImportDialog, path: Pa
 def test_a_valid_newer_checklist_is_checked_then_imported(dialog: GuidanceImportDialog, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Five steps of strategic empathy (strategic_empathy): version 1" in dialog.loaded.toPlainText()
-    assert "Word list risk_signals: version 1" in dialog.loaded.toPlainText()
+    assert "Word list risk_signals: version 2" in dialog.loaded.toPlainText()
     source = (bundled_checklists_dir() / "hamburger.toml").read_text(encoding="utf-8")
     path = tmp_path / "hamburger.toml"
     path.write_text(source.replace("version = 1", "version = 2"), encoding="utf-8")
@@ -60,7 +60,7 @@ def test_a_bad_file_shows_the_precise_error_and_changes_nothing(dialog: Guidance
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     words = default_word_list_path().read_text(encoding="utf-8")
     path = tmp_path / "risk_signals.toml"
-    path.write_text(words.replace("version = 1", "version = 2").replace('flag = "media"', 'flag = "press"'),
+    path.write_text(words.replace("version = 2", "version = 3").replace('flag = "media"', 'flag = "press"'),
                     encoding="utf-8")
     pick(monkeypatch, dialog, path)
     assert dialog.word_list_radio.isChecked()
@@ -70,5 +70,5 @@ def test_a_bad_file_shows_the_precise_error_and_changes_nothing(dialog: Guidance
     same = tmp_path / "same.toml"
     same.write_text(words, encoding="utf-8")
     pick(monkeypatch, dialog, same)
-    assert "version 1 is not newer than the loaded version 1" in dialog.error.text()
-    assert risk_signals.word_list_versions(local_db(dialog.ctx))["risk_signals"] == 1
+    assert "version 2 is not newer than the loaded version 2" in dialog.error.text()
+    assert risk_signals.word_list_versions(local_db(dialog.ctx))["risk_signals"] == 2

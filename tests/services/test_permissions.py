@@ -195,7 +195,7 @@ PROBES: dict[Permission, Probe] = {
     Permission.MANAGE_IMPROVEMENTS: Probe(lambda w, a, _p: w.call(
         a, improvements.create_action, improvements.ActionDraft(title="优化柜面受理流程"))),
     Permission.MANAGE_GUIDANCE: Probe(lambda w, a, _p: w.call(
-        a, rs.import_word_list, WORDS.replace("version = 1", "version = 2").encode(), "risk_signals.toml")),
+        a, rs.import_word_list, WORDS.replace("version = 2", "version = 3").encode(), "risk_signals.toml")),
     Permission.MANAGE_REFERENCE_DATA: Probe(lambda w, a, _p: w.call(
         a, enter_year_schedule, 2031, [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")])),
     Permission.VIEW_AUDIT_LOG: Probe(lambda w, a, _p: w.call(a, audit.list_entries), reads=True),

@@ -135,7 +135,7 @@ def _build(db: Database) -> dict[str, uuid.UUID | str]:
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
-WORDS = default_word_list_path().read_bytes().replace(b"version = 1", b"version = 2")
+WORDS = default_word_list_path().read_bytes().replace(b"\nversion = 2\n", b"\nversion = 3\n")  # newer than bundled
 CHECKLIST = (resources_dir() / "checklists" / "strategic_empathy.toml").read_bytes()
 LEGAL = (resources_dir() / "legal" / "legal_reference.toml").read_bytes().replace(b"version = 1", b"version = 2", 1)
 SCOPE = ReportScope(TODAY - timedelta(days=30), TODAY + timedelta(days=1))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from desk_app.db.models import WordListVersion
 from desk_app.db.uow import Database
@@ -41,21 +43,42 @@ def test_suggestions_come_from_facts_request_and_contact_notes(database: Databas
     assert list(found) == [SpecialFlag.IRRATIONAL, SpecialFlag.MEDIA, SpecialFlag.REGULATOR, SpecialFlag.LITIGATION]
     [hotline] = found[SpecialFlag.REGULATOR].evidence
     assert hotline.phrase == "12378" and hotline.source == "contact" and hotline.source_label.startswith("Contact of")
-    assert "已经打了12378" in hotline.snippet
+    assert hotline.sentence == "客户情绪激动，说已经打了12378，还说不解决就不想活了"      # the phrase in its sentence
+    assert hotline.sentence[slice(*hotline.phrase_at)] == "12378"
     [safety] = found[SpecialFlag.IRRATIONAL].evidence
     assert (safety.kind, safety.phrase) == ("self_harm", "不想活")
     [lawyer] = found[SpecialFlag.LITIGATION].evidence     # our own remedies sentence is not evidence
-    assert lawyer.source == "facts" and lawyer.phrase == "律师"
-    assert "Request: “媒体”" in found[SpecialFlag.MEDIA].evidence_text()
+    assert lawyer.source == "facts" and lawyer.phrase == "律师" and lawyer.sentence == "客户表示已经请了律师"
+    assert found[SpecialFlag.MEDIA].evidence_text() == (
+        "Request (Media / public opinion): 要求全额赔偿，否则就去找【媒体】曝光")
 
 
-def test_flags_already_set_are_left_out_and_denials_are_weak(database: Database, staff: Staff) -> None:
+def test_flags_already_set_are_left_out(database: Database, staff: Staff) -> None:
     case = register_complaint(database, staff.clerk, draft(
-        flags=frozenset({SpecialFlag.LITIGATION}), facts_what="客户说要起诉我行",
-        request_text="退款。客户说：我不会去找媒体的"))
+        flags=frozenset({SpecialFlag.LITIGATION}), facts_what="客户说要起诉我行", request_text="退款，否则找记者"))
     [media] = rs.suggest_flags(database, staff.clerk, case.id)
-    assert media.flag is SpecialFlag.MEDIA and media.only_denied
-    assert "(mentioned as denied)" in media.evidence_text()
+    assert media.flag is SpecialFlag.MEDIA
+
+
+def test_only_the_customers_own_threats_are_suggested(database: Database, staff: Staff) -> None:
+    """A rule cited, the other side's threat and a denied threat suggest nothing; the regulator's old name does."""
+    case = register_complaint(database, staff.clerk, draft(
+        facts_what="你们收年费跟银保监会规定不符。催收员在电话里威胁说要起诉我，还说要把我挂到网上曝光。",
+        request_text="退还年费。我没打算曝光，也不会去法院，只要退钱"))
+    assert rs.suggest_flags(database, staff.clerk, case.id) == []
+    case = register_complaint(database, staff.clerk, draft(
+        facts_what="你们收年费跟银保监会规定不符。我前年就向银监局反映过，你们不改我还会去。"))
+    [regulator] = rs.suggest_flags(database, staff.clerk, case.id)
+    [evidence] = regulator.evidence
+    assert (regulator.flag, evidence.phrase, evidence.kind) == (SpecialFlag.REGULATOR, "银监局", "regulator")
+    assert evidence.marked_sentence() == "我前年就向【银监局】反映过，你们不改我还会去。"
+
+
+def test_police_and_other_authorities_suggest_the_regulator_flag(database: Database, staff: Staff) -> None:
+    case = register_complaint(database, staff.clerk, draft(request_text="再骚扰我的家人，我就报警"))
+    [flag] = rs.suggest_flags(database, staff.clerk, case.id)
+    assert flag.flag is SpecialFlag.REGULATOR and flag.evidence[0].kind == "authority"
+    assert flag.evidence[0].kind_label == "Police or other authorities"
 
 
 def test_a_high_risk_rating_suggests_escalation(database: Database, staff: Staff) -> None:
@@ -94,19 +117,19 @@ def test_confirming_a_flag_sets_it_escalates_and_records_the_evidence(database: 
 
 def test_word_lists_are_seeded_and_imported_by_hq_only(database: Database, staff: Staff) -> None:
     with database.unit_of_work() as session:
-        assert rs.current_word_list(session).version == 1      # seeded at set-up
+        assert rs.current_word_list(session).version == 2      # seeded at set-up
         assert rs.seed_word_lists(session) == []
-    assert rs.word_list_versions(database)["risk_signals"] == 1
+    assert rs.word_list_versions(database)["risk_signals"] == 2
     case = register_complaint(database, staff.clerk, draft(request_text="我要去银行业协会反映"))
     assert rs.suggest_flags(database, staff.clerk, case.id) == []
-    newer = WORDS.replace("version = 1", "version = 2").replace('"工商局",', '"工商局", "银行业协会",')
+    newer = WORDS.replace("version = 2", "version = 3").replace('"工商局",', '"工商局", "银行业协会",')
     with pytest.raises(PermissionDeniedError):
         rs.import_word_list(database, staff.supervisor, newer.encode(), "risk_signals.toml")
-    with pytest.raises(ValidationError, match="version 1 is not newer than the loaded version 1"):
+    with pytest.raises(ValidationError, match="version 2 is not newer than the loaded version 2"):
         rs.import_word_list(database, staff.admin, WORDS.encode(), "risk_signals.toml")
     with pytest.raises(ValidationError, match=r"risk_signals.toml: \[kinds.group\] \(line \d+\): the phrase 媒体 is "
                                               "already listed under the kind media"):
-        rs.import_word_list(database, staff.admin, newer.replace('"集体",', '"集体", "媒体",').encode(),
+        rs.import_word_list(database, staff.admin, newer.replace('"组团",', '"组团", "媒体",').encode(),
                             "risk_signals.toml")
     with pytest.raises(ValidationError, match="unknown word list sales_words"):
         rs.import_word_list(database, staff.admin, newer.replace('name = "risk_signals"', 'name = "sales_words"')
@@ -115,8 +138,25 @@ def test_word_lists_are_seeded_and_imported_by_hq_only(database: Database, staff
         versions = select(func.count()).select_from(WordListVersion).where(WordListVersion.name == "risk_signals")
         assert session.scalar(versions) == 1
     preview = rs.check_word_list_import(database, staff.admin, newer.encode(), "risk_signals.toml")
-    assert (preview.version, preview.previous_version) == (2, 1)
+    assert (preview.version, preview.previous_version) == (3, 2)
     report = rs.import_word_list(database, staff.admin, newer.encode(), "risk_signals.toml")
-    assert report.version == 2 and "media" in report.kinds and report.phrases > 100
+    assert report.version == 3 and "media" in report.kinds and report.phrases > 100
     [regulator] = rs.suggest_flags(database, staff.clerk, case.id)
     assert regulator.flag is SpecialFlag.REGULATOR
+
+
+def test_an_upgrade_loads_the_newer_bundled_word_list_but_keeps_hqs_newer_one(database: Database) -> None:
+    with database.unit_of_work() as session:
+        session.execute(delete(WordListVersion))
+        old = WORDS.replace("version = 2", "version = 1").encode()
+        session.add(WordListVersion(name="risk_signals", version=1, source=old.decode(),
+                                    sha256=hashlib.sha256(old).hexdigest(), loaded_by="system"))
+        session.flush()
+        assert rs.seed_word_lists(session) == ["risk_signals"]      # the program's newer list replaces it
+        assert rs.current_word_list(session).version == 2
+        hq = WORDS.replace("version = 2", "version = 7").encode()
+        session.add(WordListVersion(name="risk_signals", version=7, source=hq.decode(),
+                                    sha256=hashlib.sha256(hq).hexdigest(), loaded_by="hq"))
+        session.flush()
+        assert rs.seed_word_lists(session) == []
+        assert rs.current_word_list(session).version == 7

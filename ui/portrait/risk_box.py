@@ -1,8 +1,10 @@
 """Risk signals on a case: the flags the customer's words (or a high risk rating) point to, with the
-evidence, each with a button to confirm it (sets the special flag and escalates). Nothing is automatic."""
+evidence — each phrase shown highlighted in its sentence — and a button to confirm each (sets the special
+flag and escalates). Nothing is automatic."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from dataclasses import dataclass
 
@@ -14,7 +16,7 @@ from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import _
 from desk_app.services.complaints import get_complaint
 from desk_app.services.dto import ComplaintDetail
-from desk_app.services.risk_signals import Suggestion, confirm_flag, suggest_flags
+from desk_app.services.risk_signals import Evidence, Suggestion, confirm_flag, suggest_flags
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.tasks import run_call
@@ -24,6 +26,18 @@ from ui.tasks import run_call
 class _Loaded:
     version: int
     suggestions: list[Suggestion]
+
+
+def evidence_html(evidence: Evidence) -> str:
+    """One piece of evidence as rich text: where it was said, then its sentence with the phrase marked."""
+    source = html.escape(f"{evidence.source_label} · {evidence.kind_label}")
+    if not evidence.phrase:
+        return f"<span style='color:#555'>{source}</span>: {html.escape(evidence.sentence)}"
+    start, end = evidence.phrase_at
+    sentence = evidence.sentence
+    marked = (f"{html.escape(sentence[:start])}<b style='background-color:#ffd54f'>"
+              f"{html.escape(sentence[start:end])}</b>{html.escape(sentence[end:])}")
+    return f"<span style='color:#555'>{source}</span>: {marked}"
 
 
 class RiskSignalsBox(QWidget):
@@ -43,6 +57,7 @@ class RiskSignalsBox(QWidget):
         self.version = 0
         self.suggestions: list[Suggestion] = []
         self.buttons: list[QPushButton] = []
+        self.evidence_labels: list[QLabel] = []
         self.frame = QFrame(self)
         self.frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.frame.setStyleSheet("QFrame#riskFrame { background: #fbefe9; }")
@@ -96,20 +111,30 @@ class RiskSignalsBox(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.buttons = []
+        self.evidence_labels = []
         for suggestion in self.suggestions:
             row = QWidget(self.frame)
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            weak = _(" (only denied mentions)") if suggestion.flag and suggestion.only_denied else ""
-            text = QLabel(f"{suggestion.label}{weak}\n{suggestion.evidence_text()}", row)
-            text.setWordWrap(True)
-            text.setTextFormat(Qt.TextFormat.PlainText)
+            column = QVBoxLayout()
+            heading = QLabel(suggestion.label, row)
+            heading.setStyleSheet("font-weight: bold;")
+            column.addWidget(heading)
+            for evidence in suggestion.evidence:
+                label = QLabel(evidence_html(evidence), row)
+                label.setObjectName("riskEvidence")
+                label.setWordWrap(True)
+                label.setTextFormat(Qt.TextFormat.RichText)
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                label.setAccessibleName(evidence.describe())
+                column.addWidget(label)
+                self.evidence_labels.append(label)
             button = QPushButton(_("Confirm"), row)
             button.setObjectName(f"confirm_{suggestion.flag.value if suggestion.flag else 'escalate'}")
             button.setAccessibleName(_("Confirm: {flag}").format(flag=suggestion.label))
             button.setEnabled(has_permission(self._actor.role, Permission.EDIT_CASE))
             button.clicked.connect(lambda _checked=False, s=suggestion: self.confirm(s))
-            line.addWidget(text, 1)
+            line.addLayout(column, 1)
             line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
             self.rows.addWidget(row)
             self.buttons.append(button)
