@@ -10,6 +10,7 @@ import itertools
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -145,6 +146,41 @@ def test_generated_registers_import_exactly(sqlite_database: Database, hq: Actor
     assert [(g[0], g[1], g[4], g[5]) for g in got] == [(e[0], e[1], e[4], e[5]) for e in expected]
     assert {g[3] for g in got} == {e[3] for e in expected}
     assert run_checks(sqlite_database).ok
+
+
+# ---- generated exports with hard text: the dry run's counts equal the test's own ----------------------------
+
+HARD_TEXT = st.text(st.sampled_from('ab 投诉,"\n\r;\t\'“”…'), min_size=1, max_size=40).filter(lambda t: t.strip())
+VIA = st.sampled_from(["Web", "Phone", "Postal mail", "Fax", "Referral", "Email", "柜面", "信函"])
+
+
+def _rfc_field(text: str) -> str:
+    """Quoted only where needed, a quote inside written twice (written here, not by the code under test)."""
+    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\r\n') else text
+
+
+@settings(DB_SETTINGS, max_examples=15)
+@given(st.lists(st.tuples(HARD_TEXT, VIA), min_size=1, max_size=25), st.sampled_from(["utf-8", "gb18030", "utf-16"]))
+def test_dry_run_counts_equal_an_independent_count(sqlite_database: Database, hq: Actor,
+                                                   rows: list[tuple[str, str]], encoding: str) -> None:
+    lines = ["Date received,Narrative,Submitted via"] + [
+        f"2026-03-0{1 + i % 9},{_rfc_field(text)},{via}" for i, (text, via) in enumerate(rows)]
+    mapping = imports.ColumnMapping(
+        columns={"received_at": "Date received", "facts_what": "Narrative", "channel": "Submitted via"},
+        defaults={"customer_name": "匿名", "axis_a": "A01", "axis_b": "B0301", "axis_c": "C01"})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes("\r\n".join(lines).encode(encoding))
+        preview = imports.dry_run(sqlite_database, hq, path, mapping)
+    summary = preview.summary
+    assert summary is not None and not preview.csv_sniffed
+    assert summary.rows_read == len(rows)
+    counted = {v.text: v.count for c in summary.columns if c.field == "channel" for v in c.values}
+    assert counted == Counter(via for _text, via in rows)
+    unmatched = {text: n for field, text, n in summary.unmatched}
+    assert unmatched == {via: n for via, n in Counter(via for _t, via in rows).items() if via in ("Fax", "Referral")}
+    narratives = [r.values["facts_what"] for r in preview.rows]
+    assert sorted(narratives) == sorted(text.strip() for text, _via in rows)
 
 
 # ---- damaged branch exports at HQ ----------------------------------------------------------------------------
