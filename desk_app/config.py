@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError
 from desk_app.errors import ValidationError
 from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
-from desk_app.paths import default_database_path, user_config_dir
+from desk_app.paths import default_database_path, private_dir, user_config_dir
 
 ENV_DATABASE_URL = "DESK_DATABASE_URL"
 ENV_SERVER_URL = "DESK_SERVER_URL"
@@ -153,4 +153,5 @@ def save_config(values: dict[str, str | int], path: Path | None = None) -> Path:
     current.update(values)
     if isinstance(current.get("db_url"), str):
         current["db_url"] = without_password(str(current["db_url"]))
+    private_dir(path.parent)  # beside config.toml: this PC's keys and pinned certificates
     return write_bytes_atomic(path, tomli_w.dumps(dict(sorted(current.items()))).encode("utf-8"))

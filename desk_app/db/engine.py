@@ -5,6 +5,7 @@ timeout).
 
 from __future__ import annotations
 
+import os
 import selectors
 import sqlite3
 from pathlib import Path
@@ -99,11 +100,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except ArgumentError as exc:
         raise DatabaseUnavailableError(_("The database address is not valid: {url}").format(url=url)) from exc
     backend = parsed.get_backend_name()
+    # A failed statement's parameters are a customer's name, phone, ID number: never in an error or a log.
+    kwargs.setdefault("hide_parameters", True)
     try:
         if backend == "sqlite":
             path = sqlite_path(url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # A new database file is its owner's only (SQLite gives its journal files the same rights).
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             engine = create_engine(url, **kwargs)
             _configure_sqlite(engine)
             return engine

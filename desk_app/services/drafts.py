@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desk_app.paths import user_data_dir
+from desk_app.paths import private_dir, user_data_dir
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -96,7 +96,7 @@ class DraftStore:
         that JSON cannot hold. The previous draft stays intact on any error."""
         draft = Draft(fields=fields, saved_at=now or datetime.now(UTC), username=self.username)
         text = draft.to_json()  # serialise first: a bad value must not leave an empty file behind
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)  # drafts hold a customer's personal data
         fd, tmp_name = tempfile.mkstemp(prefix=".draft-", suffix=".tmp", dir=self.directory)
         tmp = Path(tmp_name)
         try:
