@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -142,3 +143,16 @@ def test_the_suggestion_follows_the_letter_language(database: Database, staff: S
                 "en": "Complaint about credit cards (security of consumers' funds). "
                       "Your request: 要求退还被盗刷款项."}
     assert inputs.summary == expected[language]
+
+
+def test_a_batch_receipt_states_the_drafted_summary_and_no_note(database: Database, staff: Staff,
+                                                                  tmp_path: Path) -> None:
+    """Receipts printed in a batch have no form to confirm in: they state the summary drafted from the
+    request and classification, never the facts or a note."""
+    case_id = _case_with_notes(database, staff)
+    result = letters.render_batch(database, staff.clerk, [letters.LetterRequest(case_id, LetterKind.RECEIPT)],
+                                  tmp_path)
+    [issued] = result.issued
+    text = _assert_clean(result.files[0].read_bytes(), LetterKind.RECEIPT)
+    assert "投诉事项关于信用卡（消费者资金安全）的投诉。您要求退还被盗刷款项。" in text
+    assert issued.complaint_summary == "关于信用卡（消费者资金安全）的投诉。您要求退还被盗刷款项。"
