@@ -30,12 +30,11 @@ from desk_app.domain.enums import InstitutionType
 from desk_app.errors import UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
-from desk_app.services import demo, setup
+from desk_app.services import setup
 from desk_app.services.overview import Overview
 from ui import icons
 from ui.collector import GuiThreadCollector
 from ui.context import AppContext, close_backend, local_backend, local_database, open_local_database
-from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
@@ -121,6 +120,8 @@ def show_fatal(exc: UserError) -> None:
 
 def add_demo_data(ctx: AppContext, count: int, parent: MainWindow | None) -> int:
     """Fictitious cases in this PC's database (a desk server's database is not filled from a counter PC)."""
+    from desk_app.services import demo
+
     db = local_database(ctx)
     if db is None:
         raise UserError(_("Demo data can only be added to this PC's database."))
@@ -144,6 +145,7 @@ def wait_for_tasks(timeout_ms: int = 10_000) -> None:
 
 def gui_self_test() -> int:
     """The core self-test, then the GUI on a temporary database: open, load the overview, close."""
+    from desk_app.services import demo
     from desk_app.services.self_test import run_self_test  # openpyxl, reportlab, alembic: only for this
 
     with tempfile.TemporaryDirectory(prefix="desk-self-test-") as folder:
@@ -193,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return gui_self_test()
             on_desk_server = bool(config.server_url) and not forced_local(args.database_url)
             if not on_desk_server and first_run_needed(args.database_url):
+                from ui.dialogs.first_run_wizard import FirstRunWizard
+
                 result = FirstRunWizard.ask()
                 if result is None:
                     return EXIT_CANCELLED

@@ -8,6 +8,7 @@ import enum
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import msgspec
 from PySide6.QtCore import QObject, QThreadPool
@@ -30,6 +31,9 @@ from ui.dialogs.server_dialog import ServerDialog
 from ui.errors import show_error
 from ui.main_window import MainWindow
 from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_task, run_with_progress
+
+if TYPE_CHECKING:
+    from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
 
 if TYPE_CHECKING:
     from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
@@ -128,6 +132,7 @@ def open_desk_server(url: str, parent: QWidget | None = None) -> DeskServer | No
     ProtocolMismatchError when the app or the server must be updated."""
     from desk_app.api.remote import RemoteBackend
 
+    
     while True:
         certificate = pinned_certificate(url)
         if certificate is None:  # the trust step: compare the fingerprint before anything is sent
