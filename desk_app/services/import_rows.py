@@ -125,6 +125,7 @@ class RowParser:
                           "shorten it in the file.") if key in CUTTABLE else "")
                 problems.append(Problem(key, _("The text has {n:,} characters; at most {limit:,} fit.").format(
                     n=len(result), limit=limit) + hint, "too_long" if key in CUTTABLE else ""))
+                return result[:limit]  # the row is refused: keep no more than a preview needs
             return result
 
         # where and when

@@ -50,6 +50,7 @@ from desk_app.services.import_mapping import (
     ColumnMapping,
     FieldSpec,
     MappingInfo,
+    column_number,
     delete_mapping,
     is_known_header,
     key_of,
@@ -69,7 +70,7 @@ __all__ = ["CHANNEL_WORDS", "FIELDS", "FIELD_KEYS", "MAX_TEXT", "ColumnMapping",
            "imported_batches", "list_mappings", "load_mapping", "save_mapping", "suggest_mapping"]
 
 PREVIEW_LIMIT = 500
-PROBLEM_LIMIT = 1000
+PROBLEM_LIMIT = 200
 """Rows with problems kept for showing (all are counted; memory stays bounded on a bad big file)."""
 BATCH = 1000
 
@@ -149,6 +150,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _has_column(table: SourceTable, column: str) -> bool:
+    """The file has this column, by name or by number ("#3")."""
+    number = column_number(column)
+    return column in table.headers or (number is not None and number < len(table.headers))
+
+
 def _prepare(session: Session, actor: Actor, path: Path, mapping: ColumnMapping | None,
              options: ImportOptions) -> _Prepared:
     require(actor, Permission.IMPORT_CASES)
@@ -173,7 +180,7 @@ def _prepare(session: Session, actor: Actor, path: Path, mapping: ColumnMapping 
         mapping = ColumnMapping.from_spec(mapping.to_spec())
     problems = [_("The mapping names the column '{column}' for {field}, but the file has no such column.").format(
         column=column, field=_(SPECS[key].label)) for key, column in mapping.columns.items()
-        if column not in table.headers and not (mapping.no_header and column.startswith("#"))]
+        if not _has_column(table, column)]
     for spec in FIELDS:
         if spec.required and spec.key not in mapping.columns and spec.key not in mapping.defaults:
             if spec.key == "facts_what" and "summary" in mapping.columns:

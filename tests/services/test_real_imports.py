@@ -209,3 +209,16 @@ def test_value_words_are_matched_exactly_or_by_the_longest_word(database: Databa
                      "手机银行APP": ("app_web", True), "Phone": ("hotline", False)}
     messages = {r.values["_mapped"]["channel"][0]: p.message for r in preview.problem_rows for p in r.problems}
     assert set(messages) == {"Fax", "Referral"} and all("value mapping" in m for m in messages.values())
+
+
+def test_columns_by_number_in_a_file_with_a_header(database: Database, staff: Staff, tmp_path: Path) -> None:
+    path = tmp_path / "台账.csv"
+    rows = gbk_register(path)
+    mapping = imports.ColumnMapping(columns={"received_at": "#1", "customer_name": "客户姓名", "facts_what": "#7",
+                                             "channel": "#4", "axis_b": "#5", "axis_c": "#6"},
+                                    defaults={"axis_a": "A01"})
+    preview = imports.dry_run(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW))
+    assert preview.ok and preview.importable == len(rows)
+    mapping.columns["phone"] = "#8"  # the file has seven columns
+    preview = imports.dry_run(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW))
+    assert any("'#8'" in p for p in preview.file_problems)
