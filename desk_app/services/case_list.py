@@ -255,12 +255,38 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         no_index: Any = literal_column("''")
         unindexed: tuple[Any, Any] = (_sort_column(sort).op("||")(no_index), Complaint.case_number.op("||")(no_index))
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in unindexed))
+    elif dialect == "sqlite" and matches is not None and (index := _walk_index(actor, flt, sort)):
+        # Many matches of a status, severity, cause or branch: walk the order's index and test each row.
+        # SQLite's statistics (no histograms) take a common status or severity for a rare one and would
+        # otherwise read every match by the filter's index and sort them all.
+        stmt = stmt.with_hint(Complaint, f"INDEXED BY {index}", "sqlite").order_by(*_order_by(sort, descending))
     else:
         stmt = stmt.order_by(*_order_by(sort, descending))
     # LIMIT and OFFSET as literals (plain ints): SQLite's planner only weighs "sort the few matching rows"
     # against "walk the order's index" when it knows the limit; with a bound limit it walks the index.
     stmt = stmt.offset(literal_column(str(int(offset)))).limit(literal_column(str(int(limit))))
     return list(session.connection().execute(stmt).scalars())
+
+
+#: The index that gives each sort's order (with the case number as tie-break; desk_app.db.models.case_counts).
+_ORDER_INDEXES = {
+    SortKey.RECEIVED: "ix_complaints_received_number", SortKey.SEVERITY: "ix_complaints_severity_number",
+    SortKey.STATUS: "ix_complaints_status_number", SortKey.BUSINESS: "ix_complaints_axis_b_number",
+    SortKey.CAUSE: "ix_complaints_axis_c_number", SortKey.DUE: "ix_complaints_due_number",
+}
+
+
+def _walk_index(actor: Actor, flt: CaseFilter, sort: SortKey) -> str | None:
+    """SQLite, many matches: the order's index to walk when the filter is one the planner misjudges (status,
+    severity, cause, branches); None to leave the choice to the planner (flags, dates and "mine" have indexes
+    of their own in the list's order; one status has its own in the default order; overdue cases are old)."""
+    if (flt.text.strip() or flt.flags or flt.any_flag or flt.received_from or flt.received_to or flt.mine
+            or flt.overdue or flt.due_soon or flt.awaiting_callback):
+        return None
+    one_branch = not sees_all_branches(actor) or len(flt.branch_ids) == 1
+    if sort is SortKey.RECEIVED and (one_branch or len(flt.statuses) == 1):
+        return None  # (branch, received) and (status, received) give this order already
+    return _ORDER_INDEXES.get(sort)
 
 
 _FLAG_ITEMS = tuple(FLAG_COLUMNS.items())

@@ -42,12 +42,30 @@ def _any_flag() -> ColumnElement[bool]:
     return or_(*(_flag(name) for name in FLAG_NAMES))
 
 
-# One partial index per special flag and one for "any flag": a few per cent of the cases each, in the
-# list's default order, with the branch for a branch's list (read from the index, not the table).
+# One partial index per special flag and one for "any flag" (a few per cent of the cases each), in the
+# list's default order, once for every branch and once for one branch's list.
 FLAG_INDEXES = tuple(
-    Index(f"ix_complaints_flag_{name}", Complaint.received_at, Complaint.case_number, Complaint.branch_id,
-          sqlite_where=_flag(name), postgresql_where=_flag(name))
+    Index(f"ix_complaints_flag_{name}{suffix}", *columns, sqlite_where=_flag(name), postgresql_where=_flag(name))
     for name in FLAG_NAMES
+    for suffix, columns in (("", (Complaint.received_at, Complaint.case_number, Complaint.branch_id)),
+                            ("_branch", (Complaint.branch_id, Complaint.received_at, Complaint.case_number)))
 )
-ANY_FLAG_INDEX = Index("ix_complaints_any_flag", Complaint.received_at, Complaint.case_number, Complaint.branch_id,
-                       sqlite_where=_any_flag(), postgresql_where=_any_flag())
+ANY_FLAG_INDEXES = (
+    Index("ix_complaints_any_flag", Complaint.received_at, Complaint.case_number, Complaint.branch_id,
+          sqlite_where=_any_flag(), postgresql_where=_any_flag()),
+    Index("ix_complaints_any_flag_branch", Complaint.branch_id, Complaint.received_at, Complaint.case_number,
+          sqlite_where=_any_flag(), postgresql_where=_any_flag()),
+)
+# Each sort of the list with its tie-break (the case number), so the first page of a sort is read in order
+# instead of sorting every case of the first value (80 % of all cases are "general" severity).
+SORT_INDEXES = {
+    "severity": Index("ix_complaints_severity_number", Complaint.severity, Complaint.case_number),
+    "status": Index("ix_complaints_status_number", Complaint.status, Complaint.case_number),
+    "business": Index("ix_complaints_axis_b_number", Complaint.axis_b, Complaint.case_number),
+    "cause": Index("ix_complaints_axis_c_number", Complaint.axis_c, Complaint.case_number),
+    "due": Index("ix_complaints_due_number", Complaint.due_on, Complaint.case_number),
+}
+# One status in the default order (closed cases are old: walking the order from the newest would pass
+# every open one first).
+STATUS_RECEIVED_INDEX = Index("ix_complaints_status_received", Complaint.status, Complaint.received_at,
+                              Complaint.case_number)

@@ -1,8 +1,9 @@
 """Case-list filters and sorts at a million cases: case counter table, flag indexes
 
 ``case_counts`` (cases per branch, status and severity), kept exact by triggers on complaints and filled
-here from the existing cases; the case list counts its plain, status and severity lists from it. One
-partial index per special flag and one for "any flag" (see desk_app.db.models.case_counts).
+here from the existing cases; the case list counts its plain, status and severity lists from it. Partial
+indexes per special flag and for "any flag", one index per sort with its tie-break, and status with the
+default order (see desk_app.db.models.case_counts).
 PostgreSQL: the trigger function updates the two counter rows of a status change in key order, so two
 transactions moving cases in opposite directions cannot deadlock on them; the runtime role's grants are
 applied again for the new table.
@@ -66,6 +67,26 @@ def _flag_where(dialect: str, names: Sequence[str]) -> sa.TextClause:
     return sa.text(" OR ".join(f"flag_{name} = {value}" for name in names))
 
 
+def _partial_indexes(dialect: str) -> list[tuple[str, list[str], sa.TextClause]]:
+    everywhere, one_branch = ['received_at', 'case_number', 'branch_id'], ['branch_id', 'received_at', 'case_number']
+    found = []
+    for name, flags in [*((name, [name]) for name in FLAGS), ("any", list(FLAGS))]:
+        stem = f'ix_complaints_flag_{name}' if name != "any" else 'ix_complaints_any_flag'
+        found.append((stem, everywhere, _flag_where(dialect, flags)))
+        found.append((stem + '_branch', one_branch, _flag_where(dialect, flags)))
+    return found
+
+
+SORT_INDEXES = [
+    ('ix_complaints_severity_number', ['severity', 'case_number']),
+    ('ix_complaints_status_number', ['status', 'case_number']),
+    ('ix_complaints_axis_b_number', ['axis_b', 'case_number']),
+    ('ix_complaints_axis_c_number', ['axis_c', 'case_number']),
+    ('ix_complaints_due_number', ['due_on', 'case_number']),
+    ('ix_complaints_status_received', ['status', 'received_at', 'case_number']),
+]
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     dialect = bind.dialect.name
@@ -81,22 +102,20 @@ def upgrade() -> None:
         op.execute(statement)
     op.execute("INSERT INTO case_counts (branch_id, status, severity, n) "
                "SELECT branch_id, status, severity, count(*) FROM complaints GROUP BY branch_id, status, severity")
-    columns = ['received_at', 'case_number', 'branch_id']
-    for name in FLAGS:
-        where = _flag_where(dialect, [name])
-        op.create_index(f'ix_complaints_flag_{name}', 'complaints', columns, sqlite_where=where,
-                        postgresql_where=where)
-    where = _flag_where(dialect, FLAGS)
-    op.create_index('ix_complaints_any_flag', 'complaints', columns, sqlite_where=where, postgresql_where=where)
+    for index, columns, where in _partial_indexes(dialect):
+        op.create_index(index, 'complaints', columns, sqlite_where=where, postgresql_where=where)
+    for index, columns in SORT_INDEXES:
+        op.create_index(index, 'complaints', columns)
     if dialect == "postgresql":
         apply_runtime_grants(bind)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    op.drop_index('ix_complaints_any_flag', table_name='complaints')
-    for name in reversed(FLAGS):
-        op.drop_index(f'ix_complaints_flag_{name}', table_name='complaints')
+    for index, _columns in reversed(SORT_INDEXES):
+        op.drop_index(index, table_name='complaints')
+    for index, _columns, _where in reversed(_partial_indexes(dialect)):
+        op.drop_index(index, table_name='complaints')
     for statement in SQLITE_DOWN if dialect == "sqlite" else PG_DOWN:
         op.execute(statement)
     op.drop_table('case_counts')
