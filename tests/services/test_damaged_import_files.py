@@ -68,6 +68,21 @@ def damaged_workbooks(good: bytes) -> dict[str, bytes]:
             "random.xlsx": bytes((i * 97 + 13) % 256 for i in range(6000)), "empty.xlsx": b""}
 
 
+def oversized_files(good_xlsx: bytes) -> dict[str, bytes]:
+    """Files past the parsing bounds (desk_app.reports.limits): each must be refused with its bound named."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good_xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == _largest_sheet(good_xlsx):  # the sheet padded with 60 MB of nothing
+                content = content.replace(b"<sheetData>", b"<sheetData>" + b" " * (60 * 1024 * 1024), 1)
+            dst.writestr(item.filename, content)
+    header = "投诉日期,客户姓名,投诉内容\r\n".encode()
+    return {"zip-bomb.xlsx": out.getvalue(),
+            "wide.csv": header + ",".join(["x"] * 5000).encode() + b"\r\n",
+            "long-line.csv": header + b"2026-03-02," + b"x" * (17 * 1024 * 1024) + b"\r\n"}
+
+
 # ---- migration import --------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -78,6 +93,7 @@ def register_files(tmp_path: Path) -> Iterator[dict[str, Path]]:
     files["invalid-bytes.csv"] = csv_good[:200] + b"\x80\xff\xfe\xff" + csv_good[200:]
     files["truncated-utf16.csv"] = "投诉日期,客户姓名\n".encode("utf-16")[:-1]
     files["old-excel.xls"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)
+    files.update(oversized_files(good))
     folder = tmp_path / "bad"
     folder.mkdir()
     paths = {}
@@ -103,6 +119,8 @@ def test_migration_import_refuses_damaged_files(database: Database, staff: Staff
             assert isinstance(caught.value, ValidationError), (name, message)
             assert name in message or "encoding" in message or "no rows" in message or "damaged" in message, (
                 name, message)
+            if name in ("zip-bomb.xlsx", "wide.csv", "long-line.csv"):
+                assert any(bound in message for bound in ("zip bomb", "5,000 columns", "longer than")), message
     assert database_digest(database) == before
 
 
