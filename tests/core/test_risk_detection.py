@@ -48,7 +48,7 @@ def set_aside(text: str, words: WordList) -> list[tuple[str, str, SetAside | Non
      [("group", "建了个群"), ("group", "集体投诉"), ("regulator", "投诉到监管")]),
     ("钱要不回来我就不想活了", [("self_harm", "不想活")]),
     ("再这样下去我只能从你们楼上跳下去，跳楼给你们看", [("self_harm", "跳下去"), ("self_harm", "跳楼")]),
-    ("今天不给说法我就不走了，明天还要拉横幅", [("irrational", "不走了"), ("irrational", "横幅")]),
+    ("今天不给说法我就不走了，明天还要拉横幅", [("irrational", "就不走"), ("irrational", "横幅")]),
     # the misses: older regulator names, legal aid, self-harm phrasings, threats of no old kind
     ("这个问题我以前向银监局反映过，你们再不改我还去", [("regulator", "银监局")]),
     ("我要去保监会告你们误导销售", [("regulator", "保监会"), ("litigation", "告你们")]),
