@@ -78,6 +78,8 @@ class ImportDialog(QDialog):
         self.cut_long = QCheckBox(self)
         self.cut_long.setObjectName("cutLongTexts")
         self.cut_long.setEnabled(False)
+        self.no_header.toggled.connect(self._recheck)
+        self.cut_long.toggled.connect(self._recheck)
         choices = QHBoxLayout()
         choices.addWidget(self.no_header)
         choices.addWidget(self.cut_long)
@@ -183,6 +185,11 @@ class ImportDialog(QDialog):
         for info in self._ctx.backend.read(imports.list_mappings):
             self.mapping_choice.addItem(info.name, info.name)
         self.mapping_choice.currentIndexChanged.connect(self._mapping_chosen)
+
+    def _recheck(self, _checked: bool = False) -> None:
+        """A choice of the dry run changed: run it again with the mapping as shown."""
+        if self.preview is not None:
+            self.check(use_table=True)
 
     def _mapping_chosen(self, _index: int) -> None:
         name = self.mapping_choice.currentData()
@@ -366,7 +373,7 @@ class ImportDialog(QDialog):
             if result is not None:
                 self.summary.setPlainText(result.text())
         elif self.preview is not None:
-            mapping = self.preview.mapping
+            mapping = self.current_mapping()  # with the answers to the guesses; checked again as it is written
             options = self.options()
             result = self._run(lambda p, c: backend.call(actor, imports.import_file, path, mapping, options,
                                                          progress=p, cancelled=c))
