@@ -222,3 +222,25 @@ def test_columns_by_number_in_a_file_with_a_header(database: Database, staff: St
     mapping.columns["phone"] = "#8"  # the file has seven columns
     preview = imports.dry_run(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW))
     assert any("'#8'" in p for p in preview.file_problems)
+
+
+def test_products_and_causes_by_exact_name_or_the_longest_name_inside(database: Database, staff: Staff,
+                                                                       tmp_path: Path) -> None:
+    path = tmp_path / "axes.csv"
+    cells = [("信用卡", "债务催收"), ("信用卡年费争议", "暴力催收，债务催收不当"), ("个人贷款及信用卡", "C12 债务催收"),
+             ("保险", "其他")]
+    path.write_text("投诉日期,客户姓名,投诉内容,业务类别,投诉原因\n" + "".join(
+        f"2026-03-0{i + 1},客户{i},内容{i},{b},{c}\n" for i, (b, c) in enumerate(cells)), encoding="utf-8")
+    mapping = imports.ColumnMapping(columns={"received_at": "投诉日期", "customer_name": "客户姓名",
+                                             "facts_what": "投诉内容", "axis_b": "业务类别", "axis_c": "投诉原因"},
+                                    defaults={"axis_a": "A01"})
+    preview = imports.dry_run(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW))
+    assert preview.summary is not None
+    found = {(c.field, v.text): (v.code, v.guessed) for c in preview.summary.columns for v in c.values
+             if c.field in ("axis_b", "axis_c")}
+    assert found == {("axis_b", "信用卡"): ("B0302", False), ("axis_b", "信用卡年费争议"): ("B0302", True),
+                     ("axis_b", "个人贷款及信用卡"): ("B0201", True), ("axis_b", "保险"): (None, False),
+                     ("axis_c", "债务催收"): ("C12", False), ("axis_c", "暴力催收,债务催收不当"): ("C12", True),
+                     ("axis_c", "C12 债务催收"): ("C12", False), ("axis_c", "其他"): (None, False)}
+    assert {(g.field, g.text, g.count) for g in preview.guesses} == {
+        ("axis_b", "信用卡年费争议", 1), ("axis_b", "个人贷款及信用卡", 1), ("axis_c", "暴力催收,债务催收不当", 1)}
