@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from tests.services.conftest import Staff, draft
 
 pytestmark = needs_poppler
 
-RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+RECEIVED = datetime.now(UTC) - timedelta(hours=2)  # within its time limit: the case can still be extended
 #: What staff wrote for each other, never for the customer. Each must stay out of every letter.
 REMARK = "客户情绪激动扬言不解决就找媒体曝光"
 FACTS = f"客户反映信用卡出现一笔未授权境外消费3,200.00元。柜员备注：{REMARK}，需重点关注。"
@@ -74,7 +74,8 @@ def _as_the_dialog_would(database: Database, staff: Staff, case_id: uuid.UUID, k
     inputs = letters.suggested_inputs(database, staff.supervisor, case_id, kind)
     if isinstance(inputs, DecisionInputs):
         return replace(inputs, verification="调取了交易授权记录。", decision="支持您的请求。", basis="合约第十二条。",
-                       reasons="该交易为伪卡交易。", remedy=Remedy("退还款项", Decimal("3200"), date(2026, 3, 20)))
+                       reasons="该交易为伪卡交易。",
+                       remedy=Remedy("退还款项", Decimal("3200"), date.today() + timedelta(days=7)))
     if isinstance(inputs, RefusalInputs):
         return replace(inputs, grounds="不属于我行金融服务。", basis="管理办法第二条。")
     if isinstance(inputs, ReviewDecisionInputs):
