@@ -145,11 +145,23 @@ def _inside_word(text: str, at: int) -> bool:
         _latin(before) and after in _JOINERS and at + 1 < len(text) and _latin(text[at + 1]))
 
 
+def one_line(text: str) -> str:
+    """Lines joined for a single-line place: a space between Latin words, nothing between Chinese ones."""
+    out = ""
+    for line in (" ".join(line.split()) for line in text.splitlines()):
+        if not line:
+            continue
+        if out and out[-1].isascii() and line[0].isascii():
+            out += " "
+        out += line
+    return out
+
+
 def shorten(text: str, width: int) -> str:
-    """``text`` if it fits in ``width`` columns; otherwise cut at the last punctuation mark (or, when that
-    would lose more than half, the last word boundary) with "…" at the end. Never cuts a Latin word or a
-    number in two."""
-    text = " ".join(text.split())
+    """``text`` on one line if it fits in ``width`` columns; otherwise cut at the last punctuation mark (or,
+    when that would lose more than half, the last word boundary) with "…" at the end. Never cuts a Latin
+    word or a number in two."""
+    text = one_line(text)
     if display_width(text) <= width:
         return text
     budget = width - display_width(ELLIPSIS)

@@ -80,6 +80,10 @@ def test_shorten_at_a_boundary(text: str, width: int, expected: str) -> None:
     assert display_width(shorten(text, width)) <= width
 
 
+def test_a_short_text_on_several_lines_is_joined_without_spaces_between_chinese_words() -> None:
+    assert shorten("信用卡\n  被盗刷\nCard  lost\nabroad", 80) == "信用卡被盗刷Card lost abroad"
+
+
 def test_shorten_without_any_boundary_still_fits() -> None:
     result = shorten("甲" * 100, 21)
     assert result.endswith(ELLIPSIS) and display_width(result) <= 21 and result.startswith("甲" * 9)
