@@ -29,7 +29,7 @@ from typing import Any
 
 from desk_app.domain.enums import SpecialFlag
 from desk_app.domain.portrait import Bilingual
-from desk_app.domain.risk_cues import CUE_KEYS, Cues, SetAside, clause_bounds, compiled, sentence_bounds
+from desk_app.domain.risk_cues import CUE_KEYS, Bounds, ClauseRules, Cues, SetAside, compiled
 from desk_app.domain.toml_data import fail as _fail
 from desk_app.domain.toml_data import load_toml as _load
 from desk_app.domain.toml_data import require_version as _version
@@ -131,18 +131,16 @@ def _finditer(haystack: str, needle: str) -> list[tuple[int, int]]:
     return found
 
 
-def _all_phrases(word_list: WordList) -> tuple[str, ...]:
-    return tuple(_norm(p) for kind in word_list.kinds for p in kind.phrases)
+def _rules(word_list: WordList) -> ClauseRules:
+    return compiled(word_list.cues, tuple(_norm(p) for kind in word_list.kinds for p in kind.phrases))
 
 
-def _set_aside(norm: str, masked: str, start: int, end: int, kind: SignalKind,
-               word_list: WordList) -> SetAside | None:
-    rules = compiled(word_list.cues, _all_phrases(word_list))
-    clause = clause_bounds(norm, start, end)
+def _set_aside(norm: str, masked: str, bounds: Bounds, start: int, end: int, kind: SignalKind,
+               rules: ClauseRules) -> SetAside | None:
+    clause = bounds.clause(start, end)
     if any(_norm(cue) in norm[clause[0]:clause[1]] for cue in kind.not_in_clause):
         return SetAside.CONTEXT
-    sentence_start = sentence_bounds(norm, start, end)[0]
-    if rules.other_party(masked, start, end, clause, sentence_start):
+    if rules.other_party(masked, start, end, clause, bounds.sentence(start, end)[0]):
         return SetAside.OTHER_PARTY
     if kind.key in SAFETY_KINDS:
         return None
@@ -159,7 +157,9 @@ def detect(text: str, word_list: WordList) -> list[Signal]:
     if not text:
         return []
     norm, index = _normalise(text)
-    masked = compiled(word_list.cues, _all_phrases(word_list)).mask(norm)
+    rules = _rules(word_list)
+    masked = rules.mask(norm)
+    bounds = Bounds(norm)
     candidates: list[tuple[int, int, SignalKind, str]] = []
     for kind in word_list.kinds:
         excluded = [span for phrase in kind.exclude for span in _finditer(norm, _norm(phrase))]
@@ -168,36 +168,39 @@ def detect(text: str, word_list: WordList) -> list[Signal]:
                 if any(s <= start and end <= e for s, e in excluded):
                     continue
                 candidates.append((start, end, kind, phrase))
-    signals: list[Signal] = []
+    found: list[tuple[int, int, Signal]] = []
     taken: dict[str, list[tuple[int, int]]] = {}
     for start, end, kind, phrase in sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[0])):
         spans = taken.setdefault(kind.key, [])
         if any(start < e and s < end for s, e in spans):
             continue
         spans.append((start, end))
-        sentence = sentence_bounds(norm, start, end)
+        sentence = bounds.sentence(start, end)
         sentence = (sentence[0], min(len(norm), sentence[1] + 1))      # with its closing mark
-        signals.append(Signal(kind.key, phrase, (index[start], index[end - 1] + 1), kind.flag,
-                              _set_aside(norm, masked, start, end, kind, word_list),
-                              (index[sentence[0]], _original(index, sentence[1], len(text)))))
-    return _refer_back(norm, masked, sorted(signals, key=lambda s: s.span), word_list, index)
+        found.append((start, end, Signal(
+            kind.key, phrase, (index[start], index[end - 1] + 1), kind.flag,
+            _set_aside(norm, masked, bounds, start, end, kind, rules),
+            (index[sentence[0]], _original(index, sentence[1], len(text))))))
+    return _refer_back(norm, masked, bounds, sorted(found, key=lambda f: f[0]), rules)
 
 
-def _refer_back(norm: str, masked: str, signals: list[Signal], word_list: WordList,
-                index: list[int]) -> list[Signal]:
+def _refer_back(norm: str, masked: str, bounds: Bounds, found: list[tuple[int, int, Signal]],
+                rules: ClauseRules) -> list[Signal]:
     """A phrase after 这个/该… shares the reason of the same phrase's earlier mention ("这个律师函"); one
     right after the other side's phrase of its kind is the other side's too ("把我起诉到了法院")."""
-    rules = compiled(word_list.cues, _all_phrases(word_list))
-    start_of = {original: n for n, original in reversed(list(enumerate(index)))}
     result: list[Signal] = []
-    for signal in signals:
-        start = start_of[signal.span[0]]
-        earlier = [s for s in result if s.phrase == signal.phrase]
-        if earlier and rules.refers_back(norm, start, clause_bounds(norm, start, start)[0]):
-            signal = replace(signal, set_aside=earlier[-1].set_aside)
-        chain = [s for s in result if s.kind == signal.kind and s.set_aside is SetAside.OTHER_PARTY]
-        if signal.counts and chain and rules.chained(masked, start_of[chain[-1].span[1] - 1] + 1, start):
+    last_of_phrase: dict[str, Signal] = {}
+    last_other_end: dict[str, int] = {}          # kind -> end (normalised) of its last other-side phrase
+    for start, end, signal in found:
+        earlier = last_of_phrase.get(signal.phrase)
+        if earlier is not None and rules.refers_back(norm, start, bounds.clause(start, start)[0]):
+            signal = replace(signal, set_aside=earlier.set_aside)
+        previous = last_other_end.get(signal.kind)
+        if signal.counts and previous is not None and rules.chained(masked, previous, start):
             signal = replace(signal, set_aside=SetAside.OTHER_PARTY)
+        if signal.set_aside is SetAside.OTHER_PARTY:
+            last_other_end[signal.kind] = end
+        last_of_phrase[signal.phrase] = signal
         result.append(signal)
     return result
 

@@ -22,6 +22,7 @@ All positions are in the normalised text (see ``risk.detect``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from functools import lru_cache
@@ -33,6 +34,9 @@ SPEAKER_GAP = 8
 OWN_SPEAKER_GAP = 4
 RECEIVED_WINDOW = 12
 CHAIN_GAP = 4
+#: How far back in its sentence a speaker cue is looked for (an unpunctuated 20,000-character narrative
+#: would otherwise be scanned from its start for every phrase).
+SPEAKER_WINDOW = 200
 ABOUT_WINDOW = 12
 CLAUSE_END = "，。！？；、,.!?;:：\n\r“”\"「」"
 SENTENCE_END = "。！？；!?;\n\r"
@@ -99,19 +103,25 @@ def _not_after(words: tuple[str, ...]) -> str:
     return "".join(f"(?<!{re.escape(w)})" for w in sorted(set(words)))
 
 
-def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
-    """The start and end of the clause (or sentence) around ``text[start:end]``."""
-    left = max((text.rfind(ch, 0, start) for ch in stops), default=-1) + 1
-    rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
-    return left, min(rights, default=len(text))
+class Bounds:
+    """The clause and sentence around any span of one text (stop marks indexed once, then bisected)."""
 
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        self._clause = [i for i, ch in enumerate(text) if ch in CLAUSE_END]
+        self._sentence = [i for i, ch in enumerate(text) if ch in SENTENCE_END]
 
-def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    return _bounds(text, start, end, CLAUSE_END)
+    def _around(self, stops: list[int], start: int, end: int) -> tuple[int, int]:
+        left = bisect_left(stops, start)
+        right = bisect_left(stops, end)
+        return (stops[left - 1] + 1 if left else 0), (stops[right] if right < len(stops) else self.length)
 
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        """Start and end (the stop mark's position) of the clause around ``text[start:end]``."""
+        return self._around(self._clause, start, end)
 
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    return _bounds(text, start, end, SENTENCE_END)
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        return self._around(self._sentence, start, end)
 
 
 class ClauseRules:
@@ -173,7 +183,7 @@ class ClauseRules:
         received = list(self._received.finditer(masked, max(clause[0], start - RECEIVED_WINDOW), start))
         if received and not self._own_intent.search(masked, received[-1].end(), start):
             return True
-        return self._last_speaker_is_other(masked, sentence_start, start)
+        return self._last_speaker_is_other(masked, max(sentence_start, start - SPEAKER_WINDOW), start)
 
     def _last_speaker_is_other(self, masked: str, sentence_start: int, start: int) -> bool:
         events: list[tuple[int, int]] = []     # (end, 0 other / 1 own): at the same end the customer wins
