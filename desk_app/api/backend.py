@@ -13,6 +13,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.validation import reject_control_characters_in
 from desk_app.services.accounts import authenticate
 
 P = ParamSpec("P")
@@ -56,7 +57,9 @@ class LocalBackend:
 
     def call(self, actor: Actor, fn: Callable[Concatenate[Database, Actor, P], R], /,
              *args: P.args, **kwargs: P.kwargs) -> R:
+        reject_control_characters_in((args, kwargs))  # as the desk server does when it decodes a call
         return fn(self.db, actor, *args, **kwargs)
 
     def read(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        reject_control_characters_in((args, kwargs))
         return fn(self.db, *args, **kwargs)

@@ -22,6 +22,7 @@ import msgspec
 from desk_app.api import wire
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.validation import reject_control_characters_in
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import (
@@ -188,6 +189,7 @@ class Call:
         for name in params.__struct_fields__:
             value, codec = getattr(params, name), self.codecs.get(name)
             decoded[name] = codec.from_wire(value) if codec is not None else _from_wire(self.hints[name], value)
+        reject_control_characters_in(decoded)  # a clear ValidationError, before any query sees a NUL
         return decoded
 
     def encode_result(self, value: Any, enc_hook: Callable[[Any], Any] | None = None) -> bytes:

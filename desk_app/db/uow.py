@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from desk_app.db.engine import describe_connection_error
-from desk_app.errors import DatabaseUnavailableError, StaleVersionError
+from desk_app.db.text_guard import guard_text
+from desk_app.errors import DatabaseUnavailableError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 
 
@@ -26,6 +27,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        guard_text(self._sessions)
 
     @property
     def dialect(self) -> str:
@@ -38,6 +40,12 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except DataError as exc:
+            if "NUL" not in str(exc.orig):
+                raise
+            # PostgreSQL refuses a NUL in a parameter, with the statement and its values in the message.
+            raise ValidationError(_("A text contains a NUL character, which cannot be stored. Remove it and "
+                                    "try again.")) from None
         except StaleDataError as exc:
             raise StaleVersionError(
                 _("This record was changed by someone else since you opened it. Reload and try again.")

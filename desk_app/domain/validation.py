@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -137,3 +138,36 @@ def typed_changes(changes: Mapping[str, Any], fields_of: type) -> dict[str, Any]
             raise ValidationError(_("The value of {field} is not valid: {error}").format(field=name, error=exc),
                                   name) from exc
     return typed
+
+
+#: Characters no stored text may hold: C0 controls but tab, line feed and carriage return; DEL and the C1
+#: controls; and the Unicode direction embeddings, overrides and isolates, which can make a text show
+#: something other than what it says (a name, an amount or a file name read backwards).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def reject_control_characters(value: str, field: str) -> str:
+    """``value`` unchanged, or a ValidationError naming the field and the character (as U+XXXX)."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return value
+    raise ValidationError(_("The text of {field} contains a control character (U+{code:04X}, such as a NUL or a "
+                            "text-direction override) that is not allowed. Remove it and try again.").format(
+        field=field, code=ord(found.group())), field)
+
+
+def reject_control_characters_in(value: object, field: str = "") -> None:
+    """Check every text inside a use case's arguments (dataclasses, mappings, sequences, nested): the backend
+    does this before any use case runs, so a NUL never reaches a query (PostgreSQL refuses one in a
+    parameter with a driver error) and a direction override never reaches a record."""
+    if isinstance(value, str):
+        reject_control_characters(value, field or "text")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            reject_control_characters_in(getattr(value, item.name), item.name)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            reject_control_characters_in(item, str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            reject_control_characters_in(item, field)

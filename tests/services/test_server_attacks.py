@@ -195,3 +195,16 @@ def _users(raw: Raw) -> list[dict[str, object]]:
     assert response.status_code == 200, response.text
     users: list[dict[str, object]] = response.json()
     return users
+
+
+@pytest.mark.parametrize("bad", ["王\u0000芳", "王芳\u202e"])
+def test_control_characters_in_a_call_are_refused_before_any_query(raw: Raw, case: ComplaintDetail,
+                                                                   bad: str) -> None:
+    """A NUL or a direction override, escaped in the JSON: a clear refusal naming the field, nothing written
+    (on PostgreSQL a NUL used to reach the driver and come back as a crash carrying the row's values)."""
+    token = raw.sign_in("clerk")
+    before = database_digest(raw.server.db)
+    message = refused(raw.post("/call/case_workflow.add_note", {"complaint_id": str(case.id), "text": bad}, token),
+                      422, "ValidationError")
+    assert "control character" in message and "text" in message
+    assert database_digest(raw.server.db) == before
