@@ -1,0 +1,22 @@
+"""Reminders: notification rules and who was told what
+
+Reserved in the chain so that parallel work can land its migration in a fixed order; filled by that work.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-07 00:20:00
+"""
+from collections.abc import Sequence
+
+revision: str = '0012'
+down_revision: str | None = '0011'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
