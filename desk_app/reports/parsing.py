@@ -49,8 +49,20 @@ def normalise_text(value: Any) -> str:
     return " ".join(text.split())
 
 
+_MARKER_CHARS = max(map(len, EMPTY_MARKERS))
+
+
 def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and normalise_text(value).lower() in EMPTY_MARKERS)
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip()
+    if len(stripped) > 2 * _MARKER_CHARS:  # NFKC and joining inner spaces never shorten a text that much
+        return False
+    if stripped.isascii():  # ASCII is its own NFKC form
+        return " ".join(stripped.split()).lower() in EMPTY_MARKERS
+    return normalise_text(stripped).lower() in EMPTY_MARKERS
 
 
 def _cn_number(text: str) -> int:

@@ -88,6 +88,7 @@ class RowParser:
         self.default_branch = default_branch
         self.cut_long_texts = cut_long_texts
         self.width = len(headers)
+        self.defaults = {key: value for key, value in {**DEFAULTS, **mapping.defaults}.items() if not is_empty(value)}
         index = {h: i for i, h in enumerate(headers)}
         self.columns: dict[str, int] = {}
         for key, header in mapping.columns.items():
@@ -105,11 +106,17 @@ class RowParser:
             problems.append(Problem("row", _("The row has {n} more cells with text than the header has columns: "
                                              "is a separator or quote out of place?").format(n=len(extra))))
 
+        found: dict[str, Any] = {}
+
         def value_of(key: str) -> Any:
+            """The cell, or else the default (asked several times per row: worked out once)."""
+            if key in found:
+                return found[key]
             value = raw.get(key)
             if is_empty(value):
-                value = self.mapping.defaults.get(key, DEFAULTS.get(key))
-            return None if is_empty(value) else value
+                value = self.defaults.get(key)
+            found[key] = value
+            return value
 
         def text(key: str, limit: int = MAX_TEXT) -> str:
             value = value_of(key)
