@@ -17,6 +17,7 @@ from desk_app.errors import ValidationError
 from desk_app.services import imports
 from tests.reports.real_exports import (
     CHANNELS,
+    HEADER,
     LONG_NARRATIVE_CHARS,
     PRODUCTS,
     consumer_register_csv,
@@ -244,3 +245,9 @@ def test_products_and_causes_by_exact_name_or_the_longest_name_inside(database: 
                      ("axis_c", "C12 债务催收"): ("C12", False), ("axis_c", "其他"): (None, False)}
     assert {(g.field, g.text, g.count) for g in preview.guesses} == {
         ("axis_b", "信用卡年费争议", 1), ("axis_b", "个人贷款及信用卡", 1), ("axis_c", "暴力催收,债务催收不当", 1)}
+
+
+def test_the_mapping_suggested_for_an_english_export() -> None:
+    assert imports.suggest_mapping(list(HEADER)).columns == {
+        "received_at": "Date received", "facts_what": "Consumer complaint narrative", "channel": "Submitted via",
+        "axis_b": "Product", "axis_c": "Issue", "respondent": "Company", "legacy_number": "Complaint ID"}
