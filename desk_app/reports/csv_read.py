@@ -46,6 +46,8 @@ class CsvFormat:
     escapechar: str | None = None
     sniffed: bool = False
     """True when the file is not RFC 4180 and the format was guessed from its first lines."""
+    strict_error: str = ""
+    """Where and why the standard reading failed, when ``sniffed``."""
 
     def dialect(self) -> dict[str, Any]:
         return {"delimiter": self.delimiter, "quotechar": self.quotechar, "doublequote": self.doublequote,
@@ -61,7 +63,9 @@ class CsvFormat:
                  "— {encoding}, {separator} separated, quote {quote}, doubled quotes {doubled}. Check the rows and "
                  "the counts below against the file.").format(
             encoding=self.encoding, separator=_(separator), quote=self.quotechar,
-            doubled=_("yes") if self.doublequote else _("no"))
+            doubled=_("yes") if self.doublequote else _("no")) + (
+            " " + _("(Standard reading stopped at: {error})").format(error=self.strict_error)
+            if self.strict_error else "")
 
 
 class CsvSyntaxError(ValidationError):
@@ -199,14 +203,15 @@ def _sample(path: Path, encoding: str, limits: ParseLimits) -> list[str]:
     return lines
 
 
-def _parses_strictly(path: Path, fmt: CsvFormat, limits: ParseLimits) -> bool:
-    """The whole file reads as RFC 4180 with this separator (bound violations are raised, not hidden)."""
+def _strict_error(path: Path, fmt: CsvFormat, limits: ParseLimits) -> str | None:
+    """None when the whole file reads as RFC 4180 with this separator, else where it stops (bound
+    violations are raised, not hidden)."""
     try:
         for _record in _records(path, fmt, limits):
             pass
-    except CsvSyntaxError:
-        return False
-    return True
+    except CsvSyntaxError as exc:
+        return str(exc)
+    return None
 
 
 def detect_format(path: Path, limits: ParseLimits = DEFAULT_LIMITS) -> CsvFormat:
@@ -220,7 +225,8 @@ def detect_format(path: Path, limits: ParseLimits = DEFAULT_LIMITS) -> CsvFormat
     best = max(scored)
     delimiter = best[3] if best[0] > 0 else ","
     strict = CsvFormat(encoding, delimiter)
-    if _parses_strictly(path, strict, limits):
+    error = _strict_error(path, strict, limits)
+    if error is None:
         return strict
     try:
         sniffed = csv.Sniffer().sniff("".join(lines), delimiters="".join(DELIMITERS))
@@ -229,7 +235,7 @@ def detect_format(path: Path, limits: ParseLimits = DEFAULT_LIMITS) -> CsvFormat
     guess = CsvFormat(encoding, sniffed.delimiter if sniffed else delimiter,
                       (sniffed.quotechar or '"') if sniffed else '"',
                       bool(sniffed.doublequote) if sniffed else True,
-                      sniffed.escapechar if sniffed else None, sniffed=True)
+                      sniffed.escapechar if sniffed else None, sniffed=True, strict_error=error)
     for _record in _records(path, guess, limits):  # a file that reads in no way is refused here
         pass
     return guess

@@ -58,6 +58,7 @@ def test_a_file_that_is_not_rfc_4180_is_read_with_a_described_guess(tmp_path: Pa
     path.write_text('日期,姓名,内容\n2026-03-02,王芳,"他说"不退"就投诉"\n', encoding="utf-8")
     fmt = detect_format(path)
     assert fmt.sniffed and "not standard CSV" in fmt.description and "comma" in fmt.description
+    assert "odd.csv, line 2" in fmt.description  # where the standard reading stopped
     assert len(records(path)) == 2
 
 
