@@ -39,6 +39,7 @@ from desk_app.reports.xlsx_common import (
     atomic_path,
     clean_text,
     display_width,
+    put,
     sheet_title,
 )
 
@@ -125,9 +126,7 @@ class _Writer:
             strong = bold is not None and bold(row)
             for j, col in enumerate(cols, start=1):
                 value = col.get(row)
-                if isinstance(value, str):
-                    value = clean_text(value)
-                cell = ws.cell(row=i, column=j, value=value)
+                cell = put(ws, i, j, value)
                 cell.border = _BORDER
                 if col.fmt:
                     cell.number_format = col.fmt
@@ -176,7 +175,7 @@ class _Writer:
         ws.cell(row=self.chart_data_row, column=2, value=_("Cases")).font = _SUBTOTAL_FONT
         first = self.chart_data_row + 1
         for offset, (label, count) in enumerate(pairs):
-            ws.cell(row=first + offset, column=1, value=clean_text(label))
+            put(ws, first + offset, 1, label)
             ws.cell(row=first + offset, column=2, value=count).number_format = FMT_INT
         last = first + len(pairs) - 1
         self.chart_data_row = last + 3

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
 from desk_app.files import atomic_path as atomic_path  # the workbook writers save through it
+
+if TYPE_CHECKING:  # the streaming writer uses this module without openpyxl
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FMT_INT = "#,##0"
 FMT_PCT = "0.0%"
@@ -44,3 +49,13 @@ def clean_text(value: str) -> str:
 def display_width(text: str) -> int:
     """Approximate column width of ``text``: East Asian wide characters count twice."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write ``value`` to a cell; text is cleaned (``clean_text``) and always stored as text, never as a
+    formula: openpyxl would store "=HYPERLINK(…)" in a customer's name or a cause as a formula that the
+    spreadsheet runs when the file is opened (formula injection)."""
+    cell = ws.cell(row=row, column=column, value=clean_text(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell

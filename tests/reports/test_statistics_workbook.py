@@ -271,3 +271,26 @@ def test_libreoffice_opens_and_converts(q2_workbook: tuple[Path, Expected], tmp_
     assert len(csvs) == len(load_workbook(path).sheetnames)
     summary = next(p for p in csvs if "Summary" in p.name).read_text("utf-8")
     assert f"Cases received,{e.total}," in summary
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_text_that_looks_like_a_formula_stays_text(demo_db: Database, hq: Actor, tmp_path: Path) -> None:
+    """A branch named like a formula (it could be a customer's name or a cause in another sheet): stored as
+    text in every sheet, so neither Excel nor LibreOffice runs it when the file is opened."""
+    from sqlalchemy import update
+
+    from desk_app.db.models import Branch
+
+    names = {"SH01": '=HYPERLINK("http://evil.example","点我")', "BJ01": "@SUM(1+1)"}
+    with demo_db.unit_of_work() as session:
+        for code, name in names.items():
+            session.execute(update(Branch).where(Branch.code == code).values(name=name))
+    path = tmp_path / "formula.xlsx"
+    export_statistics(demo_db, hq, ReportScope(*Q2), path, today=TODAY)
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in z.read(n) for n in sheets)  # not a single formula cell
+    rows = {row["Code"]: row for row in table(load_workbook(path)["By branch"])}
+    assert {code: rows[code]["Name"] for code in names} == names
