@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import visitors
 
 from desk_app.db import search
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
@@ -231,8 +232,13 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
                offset: int, limit: int, matches: int | None) -> list[Any]:
     """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
     many = matches is not None and matches > MANY_SEARCH_MATCHES
-    stmt = select(_row_key(session)).select_from(Complaint).where(
-        *_conditions(session, actor, flt, today, many=many))
+    conditions = _conditions(session, actor, flt, today, many=many)
+    walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
+            and _walk_order(actor, flt, sort))
+    if walk:  # see below
+        conditions = [visitors.replacement_traverse(c, {}, _unindexed)  # type: ignore[call-overload]
+                      for c in conditions]
+    stmt = select(_row_key(session)).select_from(Complaint).where(*conditions)
     if sort is SortKey.CUSTOMER:
         stmt = stmt.join(Customer, Customer.id == Complaint.customer_id)
     elif sort is SortKey.OWNER:
@@ -255,11 +261,11 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         no_index: Any = literal_column("''")
         unindexed: tuple[Any, Any] = (_sort_column(sort).op("||")(no_index), Complaint.case_number.op("||")(no_index))
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in unindexed))
-    elif dialect == "sqlite" and matches is not None and (index := _walk_index(actor, flt, sort)):
-        # Many matches of a status, severity, cause or branch: walk the order's index and test each row.
+    elif walk:
+        # Many matches of a status, severity, cause or branches: walk the order's index and test each row.
         # SQLite's statistics (no histograms) take a common status or severity for a rare one and would
-        # otherwise read every match by the filter's index and sort them all.
-        stmt = stmt.with_hint(Complaint, f"INDEXED BY {index}", "sqlite").order_by(*_order_by(sort, descending))
+        # otherwise read every match by the filter's index and sort them all (its conditions are "+column").
+        stmt = stmt.order_by(*_order_by(sort, descending))
     else:
         stmt = stmt.order_by(*_order_by(sort, descending))
     # LIMIT and OFFSET as literals (plain ints): SQLite's planner only weighs "sort the few matching rows"
@@ -268,25 +274,25 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     return list(session.connection().execute(stmt).scalars())
 
 
-#: The index that gives each sort's order (with the case number as tie-break; desk_app.db.models.case_counts).
-_ORDER_INDEXES = {
-    SortKey.RECEIVED: "ix_complaints_received_number", SortKey.SEVERITY: "ix_complaints_severity_number",
-    SortKey.STATUS: "ix_complaints_status_number", SortKey.BUSINESS: "ix_complaints_axis_b_number",
-    SortKey.CAUSE: "ix_complaints_axis_c_number", SortKey.DUE: "ix_complaints_due_number",
-}
+_WALKED = frozenset({SortKey.RECEIVED, SortKey.SEVERITY, SortKey.STATUS, SortKey.BUSINESS, SortKey.CAUSE, SortKey.DUE})
+_UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("status", "severity", "axis_c", "branch_id"))
 
 
-def _walk_index(actor: Actor, flt: CaseFilter, sort: SortKey) -> str | None:
-    """SQLite, many matches: the order's index to walk when the filter is one the planner misjudges (status,
-    severity, cause, branches); None to leave the choice to the planner (flags, dates and "mine" have indexes
-    of their own in the list's order; one status has its own in the default order; overdue cases are old)."""
+def _unindexed(element: Any) -> Any:
+    if element in _UNINDEXED:  # SQLite: "+column" is the column's value, but no index can serve it
+        return literal_column(f"+{element.table.name}.{element.name}", type_=element.type)
+    return None
+
+
+def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:
+    """SQLite, many matches: walk the order's index (each sort has one; desk_app.db.models.case_counts) when the
+    filter is one the planner misjudges (status, severity, cause, branches). Flags, dates and "mine" have indexes
+    of their own in the list's order, one status has one in the default order, and overdue cases are old."""
     if (flt.text.strip() or flt.flags or flt.any_flag or flt.received_from or flt.received_to or flt.mine
-            or flt.overdue or flt.due_soon or flt.awaiting_callback):
-        return None
+            or flt.overdue or flt.due_soon or flt.awaiting_callback or sort not in _WALKED):
+        return False
     one_branch = not sees_all_branches(actor) or len(flt.branch_ids) == 1
-    if sort is SortKey.RECEIVED and (one_branch or len(flt.statuses) == 1):
-        return None  # (branch, received) and (status, received) give this order already
-    return _ORDER_INDEXES.get(sort)
+    return not (sort is SortKey.RECEIVED and (one_branch or len(flt.statuses) == 1))
 
 
 _FLAG_ITEMS = tuple(FLAG_COLUMNS.items())
