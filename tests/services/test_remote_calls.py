@@ -42,6 +42,7 @@ from desk_app.domain.enums import (
     SpecialFlag,
     Stage,
 )
+from desk_app.domain.notification_rules import RuleKind
 from desk_app.domain.risk import default_word_list_path
 from desk_app.domain.workflow import Action
 from desk_app.errors import DeskError
@@ -53,6 +54,7 @@ from desk_app.services.attachments import AttachmentFile
 from desk_app.services.branches import BranchFields
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import register_complaint
+from desk_app.services.notifications import NotificationKey
 from desk_app.services.portraits import PortraitInput
 from desk_app.services.reports import DashboardQuery, ReportScope, office_today
 from desk_app.services.setup import SetupRequest, initialise
@@ -244,6 +246,8 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "letters.record_delivery": lambda w, r: a(w.letter, DeliveryMethod.HANDED_OVER, office_today("Asia/Shanghai")),
     "letters.reprint": lambda w, r: a(w.letter),
     "letters.suggested_inputs": lambda w, r: a(w.case, LetterKind.DECISION),
+    "notifications.current_notifications": lambda w, r: a(),
+    "notifications.mark_read": lambda w, r: a([NotificationKey(RuleKind.ASSIGNED, w.case, "event:unknown")]),
     "overview.case_overview": lambda w, r: a(TODAY),
     "personal_data.reveal_customer": lambda w, r: a(w.case, "回访核实"),
     "portraits.latest_portrait_info": lambda w, r: a(w.case),

@@ -6,6 +6,7 @@ from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent,
 from desk_app.db.models.customers import Customer
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, WordListVersion
 from desk_app.db.models.imports import ImportBatch, ImportMapping
+from desk_app.db.models.notifications import NotificationReceipt
 from desk_app.db.models.org import Branch, User
 from desk_app.db.models.records import (
                                            Callback,
@@ -48,6 +49,7 @@ __all__ = [
                                            "ImportMapping",
                                            "ImprovementAction",
                                            "Letter",
+                                           "NotificationReceipt",
                                            "NumberCounter",
                                            "Portrait",
                                            "ReferenceItem",
