@@ -28,8 +28,9 @@ class ParseLimits:
     """Workbook parts read whole (workbook.xml, relationships, styles)."""
     max_shared_strings_bytes: int = 256 * MiB
     """The shared strings part: kept in memory while a sheet is read."""
-    max_ratio: int = 100
-    """Uncompressed / compressed size of a member bigger than ``ratio_floor_bytes``."""
+    max_ratio: int = 250
+    """Uncompressed / compressed size of a member bigger than ``ratio_floor_bytes``. Sheets of Excel, WPS
+    and LibreOffice zip about 5 to 50 times; deflate's limit, which zip bombs use, is about 1,000."""
     ratio_floor_bytes: int = 4 * MiB
     max_rows: int = 1_048_576
     max_columns: int = 2000

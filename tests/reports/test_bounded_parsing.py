@@ -89,16 +89,15 @@ SHEET_TAIL = b"</sheetData></worksheet>"
 
 
 def zip_bomb(path: Path, size: int = 400 * 1024 * 1024) -> Path:
-    """One sheet that unzips to 400 MB of rows (about a thousand times its zipped size)."""
-    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>0000000000</t></is></c></row>'
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    """One sheet that unzips to 400 MB (white space inside its sheet data, a thousand times its zipped size)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         with zipfile.ZipFile(io.BytesIO(_workbook_with())) as src:
             for item in src.infolist():
                 if item.filename != "xl/worksheets/sheet1.xml":
                     dst.writestr(item.filename, src.read(item.filename))
         with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
             fh.write(SHEET_HEAD)
-            chunk = row * (4 * 1024 * 1024 // len(row))
+            chunk = b" " * (4 * 1024 * 1024)
             for _ in range(size // len(chunk)):
                 fh.write(chunk)
             fh.write(SHEET_TAIL)
@@ -118,7 +117,7 @@ def _random_text(n: int) -> bytes:
 def one_huge_shared_string(path: Path, size: int = 300 * 1024 * 1024) -> Path:
     """As found in the field: a few hundred KB on disk, one shared string of 300 MB."""
     sheet = SHEET_HEAD + b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + SHEET_TAIL
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         with zipfile.ZipFile(io.BytesIO(_workbook_with(sheet))) as src:
             for item in src.infolist():
                 dst.writestr(item.filename, src.read(item.filename))
@@ -134,7 +133,7 @@ def one_huge_shared_string(path: Path, size: int = 300 * 1024 * 1024) -> Path:
 
 def test_a_zip_bomb_is_refused_unread(tmp_path: Path) -> None:
     path = zip_bomb(tmp_path / "bomb.xlsx")
-    assert path.stat().st_size < 4 * 1024 * 1024
+    assert path.stat().st_size < 1024 * 1024
     for how in ("import", "consolidation"):
         out, peak = parse_in_child(path, how)
         assert out.startswith("REFUSED:") and "zip bomb" in out, out
@@ -143,7 +142,7 @@ def test_a_zip_bomb_is_refused_unread(tmp_path: Path) -> None:
 
 def test_a_workbook_with_one_huge_cell(tmp_path: Path) -> None:
     small = one_huge_shared_string(tmp_path / "one-cell.xlsx")  # refused by its ratio, before parsing
-    assert small.stat().st_size < 4 * 1024 * 1024
+    assert small.stat().st_size < 1024 * 1024
     out, peak = parse_in_child(small)
     assert out.startswith("REFUSED:") and "zip bomb" in out and peak < CAP_MIB, (out, peak)
     # text that does not compress: 12 MB in one cell (over libxml2's bound), and 2 MB (over ours)
