@@ -49,6 +49,7 @@ from desk_app.services import (
     reports,
     retention,
     risk_signals,
+    team,
 )
 
 #: Every exposed call, by module. Each name is ``module.function`` on the wire.
@@ -82,6 +83,7 @@ EXPOSED: dict[Any, tuple[str, ...]] = {
     reference: ("list_taxonomy", "list_items", "current_versions"),
     reports: ("compute_statistics", "dashboard_data"),
     retention: ("candidates", "anonymise"),
+    team: ("team_figures", "handler_loads"),
     risk_signals: ("check_word_list_import", "import_word_list", "word_list_versions", "suggest_flags",
                    "confirm_flag"),
 }

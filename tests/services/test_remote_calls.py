@@ -266,6 +266,8 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "risk_signals.import_word_list": lambda w, r: a(WORDS, "risk_signals.toml"),
     "risk_signals.suggest_flags": lambda w, r: a(w.case),
     "risk_signals.word_list_versions": lambda w, r: a(),
+    "team.handler_loads": lambda w, r: a(w.branch),
+    "team.team_figures": lambda w, r: a(SCOPE.date_from, SCOPE.date_to),
 }
 
 

@@ -1,0 +1,226 @@
+"""The team page: figures per handler for a period, and each handler's open-case load for assigning.
+
+Definitions (the same words as the statistics workbook, per handler = the case's current owner):
+
+- open: cases not closed, refused or withdrawn; due this week: the statutory clock still runs and the due
+  date falls from today to Sunday; overdue: the clock still runs and the due date is before today;
+- the period's cases: received from ``date_from`` to ``date_to`` inclusive (office-local days);
+- on-time rate: of the period's cases that needed a decision by today (decided, or past their due date;
+  refused and withdrawn cases need none), those decided on or before their due date;
+- median days to respond: from receipt to the decision (responded_at), fractions kept;
+- satisfaction: the mean of the last scored callback (1–5) of each of the period's cases;
+- reopen rate: of the period's decided cases, those re-opened or taken to review (核查) since.
+
+Who sees what: supervisors and branch managers their branch, HQ analysts and HQ administrators every
+branch or the one they choose (``Permission.REPORTS``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy.orm import Session
+
+from desk_app.config import DEFAULT_TIMEZONE
+from desk_app.db.models import Branch, Callback, Complaint, ComplaintEvent, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Role, Status
+from desk_app.domain.permissions import Permission, has_permission
+from desk_app.domain.timeline import EventKind
+from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES, Action
+from desk_app.errors import ValidationError
+from desk_app.i18n import _
+from desk_app.reports.sqlexpr import local_midnight_utc
+from desk_app.services.access import require, require_branch, sees_all_branches
+
+MAX_PERIOD_DAYS = 3660
+_RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)
+_FINISHED = frozenset(s.value for s in FINISHED_STATES)
+_NO_DECISION = frozenset({Status.REFUSED.value, Status.WITHDRAWN.value})
+_REOPENING = frozenset({Action.REOPEN.value, Action.APPLY_REVIEW.value})
+
+
+@dataclass(frozen=True)
+class HandlerFigures:
+    user_id: uuid.UUID
+    name: str
+    branch_code: str
+    role: Role
+    open_cases: int = 0
+    due_this_week: int = 0
+    overdue: int = 0
+    period_cases: int = 0
+    needed_decision: int = 0
+    decided_on_time: int = 0
+    median_days_to_respond: float | None = None
+    satisfaction: float | None = None
+    satisfaction_count: int = 0
+    decided: int = 0
+    reopened: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.decided_on_time / self.needed_decision if self.needed_decision else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.decided if self.decided else None
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    date_from: date
+    date_to: date
+    today: date
+    all_branches: bool
+    rows: tuple[HandlerFigures, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class HandlerLoad:
+    user_id: uuid.UUID
+    open_cases: int
+    overdue: int
+
+
+@dataclass
+class _Tally:
+    open_cases: int = 0
+    due_this_week: int = 0
+    overdue: int = 0
+    period_cases: int = 0
+    needed_decision: int = 0
+    decided_on_time: int = 0
+    days: list[float] = field(default_factory=list)
+    scores: list[int] = field(default_factory=list)
+    decided: int = 0
+    reopened: int = 0
+
+
+def _scope(actor: Actor, branch_id: uuid.UUID | None) -> ColumnElement[bool]:
+    if branch_id is not None:
+        require_branch(actor, branch_id)
+        return Complaint.branch_id == branch_id
+    return true() if sees_all_branches(actor) else Complaint.branch_id == actor.branch_id
+
+
+def _office_tz(session: Session, actor: Actor) -> str:
+    return session.scalar(select(Branch.timezone).where(Branch.id == actor.branch_id)) or DEFAULT_TIMEZONE
+
+
+def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, branch_id: uuid.UUID | None = None,
+                 today: date | None = None) -> TeamFigures:
+    """Figures per handler of ``actor``'s branch (HQ: every branch, or ``branch_id``) for the period."""
+    require(actor, Permission.REPORTS)
+    if date_from > date_to:
+        raise ValidationError(_("The period starts after it ends."), "date_from")
+    if (date_to - date_from).days > MAX_PERIOD_DAYS:
+        raise ValidationError(_("The period may cover at most ten years."), "date_to")
+    scope = _scope(actor, branch_id)
+    with db.unit_of_work() as session:
+        tz = _office_tz(session, actor)
+        today = today or utcnow().astimezone(ZoneInfo(tz)).date()
+        week_end = today + timedelta(days=6 - today.weekday())
+        start, end = local_midnight_utc(date_from, tz), local_midnight_utc(date_to + timedelta(days=1), tz)
+        tallies: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
+        for owner, status, due in session.execute(
+                select(Complaint.owner_id, Complaint.status, Complaint.due_on)
+                .where(scope, Complaint.owner_id.is_not(None), Complaint.status.not_in(_FINISHED))):
+            t = tallies[owner] if owner is not None else _Tally()
+            t.open_cases += 1
+            if status in _RUNNING:
+                t.overdue += due < today
+                t.due_this_week += today <= due <= week_end
+        period = session.execute(
+            select(Complaint.id, Complaint.owner_id, Complaint.status, Complaint.due_on, Complaint.received_at,
+                   Complaint.responded_at)
+            .where(scope, Complaint.owner_id.is_not(None), Complaint.received_at >= start,
+                   Complaint.received_at < end)).all()
+        ids = [row.id for row in period]
+        reopened = _reopened(session, ids)
+        last_scores = _last_scores(session, ids)
+        zone = ZoneInfo(tz)
+        for row in period:
+            assert row.owner_id is not None
+            t = tallies[row.owner_id]
+            t.period_cases += 1
+            decided = row.responded_at is not None
+            if decided or (row.due_on < today and row.status not in _NO_DECISION):
+                t.needed_decision += 1
+            if decided:
+                t.decided += 1
+                t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
+                t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
+                t.reopened += row.id in reopened
+            if row.id in last_scores:
+                t.scores.append(last_scores[row.id])
+        users = session.execute(
+            select(User.id, User.display_name, User.role, User.active, Branch.code)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(*_user_scope(actor, branch_id))
+            .order_by(Branch.code, User.display_name)).all()
+    rows = []
+    for uid, name, role, active, code in users:
+        if uid not in tallies and not (active and has_permission(Role(role), Permission.HANDLE_CASE)):
+            continue
+        t = tallies.get(uid, _Tally())
+        rows.append(HandlerFigures(
+            uid, name, code, Role(role), t.open_cases, t.due_this_week, t.overdue, t.period_cases, t.needed_decision,
+            t.decided_on_time, statistics.median(t.days) if t.days else None,
+            statistics.fmean(t.scores) if t.scores else None, len(t.scores), t.decided, t.reopened))
+    return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), tuple(rows))
+
+
+def _user_scope(actor: Actor, branch_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    if branch_id is not None:
+        return [User.branch_id == branch_id]
+    return [] if sees_all_branches(actor) else [User.branch_id == actor.branch_id]
+
+
+def _reopened(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Cases among ``ids`` re-opened or taken to review after their decision."""
+    found: set[uuid.UUID] = set()
+    for chunk in range(0, len(ids), 500):
+        for cid, payload in session.execute(
+                select(ComplaintEvent.complaint_id, ComplaintEvent.payload)
+                .where(ComplaintEvent.kind == EventKind.STATUS_CHANGED.value,
+                       ComplaintEvent.complaint_id.in_(ids[chunk:chunk + 500]))):
+            if payload.get("action") in _REOPENING:
+                found.add(cid)
+    return found
+
+
+def _last_scores(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The last scored callback of each case among ``ids``."""
+    scores: dict[uuid.UUID, tuple[datetime, int]] = {}
+    for chunk in range(0, len(ids), 500):
+        for cid, at, score in session.execute(
+                select(Callback.complaint_id, Callback.called_at, Callback.satisfaction)
+                .where(Callback.satisfaction.is_not(None), Callback.complaint_id.in_(ids[chunk:chunk + 500]))):
+            if cid not in scores or at >= scores[cid][0]:
+                scores[cid] = (at, int(score or 0))
+    return {cid: score for cid, (_at, score) in scores.items()}
+
+
+def handler_loads(db: Database, actor: Actor, branch_id: uuid.UUID) -> list[HandlerLoad]:
+    """Open and overdue cases of each owner in ``branch_id`` (the assign dialog shows them next to the names)."""
+    require(actor, Permission.VIEW_CASE)
+    require_branch(actor, branch_id)
+    with db.unit_of_work() as session:
+        today = utcnow().astimezone(ZoneInfo(_office_tz(session, actor))).date()
+        rows = session.execute(
+            select(Complaint.owner_id, func.count(),
+                   func.coalesce(func.sum(case((and_(Complaint.status.in_(list(_RUNNING)), Complaint.due_on < today),
+                                                1), else_=0)), 0))
+            .where(Complaint.branch_id == branch_id, Complaint.owner_id.is_not(None),
+                   Complaint.status.not_in(_FINISHED))
+            .group_by(Complaint.owner_id)).all()
+    return [HandlerLoad(owner, int(n), int(late)) for owner, n, late in rows]
