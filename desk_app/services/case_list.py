@@ -262,7 +262,7 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         unindexed: tuple[Any, Any] = (_sort_column(sort).op("||")(no_index), Complaint.case_number.op("||")(no_index))
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in unindexed))
     elif walk:
-        # Many matches of a status, severity, cause or branches: walk the order's index and test each row.
+        # Many matches of a severity, cause or branches: walk the order's index and test each row.
         # SQLite's statistics (no histograms) take a common status or severity for a rare one and would
         # otherwise read every match by the filter's index and sort them all (its conditions are "+column").
         stmt = stmt.order_by(*_order_by(sort, descending))
@@ -275,7 +275,7 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
 
 
 _WALKED = frozenset({SortKey.RECEIVED, SortKey.SEVERITY, SortKey.STATUS, SortKey.BUSINESS, SortKey.CAUSE, SortKey.DUE})
-_UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("status", "severity", "axis_c", "branch_id"))
+_UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("severity", "axis_c", "branch_id"))
 
 
 def _unindexed(element: Any) -> Any:
@@ -286,13 +286,13 @@ def _unindexed(element: Any) -> Any:
 
 def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:
     """SQLite, many matches: walk the order's index (each sort has one; desk_app.db.models.case_counts) when the
-    filter is one the planner misjudges (status, severity, cause, branches). Flags, dates and "mine" have indexes
-    of their own in the list's order, one status has one in the default order, and overdue cases are old."""
+    filter is one the planner misjudges (severity, cause, branches). Flags, dates and "mine" have indexes of their
+    own in the list's order, a status has one in the default order, and overdue cases are old."""
     if (flt.text.strip() or flt.flags or flt.any_flag or flt.received_from or flt.received_to or flt.mine
-            or flt.overdue or flt.due_soon or flt.awaiting_callback or sort not in _WALKED):
-        return False
+            or flt.overdue or flt.due_soon or flt.awaiting_callback or flt.statuses or sort not in _WALKED):
+        return False  # statuses follow a case's age: open cases sit at one end of the date orders
     one_branch = not sees_all_branches(actor) or len(flt.branch_ids) == 1
-    return not (sort is SortKey.RECEIVED and (one_branch or len(flt.statuses) == 1))
+    return not (sort is SortKey.RECEIVED and one_branch)
 
 
 _FLAG_ITEMS = tuple(FLAG_COLUMNS.items())

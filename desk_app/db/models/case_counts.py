@@ -69,3 +69,5 @@ SORT_INDEXES = {
 # every open one first).
 STATUS_RECEIVED_INDEX = Index("ix_complaints_status_received", Complaint.status, Complaint.received_at,
                               Complaint.case_number)
+# A handler's open or overdue cases ("my cases" with a status or overdue).
+OWNER_STATUS_INDEX = Index("ix_complaints_owner_status_due", Complaint.owner_id, Complaint.status, Complaint.due_on)

@@ -84,6 +84,7 @@ SORT_INDEXES = [
     ('ix_complaints_axis_c_number', ['axis_c', 'case_number']),
     ('ix_complaints_due_number', ['due_on', 'case_number']),
     ('ix_complaints_status_received', ['status', 'received_at', 'case_number']),
+    ('ix_complaints_owner_status_due', ['owner_id', 'status', 'due_on']),
 ]
 
 
