@@ -274,7 +274,8 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     return list(session.connection().execute(stmt).scalars())
 
 
-_WALKED = frozenset({SortKey.RECEIVED, SortKey.SEVERITY, SortKey.STATUS, SortKey.BUSINESS, SortKey.CAUSE, SortKey.DUE})
+_WALKED = frozenset({SortKey.RECEIVED, SortKey.SEVERITY, SortKey.STATUS, SortKey.BUSINESS, SortKey.CAUSE, SortKey.DUE,
+                     SortKey.CUSTOMER})  # by customer: the customers' name index, then each one's cases
 _UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("severity", "axis_c", "branch_id"))
 
 
