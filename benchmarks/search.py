@@ -217,6 +217,9 @@ def run_registrations(db: Database, clerk: Actor, total: int, start: int) -> Non
     else:
         order = [shape for _b in range(blocks) for shape in ("new", "old")]
     old_from = 0  # SQLite: the last rowid before the old shape's block
+    if sqlite:
+        with db.engine.connect() as conn:
+            old_from = int(conn.exec_driver_sql("SELECT max(rowid) FROM complaints").scalar() or 0)
     for shape in order:
         if sqlite:
             with db.engine.connect() as conn:
