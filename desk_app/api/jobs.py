@@ -60,7 +60,7 @@ from desk_app.documents.content import LetterInputs
 from desk_app.domain.enums import LetterKind
 from desk_app.errors import BugError, UserError, ValidationError
 from desk_app.i18n import _
-from desk_app.services import consolidation, imports, letters, reports
+from desk_app.services import attachments, consolidation, imports, letters, reports
 
 #: The largest input file a job takes (a branch export of a few hundred thousand cases fits).
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -251,6 +251,7 @@ class Job:
 
 #: Every job, by module (a name is ``module.function`` on the wire, as for the exposed calls).
 JOBS: dict[Any, dict[str, Job]] = {
+    attachments: {"attach_file": Job(input_file="path"), "save_attachment": Job(output_file="path")},
     reports: {
         "export_statistics": Job(output_file="path"),
         "export_detail": Job(output_file="path", progress="progress", cancelled="cancelled",

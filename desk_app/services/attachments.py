@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission
 from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.complaints import load_for
 from desk_app.services.timeline import append_event
@@ -40,6 +43,13 @@ DEFAULT_MIME = "application/octet-stream"
 ATTACHMENT_ADDED = "attachment_added"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MIME = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+
+
+class ReadPurpose(StrEnum):
+    """Why an attachment's bytes were handed out; the audit entry says which."""
+
+    VIEW = "view"
+    DOWNLOAD = "download"
 
 
 @dataclass(frozen=True)
@@ -176,8 +186,29 @@ def list_attachments(db: Database, actor: Actor, complaint_id: uuid.UUID) -> lis
                                names.get(r.added_by_id, ""), r.added_at) for r in rows]
 
 
-def read_attachment(db: Database, actor: Actor, attachment_id: uuid.UUID) -> AttachmentContent:
-    """One attachment with its bytes; the checksum is verified, so a damaged file is never handed out."""
+def attach_file(db: Database, actor: Actor, complaint_id: uuid.UUID, path: Path,
+                description: str = "") -> AttachmentInfo:
+    """Attach the file at ``path`` (its name is the attachment's name). A job on a desk server: the file
+    travels as the request body, so an attachment up to the size limit is not bound by a call's body size."""
+    name = clean_filename(path.name)
+    check_size(name, path.stat().st_size)
+    [info] = add_attachments(db, actor, complaint_id, [AttachmentFile(name, path.read_bytes(), "", description)])
+    return info
+
+
+def save_attachment(db: Database, actor: Actor, attachment_id: uuid.UUID, path: Path,
+                    purpose: ReadPurpose = ReadPurpose.DOWNLOAD) -> AttachmentInfo:
+    """Write an attachment's verified bytes to ``path`` (audited as ``purpose``). A job on a desk server:
+    the file comes back as the answer's body."""
+    content = read_attachment(db, actor, attachment_id, purpose)
+    path.write_bytes(content.content)
+    return content.info
+
+
+def read_attachment(db: Database, actor: Actor, attachment_id: uuid.UUID,
+                    purpose: ReadPurpose = ReadPurpose.VIEW) -> AttachmentContent:
+    """One attachment with its bytes; the checksum is verified, so a damaged file is never handed out.
+    Each read is audited (``AuditAction.ATTACHMENT_READ``: which file, its checksum and ``purpose``)."""
     with db.unit_of_work() as session:
         row = session.get(Attachment, attachment_id)
         if row is None:
@@ -187,6 +218,8 @@ def read_attachment(db: Database, actor: Actor, attachment_id: uuid.UUID) -> Att
         if hashlib.sha256(content).hexdigest() != row.sha256 or len(content) != row.size:
             raise ValidationError(_("The stored file {name} does not match its checksum: it has been damaged "
                                     "or altered.").format(name=row.filename))
+        audit.record(session, actor, audit.AuditAction.ATTACHMENT_READ, row.complaint_id, {
+            "attachment": str(row.id), "sha256": row.sha256, "size": row.size, "purpose": ReadPurpose(purpose).value})
         names = _user_names(session, {row.added_by_id})
         return AttachmentContent(_info(row, names), content)
 

@@ -36,6 +36,7 @@ class AuditAction:
     SIGN_OUT = "sign_out"
     ADMINISTRATION = "administration"
     ANONYMISE = "anonymise"
+    ATTACHMENT_READ = "attachment_read"
 
 
 @dataclass(frozen=True)

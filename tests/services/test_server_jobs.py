@@ -417,7 +417,8 @@ def test_a_cancelled_batch_of_letters(server: LiveServer, staff: Staff, remote: 
 def test_every_job_matches_its_function() -> None:
     table = jobs.job_calls()
     assert set(table) == {"reports.export_statistics", "reports.export_detail", "imports.dry_run",
-                          "imports.import_file", "consolidation.consolidate", "letters.render_batch"}
+                          "imports.import_file", "consolidation.consolidate", "letters.render_batch",
+                          "attachments.attach_file", "attachments.save_attachment"}
     assert jobs.job_for(reports.export_detail) is table["reports.export_detail"]
     assert jobs.job_for(reports.compute_statistics) is None
 
