@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QEvent, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QListWidget,
@@ -39,6 +40,7 @@ from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
 from ui.intake.intake_page import IntakePage
+from ui.keyboard import install as install_keyboard_model
 from ui.lazy_page import LazyPage
 from ui.legal import LegalReferencePage
 from ui.overview.page import OverviewPage
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self._show_page)
 
         self._build_menus()
+        self._build_shortcuts()
         self.db_status = QLabel(self)
         self.schema_status = QLabel(self)
         self.user_status = QLabel(self)
@@ -249,6 +252,27 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(_("Backup saved: {path}").format(path=path), 10_000)
 
         run_job(self, work, done)  # nothing arrives once the window is closed
+
+    # -- keyboard --------------------------------------------------------------------------------
+    def _build_shortcuts(self) -> None:
+        """Window-wide keys (Help ▸ Keyboard shortcuts lists them): F1 from the navigation, Ctrl+N a new
+        intake. Pages bind their own (Ctrl+F, Ctrl+S, F1 inside the page); the wheel guard is app-wide."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_keyboard_model(app)
+        self.help_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self.navigation)
+        self.help_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.help_shortcut.activated.connect(lambda: show_help(self, section_for(self.current_page())))
+        self.new_intake_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
+        self.new_intake_shortcut.activated.connect(self.new_intake)
+
+    def new_intake(self) -> None:
+        """Ctrl+N: the intake form, ready for the next customer (what is typed there stays)."""
+        page = self.intake_page
+        if page is None:
+            return
+        self.navigation.setCurrentRow(self._page_list.index(page))
+        page.start_next()
 
     # -- menus -----------------------------------------------------------------------------------
     def _build_menus(self) -> None:

@@ -27,6 +27,18 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 ANIMATED_CLICK_MS = 150
 
 
+class KeyCount:
+    """Keys pressed beyond the typed text (Tab, Alt+letter, arrows, Enter, Ctrl+S…), counted by every helper
+    here; ``typed`` counts the characters typed (``type_text``)."""
+
+    pressed = 0
+    typed = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.pressed = cls.typed = 0
+
+
 def focus_widget() -> QWidget:
     """Where a key goes: the focused widget, or the active window when nothing in it has the focus (Tab
     there gives the focus to its first field)."""
@@ -37,6 +49,7 @@ def focus_widget() -> QWidget:
 
 def key(qtbot: QtBot, code: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     """One key press (and release) on the focused widget."""
+    KeyCount.pressed += 1
     qtbot.keyClick(focus_widget(), code, modifier)
 
 
@@ -44,6 +57,7 @@ def type_text(qtbot: QtBot, text: str) -> None:
     """Type ``text`` into the focused widget: ASCII as key clicks, anything else as an input method's commit;
     a new line is Return (in a multi-line text)."""
     run = ""
+    KeyCount.typed += len(text)
 
     def flush_ascii() -> None:
         nonlocal run
@@ -65,7 +79,7 @@ def type_text(qtbot: QtBot, text: str) -> None:
         if char == "\n":
             flush_ascii()
             flush_other()
-            key(qtbot, Qt.Key.Key_Return)
+            qtbot.keyClick(focus_widget(), Qt.Key.Key_Return)  # typed text, not counted as a key
         elif char.isascii():
             flush_other()
             run += char
@@ -94,6 +108,7 @@ def tab_to(qtbot: QtBot, target: QWidget, limit: int = 120, *, backwards: bool =
         widget = focus_widget()
         assert not (isinstance(widget, QPlainTextEdit | QTextEdit) and not widget.tabChangesFocus()
                     and not widget.isReadOnly()), f"{widget.objectName()} takes Tab as text: a keyboard user is stuck"
+        KeyCount.pressed += 1
         qtbot.keyClick(widget, Qt.Key.Key_Backtab if backwards else Qt.Key.Key_Tab,
                        SHIFT if backwards else Qt.KeyboardModifier.NoModifier)
         if not isinstance(widget, QDateTimeEdit):  # there Tab first walks through the date's sections
@@ -123,5 +138,6 @@ def choose(qtbot: QtBot, combo: QComboBox, data: object, limit: int = 60) -> Non
     for _ in range(limit):
         if combo.currentIndex() == wanted:
             return
+        KeyCount.pressed += 1
         qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < wanted else Qt.Key.Key_Up)
     raise AssertionError(f"{data!r} could not be reached with the arrow keys")

@@ -137,7 +137,7 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     run_dialog(qtbot, view)
     assert view.file is not None and view.file.detail.stage is Stage.LISTEN
     checklists_tab = view.side_tabs.indexOf(view.checklists)
-    assert view.side_tabs.tabText(checklists_tab) == "C&hecklists (2 to tick)"
+    assert view.side_tabs.tabText(checklists_tab) == "Chec&klists (2 to tick)"
     assert view.stages.selected() is Stage.LISTEN
     assert view.stages.bar.buttons[Stage.LISTEN].property("state") == "current"
     assert view.stages.bar.buttons[Stage.DELIBERATE].state_label.text() == "not required"
@@ -158,7 +158,7 @@ def test_a_case_from_assignment_to_close(qtbot: QtBot, desk: Desk, message_boxes
     assert view.side_tabs.currentWidget() is view.checklists
     tick(qtbot, view, "strategic_empathy", "active_listening")
     tick(qtbot, view, "strategic_empathy", "true_demand")
-    assert view.side_tabs.tabText(checklists_tab) == "C&hecklists"
+    assert view.side_tabs.tabText(checklists_tab) == "Chec&klists"
     click(qtbot, view, listen.move_button)
     assert view.file.detail.stage is Stage.INVESTIGATE and view.stages.selected() is Stage.INVESTIGATE
 

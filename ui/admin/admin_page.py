@@ -149,7 +149,7 @@ class UsersTab(QWidget):
         self.update_buttons()
 
     def retranslate_ui(self) -> None:
-        self.filter_label.setText(_("&Find:"))
+        self.filter_label.setText(_("Fin&d:"))
         self.filter.setPlaceholderText(_("user name, name, role or branch"))
         self.filter.setAccessibleName(_("Find a user"))
         self.table.setAccessibleName(_("User accounts"))

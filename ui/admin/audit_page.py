@@ -274,7 +274,7 @@ class AuditLogPage(Page):
         self.user_label.setText(_("&User:"))
         self.case_label.setText(_("&Case:"))
         self.action_label.setText(_("&Action:"))
-        self.from_label.setText(_("&From:"))
+        self.from_label.setText(_("F&rom:"))
         self.to_label.setText(_("&To:"))
         self.user_combo.setAccessibleName(_("User"))
         self.case_edit.setAccessibleName(_("Case number"))
@@ -284,7 +284,7 @@ class AuditLogPage(Page):
         self.date_to.setAccessibleName(_("To date"))
         self.search_button.setText(_("&Search"))
         self.more_button.setText(_("Load &more"))
-        self.verify_button.setText(_("&Verify chain"))
+        self.verify_button.setText(_("Ver&ify chain"))
         self.verify_button.setToolTip(_("Recompute the hash chain of the whole log: finds entries changed or removed "
                                         "outside the application"))
         self.table.setAccessibleName(_("Audit log entries"))

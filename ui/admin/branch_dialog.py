@@ -127,7 +127,7 @@ class BranchDialog(ServiceDialog):
         texts = {"code": _("&Code:"), "name": _("&Name:"), "name_en": _("&English name:"),
                  "institution_type": _("&Institution type:"), "hotline": _("&Hotline:"), "address": _("A&ddress:"),
                  "superior_institution": _("&Superior institution:"),
-                 "superior_contact": _("Superior's c&ontact:"), "logo_path": _("&Letterhead logo:"),
+                 "superior_contact": _("Superior's cont&act:"), "logo_path": _("&Letterhead logo:"),
                  "timezone": _("&Time zone:")}
         for key, text in texts.items():
             self.labels[key].setText(text)

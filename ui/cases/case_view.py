@@ -341,7 +341,7 @@ class CaseView(QWidget):
     def _update_tab_titles(self) -> None:
         self.side_tabs.setTabText(self.side_tabs.indexOf(self.timeline), _("&Timeline"))
         waiting = len(self._unticked_steps())
-        title = _("C&hecklists")
+        title = _("Chec&klists")
         if waiting:
             title += " " + _("({n} to tick)").format(n=waiting)
         self.side_tabs.setTabText(self.side_tabs.indexOf(self.checklists), title)

@@ -256,7 +256,7 @@ class FilterBar(QWidget):
         self.date_check.setAccessibleName(_("Filter by date received"))
         self.from_edit.setAccessibleName(_("Received from"))
         self.to_edit.setAccessibleName(_("Received until"))
-        self.reset_button.setText(_("Clear &filters"))
+        self.reset_button.setText(_("Clear filt&ers"))
         self.count_label.setAccessibleName(_("Number of cases found"))
         self._update_extra_label()
 

@@ -126,7 +126,8 @@ class CaseListPage(Page):
         header.sectionMoved.connect(lambda *_args: self._save_timer.start())
 
         self.find_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        self.find_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # the whole window while the page is shown (from the navigation too); a hidden page's shortcut is off
+        self.find_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         self.find_shortcut.activated.connect(self.focus_search)
 
         layout = QVBoxLayout(self)

@@ -362,7 +362,7 @@ class TimelineWidget(QWidget):
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
-        self.title.setText(_("Every event of the case, &newest first"))
+        self.title.setText(_("Every event of the case, ne&west first"))
         self.view.setAccessibleName(_("Timeline"))
         self.set_events(self._events)
 

@@ -156,7 +156,7 @@ class ChecklistBox(QGroupBox):
             row.note.returnPressed.connect(lambda s=step: panel.toggle(view, s, True))
             layout.addWidget(row)
             self.rows[step.key] = row
-        self.aid_button = QPushButton(_("Print the conversation &aid…"), self)
+        self.aid_button = QPushButton(_("Print the conversation aid…"), self)
         self.aid_button.setObjectName(f"aid_{view.key}")
         self.aid_button.clicked.connect(lambda: panel.print_aid(view))
         bottom = QHBoxLayout()
@@ -215,7 +215,7 @@ class ChecklistPanel(QWidget):
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Checklists"))
-        self.refresh_button.setText(_("&Refresh"))
+        self.refresh_button.setText(_("Refresh"))
         self.empty.setText(_("No checklist applies to the case at its current step."))
         self.scroll_area.setAccessibleName(_("Checklists"))
         if self.views:

@@ -135,7 +135,7 @@ class SettingsDialog(QDialog):
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Settings"))
         self.general_box.setTitle(_("General"))
-        for label, text in zip(self._general_labels, (_("&Language:"), _("&Lock the screen after (minutes):")),
+        for label, text in zip(self._general_labels, (_("&Language:"), _("Loc&k the screen after (minutes):")),
                                strict=True):
             label.setText(text)
         self.idle_note.setText(_("Kept for this computer; the screen lock counts with the new minutes at once.")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -321,7 +321,13 @@ class RequestSection(FormSection):
         self._pending = set()
         first = next(iter(self.kinds.values()), None)
         self.fields["request_kinds"].focus = first or self.kinds_widget
-        self.kinds_label.setBuddy(first or self.kinds_widget)
+        # Alt+Q goes to the first kind without ticking it (a check box as the buddy would be clicked); the
+        # arrow keys then move along the kinds and Space ticks
+        # (a proxy set first would take the policy below too, and Tab would no longer reach the first kind)
+        self.kinds_widget.setFocusProxy(None)  # type: ignore[arg-type]  # Qt takes nullptr
+        self.kinds_widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a label gives no focus to NoFocus
+        self.kinds_widget.setFocusProxy(first)  # type: ignore[arg-type]
+        self.kinds_label.setBuddy(self.kinds_widget)
         self.tab_chain[:] = [*self.kinds.values(), self.text, self.claimed]
 
     def retranslate_ui(self) -> None:

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QEventLoop,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCompleter,
     QDialog,
     QDialogButtonBox,
@@ -86,6 +96,7 @@ class CodePicker(QWidget):
         # no row holds this role, so the field's own prefix match never picks a current row behind Down's back
         self.completer.setCompletionRole(NO_PREFIX_ROLE)
         self.completer.setMaxVisibleItems(12)
+        self._popup().installEventFilter(self)
         self.completer.activated[QModelIndex].connect(self._picked)  # type: ignore[index]
         self.edit.setCompleter(self.completer)
         self.edit.editingFinished.connect(self.resolve)
@@ -237,9 +248,21 @@ class CodePicker(QWidget):
             index = self.filter_model.index(0, 0)
         if not index.isValid():
             return False
-        popup.hide()
+        self._hide_list()
         self._picked(index)
         return True
+
+    def _hide_list(self) -> None:
+        """Close the popup list and give the activation back to the field's window (a hidden popup could stay
+        the active window, and the window's Alt letters then went nowhere)."""
+        self._popup().hide()
+        # let the window system's answers to showing and hiding the list arrive first, so that nothing
+        # makes the hidden list active after the field's window took the activation back
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        window = self.edit.window()
+        if QApplication.activeWindow() is not window:
+            window.activateWindow()
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def _picked(self, index: QModelIndex) -> None:
         code = index.data(CODE_ROLE)
@@ -251,6 +274,12 @@ class CodePicker(QWidget):
     def eventFilter(self, watched: object, event: object) -> bool:
         """F4 browses; Up/Down move in the list and Enter takes a row (the list's own keys, for when the
         key arrives at the field rather than at the popup)."""
+        if watched is self.completer.popup() and isinstance(event, QEvent) \
+                and event.type() == QEvent.Type.WindowActivate and not self._popup().isVisible():
+            # a list already hidden became the active window (the window system's late answer to showing it):
+            # the field's window takes the activation back, or its Alt letters and shortcuts go nowhere
+            QTimer.singleShot(0, self.edit.window().activateWindow)
+            return False
         if watched is not self.edit or not isinstance(event, QKeyEvent) or event.type() != QKeyEvent.Type.KeyPress:
             return False
         key = Qt.Key(event.key())
@@ -263,7 +292,7 @@ class CodePicker(QWidget):
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._popup().isVisible():
             return self._take_current()
         if key == Qt.Key.Key_Escape and self._popup().isVisible():
-            self._popup().hide()
+            self._hide_list()
             return True
         return False
 

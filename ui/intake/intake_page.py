@@ -663,6 +663,13 @@ class IntakePage(Page):
         self.result_banner.show_message("")
         self._outcome = None
 
+    def start_next(self) -> None:
+        """Ctrl+N: the first field, for the next customer (a blank form drops the last case's result)."""
+        if self.is_blank():
+            self.result_banner.show_message("")
+            self._outcome = None
+        self.customer.name.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def reset_form(self) -> None:
         """Empty every field for the next customer (keeps the channel, which rarely changes at a counter)."""
         channel = self.classification.channel.value()

@@ -126,7 +126,7 @@ class CaseLettersWidget(QWidget):
         self.table.setHorizontalHeaderLabels([_("Number"), _("Letter"), _("Issued"), _("By"), _("Delivered"),
                                               _("Status")])
         self.table.setAccessibleName(_("Letters of this case"))
-        self.new_button.setText(_("&New letter"))
+        self.new_button.setText(_("Ne&w letter"))
         self.open_button.setText(_("&Open / reprint"))
         self.correct_button.setText(_("&Correct…"))
         self.deliver_button.setText(_("Record &delivery…"))

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog
@@ -66,11 +66,9 @@ class LetterPreviewDialog(QDialog):
 
         self.print_button = QPushButton(self)
         self.print_button.setObjectName("printButton")
-        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
         self.print_button.clicked.connect(self.print_letter)
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("saveButton")
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
         self.save_button.clicked.connect(self.save_as)
         self.handed_button = QPushButton(self)
         self.handed_button.setObjectName("handedOverButton")
@@ -83,6 +81,13 @@ class LetterPreviewDialog(QDialog):
         self.handed_button.setVisible(bool(letter and ctx and actor and letter.current
                                            and letter.delivery_method is None))
         self.buttons.rejected.connect(self.reject)
+
+        # Ctrl+P and Ctrl+S beside the buttons' Alt letters (a button has one shortcut, and its "&" text
+        # replaces whatever setShortcut gave it: Ctrl+S did nothing)
+        self.print_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self)
+        self.print_shortcut.activated.connect(self.print_button.animateClick)
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        self.save_shortcut.activated.connect(self.save_button.animateClick)
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.page_label)
@@ -99,8 +104,10 @@ class LetterPreviewDialog(QDialog):
     def retranslate_ui(self) -> None:
         self.setWindowTitle(self.letter_title)
         self.print_button.setText(_("&Print…"))
+        self.print_button.setToolTip(_("Print the letter (Ctrl+P)"))
         self.print_button.setAccessibleName(_("Print the letter"))
         self.save_button.setText(_("&Save as…"))
+        self.save_button.setToolTip(_("Save the letter as a PDF file (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save the letter as a PDF file"))
         self.handed_button.setText(_("&Handed over"))
         self.handed_button.setToolTip(_("Record that the customer received this letter at the counter today"))

@@ -222,7 +222,7 @@ class PortraitEditor(QWidget):
         for number, row in enumerate(self.rows.values(), 1):
             row.retranslate(number)
         self.primary_label.setText(_("&Primary type"))
-        self.secondary_label.setText(_("Se&condary type"))
+        self.secondary_label.setText(_("Secondar&y type"))
         for combo in (self.primary, self.secondary):
             combo.setItemText(0, _("— not judged —"))
             for index, psych_type in enumerate(PsychType, 1):
@@ -230,7 +230,7 @@ class PortraitEditor(QWidget):
                 combo.setItemText(index, f"{card.name.text()}　{card.inner_sentence.text()}")
         self.primary.setAccessibleName(_("Primary psychological type"))
         self.secondary.setAccessibleName(_("Secondary psychological type"))
-        self.save_button.setText(_("&Save portrait"))
+        self.save_button.setText(_("Save p&ortrait"))
         self.escalation.setText(_("Risk rated 4 or 5: escalate to a supervisor and check the special flags."))
         self.card.setText(card_html(self.primary_type(), self.secondary_type()))
         self.radar.retranslate_ui()

@@ -210,7 +210,7 @@ class DashboardPage(Page):
 
     def retranslate_ui(self) -> None:
         self.title.setText(_("Dashboard"))
-        self.from_label.setText(_("&From"))
+        self.from_label.setText(_("Fro&m"))
         self.to_label.setText(_("&To"))
         self.granularity_label.setText(_("&Per"))
         current = self.granularity.currentData() or Granularity.MONTH.value
