@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select, text
 
+from desk_app.db.engine import make_engine
 from desk_app.db.models import Callback, Complaint, ComplaintEvent, NumberCounter, Resolution
 from desk_app.db.uow import Database
 from desk_app.services.demo import generate_demo_data
@@ -50,3 +54,17 @@ def test_bulk_fills_past_the_producer_process(database: Database) -> None:
     assert _count(database, Complaint) == 120
     with database.engine.connect() as conn:
         assert conn.scalar(text("SELECT count(DISTINCT complaint_id) FROM complaint_events")) == 120
+
+
+def test_desk_cli_demo_data_bulk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'bulk.sqlite3'}"
+    assert main(["--database-url", url, "--language", "en", "demo-data", "--bulk", "40", "--seed", "5"]) == 0
+    assert "Added 40 demo cases in bulk" in capsys.readouterr().out
+    db = Database(make_engine(url))
+    try:
+        assert _count(db, Complaint) == 40
+        assert run_checks(db).ok
+    finally:
+        db.dispose()
