@@ -8,7 +8,6 @@ import enum
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from typing import TYPE_CHECKING
 
 import msgspec
 from PySide6.QtCore import QObject, QThreadPool
@@ -24,16 +23,12 @@ from desk_app.i18n import _
 from desk_app.services import setup
 from desk_app.services.accounts import must_change_password
 from ui.context import AppContext, local_database
-from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.password_dialog import ChangePasswordDialog
 from ui.dialogs.server_dialog import ServerDialog
 from ui.errors import show_error
 from ui.main_window import MainWindow
 from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_task, run_with_progress
-
-if TYPE_CHECKING:
-    from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
 
 if TYPE_CHECKING:
     from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
@@ -132,7 +127,6 @@ def open_desk_server(url: str, parent: QWidget | None = None) -> DeskServer | No
     ProtocolMismatchError when the app or the server must be updated."""
     from desk_app.api.remote import RemoteBackend
 
-    
     while True:
         certificate = pinned_certificate(url)
         if certificate is None:  # the trust step: compare the fingerprint before anything is sent
@@ -204,6 +198,8 @@ def sign_in(ctx: AppContext) -> Actor | None:
     ``ask_sign_in``; None if cancelled."""
     db = local_database(ctx)
     if db is not None and not setup.is_initialised(db):
+        from ui.dialogs.first_run_wizard import FirstRunWizard  # only for a database without accounts
+
         result = FirstRunWizard.ask(db)
         return result.actor if result is not None else None
     return ask_sign_in(ctx.backend)
