@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _
+from ui.cases.attachments_panel import AttachmentsPanel
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
 from ui.help import install_f1
@@ -33,6 +34,9 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     portrait_scroll.setWidget(portrait_tab)
     view.add_side_tab(portrait_scroll, _("Portrait and r&isk"))
     view.add_side_tab(letters, _("Lett&ers"))
+    attachments = AttachmentsPanel(ctx, actor, complaint_id)
+    view.add_side_tab(attachments, _("&Attachments"))
+    attachments.sig_changed.connect(view.reload_all)  # the timeline shows the files added
     editor.sig_saved.connect(risk.refresh)
     editor.sig_saved.connect(view.reload_all)
     risk.sig_confirmed.connect(lambda _flag: view.reload_all())
