@@ -168,7 +168,7 @@ class ImportDialog(QDialog):
         self.summary_table.setHorizontalHeaderLabels([_("Field"), _("Text in the file"), _("Rows"), _("Becomes")])
         self.tabs.setTabText(0, _("&Rows"))
         self.tabs.setTabText(1, _("&Guesses and unknown values"))
-        self.tabs.setTabText(2, _("Su&mmary"))
+        self.tabs.setTabText(2, _("Summar&y"))
 
     # -- choosing ----------------------------------------------------------------------------------
 
