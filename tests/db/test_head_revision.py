@@ -9,8 +9,9 @@ import pytest
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from desk_app.db import migrate
 from desk_app.db.engine import make_engine
-from desk_app.db.migrate import HEAD_REVISION, head_revision, recorded_revision, schema_state
+from desk_app.db.migrate import HEAD_REVISION, head_revision, known_head, recorded_revision, schema_state
 from desk_app.db.uow import Database
 from desk_app.errors import DatabaseUnavailableError
 
@@ -20,10 +21,22 @@ def test_head_revision_is_the_head_of_the_migration_scripts() -> None:
         "a migration was added: set desk_app.db.migrate.HEAD_REVISION to its revision")
 
 
+@pytest.mark.parametrize("constant", ["0001", "9999"])
+def test_a_stale_or_unknown_constant_only_costs_time(monkeypatch: pytest.MonkeyPatch, constant: str) -> None:
+    """A migration added without moving HEAD_REVISION (or a value ahead of the scripts) must not make a database
+    look at head, or a server refuse the newest schema: the head then comes from Alembic."""
+    monkeypatch.setattr(migrate, "HEAD_REVISION", constant)
+    known_head.cache_clear()
+    try:
+        assert known_head() == head_revision() != constant
+    finally:
+        known_head.cache_clear()
+
+
 def test_the_recorded_revision_is_what_alembic_reads(database: Database) -> None:
     with database.engine.connect() as conn:
         assert recorded_revision(conn) == MigrationContext.configure(conn).get_current_revision() == HEAD_REVISION
-    assert schema_state(database.engine).at_head
+    assert schema_state(database.engine).at_head and known_head() == HEAD_REVISION
 
 
 def test_an_empty_database_records_no_revision(tmp_path: Path) -> None:
