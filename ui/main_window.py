@@ -43,9 +43,11 @@ from ui.intake.intake_page import IntakePage
 from ui.keyboard import install as install_keyboard_model
 from ui.lazy_page import LazyPage
 from ui.legal import LegalReferencePage
+from ui.notifications import NotificationCentre
 from ui.overview.page import OverviewPage
 from ui.page import Page
 from ui.tasks import run_call, run_job
+from ui.team import lazy_team_page, shows_team_page
 from ui.ui_state import StateKey, load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,10 @@ class MainWindow(QMainWindow):
         for label in (self.db_status, self.schema_status, self.user_status):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
+        self.notifications = NotificationCentre(self, ctx, actor)  # reminders: a badge, polled in the background
+        self.statusBar().addPermanentWidget(self.notifications.button)
+        self.notifications.sig_open_case.connect(self.open_case)
+        self.notifications.start()
 
         self.overview_page = OverviewPage(ctx, actor)
         self.overview_page.sig_open_case_number.connect(self.open_case_number)
@@ -151,6 +157,8 @@ class MainWindow(QMainWindow):
         if has_permission(actor.role, Permission.VIEW_AUDIT_LOG):
             self.audit_page = AuditLogPage(ctx, actor)
             self.add_page(self.audit_page, "administration")
+        if shows_team_page(actor):
+            self.add_page(lazy_team_page(ctx, actor), "reports")
 
     def _dashboard(self) -> Page:
         """Built on first show: its charts and the reports service (openpyxl) load then, not at start-up."""
