@@ -177,9 +177,9 @@ def scenario_consolidate(path: Path, _n: int) -> dict[str, Any]:
     upgrade_to_head(hq.engine)
     admin = initialise(hq, SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员", "hqadmin2026",
                                         is_headquarters=True))
-    create_user(hq, admin, username="analyst", display_name="分析员", password="analyst2026",
+    create_user(hq, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
-    analyst = authenticate(hq, "analyst", "analyst2026")
+    analyst = authenticate(hq, "analyst", "quarterly2026")
     started, cpu = time.perf_counter(), time.process_time()
     report = consolidate(hq, analyst, path.with_name("detail.xlsx"))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -57,6 +57,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
               .format(role=RUNTIME_ROLE) if granted else
               _("The role {role} does not exist and this account may not create it: ask the database administrator "
                 "to run CREATE ROLE {role} NOLOGIN, then run migrate again.").format(role=RUNTIME_ROLE))
+    from desk_app.services.integrity import rekey_if_needed
+
+    rekeyed = rekey_if_needed(Database(engine))  # chains from before 0011: re-hashed with the chain key
+    if rekeyed is not None:
+        print(_("Chains re-keyed with the chain key: {n} case timelines, audit log {audit}; left broken: {broken}")
+              .format(n=rekeyed.chains_rekeyed, audit=_("yes") if rekeyed.audit_rekeyed else _("no"),
+                      broken=", ".join(rekeyed.chains_broken) or _("none")))
     engine.dispose()
     return 0
 
@@ -89,6 +96,20 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
             "gz01.supervisor, cd01.manager … password {password}").format(
         n=added, s=elapsed, password=DEMO_PASSWORD))
     db.dispose()
+    return 0
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from desk_app.services.anchors import write_anchor
+
+    db = _database(args, migrate=False)
+    written = write_anchor(db)
+    db.dispose()
+    if written is None:
+        print(_("Nothing to anchor: the database has no branch yet."))
+        return 0
+    print(_("Chain heads written to {path}: {n} changed case timelines, audit log at entry {seq}.").format(
+        path=written.path, n=written.chains, seq=written.audit_seq))
     return 0
 
 
@@ -239,8 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--bulk", type=int, metavar="N", help=_("add N demo cases the fast way, for benchmarks "
                                                                 "(indexes rebuilt at the end; committed in chunks)"))
     demo.set_defaults(func=cmd_demo_data)
-    sub.add_parser("check", help=_("check the database: reachable, schema at head, event chains intact")
-                   ).set_defaults(func=cmd_check)
+    sub.add_parser("check", help=_("check the database: reachable, schema at head, keyed chains, case seals and "
+                                   "anchored chain heads intact")).set_defaults(func=cmd_check)
+    sub.add_parser("anchor", help=_("write the chain heads to the anchor file now (also done daily)")
+                   ).set_defaults(func=cmd_anchor)
     backup = sub.add_parser("backup", help=_("online backup of the SQLite database"))
     backup.add_argument("--out", help=_("folder for the backup file"))
     backup.add_argument("--keep", type=int, default=14, help=_("how many manual backups to keep"))

@@ -14,6 +14,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.validation import reject_control_characters_in
+from desk_app.services import accounts, anchors, integrity
 from desk_app.services.accounts import authenticate
 
 P = ParamSpec("P")
@@ -44,16 +45,20 @@ class LocalBackend:
     def __init__(self, db: Database, label: str = "") -> None:
         self.db = db
         self._label = label or db.engine.url.render_as_string(hide_password=True)
+        integrity.rekey_if_needed(db)  # a file from before 0011: its chains get the chain key, once
 
     @property
     def label(self) -> str:
         return self._label
 
     def sign_in(self, username: str, password: str) -> Actor:
-        return authenticate(self.db, username, password)
+        actor = authenticate(self.db, username, password)
+        anchors.anchor_if_due_quietly(self.db)  # the daily chain heads outside the database
+        return actor
 
     def sign_out(self, actor: Actor) -> None:
-        """Nothing to end on this PC: the window forgets the actor."""
+        """Nothing to end on this PC but the audit entry: the window forgets the actor."""
+        accounts.sign_out(self.db, actor)
 
     def call(self, actor: Actor, fn: Callable[Concatenate[Database, Actor, P], R], /,
              *args: P.args, **kwargs: P.kwargs) -> R:

@@ -27,6 +27,7 @@ from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import (
     accounts,
+    approvals,
     attachments,
     audit,
     branches,
@@ -36,6 +37,7 @@ from desk_app.services import (
     checklists,
     complaints,
     customers,
+    extensions,
     handling,
     imports,
     improvements,
@@ -56,6 +58,7 @@ from desk_app.services import (
 EXPOSED: dict[Any, tuple[str, ...]] = {
     accounts: ("create_user", "change_password", "must_change_password", "list_users", "update_user",
                "reset_password", "unlock_user"),
+    approvals: ("approval_queue",),
     attachments: ("add_attachments", "list_attachments", "read_attachment"),
     audit: ("list_entries", "verify_log"),
     branches: ("list_branches", "create_branch", "update_branch"),
@@ -67,6 +70,7 @@ EXPOSED: dict[Any, tuple[str, ...]] = {
                  "get_checklist", "tick_step", "untick_step", "conversation_aid"),
     complaints: ("register_complaint", "get_complaint", "find_by_number", "update_complaint"),
     customers: ("find_customers", "open_customer", "intake_options"),
+    extensions: ("decide_extension",),
     handling: ("record_stage", "add_contact", "propose_resolution", "decide_resolution",
                "record_customer_decision", "resolutions", "record_callback", "callbacks", "case_file"),
     imports: ("save_mapping", "load_mapping", "list_mappings", "delete_mapping"),

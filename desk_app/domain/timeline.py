@@ -1,13 +1,16 @@
-"""The hash chain over a complaint's timeline.
+"""The keyed hash chain over a complaint's timeline.
 
-Each event's hash covers the previous hash and a canonical JSON form of the event, so editing,
-deleting or reordering a row behind the app's back breaks the chain at that row. One chain per
+Each event's hash is an HMAC (SHA-256, with the chain key kept outside the database:
+``desk_app.security.chain_key``) over the previous hash and a canonical JSON form of the event,
+including the seal of the case's rows as the event left them. Editing, deleting or reordering a row
+behind the app's back breaks the chain at that row, and re-hashing needs the key. One chain per
 complaint keeps chains intact when branch databases are consolidated at headquarters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Iterable
@@ -31,6 +34,9 @@ class EventKind(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     EXTENDED = "extended"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_RETURNED = "extension_returned"
     ESCALATED = "escalated"
     FIRST_CONTACT = "first_contact"
     DEADLINE_RECOMPUTED = "deadline_recomputed"
@@ -60,6 +66,7 @@ class ChainLink:
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+    seal: str | None = None
 
 
 def json_safe(value: Any) -> Any:
@@ -79,21 +86,37 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _body(complaint_id: uuid.UUID, seq: int, kind: str, actor_id: uuid.UUID | None, occurred_at: datetime,
+          payload: dict[str, Any], seal: str | None = None) -> str:
+    fields: dict[str, Any] = {
+        "complaint": str(complaint_id),
+        "seq": seq,
+        "kind": kind,
+        "actor": str(actor_id) if actor_id else None,
+        "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "payload": json_safe(payload),
+    }
+    if seal is not None:
+        fields["seal"] = seal
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def event_hash(prev_hash: str, complaint_id: uuid.UUID, seq: int, kind: str, actor_id: uuid.UUID | None,
-               occurred_at: datetime, payload: dict[str, Any]) -> str:
-    body = json.dumps(
-        {
-            "complaint": str(complaint_id),
-            "seq": seq,
-            "kind": kind,
-            "actor": str(actor_id) if actor_id else None,
-            "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "payload": json_safe(payload),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+               occurred_at: datetime, payload: dict[str, Any], *, seal: str | None = None,
+               key: bytes | None = None) -> str:
+    """The HMAC of an event; ``key`` defaults to this installation's chain key."""
+    if key is None:
+        from desk_app.security import chain_key
+
+        key = chain_key()
+    body = _body(complaint_id, seq, kind, actor_id, occurred_at, payload, seal)
+    return hmac.new(key, (prev_hash + body).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def legacy_event_hash(prev_hash: str, complaint_id: uuid.UUID, seq: int, kind: str, actor_id: uuid.UUID | None,
+                      occurred_at: datetime, payload: dict[str, Any]) -> str:
+    """The unkeyed hash of chains written before migration 0011 (read once, when re-keying them)."""
+    body = _body(complaint_id, seq, kind, actor_id, occurred_at, payload)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
@@ -104,8 +127,12 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(links: Iterable[ChainLink]) -> ChainBreak | None:
+def verify_chain(links: Iterable[ChainLink], key: bytes | None = None) -> ChainBreak | None:
     """Return the first broken link of one complaint's chain (links ordered by seq), or None."""
+    if key is None:
+        from desk_app.security import chain_key
+
+        key = chain_key()
     prev = GENESIS_HASH
     expected_seq = 1
     for link in links:
@@ -114,7 +141,7 @@ def verify_chain(links: Iterable[ChainLink]) -> ChainBreak | None:
         if link.prev_hash != prev:
             return ChainBreak(link.complaint_id, link.seq, "previous-hash mismatch")
         actual = event_hash(link.prev_hash, link.complaint_id, link.seq, link.kind, link.actor_id,
-                            link.occurred_at, link.payload)
+                            link.occurred_at, link.payload, seal=link.seal, key=key)
         if actual != link.hash:
             return ChainBreak(link.complaint_id, link.seq, "content does not match its hash")
         prev = link.hash

@@ -29,6 +29,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
 from desk_app.errors import DeskError, UserError, ValidationError
 from desk_app.i18n import _, set_language
+from desk_app.security import CHAIN_KEY_NAME, chain_key, use_chain_key_file
 from desk_app.server.config import (
     DEFAULT_PORT,
     ENV_SERVER_CONFIG,
@@ -66,6 +67,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         write_self_signed(certificate, key, args.host_name or [])
     runtime_url = args.database_url
     owner_url = args.owner_url or runtime_url
+    use_chain_key_file(folder / CHAIN_KEY_NAME)  # the server's secret: signs the chains, never in the database
+    chain_key()
     engine = make_engine(owner_url)
     try:
         upgrade_to_head(engine)
@@ -137,7 +140,9 @@ def app_from_environment() -> object:
     from desk_app.server.app import create_app
 
     configure_logging()
-    config = load_server_config(_config_path(argparse.Namespace(config=None)))
+    path = _config_path(argparse.Namespace(config=None))
+    config = load_server_config(path)
+    use_chain_key_file(path.parent / CHAIN_KEY_NAME)
     return create_app(open_server_database(config), config.limits)
 
 

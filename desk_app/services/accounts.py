@@ -6,6 +6,7 @@ so the failed-attempt counter survives the rollback that an exception inside a t
 
 from __future__ import annotations
 
+import gzip
 import re
 import secrets
 import string
@@ -25,6 +26,7 @@ from desk_app.domain.enums import Role
 from desk_app.domain.permissions import Permission
 from desk_app.errors import NotFoundError, PermissionDeniedError, StaleVersionError, UserError, ValidationError
 from desk_app.i18n import _, ngettext
+from desk_app.paths import resources_dir
 from desk_app.security import hash_password, needs_rehash, verify_password
 from desk_app.services import audit
 from desk_app.services.access import require
@@ -67,8 +69,22 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def validate_password(password: str) -> None:
-    """At least 8 characters with letters and digits; raises ValidationError(field="password")."""
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The deny-list: the 20,000 most common passwords (resources/passwords, lower case)."""
+    with gzip.open(resources_dir() / "passwords" / "common-passwords.txt.gz", "rt", encoding="utf-8") as fh:
+        return frozenset(line.strip() for line in fh if line.strip())
+
+
+def _name_parts(username: str) -> list[str]:
+    name = normalise_username(username)
+    parts = [p for p in re.split(r"[._-]", name) if len(p) >= 4]
+    return ([name] if len(name) >= 3 else []) + parts
+
+
+def validate_password(password: str, username: str = "") -> None:
+    """At least 8 characters with letters and digits, not a common password, not containing the user name
+    (or a part of it of 4 letters or more); raises ValidationError(field="password")."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             _("The password must have at least {n} characters.").format(n=MIN_PASSWORD_LENGTH),
@@ -79,6 +95,12 @@ def validate_password(password: str) -> None:
             field="password")
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
         raise ValidationError(_("The password must contain both letters and digits."), field="password")
+    lowered = password.lower()
+    if lowered in common_passwords():
+        raise ValidationError(_("This password is one of the most common passwords, which are tried first; "
+                                "choose another."), field="password")
+    if any(part in lowered for part in _name_parts(username)):
+        raise ValidationError(_("The password must not contain the user name."), field="password")
 
 
 def validate_username(username: str) -> str:
@@ -124,11 +146,16 @@ def actor_for(session: Session, user: User) -> Actor:
                  is_hq=branch.is_headquarters)
 
 
-def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> Actor:
-    """Check the credentials and return the signed-in Actor, or raise an AuthenticationError."""
+def authenticate(db: Database, username: str, password: str, now: datetime | None = None, client: str = "") -> Actor:
+    """Check the credentials and return the signed-in Actor, or raise an AuthenticationError.
+
+    Audited either way, on this PC as through the desk server (``client`` names the caller there): a
+    sign-in, a failed sign-in (the name tried and why), and the lock-out that a failure may cause.
+    """
     now = now or utcnow()
     failure: AuthenticationError | None = None
     actor: Actor | None = None
+    locked_now = False
     with db.unit_of_work() as session:
         user = _find_user(session, username)
         if user is None:
@@ -142,6 +169,7 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
                 user.failed_logins = 0
                 user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
                 failure = _locked_error(user.locked_until, now)
+                locked_now = True
             else:
                 failure = _wrong_credentials()
         elif not user.active:
@@ -154,9 +182,25 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             actor = actor_for(session, user)
+        client = client[:200]
+        if actor is not None:
+            audit.record(session, actor, audit.AuditAction.SIGN_IN, detail={"client": client})
+        else:
+            tried = {"username": normalise_username(username)[:64], "user_id": user.id if user else None}
+            audit.record(session, None, audit.AuditAction.SIGN_IN_FAILED,
+                         detail={**tried, "reason": type(failure).__name__, "client": client})
+            if locked_now and user is not None:
+                audit.record(session, None, audit.AuditAction.LOCKED_OUT,
+                             detail={**tried, "until": user.locked_until, "client": client})
     if failure is not None or actor is None:
         raise failure or _wrong_credentials()
     return actor
+
+
+def sign_out(db: Database, actor: Actor) -> None:
+    """Sign out on this PC (the desk server ends its session in ``sessions.close_session``): audited."""
+    with db.unit_of_work() as session:
+        audit.record(session, actor, audit.AuditAction.SIGN_OUT)
 
 
 def _check_role_grant(actor: Actor, role: Role) -> None:
@@ -175,7 +219,7 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
     display = display_name.strip()
     if not display:
         raise ValidationError(_("Enter the person's display name."), field="display_name")
-    validate_password(password)
+    validate_password(password, name)
     _check_role_grant(actor, Role(role))
     target_branch = branch_id or actor.branch_id
     if target_branch != actor.branch_id and not actor.is_hq:
@@ -192,7 +236,7 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
                     must_change_password=must_change_password, failed_logins=0)
         session.add(user)
         session.flush()
-        audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+        audit.record(session, actor, audit.AuditAction.USER_CREATED, None, {
             "operation": "create_user", "username": name, "role": Role(role).value, "branch": branch.code})
         return _info(user, branch.code)
 
@@ -201,7 +245,7 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> None:
     """Change the signed-in user's own password after checking the current one."""
     if new == old:
         raise ValidationError(_("The new password must differ from the current one."), field="password")
-    validate_password(new)
+    validate_password(new, actor.username)
     with db.unit_of_work() as session:
         user = session.get(User, actor.user_id)
         if user is None:
@@ -325,7 +369,8 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, *, display_name:
             user.branch_id, branch = target.id, target
         if changes:
             session.flush()
-            audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+            action = audit.AuditAction.ROLE_CHANGED if "role" in changes else audit.AuditAction.USER_CHANGED
+            audit.record(session, actor, action, None, {
                 "operation": "update_user", "username": user.username, "changes": changes})
         return _info(user, branch.code)
 
@@ -333,15 +378,15 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, *, display_name:
 def reset_password(db: Database, actor: Actor, user_id: uuid.UUID, temporary_password: str) -> UserInfo:
     """Set a temporary password that must be changed at the next sign-in; this also lifts a lock-out."""
     require(actor, Permission.ADMINISTER)
-    validate_password(temporary_password)
     with db.unit_of_work() as session:
         user = _managed_user(session, actor, user_id)
+        validate_password(temporary_password, user.username)
         user.password_hash = hash_password(temporary_password)
         user.must_change_password = True
         user.failed_logins = 0
         user.locked_until = None
         session.flush()
-        audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+        audit.record(session, actor, audit.AuditAction.PASSWORD_RESET, None, {
             "operation": "reset_password", "username": user.username})
         return _info(user, session.get_one(Branch, user.branch_id).code)
 
@@ -355,7 +400,7 @@ def unlock_user(db: Database, actor: Actor, user_id: uuid.UUID) -> UserInfo:
             user.failed_logins = 0
             user.locked_until = None
             session.flush()
-            audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+            audit.record(session, actor, audit.AuditAction.USER_UNLOCKED, None, {
                 "operation": "unlock_user", "username": user.username})
         return _info(user, session.get_one(Branch, user.branch_id).code)
 

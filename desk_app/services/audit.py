@@ -1,14 +1,20 @@
-"""The access audit: views of unmasked personal data, exports, sign-ins and administration.
+"""The audit log: sign-ins, exports and reports, imports, administration, approvals, extensions, letters,
+views of unmasked personal data.
 
-One hash chain over the whole log (the case timelines have their own chains), so a row edited or
-deleted behind the app's back is found by ``desk-cli check``. Personal-data values never appear in it.
+``AUDITED`` is the one table of audited actions, each with what it records; a test performs each
+action and finds its row. One keyed chain (HMAC with the chain key, ``desk_app.security``) runs over the
+whole log (the case timelines have their own chains), so a row edited or deleted behind the app's back,
+or a chain re-hashed without the key, is found by ``desk-cli check``. Personal-data values never appear
+in it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import func, or_, select, text
@@ -20,6 +26,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import GENESIS_HASH, event_hash, json_safe
+from desk_app.i18n import N_, _
 from desk_app.services.access import require, sees_all_branches
 
 #: The complaint id that stands in the hash for entries that concern no case.
@@ -29,14 +36,77 @@ AUDIT_CHAIN_LOCK = 7_160_406
 
 
 class AuditAction:
-    VIEW_PERSONAL_DATA = "view_personal_data"
-    EXPORT = "export"
+    """The audited actions (stable codes stored in the log); ``AUDITED`` describes each."""
+
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    LOCKED_OUT = "locked_out"
     SIGN_OUT = "sign_out"
-    ADMINISTRATION = "administration"
+    EXPORT = "export"
+    REPORT = "report"
+    IMPORT = "import"
+    CONSOLIDATION = "consolidation"
     ANONYMISE = "anonymise"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"
+    ROLE_CHANGED = "role_changed"
+    PASSWORD_RESET = "password_reset"
+    USER_UNLOCKED = "user_unlocked"
+    BRANCH_CHANGED = "branch_changed"
+    SETTINGS_CHANGED = "settings_changed"
+    APPROVAL = "approval"
+    APPROVAL_RETURN = "approval_return"
+    EXTENSION_REQUEST = "extension_request"
+    EXTENSION_APPROVAL = "extension_approval"
+    EXTENSION_RETURN = "extension_return"
+    LETTER_ISSUE = "letter_issue"
+    LETTER_REPRINT = "letter_reprint"
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    CHAINS_REKEYED = "chains_rekeyed"
     ATTACHMENT_READ = "attachment_read"
+    #: Written before 0011 for every administration change; kept so old entries keep their label.
+    ADMINISTRATION = "administration"
+
+
+#: Every audited action and what its entry records. A new action needs a line here and a test that
+#: performing it writes its entry (tests/services/test_audit_actions.py runs over this table).
+AUDITED: Mapping[str, str] = MappingProxyType({
+    AuditAction.SIGN_IN: N_("Sign-in (desk server or this PC)"),
+    AuditAction.SIGN_IN_FAILED: N_("Failed sign-in: the user name tried and why it failed"),
+    AuditAction.LOCKED_OUT: N_("Account locked after too many failed sign-ins"),
+    AuditAction.SIGN_OUT: N_("Sign-out"),
+    AuditAction.EXPORT: N_("Export: what, the scope, the number of cases and whether personal data was unmasked"),
+    AuditAction.REPORT: N_("Statistics report run: its scope and period"),
+    AuditAction.IMPORT: N_("Cases imported from a spreadsheet: the file and how many"),
+    AuditAction.CONSOLIDATION: N_("Branch file consolidated at headquarters: the file and what was taken"),
+    AuditAction.ANONYMISE: N_("Retention run: personal data of expired cases removed"),
+    AuditAction.USER_CREATED: N_("Account created"),
+    AuditAction.USER_CHANGED: N_("Account changed (name, branch, enabled or disabled)"),
+    AuditAction.ROLE_CHANGED: N_("Account's role changed"),
+    AuditAction.PASSWORD_RESET: N_("Password reset by an administrator"),
+    AuditAction.USER_UNLOCKED: N_("Locked account unlocked"),
+    AuditAction.BRANCH_CHANGED: N_("Branch created or changed"),
+    AuditAction.SETTINGS_CHANGED: N_("Settings changed (holiday calendar, guidance and word lists)"),
+    AuditAction.APPROVAL: N_("Compensation approved by the approver"),
+    AuditAction.APPROVAL_RETURN: N_("Compensation proposal returned, with the reason"),
+    AuditAction.EXTENSION_REQUEST: N_("Extension of the time limit requested"),
+    AuditAction.EXTENSION_APPROVAL: N_("Extension to 60 days approved by the branch manager"),
+    AuditAction.EXTENSION_RETURN: N_("Extension request returned, with the reason"),
+    AuditAction.LETTER_ISSUE: N_("Letter issued or corrected"),
+    AuditAction.LETTER_REPRINT: N_("Issued letter reprinted"),
+    AuditAction.VIEW_PERSONAL_DATA: N_("Unmasked personal data viewed"),
+    AuditAction.CHAINS_REKEYED: N_("Hash chains re-keyed with the chain key (upgrade from unkeyed chains)"),
+    AuditAction.ATTACHMENT_READ: N_("Attachment viewed or downloaded: which file, its checksum and why"),
+})
+
+#: Actions found in old logs but no longer written.
+LEGACY: Mapping[str, str] = MappingProxyType({AuditAction.ADMINISTRATION: N_("Administration")})
+
+
+def describe(action: str) -> str:
+    """The translated description of an action code (the code itself when unknown)."""
+    text_ = AUDITED.get(action) or LEGACY.get(action)
+    return _(text_) if text_ else action
 
 
 @dataclass(frozen=True)
@@ -58,6 +128,8 @@ class AuditBreak:
 def record(session: Session, actor: Actor | None, action: str, complaint_id: uuid.UUID | None = None,
            detail: dict[str, Any] | None = None) -> None:
     """Append to the audit log inside the caller's transaction."""
+    if action not in AUDITED:
+        raise ValueError(f"not an audited action: {action}")
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders of the single chain. An advisory lock, not SELECT … FOR UPDATE: the
         # server's runtime role has no UPDATE right on the audit log (desk_app.db.privileges).
@@ -67,15 +139,34 @@ def record(session: Session, actor: Actor | None, action: str, complaint_id: uui
     at = utcnow()
     payload = json_safe(detail or {})
     user_id = actor.user_id if actor else None
+    if user_id is not None and session.get(User, user_id) is None:  # an actor of another database (a branch's)
+        payload["by"], user_id = actor.username if actor else "", None
     session.add(AuditEntry(seq=seq, occurred_at=at, user_id=user_id, action=action, complaint_id=complaint_id,
                            detail=payload, prev_hash=prev,
                            hash=event_hash(prev, complaint_id or NO_CASE, seq, action, user_id, at, payload)))
     session.flush()
 
 
-def verify(session: Session) -> AuditBreak | None:
+def record_now(db: Database, actor: Actor | None, action: str, complaint_id: uuid.UUID | None = None,
+               detail: dict[str, Any] | None = None) -> None:
+    """Append to the audit log in a transaction of its own (after a read-only use case, e.g. an export)."""
+    with db.unit_of_work() as session:
+        record(session, actor, action, complaint_id, detail)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The last entry's sequence number and hash ((0, genesis) for an empty log)."""
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+
+
+def verify(session: Session, key: bytes | None = None) -> AuditBreak | None:
     """The first entry that breaks the chain, or None. The streamed result is closed on an early return (a
     PostgreSQL server-side cursor must not be left open)."""
+    if key is None:
+        from desk_app.security import chain_key
+
+        key = chain_key()
     prev = GENESIS_HASH
     expected = 1
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000))
@@ -86,7 +177,7 @@ def verify(session: Session) -> AuditBreak | None:
             if entry.prev_hash != prev:
                 return AuditBreak(entry.seq, "previous-hash mismatch")
             digest = event_hash(entry.prev_hash, entry.complaint_id or NO_CASE, entry.seq, entry.action,
-                                entry.user_id, entry.occurred_at, dict(entry.detail))
+                                entry.user_id, entry.occurred_at, dict(entry.detail), key=key)
             if digest != entry.hash:
                 return AuditBreak(entry.seq, "content does not match its hash")
             prev, expected = entry.hash, expected + 1

@@ -144,7 +144,7 @@ def create_branch(db: Database, actor: Actor, code: str, values: BranchFields) -
         branch = Branch(code=clean_code, is_headquarters=False, **cleaned)
         session.add(branch)
         session.flush()
-        audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+        audit.record(session, actor, audit.AuditAction.BRANCH_CHANGED, None, {
             "operation": "create_branch", "branch": clean_code, "name": branch.name})
         return _info(branch)
 
@@ -177,6 +177,6 @@ def update_branch(db: Database, actor: Actor, branch_id: uuid.UUID, values: Bran
             setattr(branch, name, new)
         if changes:
             session.flush()
-            audit.record(session, actor, audit.AuditAction.ADMINISTRATION, None, {
+            audit.record(session, actor, audit.AuditAction.BRANCH_CHANGED, None, {
                 "operation": "update_branch", "branch": branch.code, "changes": changes})
         return _info(branch, users)

@@ -23,6 +23,7 @@ from desk_app.domain.permissions import Permission
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
+from desk_app.services import audit
 from desk_app.services.access import require
 
 PACKAGE_YEARS = range(2004, 2027)
@@ -157,4 +158,6 @@ def enter_year_schedule(db: Database, actor: Actor, year: int, entries: Iterable
         open_cases = session.scalars(select(Complaint).where(Complaint.status.not_in(list(FINISHED_STATES)))).all()
         changed = refresh_due_dates(session, open_cases, calendar, actor,
                                     reason=_("Holiday schedule for {year} changed").format(year=year))
+        audit.record(session, actor, audit.AuditAction.SETTINGS_CHANGED, None,
+                     {"setting": "holiday_calendar", "year": year, "days": len(checked), "cases_redated": changed})
         return ScheduleChange(year, len(open_cases), changed)

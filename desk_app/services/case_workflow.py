@@ -28,8 +28,9 @@ from desk_app.domain.workflow import (
     check_transition,
     deliberation_required,
 )
-from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _
+from desk_app.services import extensions
 from desk_app.services.access import can_see_branch, require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.checklists import check_gate
@@ -197,7 +198,12 @@ def pause(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, rea
         session.flush()
         append_event(session, complaint.id, EventKind.PAUSED.value, actor.user_id,
                      {"from": start or _local_today(branch), "reason": reason.strip()})
+        old = complaint.due_on
         apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
+        session.flush()
+        if old != complaint.due_on:  # logged, and the new date sealed by its own event
+            append_event(session, complaint.id, EventKind.DEADLINE_RECOMPUTED.value, actor.user_id,
+                         {"old_due_on": old, "new_due_on": complaint.due_on, "reason": _("Clock paused")})
         return to_detail(session, complaint)
 
 
@@ -222,41 +228,11 @@ def resume(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
 
 
 def extend(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, complexity: Complexity,
-           reason: str, approver_id: uuid.UUID | None = None) -> ComplaintDetail:
-    """Complex cases get 30 days; especially complex 60, only with a branch manager's approval
-    (and the complainant must be told: the extension notice letter)."""
-    require(actor, Permission.HANDLE_CASE)
-    if not reason.strip():
-        raise ValidationError(_("An extension needs a reason."), "reason")
-    with db.unit_of_work() as session:
-        complaint = load_for(session, actor, complaint_id, version)
-        if Status(complaint.status) not in (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS):
-            raise IllegalTransitionError(_("Only an open case can be extended."))
-        order = list(Complexity)
-        if order.index(complexity) <= order.index(Complexity(complaint.complexity)):
-            raise ValidationError(_("An extension must lengthen the time limit."), "complexity")
-        approver_name = ""
-        if complexity is Complexity.SPECIAL:
-            approver = session.get(User, approver_id) if approver_id else None
-            if approver is None:
-                raise ValidationError(
-                    _("Extending to 60 days needs the approval of a branch manager or superior institution."),
-                    "approver")
-            if not has_permission(Role(approver.role), Permission.APPROVE_EXTENSION):
-                raise PermissionDeniedError(_("{name} ({role}) may not approve extensions to 60 days.").format(
-                    name=approver.display_name, role=Role(approver.role).label))
-            approver_name = approver.display_name
-            complaint.special_extension_approved = True
-        old_due, old_complexity = complaint.due_on, complaint.complexity
-        complaint.complexity = complexity.value
-        branch = session.get_one(Branch, complaint.branch_id)
-        apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
-        session.flush()
-        append_event(session, complaint.id, EventKind.EXTENDED.value, actor.user_id, {
-            "from": old_complexity, "to": complexity.value, "old_due_on": old_due,
-            "new_due_on": complaint.due_on, "approver_id": approver_id, "approver": approver_name,
-            "reason": reason.strip()})
-        return to_detail(session, complaint)
+           reason: str) -> ComplaintDetail:
+    """Request an extension: complex cases 30 days; especially complex 60, with the branch manager's own
+    approval (``extensions.decide_extension``). It counts once the extension notice is issued, and is refused
+    once the deadline has passed (desk_app.services.extensions)."""
+    return extensions.request_extension(db, actor, complaint_id, version, complexity, reason)
 
 
 def escalate(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, reason: str) -> ComplaintDetail:
@@ -340,7 +316,7 @@ def offered_commands(actor: Actor, detail: ComplaintDetail) -> list[Command]:
         Command.TRANSFER: may(Permission.TRANSFER) and is_open,
         Command.ESCALATE: may(Permission.ESCALATE) and running,
         Command.EXTEND: handles and is_open and detail.regime is Regime.BANKING_INSURANCE
-        and detail.complexity is not Complexity.SPECIAL,
+        and detail.complexity is not Complexity.SPECIAL and not detail.extension_requested,
         Command.PAUSE: handles and is_open and not detail.paused,
         Command.RESUME: handles and detail.paused,
         Command.FIRST_CONTACT: may(Permission.EDIT_CASE) and running and detail.first_contact_at is None,

@@ -32,6 +32,7 @@ from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import BugError, IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _, current_language
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.complaints import complaint_flags, load_for
 from desk_app.services.portraits import latest_portrait, ratings_of
@@ -178,6 +179,8 @@ def import_checklist(db: Database, actor: Actor, data: bytes, source: str) -> Ch
     with db.unit_of_work() as session:
         report = _check_import(session, data, source)
         _store(session, parse_checklist(data, source), data, actor.username)
+        audit.record(session, actor, audit.AuditAction.SETTINGS_CHANGED, None,
+                     {"setting": "checklist", "source": source})
         return report
 
 

@@ -55,7 +55,7 @@ from desk_app.domain.validation import (
 from desk_app.domain.workflow import allowed_actions, deliberation_required
 from desk_app.errors import NotFoundError, StaleVersionError, ValidationError
 from desk_app.i18n import _
-from desk_app.security import personal_data_digest
+from desk_app.security import chain_key, personal_data_digest
 from desk_app.services import numbering
 from desk_app.services.access import require, require_branch
 from desk_app.services.calendar import load_work_calendar
@@ -68,6 +68,7 @@ from desk_app.services.dto import (
     PartyInfo,
 )
 from desk_app.services.reference import require_code, require_item
+from desk_app.services.seals import current_seal
 from desk_app.services.timeline import EventInfo, append_event, list_events
 
 FLAG_COLUMNS: dict[SpecialFlag, str] = {
@@ -265,8 +266,9 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
                 "flags": sorted(f.value for f in draft.flags),
                 "reason": _("Special complaint: escalated to a supervisor"),
             }, None))
-        events = _first_links(complaint.id, actor.user_id, first)
         session.add(complaint)
+        session.flush()  # the row as stored (defaults filled in) is what the first events seal
+        events = _first_links(complaint.id, actor.user_id, first, current_seal(session, chain_key(), complaint.id)[0])
         session.add_all(events)
         session.flush()  # the case, its parties and its first events: one round trip each, then the commit
         detail = to_detail(session, complaint, deadline.warnings, events=tuple(
@@ -276,7 +278,7 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
 
 
 def _first_links(complaint_id: uuid.UUID, actor_id: uuid.UUID,
-                 entries: list[tuple[str, dict[str, Any], datetime | None]]) -> list[ComplaintEvent]:
+                 entries: list[tuple[str, dict[str, Any], datetime | None]], seal: str) -> list[ComplaintEvent]:
     """The first links of a new case's timeline, chained from the genesis hash as ``append_event`` chains
     them. Nobody else can append yet (the case is not committed), so neither its row lock nor a read of
     the last link is needed."""
@@ -287,7 +289,8 @@ def _first_links(complaint_id: uuid.UUID, actor_id: uuid.UUID,
         safe_payload = json_safe(payload)
         event = ComplaintEvent(
             complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at, payload=safe_payload,
-            prev_hash=prev, hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload))
+            prev_hash=prev, seal=seal, hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload,
+                                                       seal=seal))
         events.append(event)
         prev = event.hash
     return events
@@ -383,7 +386,8 @@ def to_detail(session: Session, complaint: Complaint, warnings: tuple[str, ...] 
         allowed_actions=tuple(allowed_actions(status)),
         deliberation_required=deliberation_required(Severity(complaint.severity), bool(flags),
                                                     complaint.claimed_amount),
-        deadline_warnings=warnings,
+        deadline_warnings=warnings, extension_approved=complaint.extension_approved_by_id is not None,
+        extension_requested=Complexity(complaint.extension_requested) if complaint.extension_requested else None,
         events=(events if events is not None else tuple(list_events(session, complaint.id))) if with_events else (),
     )
 

@@ -81,6 +81,7 @@ from desk_app.reports.records import (
 )
 from desk_app.reports.records_db import DamagedRecordsError, extract
 from desk_app.reports.xlsx_read import XlsxReader
+from desk_app.services import audit
 from desk_app.services.access import require, sees_all_branches
 
 ProgressFn = Callable[[int, int], None]
@@ -442,7 +443,7 @@ class _Validator:
             self.finish_chain()
             self._chain_case = v["complaint_id"]
         self._chain.append(ChainLink(v["complaint_id"], v["seq"], v["kind"], v["actor_id"], v["occurred_at"],
-                                     v["payload"], v["prev_hash"], v["hash"]))
+                                     v["payload"], v["prev_hash"], v["hash"], v.get("seal")))
         if v["actor_id"] is not None:
             self.referenced_users.add(v["actor_id"])
 
@@ -795,9 +796,16 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
                                              "conflicts": [c.case_number for c in report.conflicts],
                                              "source_kind": source.kind}))
             session.flush()
+            audit.record(session, actor if session.get(User, actor.user_id) else None, audit.AuditAction.CONSOLIDATION,
+                         None, {"file": path.name, "by": actor.username, "sha256": digest, "result": "imported",
+                                "inserted": report.inserted, "updated": report.updated})
             if progress is not None:
                 progress(total[0], total[0])
         return report
     finally:
         source.close()
+        if not dry_run and report.problems:  # a refused file is audited too (forged, unsigned, damaged)
+            audit.record_now(db, actor, audit.AuditAction.CONSOLIDATION, None, {
+                "file": path.name, "by": actor.username, "result": "refused", "problems": len(report.problems),
+                "first_problem": report.problems[0][:300]})
 

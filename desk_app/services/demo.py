@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import (
@@ -25,6 +25,7 @@ from desk_app.db.models import (
     Complaint,
     ComplaintEvent,
     Customer,
+    DatabaseFact,
     NumberCounter,
     Resolution,
     RootCause,
@@ -59,6 +60,7 @@ from desk_app.services.reference import seed_reference_data
 from desk_app.services.setup import seed_guidance
 
 DEMO_PASSWORD = "demo2026"
+DEMO_PURPOSE = "demo"
 BATCH = 2000
 DEMO_BRANCHES = (
     ("BJ01", "北京朝阳支行", "Beijing Chaoyang Sub-branch", InstitutionType.BANK),
@@ -184,6 +186,7 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     with db.unit_of_work() as session:
+        _claim_for_demo(session)
         seed_reference_data(session)
         seed_calendar(session)
         seed_guidance(session)
@@ -202,6 +205,30 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
                 progress(done, count)
         generator.save_counters()
     return done
+
+
+class NotADemoDatabaseError(UserError):
+    """Demo data (accounts with a published password) asked for on a database not created as a demo."""
+
+
+def _claim_for_demo(session: Session) -> None:
+    """A new, empty database becomes a demo database; one with accounts must have been created as one."""
+    fact = session.get(DatabaseFact, "purpose")
+    if fact is not None and fact.value == DEMO_PURPOSE:
+        return
+    if session.scalar(select(func.count()).select_from(User)):
+        raise NotADemoDatabaseError(_(
+            "This database was not created as a demo database: demo data would add accounts whose password "
+            "({password}) is published. Create a separate demo database instead, e.g. "
+            "desk-cli --database-url sqlite:///demo.sqlite3 demo-data").format(password=DEMO_PASSWORD))
+    session.add(DatabaseFact(key="purpose", value=DEMO_PURPOSE))
+    session.flush()
+
+
+def create_demo_database(db: Database) -> None:
+    """Mark a new, empty database as a demo database (before its set-up), so it may take demo data."""
+    with db.unit_of_work() as session:
+        _claim_for_demo(session)
 
 
 def _table(model: type[Base]) -> Table:

@@ -143,3 +143,6 @@ class ComplaintDetail:
     deliberation_required: bool
     deadline_warnings: tuple[str, ...] = ()
     events: tuple[EventInfo, ...] = field(default=())
+    extension_requested: Complexity | None = None
+    """An extension asked for that does not count yet (approval or notice outstanding)."""
+    extension_approved: bool = False

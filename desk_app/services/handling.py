@@ -15,14 +15,16 @@ from desk_app.db.models import Branch, Callback, Complaint, ComplaintEvent, Reso
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.approvals import LEVEL_ORDER, ApprovalLevel, approver_level, covers, required_level
 from desk_app.domain.deadlines import DeadlineResult
 from desk_app.domain.enums import ApprovalState, Stage, Status
 from desk_app.domain.handling import CONTACT_METHODS, STAGE_FIELDS
-from desk_app.domain.permissions import Permission, compensation_limit
+from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.validation import parse_amount
 from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import load_for, to_detail
@@ -48,6 +50,8 @@ class ResolutionInfo:
     customer_accepted: bool | None
     carry_out_by: date | None
     proposed_by_id: uuid.UUID | None = None
+    approval_level: ApprovalLevel | None = None
+    decision_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,45 +142,62 @@ def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, r
                                                             Resolution.approval_state == ApprovalState.PROPOSED)):
             old.approval_state = ApprovalState.REJECTED.value  # superseded by the new proposal
         needs_approval = value is not None and value > 0
+        level = required_level(value) if needs_approval else None
         resolution = Resolution(
             complaint_id=complaint.id, resolution_type=resolution_type, amount=value,
             description=description.strip(), basis=basis.strip(), upheld=upheld,
             approval_state=(ApprovalState.PROPOSED if needs_approval else ApprovalState.APPROVED).value,
-            proposed_by_id=actor.user_id, carry_out_by=carry_out_by)
+            proposed_by_id=actor.user_id, carry_out_by=carry_out_by, approval_level=level.value if level else None)
         session.add(resolution)
         session.flush()
         append_event(session, complaint.id, EventKind.RESOLUTION_PROPOSED.value, actor.user_id, {
-            "type": resolution_type, "amount": value, "needs_approval": needs_approval})
+            "type": resolution_type, "amount": value, "needs_approval": needs_approval,
+            "level": level.value if level else None})
         return _info(session, resolution)
 
 
 def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, version: int, *, approve: bool,
-                      head_office_reference: str = "") -> ResolutionInfo:
-    """Approve or reject a proposed remedy within the approver's limit (above it: head office's reference)."""
+                      reason: str = "") -> ResolutionInfo:
+    """The approver's own decision on a proposal in their queue: approve it, or return it with a reason.
+
+    Refused: the proposer (nobody approves their own proposal), and anyone whose approval level does not
+    cover the proposal's (desk_app.domain.approvals). Head office decides proposals of every branch.
+    """
     require(actor, Permission.APPROVE_COMPENSATION)
+    if not approve and not reason.strip():
+        raise ValidationError(_("Say why the proposal is returned."), "reason")
     with db.unit_of_work() as session:
         resolution = session.get(Resolution, resolution_id)
         if resolution is None:
             raise NotFoundError(_("The resolution does not exist."))
-        load_for(session, actor, resolution.complaint_id)
+        by_amount = required_level(resolution.amount)  # the amount decides, whatever the stored level says
+        stored = ApprovalLevel(resolution.approval_level) if resolution.approval_level else by_amount
+        required = max(stored, by_amount, key=LEVEL_ORDER.index)
+        own = approver_level(actor.role, actor.is_hq)
+        complaint = session.get_one(Complaint, resolution.complaint_id)
+        if own is not ApprovalLevel.HEAD_OFFICE or required is not ApprovalLevel.HEAD_OFFICE:
+            load_for(session, actor, complaint.id)  # branch scope; head office decides its queue everywhere
         if resolution.version != version:
             raise ValidationError(_("The resolution was changed since you opened it. Reload and try again."))
         if resolution.approval_state != ApprovalState.PROPOSED.value:
             raise IllegalTransitionError(_("This resolution is already decided."))
         if resolution.proposed_by_id == actor.user_id:
             raise PermissionDeniedError(_("Nobody approves their own proposal."))
-        limit = compensation_limit(actor.role) or Decimal(0)  # no limit of its own: head office approves
-        over_limit = resolution.amount is not None and resolution.amount > limit
-        if approve and over_limit and not head_office_reference.strip():
+        if not covers(own, required):
             raise PermissionDeniedError(
-                _("{amount} is above your approval limit of {limit}: enter head office's approval reference.").format(
-                    amount=f"{resolution.amount:,.2f}", limit=f"{limit:,.2f}"))
+                _("{amount} needs the approval of: {level}. It waits in that queue; your role may not decide it.")
+                .format(amount=f"{resolution.amount or 0:,.2f}", level=required.label))
         resolution.approval_state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
         resolution.approved_by_id = actor.user_id
         resolution.approved_at = utcnow()
+        resolution.decision_reason = "" if approve else reason.strip()
         session.flush()
         append_event(session, resolution.complaint_id, EventKind.RESOLUTION_DECIDED.value, actor.user_id, {
-            "approved": approve, "amount": resolution.amount, "head_office_reference": head_office_reference.strip()})
+            "approved": approve, "amount": resolution.amount, "level": required.value,
+            "reason": resolution.decision_reason})
+        audit.record(session, actor, audit.AuditAction.APPROVAL if approve else audit.AuditAction.APPROVAL_RETURN,
+                     complaint.id, {"resolution_id": resolution.id, "amount": resolution.amount,
+                                    "level": required.value, "reason": resolution.decision_reason})
         return _info(session, resolution)
 
 
@@ -255,7 +276,8 @@ def _info(session: Session, r: Resolution) -> ResolutionInfo:
     return ResolutionInfo(r.id, r.version, r.resolution_type, r.amount, r.description, r.basis, r.upheld,
                           ApprovalState(r.approval_state), proposer.display_name if proposer else "",
                           approver.display_name if approver else "", r.approved_at, r.customer_accepted,
-                          r.carry_out_by, r.proposed_by_id)
+                          r.carry_out_by, r.proposed_by_id,
+                          ApprovalLevel(r.approval_level) if r.approval_level else None, r.decision_reason or "")
 
 
 # --- the whole case file, for the case view -----------------------------------------------------------

@@ -39,6 +39,7 @@ from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.complaints import load_for
 from desk_app.services.handling import record_stage
@@ -187,6 +188,8 @@ def import_legal_reference(db: Database, actor: Actor, data: bytes, source: str)
     with db.unit_of_work() as session:
         parsed, report = _check_import(session, data, source)
         _store(session, parsed, data, actor.username)
+        audit.record(session, actor, audit.AuditAction.SETTINGS_CHANGED, None,
+                     {"setting": "legal", "source": source})
         return report
 
 

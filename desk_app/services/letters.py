@@ -56,7 +56,7 @@ from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, Action
 from desk_app.errors import DiskFullError, IllegalTransitionError, NotFoundError, UserError, ValidationError
 from desk_app.files import write_bytes_atomic
 from desk_app.i18n import _
-from desk_app.services import numbering
+from desk_app.services import audit, extensions, numbering
 from desk_app.services.access import require, require_branch
 from desk_app.services.complaints import load_for
 from desk_app.services.letter_ahead import Ahead, Prepared
@@ -221,6 +221,8 @@ def _load_letter(session: Session, actor: Actor, letter_id: uuid.UUID) -> tuple[
 def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: LetterKind, inputs: LetterInputs,
               kit: Kit, language: str | None, correction_of: Letter | None = None,
               reason: str = "", ahead: Prepared | None = None) -> tuple[IssuedLetter, bytes]:
+    if kind is LetterKind.EXTENSION:
+        extensions.notice_issued(session, actor, complaint)  # a waiting extension counts with its notice
     issued_at = ahead.issued_at if ahead is not None else utcnow()
     correction = None
     if correction_of is not None:
@@ -257,6 +259,7 @@ def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: Letter
     else:
         append_event(session, complaint.id, EventKind.LETTER_ISSUED.value, actor.user_id, payload,
                      occurred_at=issued_at)
+    audit.record(session, actor, audit.AuditAction.LETTER_ISSUE, complaint.id, {"kind": kind.value, "number": number})
     info = IssuedLetter(
         id=letter.id, complaint_id=complaint.id, case_number=complaint.case_number, kind=kind, number=number,
         version_no=letter.version_no, supersedes_id=letter.supersedes_id, superseded_by_id=None,
@@ -317,6 +320,8 @@ def reprint(db: Database, actor: Actor, letter_id: uuid.UUID) -> bytes:
     """The stored bytes of an issued letter, exactly as issued (checked against their SHA-256)."""
     with db.unit_of_work() as session:
         letter, _complaint = _load_letter(session, actor, letter_id)
+        audit.record(session, actor, audit.AuditAction.LETTER_REPRINT, letter.complaint_id,
+                     {"kind": letter.kind, "number": letter.number})
         return _checked_content(letter)
 
 
@@ -395,7 +400,8 @@ def available_kinds(db: Database, actor: Actor, complaint_id: uuid.UUID) -> list
         for kind in LetterKind:
             if not has_permission(actor.role, ISSUE_PERMISSIONS[kind]):
                 continue
-            if kind is LetterKind.EXTENSION and complaint.complexity == Complexity.SIMPLE.value:
+            if kind is LetterKind.EXTENSION and complaint.complexity == Complexity.SIMPLE.value \
+                    and not complaint.extension_requested:
                 continue  # nothing to tell before the case is extended
             probe = RefusalInputs(grounds="-") if kind is LetterKind.REFUSAL else None
             if not state_problem(session, complaint, kind, probe):

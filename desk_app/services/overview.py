@@ -20,6 +20,7 @@ from desk_app.domain.enums import Severity, Status
 from desk_app.domain.validation import mask_name
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.services.access import sees_all_branches
+from desk_app.services.approvals import PendingApproval, approval_queue
 
 DUE_SOON_DAYS = 2
 URGENT_LIMIT = 50
@@ -68,6 +69,8 @@ class Overview:
     due_soon: int = 0
     urgent: tuple[UrgentCase, ...] = ()
     mine: MyWork = field(default_factory=MyWork)
+    approvals: tuple[PendingApproval, ...] = ()
+    """What waits for the signed-in approver's own decision (desk_app.services.approvals)."""
 
     @property
     def total(self) -> int:
@@ -113,7 +116,8 @@ def case_overview(db: Database, actor: Actor, today: date) -> Overview:
                    days_left=(due - today).days)
         for number, received, name, status, severity, due in rows)
     return Overview(today=today, all_branches=sees_all_branches(actor), counts=counts,
-                    overdue=overdue, due_soon=due_soon, urgent=urgent, mine=mine)
+                    overdue=overdue, due_soon=due_soon, urgent=urgent, mine=mine,
+                    approvals=tuple(approval_queue(db, actor)))
 
 
 def _my_work(session: Session, actor: Actor, today: date) -> MyWork:

@@ -115,6 +115,7 @@ from desk_app.reports.sqlexpr import (
 )
 from desk_app.reports.xlsx_common import atomic_path
 from desk_app.reports.xlsx_stream import StreamingWorkbook
+from desk_app.services import audit
 from desk_app.services.access import can_see_branch, require, sees_all_branches
 from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
@@ -185,6 +186,12 @@ class ResolvedScope:
     @property
     def both(self) -> ColumnElement[bool]:
         return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.end)
+
+
+def report_scope(resolved: ResolvedScope) -> dict[str, object]:
+    """The scope of a report or export as its audit entry records it."""
+    return {"branches": "all" if resolved.branch_ids is None else [code for _i, code, _n, _k in resolved.branches],
+            "from": resolved.period.date_from, "to": resolved.period.date_to}
 
 
 def resolve_scope(session: Session, actor: Actor, scope: ReportScope) -> ResolvedScope:
@@ -623,6 +630,7 @@ def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: da
          for level, code, n in root_causes),
         key=lambda r: (-r.count, r.level, r.cause_code)))
     action_rows = _action_rows(actions, taxonomy, today)
+    audit.record_now(db, actor, audit.AuditAction.REPORT, detail={"report": "statistics", **report_scope(resolved)})
     return Statistics(
         generated_at=(now or datetime.now(UTC)), today=today, timezone=resolved.timezone,
         period=resolved.period, scope_label=resolved.label,
@@ -643,6 +651,9 @@ def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path
 
     stats = compute_statistics(db, actor, scope, today=today, now=now)
     write_statistics_workbook(stats, path)
+    audit.record_now(db, actor, audit.AuditAction.EXPORT, detail={
+        "export": "statistics", "file": Path(path).name, "personal_data": "none",
+        "branches": list(scope.branch_codes) or "all", "from": scope.date_from, "to": scope.date_to})
     return stats
 
 
@@ -772,6 +783,9 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                                 cancelled=ticker.check)
                 ticker.advance(1 if job else 0)
                 ticker.check()
+    audit.record_now(db, actor, audit.AuditAction.EXPORT, detail={
+        "export": "detail", "file": path.name, "cases": cases, "personal_data": "masked" if masked else "UNMASKED",
+        "records": include_records, **report_scope(resolved)})
     return DetailExportResult(path, cases, {k: n for k, n in job.counts.items() if n} if job else {}, masked,
                               job.sha256 if job else "")
 

@@ -33,6 +33,7 @@ from desk_app.domain.risk import (
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.complaints import FLAG_COLUMNS, complaint_flags, load_for, to_detail
 from desk_app.services.dto import ComplaintDetail
@@ -172,6 +173,8 @@ def import_word_list(db: Database, actor: Actor, data: bytes, source: str) -> Wo
     with db.unit_of_work() as session:
         parsed, previous = _check_import(session, data, source)
         _store(session, parsed, data, actor.username)
+        audit.record(session, actor, audit.AuditAction.SETTINGS_CHANGED, None,
+                     {"setting": "word_list", "source": source})
         return _report(parsed, previous)
 
 

@@ -33,9 +33,9 @@ def run_self_test(folder: Path) -> Iterator[str]:
         yield _("migrated to {head}").format(head=state.head)
         admin = initialise(db, SetupRequest("ST01", "自检支行", InstitutionType.BANK, "selftest", "自检",
                                             "selftest123", branch_hotline="95588", is_headquarters=True))
-        create_user(db, admin, username="clerk", display_name="柜员", password="clerk12345",
+        create_user(db, admin, username="clerk", display_name="柜员", password="counter12345",
                     role=Role.COUNTER_CLERK, branch_id=admin.branch_id)
-        clerk = authenticate(db, "clerk", "clerk12345")
+        clerk = authenticate(db, "clerk", "counter12345")
         case = register_complaint(db, clerk, ComplaintDraft(
             channel=Channel.COUNTER, axis_a="A01", axis_b="B01", axis_c="C01", severity=Severity.GENERAL,
             facts_what="自检：柜台服务等候时间过长", request_kinds=("explanation",),

@@ -22,8 +22,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
 from desk_app.i18n import _
-from desk_app.services import audit
-from desk_app.services.accounts import AuthenticationError, actor_for, authenticate, normalise_username
+from desk_app.services import anchors, audit
+from desk_app.services.accounts import AuthenticationError, actor_for, authenticate
 
 #: Touch ``last_used_at`` at most this often (a write per call would serialise busy clients).
 TOUCH_EVERY = timedelta(seconds=60)
@@ -58,21 +58,13 @@ def open_session(db: Database, username: str, password: str, limits: SessionLimi
                  now: datetime | None = None) -> SignedIn:
     """Check the password (lock-out as for the desktop sign-in) and start a session; audited either way."""
     now = now or utcnow()
-    try:
-        actor = authenticate(db, username, password, now)
-    except AuthenticationError as exc:
-        with db.unit_of_work() as session:
-            user_id = session.scalar(select(User.id).where(User.username == normalise_username(username)))
-            audit.record(session, None, audit.AuditAction.SIGN_IN_FAILED,
-                         detail={"username": normalise_username(username)[:64], "user_id": user_id,
-                                 "reason": type(exc).__name__, "client": client[:200]})
-        raise
+    actor = authenticate(db, username, password, now, client=client)  # audits the sign-in, or its failure
+    anchors.anchor_if_due_quietly(db)  # the daily chain heads, beside the server's key
     token = secrets.token_urlsafe(32)
     expires_at = now + limits.absolute
     with db.unit_of_work() as session:
         session.add(ApiSession(token_hash=token_hash(token), user_id=actor.user_id, created_at=now,
                                last_used_at=now, expires_at=expires_at, client=client[:200]))
-        audit.record(session, actor, audit.AuditAction.SIGN_IN, detail={"client": client[:200]})
     return SignedIn(token, actor, expires_at)
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Complaint, ComplaintEvent, User
 from desk_app.db.types import utcnow
 from desk_app.domain.timeline import GENESIS_HASH, ChainBreak, ChainLink, event_hash, json_safe, verify_chain
+from desk_app.security import chain_key
+from desk_app.services.seals import current_seal
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,12 @@ def append_event(session: Session, complaint_id: uuid.UUID, kind: str, actor_id:
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = occurred_at or utcnow()
     safe_payload = json_safe(payload or {})
+    key = chain_key()
+    seal, _anonymised = current_seal(session, key, complaint_id)  # the case's rows as this event leaves them
     event = ComplaintEvent(
         complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at,
-        payload=safe_payload, prev_hash=prev,
-        hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload),
+        payload=safe_payload, prev_hash=prev, seal=seal,
+        hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload, seal=seal, key=key),
     )
     session.add(event)
     session.flush()
@@ -59,25 +63,27 @@ def list_events(session: Session, complaint_id: uuid.UUID) -> list[EventInfo]:
     return [EventInfo(e.seq, e.kind, e.occurred_at, name or "", dict(e.payload)) for e, name in rows]
 
 
-def check_chain(session: Session, complaint_id: uuid.UUID) -> ChainBreak | None:
+def check_chain(session: Session, complaint_id: uuid.UUID, key: bytes | None = None) -> ChainBreak | None:
     events = session.scalars(
         select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id).order_by(ComplaintEvent.seq)
     ).all()
-    return verify_chain(
-        ChainLink(e.complaint_id, e.seq, e.kind, e.actor_id, e.occurred_at, dict(e.payload), e.prev_hash, e.hash)
+    return verify_chain((
+        ChainLink(e.complaint_id, e.seq, e.kind, e.actor_id, e.occurred_at, dict(e.payload), e.prev_hash, e.hash,
+                  e.seal)
         for e in events
-    )
+    ), key)
 
 
-def check_all_chains(session: Session) -> list[ChainBreak]:
+def check_all_chains(session: Session, key: bytes | None = None) -> list[ChainBreak]:
     """Every complaint's chain; returns the first break of each broken chain."""
+    key = key or chain_key()
     breaks: list[ChainBreak] = []
     current: uuid.UUID | None = None
     links: list[ChainLink] = []
 
     def flush() -> None:
         if links:
-            found = verify_chain(links)
+            found = verify_chain(links, key)
             if found:
                 breaks.append(found)
 
@@ -88,6 +94,6 @@ def check_all_chains(session: Session) -> list[ChainBreak]:
             links = []
             current = e.complaint_id
         links.append(ChainLink(e.complaint_id, e.seq, e.kind, e.actor_id, e.occurred_at, dict(e.payload),
-                               e.prev_hash, e.hash))
+                               e.prev_hash, e.hash, e.seal))
     flush()
     return breaks

@@ -138,33 +138,33 @@ def test_hq_user_is_marked_as_hq(database: Database, org: Org) -> None:
 
 def test_admin_creates_user(database: Database, org: Org) -> None:
     info = create_user(database, org.admin, username=" Wang.Fang ", display_name="王芳",
-                       password="abcd1234", role=Role.HANDLER)
+                       password="quiet7harbour", role=Role.HANDLER)
     assert info.username == "wang.fang"
     assert info.role is Role.HANDLER
     assert info.branch_code == "BJ01"
     assert info.must_change_password is True
-    actor = authenticate(database, "wang.fang", "abcd1234")
+    actor = authenticate(database, "wang.fang", "quiet7harbour")
     assert actor.display_name == "王芳"
 
 
 def test_only_administrators_create_users(database: Database, org: Org) -> None:
     clerk = authenticate(database, "clerk", PASSWORD)
     with pytest.raises(PermissionDeniedError):
-        create_user(database, clerk, username="x1", display_name="X", password="abcd1234",
+        create_user(database, clerk, username="x1", display_name="X", password="quiet7harbour",
                     role=Role.HANDLER)
 
 
 def test_branch_admin_cannot_create_users_in_another_branch(database: Database, org: Org) -> None:
     with pytest.raises(PermissionDeniedError):
-        create_user(database, org.admin, username="x1", display_name="X", password="abcd1234",
+        create_user(database, org.admin, username="x1", display_name="X", password="quiet7harbour",
                     role=Role.HANDLER, branch_id=org.hq_id)
     hq_admin = Actor(user_id=org.admin.user_id, username="admin", display_name="Admin",
                      role=Role.ADMINISTRATOR, branch_id=org.hq_id, branch_code="HQ", is_hq=True)
-    info = create_user(database, hq_admin, username="x1", display_name="X", password="abcd1234",
+    info = create_user(database, hq_admin, username="x1", display_name="X", password="quiet7harbour",
                        role=Role.HANDLER, branch_id=org.branch_id)
     assert info.branch_code == "BJ01"
     with pytest.raises(NotFoundError):
-        create_user(database, hq_admin, username="x2", display_name="X", password="abcd1234",
+        create_user(database, hq_admin, username="x2", display_name="X", password="quiet7harbour",
                     role=Role.HANDLER, branch_id=uuid.uuid4())
 
 
@@ -183,16 +183,16 @@ def test_password_rules(database: Database, org: Org, password: str, fragment: s
 
 def test_user_name_rules_and_uniqueness(database: Database, org: Org) -> None:
     with pytest.raises(ValidationError) as taken:
-        create_user(database, org.admin, username="CLERK", display_name="N", password="abcd1234",
+        create_user(database, org.admin, username="CLERK", display_name="N", password="quiet7harbour",
                     role=Role.HANDLER)
     assert taken.value.field == "username"
     assert "already taken" in str(taken.value)
     with pytest.raises(ValidationError) as bad:
-        create_user(database, org.admin, username="a b", display_name="N", password="abcd1234",
+        create_user(database, org.admin, username="a b", display_name="N", password="quiet7harbour",
                     role=Role.HANDLER)
     assert bad.value.field == "username"
     with pytest.raises(ValidationError) as blank:
-        create_user(database, org.admin, username="okname", display_name="  ", password="abcd1234",
+        create_user(database, org.admin, username="okname", display_name="  ", password="quiet7harbour",
                     role=Role.HANDLER)
     assert blank.value.field == "display_name"
 

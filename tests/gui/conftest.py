@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
-from desk_app.services import setup
+from desk_app.services import demo, setup
 from ui.collector import GuiThreadCollector
 from ui.i18n import LanguageSupport
 from ui.tasks import db_pool
@@ -64,6 +64,7 @@ def gui_db(qapp: QApplication, database: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def set_up(gui_db: Database) -> SetUp:
+    demo.create_demo_database(gui_db)  # created as a demo: many GUI tests fill it with demo data
     admin = setup.initialise(gui_db, setup.SetupRequest(
         branch_code="BJ01", branch_name="北京第一支行", institution_type=InstitutionType.BANK,
         admin_username="admin", admin_display_name="王管理", admin_password=ADMIN_PASSWORD))

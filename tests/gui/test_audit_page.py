@@ -59,16 +59,16 @@ def test_filters_by_user_and_action(qtbot: QtBot, set_up: SetUp) -> None:
     update_user(set_up.db, second, clerk_id, display_name="李柜员")
     page = open_page(qtbot, set_up)
     everyone = page.entries()
-    assert {e.user_name for e in everyone} == {"王管理", "Admin2"}
+    assert {e.user_name for e in everyone} == {"王管理", "Admin2", "李柜员"}  # the clerk signed in
     assert everyone[0].user_name == "Admin2"                       # newest first
     assert page.count_label.text() == f"{len(everyone)} entries"
 
     assert page.set_user_filter(admin2.id)
     wait_loaded(qtbot, page)
-    assert [e.user_name for e in page.entries()] == ["Admin2"]
+    assert [(e.user_name, e.action) for e in page.entries()] == [("Admin2", "user_changed"), ("Admin2", "sign_in")]
     details = page.model.index(0, page.model.column_of("details")).data()
     assert details == "User changed; user: clerk; name: Clerk → 李柜员"
-    assert page.model.index(0, page.model.column_of("action")).data() == "Administration"
+    assert page.model.index(0, page.model.column_of("action")).data() == "Account changed"
     time_text = page.model.index(0, page.model.column_of("time")).data()
     assert len(time_text) == 19 and time_text[4] == "-" and time_text[13] == ":"   # 2026-11-23 10:15:00
 

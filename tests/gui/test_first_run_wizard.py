@@ -65,7 +65,8 @@ def fill_branch(qtbot: QtBot, wizard: FirstRunWizard, code: str = "sh01", *, hea
     page.is_hq.setChecked(headquarters)
 
 
-def fill_admin(qtbot: QtBot, wizard: FirstRunWizard, *, password: str = "secret123", again: str = "secret123") -> None:
+def fill_admin(qtbot: QtBot, wizard: FirstRunWizard, *, password: str = "Lantern-2026",
+               again: str = "Lantern-2026") -> None:
     page = wizard.admin_page
     page.username.clear()
     qtbot.keyClicks(page.username, "boss")

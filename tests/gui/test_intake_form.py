@@ -43,11 +43,11 @@ def make_counter(set_up: SetUp, *, institution_type: str = "bank", cap: int = 5)
     with set_up.db.unit_of_work() as session:
         session.execute(update(Branch).values(hotline="95533", institution_type=institution_type,
                                               group_rep_cap=cap))
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="clerk2026!",
+    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="counter2026!",
                 role=Role.COUNTER_CLERK, must_change_password=False)
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
-    return Counter(ctx, authenticate(set_up.db, "clerk", "clerk2026!"))
+    return Counter(ctx, authenticate(set_up.db, "clerk", "counter2026!"))
 
 
 def open_page(qtbot: QtBot, counter: Counter, drafts_dir: Path) -> IntakePage:

@@ -29,9 +29,9 @@ from ui.tasks import db_pool
 
 
 def _handler(set_up: SetUp) -> Actor:
-    create_user(set_up.db, set_up.admin, username="handler", display_name="经办人老张", password="handler2026!",
+    create_user(set_up.db, set_up.admin, username="handler", display_name="经办人老张", password="casework2026!",
                 role=Role.HANDLER, must_change_password=False)
-    return authenticate(set_up.db, "handler", "handler2026!")
+    return authenticate(set_up.db, "handler", "casework2026!")
 
 
 def _case_at_act(set_up: SetUp, counter: Counter) -> ComplaintDetail:

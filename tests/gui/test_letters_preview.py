@@ -44,11 +44,11 @@ def make_counter(set_up: SetUp, *, hotline: str = "95533") -> Counter:
     with set_up.db.unit_of_work() as session:
         session.execute(update(Branch).values(hotline=hotline, address="北京市朝阳区建国路1号",
                                               superior_institution="北京分行", superior_contact="010-66666666"))
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="clerk2026!",
+    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="counter2026!",
                 role=Role.COUNTER_CLERK, must_change_password=False)
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
-    return Counter(ctx, authenticate(set_up.db, "clerk", "clerk2026!"))
+    return Counter(ctx, authenticate(set_up.db, "clerk", "counter2026!"))
 
 
 def two_page_letter() -> bytes:

@@ -42,9 +42,9 @@ def _cases(db: Database) -> int:
 def test_register_import(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
-    create_user(set_up.db, set_up.admin, username="boss", display_name="负责人", password="boss20260",
+    create_user(set_up.db, set_up.admin, username="boss", display_name="负责人", password="chief20260",
                 role=Role.BRANCH_MANAGER, branch_id=set_up.admin.branch_id, must_change_password=False)
-    dialog = ImportDialog(ctx, authenticate(set_up.db, "boss", "boss20260"))
+    dialog = ImportDialog(ctx, authenticate(set_up.db, "boss", "chief20260"))
     qtbot.addWidget(dialog)
     dialog.path.setText(str(messy_workbook(tmp_path / "台账.xlsx")))
     dialog.check()
@@ -56,7 +56,7 @@ def test_register_import(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
     dialog.default_edits["axis_a"].setText("A01")
     dialog.check(use_table=True)
     assert dialog.preview is not None and dialog.preview.ok and dialog.import_button.isEnabled()
-    imports.save_mapping(set_up.db, authenticate(set_up.db, "boss", "boss20260"), "浦东", dialog.current_mapping())
+    imports.save_mapping(set_up.db, authenticate(set_up.db, "boss", "chief20260"), "浦东", dialog.current_mapping())
     dialog.run_import()
     assert isinstance(dialog.imported, imports.ImportResult) and dialog.imported.imported == 6
     assert _cases(set_up.db) == 6 and "Imported 6 cases" in dialog.summary.toPlainText()
@@ -75,9 +75,9 @@ def test_consolidation_in_the_dialog(qtbot: QtBot, set_up: SetUp, tmp_path: Path
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
     create_user(set_up.db, set_up.headquarters_admin(), username="analyst", display_name="分析员",
-                password="analyst2026", role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id,
+                password="quarterly2026", role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id,
                 must_change_password=False)
-    dialog = ImportDialog(ctx, authenticate(set_up.db, "analyst", "analyst2026"))
+    dialog = ImportDialog(ctx, authenticate(set_up.db, "analyst", "quarterly2026"))
     qtbot.addWidget(dialog)
     dialog.path.setText(str(export))
     dialog.check()

@@ -87,9 +87,9 @@ def test_a_bad_hotline_is_refused_inline_and_the_dialog_stays(
 
 
 def test_staff_do_not_see_the_letterhead(qtbot: QtBot, set_up: SetUp, config_path: Path) -> None:
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员", password="clerk2026!",
+    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员", password="counter2026!",
                 role=Role.COUNTER_CLERK, must_change_password=False)
-    clerk = authenticate(set_up.db, "clerk", "clerk2026!")
+    clerk = authenticate(set_up.db, "clerk", "counter2026!")
     dialog = SettingsDialog(context(set_up), clerk)
     qtbot.addWidget(dialog)
     assert dialog.letterhead_box.isHidden()

@@ -27,7 +27,7 @@ from ui.main_window import MainWindow
 from ui.session import DeskSession
 from ui.tasks import db_pool
 
-CLERK_PASSWORD = "clerk2026!"
+CLERK_PASSWORD = "counter2026!"
 D = TypeVar("D", bound=QDialog)
 
 

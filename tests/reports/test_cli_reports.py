@@ -97,7 +97,7 @@ def test_consolidate_branch_files(branch_db: Path, tmp_path: Path, capsys: pytes
     database = Database(make_engine(f"sqlite:///{hq}"))
     admin = initialise(database, SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员", "hqadmin2026",
                                               is_headquarters=True))
-    create_user(database, admin, username="analyst", display_name="分析员", password="analyst2026",
+    create_user(database, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
     database.dispose()
     capsys.readouterr()

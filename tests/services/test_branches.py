@@ -28,7 +28,7 @@ def _branch(db: Database, code: str) -> BranchInfo:
 def _admin_log(db: Database) -> list[dict[str, object]]:
     with db.unit_of_work() as session:
         return [dict(e.detail) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "administration").order_by(AuditEntry.seq))]
+            select(AuditEntry).where(AuditEntry.action == "branch_changed").order_by(AuditEntry.seq))]
 
 
 def test_list_puts_headquarters_first_with_user_counts(database: Database, staff: Staff) -> None:
@@ -117,9 +117,9 @@ def test_non_administrators_are_refused(database: Database, staff: Staff, who: s
 
 def test_branch_administrator_edits_only_their_branch_and_adds_none(database: Database, staff: Staff) -> None:
     bj = _branch(database, "BJ01")
-    create_user(database, staff.admin, username="bjadmin", display_name="BJ admin", password="admin2026x",
+    create_user(database, staff.admin, username="bjadmin", display_name="BJ admin", password="keeper2026x",
                 role=Role.ADMINISTRATOR, branch_id=bj.id, must_change_password=False)
-    actor = authenticate(database, "bjadmin", "admin2026x")
+    actor = authenticate(database, "bjadmin", "keeper2026x")
     assert update_branch(database, actor, bj.id, replace(bj.fields(), hotline="010-5555666")).hotline == \
         "010-5555666"
     sh = _branch(database, "SH01")

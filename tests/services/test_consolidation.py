@@ -56,9 +56,9 @@ def hq(database: Database) -> Actor:
     """An HQ database with only its own branch and an analyst."""
     admin = initialise(database, SetupRequest("HQ", "总行消保部", InstitutionType.BANK, "hqadmin", "总部管理员",
                                               "hqadmin2026", is_headquarters=True))
-    create_user(database, admin, username="analyst", display_name="分析员", password="analyst2026",
+    create_user(database, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
-    return authenticate(database, "analyst", "analyst2026")
+    return authenticate(database, "analyst", "quarterly2026")
 
 
 def branch_actor(db: Database, name: str = "sh01.manager") -> Actor:

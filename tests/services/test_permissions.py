@@ -30,7 +30,17 @@ from desk_app.domain.permissions import ROLE_PERMISSIONS, Permission, has_permis
 from desk_app.domain.risk import default_word_list_path
 from desk_app.domain.workflow import Action
 from desk_app.errors import PermissionDeniedError
-from desk_app.services import audit, handling, imports, improvements, letters, personal_data, reports, retention
+from desk_app.services import (
+    audit,
+    extensions,
+    handling,
+    imports,
+    improvements,
+    letters,
+    personal_data,
+    reports,
+    retention,
+)
 from desk_app.services import case_workflow as wf
 from desk_app.services import risk_signals as rs
 from desk_app.services.accounts import authenticate, create_user
@@ -168,11 +178,11 @@ PROBES: dict[Permission, Probe] = {
                                                      w.actors[Role.HANDLER].user_id)),
     Permission.TRANSFER: Probe(lambda w, a, _p: w.call(a, wf.transfer, w.case.id, w.case.version, w.bj_branch_id,
                                                        "属北京分行业务")),
-    # the handler asks; the role under test is the named approver
+    # the handler asks; the role under test decides in person
     Permission.APPROVE_EXTENSION: Probe(
-        lambda w, a, _p: w.call(w.actors[Role.HANDLER], wf.extend, w.case.id, w.case.version, Complexity.SPECIAL,
-                                "需外部鉴定", approver_id=a.user_id),
-        refusal="may not approve extensions"),
+        lambda w, a, case: w.call(a, extensions.decide_extension, case.id, case.version, approve=True),
+        lambda w: wf.extend(w.db, w.actors[Role.HANDLER], w.case.id, w.case.version, Complexity.SPECIAL,
+                            "需外部鉴定")),
     Permission.APPROVE_COMPENSATION: Probe(
         lambda w, a, p: w.call(a, handling.decide_resolution, p.id, p.version, approve=True), _proposal),
     Permission.ISSUE_RECEIPT: Probe(lambda w, a, _p: w.call(a, letters.issue_letter, w.case.id, LetterKind.RECEIPT,
@@ -260,12 +270,12 @@ def test_a_refusal_names_the_action_and_the_role(world: World) -> None:
         handling.decide_resolution(world.db, world.actors[Role.COUNTER_CLERK], uuid.uuid4(), 1, approve=True)
 
 
-def test_compensation_above_the_supervisors_limit_needs_head_office(world: World) -> None:
+def test_compensation_above_the_supervisors_limit_needs_the_branch_manager(world: World) -> None:
     proposal = _proposal(world)
-    with world.db.unit_of_work() as session:  # 3,200 is within 5,000; make it 8,000
+    with world.db.unit_of_work() as session:  # 3,200 is within 5,000; make it 8,000 behind the app's back
         session.execute(update(Resolution).where(Resolution.id == proposal.id).values(amount=8000))
     before = fingerprint(world.db)
-    with pytest.raises(PermissionDeniedError, match=r"above your approval limit of 5,000\.00"):
+    with pytest.raises(PermissionDeniedError, match=r"8,000\.00 needs the approval of: Branch manager"):
         handling.decide_resolution(world.db, world.actors[Role.SUPERVISOR], proposal.id, proposal.version,
                                    approve=True)
     assert fingerprint(world.db) == before

@@ -348,15 +348,15 @@ def branch_export(tmp_path: Path, _sqlite_template: Path) -> Path:
 def hq_analyst(db: Database) -> Actor:
     admin = initialise(db, SetupRequest("HQ", "总行消保部", InstitutionType.BANK, "hqadmin", "总部管理员",
                                         "hqadmin2026", is_headquarters=True))
-    create_user(db, admin, username="analyst", display_name="分析员", password="analyst2026",
+    create_user(db, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
-    return authenticate(db, "analyst", "analyst2026")
+    return authenticate(db, "analyst", "quarterly2026")
 
 
 def test_consolidation_through_the_server(server: LiveServer, remote: RemoteBackend, branch_export: Path) -> None:
     hq_analyst(server.db)
     expected = int((branch_export.parent / "expected").read_text())
-    analyst = remote.sign_in("analyst", "analyst2026")
+    analyst = remote.sign_in("analyst", "quarterly2026")
     seen: list[tuple[int, int]] = []
     dry = remote.call(analyst, consolidation.consolidate, branch_export, dry_run=True,
                       progress=lambda done, total: seen.append((done, total)), cancelled=lambda: False)

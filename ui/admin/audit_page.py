@@ -56,11 +56,20 @@ ALL = ""
 
 
 def action_labels() -> dict[str, str]:
-    return {AuditAction.VIEW_PERSONAL_DATA: _("Viewed personal data"), AuditAction.EXPORT: _("Export"),
-            AuditAction.SIGN_IN: _("Sign-in"),
-            AuditAction.SIGN_IN_FAILED: _("Failed sign-in"), AuditAction.SIGN_OUT: _("Sign-out"),
-            AuditAction.ADMINISTRATION: _("Administration"),
-            AuditAction.ANONYMISE: _("Anonymised personal data")}
+    """A short name for every audited action (desk_app.services.audit.AUDITED) and the legacy ones."""
+    a = AuditAction
+    return {a.VIEW_PERSONAL_DATA: _("Viewed personal data"), a.EXPORT: _("Export"), a.REPORT: _("Report"),
+            a.SIGN_IN: _("Sign-in"), a.SIGN_IN_FAILED: _("Failed sign-in"), a.LOCKED_OUT: _("Account locked"),
+            a.SIGN_OUT: _("Sign-out"), a.IMPORT: _("Import"), a.CONSOLIDATION: _("Consolidation"),
+            a.ANONYMISE: _("Anonymised personal data"), a.USER_CREATED: _("Account created"),
+            a.USER_CHANGED: _("Account changed"), a.ROLE_CHANGED: _("Role changed"),
+            a.PASSWORD_RESET: _("Password reset"), a.USER_UNLOCKED: _("Account unlocked"),
+            a.BRANCH_CHANGED: _("Branch changed"), a.SETTINGS_CHANGED: _("Settings changed"),
+            a.APPROVAL: _("Approval"), a.APPROVAL_RETURN: _("Proposal returned"),
+            a.EXTENSION_REQUEST: _("Extension asked for"), a.EXTENSION_APPROVAL: _("Extension approved"),
+            a.EXTENSION_RETURN: _("Extension returned"), a.LETTER_ISSUE: _("Letter issued"),
+            a.LETTER_REPRINT: _("Letter reprinted"), a.CHAINS_REKEYED: _("Chains re-keyed"),
+            a.ADMINISTRATION: _("Administration")}
 
 
 def _operation_labels() -> dict[str, str]:

@@ -8,6 +8,7 @@ view builds them with the functions below and opens them window-modal.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,8 +39,10 @@ from desk_app.domain.permissions import compensation_limit
 from desk_app.errors import UserError
 from desk_app.i18n import N_, _, current_language
 from desk_app.services.accounts import UserInfo
+from desk_app.services.approvals import PendingApproval
 from desk_app.services.case_workflow import BranchChoice
 from desk_app.services.handling import ResolutionInfo
+from desk_app.services.team import HandlerLoad
 from ui.cases.timeline_widget import money
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
@@ -388,17 +391,30 @@ def reason_dialog(parent: QWidget | None, name: str, title: str, intro: str, lab
 
 
 def assign_dialog(parent: QWidget | None, handlers: Sequence[UserInfo], current_owner: object,
-                  *, reassign: bool) -> ActionDialog:
+                  *, reassign: bool, loads: Mapping[uuid.UUID, HandlerLoad] | None = None) -> ActionDialog:
+    """``loads``: each handler's open and overdue cases, shown after the name; the least loaded is marked."""
     title = _("Re-assign the case") if reassign else _("Assign the case")
     dialog = ActionDialog("assignDialog", title, _("Choose the handler who owns the case from now on."),
                           _("&Assign"), parent)
     items: list[tuple[str, object]] = [(_("— choose a handler —"), None)]
-    items += [(f"{u.display_name} ({u.role.label})", u.id) for u in handlers]
+    least = min((loads[u.id].open_cases if u.id in loads else 0 for u in handlers), default=0) if loads else 0
+    items += [(handler_choice(u, loads, least), u.id) for u in handlers]
     dialog.add_combo("owner", _("&Handler"), items, required=True, current=current_owner)
     dialog.add_text("note", _("&Note"), placeholder=_("optional"))
     if not handlers:
         dialog.show_notice(_("This branch has no active handler. Ask the administrator to add one."))
     return dialog
+
+
+def handler_choice(user: UserInfo, loads: Mapping[uuid.UUID, HandlerLoad] | None, least: int = 0) -> str:
+    """A handler in the assign list: name, role and, when known, their load (the least loaded marked)."""
+    text = f"{user.display_name} ({user.role.label})"
+    if loads is None:
+        return text
+    load = loads.get(user.id)
+    open_cases, overdue = (load.open_cases, load.overdue) if load is not None else (0, 0)
+    text += " — " + _("{open} open, {overdue} overdue").format(open=open_cases, overdue=overdue)
+    return text + (" · " + _("least loaded") if open_cases == least else "")
 
 
 def transfer_dialog(parent: QWidget | None, branches: Sequence[BranchChoice]) -> ActionDialog:
@@ -412,29 +428,21 @@ def transfer_dialog(parent: QWidget | None, branches: Sequence[BranchChoice]) ->
     return dialog
 
 
-def extend_dialog(parent: QWidget | None, current: Complexity, approvers: Sequence[UserInfo]) -> ActionDialog:
-    dialog = ActionDialog("extendDialog", _("Extend the time limit"),
+def extend_dialog(parent: QWidget | None, current: Complexity,
+                  approvers: Sequence[UserInfo] = ()) -> ActionDialog:
+    """Ask for an extension (``approvers`` is no longer used: the branch manager decides in person)."""
+    dialog = ActionDialog("extendDialog", _("Ask for an extension of the time limit"),
                           _("Complex cases may take up to 30 days; especially complex ones up to 60 days, "
-                            "only with a branch manager's approval."), _("&Extend"), parent)
+                            "only with the approval of the branch manager, who decides it from their overview. "
+                            "No extension is possible once the deadline has passed."), _("&Ask"), parent)
     options: list[tuple[str, object]] = []
     if current is Complexity.SIMPLE:
         options.append((_("30 days (complex)"), Complexity.COMPLEX))
-    options.append((_("60 days (especially complex, needs approval)"), Complexity.SPECIAL))
-    limit = dialog.add_combo("complexity", _("&New limit"), options)
-    approver_items: list[tuple[str, object]] = [(_("— choose the approving manager —"), None)]
-    approver_items += [(f"{u.display_name} ({u.branch_code})", u.id) for u in approvers]
-    approver = dialog.add_combo("approver", _("&Approved by"), approver_items, required=True)
+    options.append((_("60 days (especially complex, needs the branch manager's approval)"), Complexity.SPECIAL))
+    dialog.add_combo("complexity", _("&New limit"), options)
     dialog.add_text("reason", _("&Reason"), required=True, multiline=True)
-    dialog.show_notice(_("The customer must be told of the extension and its reason in writing: issue the "
-                         "extension notice (延期告知书) after saving."))
-
-    def follow() -> None:
-        special = limit.currentData() == Complexity.SPECIAL  # Qt hands the StrEnum back as a plain str
-        approver.setEnabled(special)
-        dialog.labels["approver"].setEnabled(special)
-
-    limit.currentIndexChanged.connect(lambda _index: follow())
-    follow()
+    dialog.show_notice(_("The extension counts when the customer is told: issue the extension notice "
+                         "(延期告知书) once the request is approved; until then the current due date stands."))
     return dialog
 
 
@@ -481,7 +489,7 @@ def contact_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> Actio
                             "reacted."), _("&Add to the log"), parent)
     dialog.add_datetime("at", _("&When"), now, tz)
     dialog.add_combo("method", _("&How"), _contact_methods(), current="phone")
-    dialog.add_text("summary", _("&What was said"), required=True, multiline=True)
+    dialog.add_text("summary", _("What was &said"), required=True, multiline=True)
     dialog.add_text("reaction", _("Customer's &reaction"), multiline=True)
     return dialog
 
@@ -517,18 +525,33 @@ def _resolution_summary(resolution: ResolutionInfo, type_name: str) -> str:
 
 
 def decide_dialog(parent: QWidget | None, resolution: ResolutionInfo, type_name: str, approve: bool,
-                  limit: Decimal | None) -> ActionDialog:
-    title = _("Approve the resolution") if approve else _("Reject the resolution")
+                  limit: Decimal | None = None) -> ActionDialog:
+    """The approver's own decision: approve, or return with a reason. Above the approver's limit the proposal
+    waits for the level that covers it (the approval queue on its approver's overview)."""
+    title = _("Approve the resolution") if approve else _("Return the resolution")
     dialog = ActionDialog("decideDialog", title, _resolution_summary(resolution, type_name),
-                          _("&Approve") if approve else _("&Reject"), parent)
-    over = approve and limit is not None and resolution.amount is not None and resolution.amount > limit
-    if over:
-        assert limit is not None
-        dialog.show_notice(_("The amount is above your approval limit of {limit} yuan: enter head office's "
-                             "approval reference.").format(limit=money(limit)))
-    if approve:
-        dialog.add_text("reference", _("Head office &reference"), required=over,
-                        placeholder=_("needed above your approval limit"))
+                          _("&Approve") if approve else _("&Return"), parent)
+    if resolution.approval_level is not None:
+        dialog.show_notice(_("This proposal needs the approval of: {level}. You decide it in person; nobody "
+                             "approves their own proposal.").format(level=resolution.approval_level.label))
+    if not approve:
+        dialog.add_text("reason", _("&Reason for returning"), required=True, multiline=True)
+    return dialog
+
+
+def approval_dialog(parent: QWidget | None, item: PendingApproval, approve: bool) -> ActionDialog:
+    """Decide an item of the approver's queue (a compensation or a 60-day extension) from the overview."""
+    if item.kind == "extension":
+        title = _("Approve the extension to 60 days") if approve else _("Return the extension request")
+        summary = _("Case {number}: extension to 60 days asked by {who}. Reason: {reason}").format(
+            number=item.case_number, who=item.requested_by, reason=item.detail)
+    else:
+        title = _("Approve the compensation") if approve else _("Return the compensation proposal")
+        summary = _("Case {number}: {amount} yuan proposed by {who}: {description}").format(
+            number=item.case_number, amount=money(item.amount), who=item.requested_by, description=item.detail)
+    dialog = ActionDialog("approvalDialog", title, summary, _("&Approve") if approve else _("&Return"), parent)
+    if not approve:
+        dialog.add_text("reason", _("&Reason for returning"), required=True, multiline=True)
     return dialog
 
 
@@ -550,7 +573,7 @@ def callback_dialog(parent: QWidget | None, now: datetime, tz: ZoneInfo) -> Acti
                             "are they with the handling?"), _("&Record"), parent)
     dialog.add_datetime("at", _("&When"), now, tz)
     dialog.add_combo("method", _("&How"), _contact_methods(), current="phone")
-    reached = dialog.add_check("reached", _("Customer &reached"), checked=True)
+    reached = dialog.add_check("reached", _("Customer reache&d"), checked=True)
     score = dialog.add_spin("satisfaction", _("&Satisfaction (1–5)"), 1, 5, 5)
     dialog.add_text("note", _("&Comment"), multiline=True)
 

@@ -52,6 +52,7 @@ from desk_app.services.accounts import UserInfo, list_users
 from desk_app.services.case_workflow import BranchChoice, Command
 from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for, list_items
+from desk_app.services.team import HandlerLoad, handler_loads
 from ui import icons
 from ui.cases import action_dialogs as dialogs
 from ui.cases.action_dialogs import ActionDialog, Answers
@@ -750,17 +751,18 @@ class CaseView(QWidget):
         backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         branch, owner = self.file.detail.branch_id, self.file.detail.owner_id
 
-        def handlers() -> list[UserInfo]:
-            return [u for u in backend.read(list_users)
-                    if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
+        def handlers() -> tuple[list[UserInfo], dict[uuid.UUID, HandlerLoad]]:
+            users = [u for u in backend.read(list_users)
+                     if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
+            return users, {load.user_id: load for load in backend.call(actor, handler_loads, branch)}
 
         def submit(a: Answers) -> object:
             chosen = a.data("owner")
             assert isinstance(chosen, uuid.UUID)
             return backend.call(actor, wf.assign, cid, a.version, chosen, a.text("note"))
 
-        self._fetch(handlers, lambda users: self._open(
-            dialogs.assign_dialog(self, users, owner, reassign=reassign), submit))
+        self._fetch(handlers, lambda found: self._open(
+            dialogs.assign_dialog(self, found[0], owner, reassign=reassign, loads=found[1]), submit))
 
     def start_command(self, command: Command) -> ActionDialog | None:
         """Open the dialog of an event command (transfer, extension, pause…). Re-assigning, transferring and
@@ -789,24 +791,9 @@ class CaseView(QWidget):
                                            _("For special complaints and cases that need a supervisor's attention."),
                                            _("&Reason"), _("&Escalate"))
             return self._open(dialog, lambda a: backend.call(actor, wf.escalate, cid, a.version, a.text("reason")))
-        if command is Command.EXTEND:
-            home, complexity = self.file.detail.branch_id, self.file.detail.complexity
-
-            def approvers() -> list[UserInfo]:
-                managers = [u for u in backend.read(list_users)
-                            if u.active and has_permission(u.role, Permission.APPROVE_EXTENSION)]
-                managers.sort(key=lambda u: (u.branch_id != home, u.display_name))
-                return managers
-
-            def extend(a: Answers) -> object:
-                chosen = Complexity(str(a.data("complexity")))  # Qt returns a StrEnum as a plain str
-                approver = a.data("approver") if chosen is Complexity.SPECIAL else None
-                return backend.call(actor, wf.extend, cid, a.version, chosen, a.text("reason"),
-                                    approver if isinstance(approver, uuid.UUID) else None)
-
-            self._fetch(approvers, lambda managers: self._open(
-                dialogs.extend_dialog(self, complexity, managers), extend))
-            return None
+        if command is Command.EXTEND:  # a request: the branch manager approves 60 days from their overview
+            return self._open(dialogs.extend_dialog(self, self.file.detail.complexity), lambda a: backend.call(
+                actor, wf.extend, cid, a.version, Complexity(str(a.data("complexity"))), a.text("reason")))
         if command is Command.PAUSE:
             dialog = dialogs.pause_dialog(self, self.today())
             return self._open(dialog, lambda a: backend.call(actor, wf.pause, cid, a.version, a.text("reason"),
@@ -912,7 +899,7 @@ class CaseView(QWidget):
                                        approve, limit)
         return self._open(dialog, lambda a: backend.call(
             actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
-            head_office_reference=a.text("reference") if approve else ""))
+            reason="" if approve else a.text("reason")))
 
     def customer_decision(self, accepted: bool) -> ActionDialog | None:
         resolution = self.stages.resolution.current

@@ -207,6 +207,18 @@ class _Describer:
             _("Approved by {name}").format(name=approver) if approver else "",
             self._reason(p)]
 
+    def _extension_requested(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
+        return _("Extension asked for: {new} (counts once the notice is issued)").format(
+            new=_enum_label(Complexity, p.get("to"))), [
+            _("Due date would be {date}").format(date=_short_date(p.get("new_due_on"), year)),
+            _("Needs the branch manager's approval") if p.get("needs_approval") else "", self._reason(p)]
+
+    def _extension_approved(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
+        return _("Extension to 60 days approved by {name}").format(name=p.get("approver", "")), []
+
+    def _extension_returned(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
+        return _("Extension request returned by {name}").format(name=p.get("approver", "")), [self._reason(p)]
+
     def _escalated(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
         flags = "、".join(_enum_label(SpecialFlag, f) for f in p.get("flags") or [])
         return _("Escalated to a supervisor"), [
@@ -241,11 +253,11 @@ class _Describer:
             _("Needs approval") if p.get("needs_approval") else _("Stands without approval (no money)")]
 
     def _resolution_decided(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
-        reference = str(p.get("head_office_reference") or "")
+        reference = str(p.get("head_office_reference") or "")  # written before approvals by the approver
         amount = p.get("amount")
-        return (_("Resolution approved") if p.get("approved") else _("Resolution rejected")), [
+        return (_("Resolution approved") if p.get("approved") else _("Resolution returned")), [
             _("Amount: {amount}").format(amount=money(amount)) if amount else "",
-            _("Head office reference: {text}").format(text=reference) if reference else ""]
+            _("Head office reference: {text}").format(text=reference) if reference else "", self._reason(p)]
 
     def _customer_decision(self, p: dict[str, Any], year: int) -> tuple[str, list[str]]:
         note = str(p.get("note") or "")

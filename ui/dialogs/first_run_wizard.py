@@ -473,6 +473,8 @@ class FirstRunWizard(QWizard):
                               analyst_display_name=analyst.display_name.text(),
                               analyst_password=analyst.password.text())
         try:
+            if page.demo_check.isChecked():  # created as a demo: the only kind that takes demo data
+                demo.create_demo_database(self.db)
             self.actor = setup.initialise(self.db, request)
         except UserError as exc:
             page.error.show_message(str(exc))

@@ -1,4 +1,5 @@
-"""The Overview page: tiles with the case counts and a table of the most urgent open cases."""
+"""The Overview page: tiles with the case counts, the approver's queue (approvers only) and a table of the
+most urgent open cases."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from desk_app.services.overview import DUE_SOON_DAYS, Overview, case_overview
 from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.overview.approvals import ApprovalQueue, is_approver
 from ui.overview.model import UrgentCaseModel
 from ui.page import Page
 from ui.tasks import run_call
@@ -113,6 +115,10 @@ class OverviewPage(Page):
         mine_tiles = QHBoxLayout()
         for tile in self.mine_tiles.values():
             mine_tiles.addWidget(tile, 1)
+        self.approvals = ApprovalQueue(ctx, actor, self)
+        self.approvals.setVisible(is_approver(actor))
+        self.approvals.sig_decided.connect(self.refresh)
+        self.approvals.sig_open_case_number.connect(self.sig_open_case_number)
         self.status_tiles = {status: Tile(status.value) for status in STATUS_ORDER}
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("font-weight: bold;")
@@ -145,6 +151,7 @@ class OverviewPage(Page):
         layout.addSpacing(4)
         layout.addWidget(self.mine_label)
         layout.addLayout(mine_tiles)
+        layout.addWidget(self.approvals)
         layout.addSpacing(4)
         layout.addWidget(self.status_label)
         layout.addLayout(status_tiles)
@@ -193,6 +200,7 @@ class OverviewPage(Page):
         self.table.setAccessibleName(_("Most urgent open cases"))
         self.empty_label.setText(_("No open case has a running deadline."))
         self.model.retranslate()
+        self.approvals.retranslate_ui()
 
     def _update_scope(self) -> None:
         if self.overview is None:
@@ -233,5 +241,6 @@ class OverviewPage(Page):
         for key, tile in self.mine_tiles.items():
             tile.set_value(getattr(overview.mine, key))
         self.model.set_rows(overview.urgent)
+        self.approvals.set_rows(overview.approvals)
         self.empty_label.setVisible(not overview.urgent)
         self._update_scope()

@@ -4,7 +4,7 @@ from desk_app.db.base import Base
 from desk_app.db.models.case_counts import CaseCount
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
-from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, WordListVersion
+from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, DatabaseFact, WordListVersion
 from desk_app.db.models.imports import ImportBatch, ImportMapping
 from desk_app.db.models.notifications import NotificationReceipt
 from desk_app.db.models.org import Branch, User
@@ -45,6 +45,7 @@ __all__ = [
                                            "ComplaintEvent",
                                            "ComplaintParty",
                                            "Customer",
+                                           "DatabaseFact",
                                            "ImportBatch",
                                            "ImportMapping",
                                            "ImprovementAction",

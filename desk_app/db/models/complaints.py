@@ -49,6 +49,10 @@ class Complaint(UuidPk, Timestamps, Versioned, Base):
     regime: Mapped[str] = mapped_column(String(30))
     complexity: Mapped[str] = mapped_column(String(12), default="simple")
     special_extension_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A requested extension (the complexity asked for) that does not count yet: it waits for the branch
+    #: manager's approval (60 days) and then for the extension notice to be issued.
+    extension_requested: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    extension_approved_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     acceptance_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     first_contact_due: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -117,6 +121,8 @@ class ComplaintEvent(UuidPk, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: Digest of the case's rows (complaint, resolutions, customer) as this event left them; covered by ``hash``.
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
 

@@ -58,3 +58,13 @@ class AuditEntry(UuidPk, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class DatabaseFact(Base):
+    """Facts about the database itself, fixed when it is made: ``purpose = demo`` marks a database created
+    as a demo, the only kind that may receive demo data (with its published password)."""
+
+    __tablename__ = "database_facts"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

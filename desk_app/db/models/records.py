@@ -91,6 +91,10 @@ class Resolution(UuidPk, Timestamps, Versioned, Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     customer_accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     carry_out_by: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The approval level whose queue the proposal is in (desk_app.domain.approvals); None without money.
+    approval_level: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    #: Why the approver returned the proposal (empty when approved or still open).
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Letter(UuidPk, Base):
@@ -139,6 +143,12 @@ class RootCause(UuidPk, Base):
     level: Mapped[str] = mapped_column(String(12))
     cause_code: Mapped[str] = mapped_column(String(12))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: One of the course's four cause types (desk_app.domain.cause_types); empty for causes recorded before.
+    cause_type: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    #: What the analysis found on each of the three levels (any may be empty).
+    data_finding: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rules_finding: Mapped[str] = mapped_column(Text, default="", server_default="")
+    process_finding: Mapped[str] = mapped_column(Text, default="", server_default="")
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -165,3 +175,10 @@ class ImprovementAction(UuidPk, Timestamps, Versioned, Base):
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     state: Mapped[str] = mapped_column(String(20), default="planned")
     completed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    department: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: What shows the action was carried out (required to mark it done).
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The reviewer's conclusion once it is done (复核), who reviewed it and when.
+    review: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,181 @@
+"""The approver's queue on the overview: what waits for the signed-in approver's own decision (compensations
+at their level, 60-day extensions for a branch manager), with Approve and Return buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.actor import Actor
+from desk_app.domain.approvals import approver_level
+from desk_app.domain.permissions import Permission, has_permission
+from desk_app.i18n import N_, _
+from desk_app.services import extensions, handling
+from desk_app.services.approvals import ApprovalKind, PendingApproval
+from ui.cases.action_dialogs import ActionDialog, approval_dialog
+from ui.cases.timeline_widget import money
+from ui.context import AppContext
+from ui.tasks import run_call
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = (N_("Case number"), N_("Branch"), N_("What"), N_("Amount"), N_("Level"), N_("Asked by"), N_("Asked on"))
+
+
+def is_approver(actor: Actor) -> bool:
+    return approver_level(actor.role, actor.is_hq) is not None or has_permission(actor.role,
+                                                                                 Permission.APPROVE_EXTENSION)
+
+
+class ApprovalQueueModel(QAbstractTableModel):
+    def __init__(self, office_tz: ZoneInfo) -> None:
+        super().__init__()
+        self._tz = office_tz
+        self._rows: tuple[PendingApproval, ...] = ()
+
+    def set_rows(self, rows: tuple[PendingApproval, ...]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row(self, row: int) -> PendingApproval:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return _(COLUMNS[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        item = self._rows[index.row()]
+        return (item.case_number, item.branch_code,
+                _("Extension to 60 days") if item.kind is ApprovalKind.EXTENSION else _("Compensation"),
+                money(item.amount) if item.amount is not None else "", item.level.label, item.requested_by,
+                item.requested_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M"))[index.column()]
+
+
+class ApprovalQueue(QWidget):
+    """The table and its buttons; ``sig_decided`` after an approval or a return (the overview reloads)."""
+
+    sig_decided = Signal()
+    sig_open_case_number = Signal(str)
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("approvalQueue")
+        self._ctx, self._actor = ctx, actor
+        self.active_dialog: ActionDialog | None = None
+        self.label = QLabel(self)
+        self.label.setStyleSheet("font-weight: bold;")
+        self.model = ApprovalQueueModel(ctx.office_tz)
+        self.table = QTableView(self)
+        self.table.setObjectName("approvalTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMaximumHeight(160)
+        self.table.activated.connect(lambda index: self.sig_open_case_number.emit(
+            self.model.row(index.row()).case_number))
+        self.label.setBuddy(self.table)
+        self.approve_button = QPushButton(self)
+        self.approve_button.setObjectName("approveButton")
+        self.return_button = QPushButton(self)
+        self.return_button.setObjectName("returnButton")
+        self.approve_button.clicked.connect(lambda: self.decide(True))
+        self.return_button.clicked.connect(lambda: self.decide(False))
+        self.empty_label = QLabel(self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.return_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.retranslate_ui()
+        self.set_rows(())
+
+    def retranslate_ui(self) -> None:
+        self.label.setText(_("A&waiting my approval"))
+        self.table.setAccessibleName(_("Awaiting my approval"))
+        self.approve_button.setText(_("A&pprove…"))
+        self.return_button.setText(_("Re&turn…"))
+        self.empty_label.setText(_("Nothing waits for your approval."))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
+    def set_rows(self, rows: tuple[PendingApproval, ...]) -> None:
+        self.model.set_rows(rows)
+        self.empty_label.setVisible(not rows)
+        self.table.setVisible(bool(rows))
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected() is not None
+        self.approve_button.setEnabled(chosen)
+        self.return_button.setEnabled(chosen)
+
+    def selected(self) -> PendingApproval | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def decide(self, approve: bool) -> ActionDialog | None:
+        item = self.selected()
+        if item is None:
+            return None
+        backend, actor = self._ctx.backend, self._actor
+        dialog = approval_dialog(self, item, approve)
+
+        def call(reason: str) -> object:
+            if item.kind is ApprovalKind.EXTENSION:
+                assert item.complaint_version is not None
+                return backend.call(actor, extensions.decide_extension, item.complaint_id, item.complaint_version,
+                                    approve=approve, reason=reason)
+            assert item.resolution_id is not None and item.resolution_version is not None
+            return backend.call(actor, handling.decide_resolution, item.resolution_id, item.resolution_version,
+                                approve=approve, reason=reason)
+
+        def submit(d: ActionDialog) -> None:
+            reason = "" if approve else d.answers(0).text("reason")
+
+            def done(_result: object) -> None:
+                d.succeeded()
+                self.sig_decided.emit()
+
+            run_call(d, lambda: call(reason), done, d.refused)
+
+        dialog.submit = submit
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
