@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from gui_support import SetUp, open_case_by_number, open_main_window
@@ -16,11 +17,12 @@ from remote_support import when_shown
 from sqlalchemy import select
 
 from desk_app.db.models import Complaint
-from desk_app.domain.enums import Role, Status
+from desk_app.domain.enums import Complexity, Role, Status
 from desk_app.services import demo
 from desk_app.services.reference import list_taxonomy
 from ui.admin.branch_dialog import BranchDialog
 from ui.admin.user_dialog import UserDialog
+from ui.cases import action_dialogs
 from ui.cases.case_view import CaseView
 from ui.checklists.import_dialog import GuidanceImportDialog
 from ui.dialogs.login_dialog import LoginDialog
@@ -75,6 +77,18 @@ def _dialogs(window: MainWindow) -> list[tuple[str, Callable[[], QDialog]]]:
         ("sign-in", lambda: LoginDialog(ctx.backend, window)),
         ("letter preview", lambda: LetterPreviewDialog(_pdf(), "receipt", "r.pdf", window)),
         ("code tree", lambda: CodeTreeDialog(ctx.backend.read(list_taxonomy, "C"), None, "", window)),
+    ]
+    now, tz, today = datetime.now(UTC), ctx.office_tz, date.today()
+    made += [  # the case view's own dialogs (their choices left empty: the keys do not depend on them)
+        ("transfer", lambda: action_dialogs.transfer_dialog(window, [])),
+        ("extension", lambda: action_dialogs.extend_dialog(window, Complexity.COMPLEX, [])),
+        ("pause", lambda: action_dialogs.pause_dialog(window, today)),
+        ("resume", lambda: action_dialogs.resume_dialog(window, today)),
+        ("first contact", lambda: action_dialogs.first_contact_dialog(window, now, tz)),
+        ("note", lambda: action_dialogs.note_dialog(window)),
+        ("contact", lambda: action_dialogs.contact_dialog(window, now, tz)),
+        ("resolution", lambda: action_dialogs.propose_dialog(window, [("refund", "退款")])),
+        ("callback", lambda: action_dialogs.callback_dialog(window, now, tz)),
     ]
     if window.admin_page is not None:
         branches = window.admin_page.branches if hasattr(window.admin_page, "branches") else []
