@@ -75,7 +75,7 @@ EXPOSED: dict[Any, tuple[str, ...]] = {
                "record_customer_decision", "resolutions", "record_callback", "callbacks", "case_file"),
     imports: ("save_mapping", "load_mapping", "list_mappings", "delete_mapping"),
     improvements: ("record_root_cause", "get_root_cause", "create_action", "update_action", "set_action_state",
-                   "link_cases", "unlink_case", "get_action", "list_actions"),
+                   "link_cases", "unlink_case", "get_action", "list_actions", "complete_action", "review_action"),
     legal: ("load_reference", "reference_version", "search", "get_article", "check_legal_import",
             "import_legal_reference", "cite", "citations"),
     letters: ("issue_letter", "preview_letter", "reprint", "correct_letter", "record_delivery", "list_letters",

@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, Complaint, ImprovementAction, RootCause, TaxonomyCode, User
 from desk_app.db.models import improvement_action_cases as links
+from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.cause_types import CauseType
 from desk_app.domain.enums import ActionState, RootCauseLevel
 from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
@@ -47,6 +49,7 @@ from desk_app.services.timeline import append_event
 
 MAX_TITLE = 200
 MAX_TEXT = 20000
+MAX_DEPARTMENT = 100
 
 #: Allowed state changes of an improvement action.
 ACTION_TRANSITIONS: dict[ActionState, frozenset[ActionState]] = {
@@ -67,6 +70,10 @@ class RootCauseInfo:
     description: str
     recorded_by: str
     recorded_at: datetime
+    cause_type: CauseType | None = None
+    data_finding: str = ""
+    rules_finding: str = ""
+    process_finding: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class ActionDraft:
     owner_id: uuid.UUID | None = None
     due_on: date | None = None
     case_ids: tuple[uuid.UUID, ...] = ()
+    department: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,11 @@ class ActionInfo:
     completed_on: date | None
     case_numbers: tuple[str, ...]
     overdue: bool
+    department: str = ""
+    evidence: str = ""
+    review: str = ""
+    reviewed_by: str = ""
+    reviewed_at: datetime | None = None
 
 
 def _cause(session: Session, code: str) -> str:
@@ -123,11 +136,16 @@ def _code_name(session: Session, code: str) -> str:
 # ---- root causes ----------------------------------------------------------------------------------
 
 def record_root_cause(db: Database, actor: Actor, complaint_id: uuid.UUID, level: RootCauseLevel,
-                      cause_code: str, description: str = "") -> RootCauseInfo:
-    """Record (or correct) the root cause of a case; the timeline gets a note saying so."""
+                      cause_code: str, description: str = "", cause_type: CauseType | None = None,
+                      data_finding: str = "", rules_finding: str = "", process_finding: str = "") -> RootCauseInfo:
+    """Record (or correct) the root cause of a case: the level it lies at, its code, the course's cause type
+    and what was found on each of the three levels; the timeline gets a note saying so."""
     require(actor, Permission.HANDLE_CASE)
-    if len(description) > MAX_TEXT:
-        raise ValidationError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT), "description")
+    texts = {"description": description, "data_finding": data_finding, "rules_finding": rules_finding,
+             "process_finding": process_finding}
+    for field_name, text in texts.items():
+        if len(text) > MAX_TEXT:
+            raise ValidationError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT), field_name)
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
         code = _cause(session, cause_code)
@@ -136,17 +154,19 @@ def record_root_cause(db: Database, actor: Actor, complaint_id: uuid.UUID, level
         row = session.scalar(select(RootCause).where(RootCause.complaint_id == complaint.id))
         old = (row.level, row.cause_code) if row is not None else None
         if row is None:
-            row = RootCause(complaint_id=complaint.id, level=level.value, cause_code=code,
-                            description=description.strip(), recorded_by_id=actor.user_id)
+            row = RootCause(complaint_id=complaint.id, recorded_by_id=actor.user_id)
             session.add(row)
-        else:
-            row.level, row.cause_code, row.description = level.value, code, description.strip()
-            row.recorded_by_id = actor.user_id
+        row.level, row.cause_code, row.description = level.value, code, description.strip()
+        row.cause_type = CauseType(cause_type).value if cause_type else ""
+        row.data_finding, row.rules_finding = data_finding.strip(), rules_finding.strip()
+        row.process_finding = process_finding.strip()
+        row.recorded_by_id = actor.user_id
         session.flush()
         append_event(session, complaint.id, EventKind.NOTE.value, actor.user_id, {
             "text": _("Root cause: {level} · {code} {name}").format(level=level.label, code=code,
                                                                     name=_code_name(session, code)),
-            "root_cause": {"level": level.value, "cause_code": code, "previous": list(old) if old else None}})
+            "root_cause": {"level": level.value, "cause_code": code, "cause_type": row.cause_type,
+                           "previous": list(old) if old else None}})
         return _root_info(session, row, complaint.case_number)
 
 
@@ -161,7 +181,9 @@ def _root_info(session: Session, row: RootCause, case_number: str) -> RootCauseI
     user = session.get(User, row.recorded_by_id)
     return RootCauseInfo(row.complaint_id, case_number, RootCauseLevel(row.level), row.cause_code,
                          _code_name(session, row.cause_code), row.description,
-                         user.display_name if user else "", row.recorded_at)
+                         user.display_name if user else "", row.recorded_at,
+                         CauseType(row.cause_type) if row.cause_type else None, row.data_finding,
+                         row.rules_finding, row.process_finding)
 
 
 # ---- improvement actions --------------------------------------------------------------------------
@@ -219,6 +241,14 @@ def _title(title: str) -> str:
     return text
 
 
+def _department(text: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_DEPARTMENT:
+        raise ValidationError(_("The department's name is too long (at most {n} characters).").format(
+            n=MAX_DEPARTMENT), "department")
+    return text
+
+
 def create_action(db: Database, actor: Actor, draft: ActionDraft) -> ActionInfo:
     require(actor, Permission.MANAGE_IMPROVEMENTS)
     title = _title(draft.title)
@@ -229,7 +259,8 @@ def create_action(db: Database, actor: Actor, draft: ActionDraft) -> ActionInfo:
         _check_owner(session, draft.owner_id, branch_id)
         action = ImprovementAction(title=title, description=draft.description.strip(), branch_id=branch_id,
                                    cause_code=cause, level=draft.level.value, owner_id=draft.owner_id,
-                                   due_on=draft.due_on, state=ActionState.PLANNED.value)
+                                   due_on=draft.due_on, state=ActionState.PLANNED.value,
+                                   department=_department(draft.department))
         session.add(action)
         session.flush()
         _link(session, actor, action, draft.case_ids)
@@ -237,7 +268,7 @@ def create_action(db: Database, actor: Actor, draft: ActionDraft) -> ActionInfo:
         return _action_info(session, action)
 
 
-EDITABLE = ("title", "description", "cause_code", "level", "owner_id", "due_on")
+EDITABLE = ("title", "description", "cause_code", "level", "owner_id", "due_on", "department")
 
 
 def update_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int,
@@ -264,6 +295,8 @@ def update_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int
             action.owner_id = changes["owner_id"]
         if "due_on" in changes:
             action.due_on = changes["due_on"]
+        if "department" in changes:
+            action.department = _department(str(changes["department"]))
         session.flush()
         return _action_info(session, action)
 
@@ -286,6 +319,60 @@ def set_action_state(db: Database, actor: Actor, action_id: uuid.UUID, version: 
         action.completed_on = (completed_on or local_today) if state is ActionState.DONE else None
         session.flush()
         return _action_info(session, action)
+
+
+def complete_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int, evidence: str,
+                    completed_on: date | None = None) -> ActionInfo:
+    """Mark an action done with the evidence of its completion (a document, a changed rule, a trained
+    team…); without evidence it stays open."""
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
+    text = evidence.strip()
+    if not text:
+        raise ValidationError(_("Say what shows the action was carried out (the evidence of completion)."),
+                              "evidence")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT), "evidence")
+    with db.unit_of_work() as session:
+        action = _load_action(session, actor, action_id, version)
+        current = ActionState(action.state)
+        if current is not ActionState.DONE and ActionState.DONE not in ACTION_TRANSITIONS[current]:
+            raise IllegalTransitionError(
+                _("An improvement action that is '{current}' cannot become '{target}'.").format(
+                    current=current.label, target=ActionState.DONE.label))
+        action.state, action.evidence = ActionState.DONE.value, text
+        action.completed_on = completed_on or action.completed_on or _office_today(session, action.branch_id)
+        session.flush()
+        return _action_info(session, action)
+
+
+def review_action(db: Database, actor: Actor, action_id: uuid.UUID, version: int, review: str) -> ActionInfo:
+    """Record the review (复核) of a done action: whether the fix worked. Only a done action is reviewed, and
+    not by its own owner."""
+    require(actor, Permission.MANAGE_IMPROVEMENTS)
+    text = review.strip()
+    if not text:
+        raise ValidationError(_("Write the review's conclusion."), "review")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT), "review")
+    with db.unit_of_work() as session:
+        action = _load_action(session, actor, action_id, version)
+        if action.state != ActionState.DONE.value:
+            raise IllegalTransitionError(_("Only a done improvement action can be reviewed."))
+        if action.owner_id == actor.user_id:
+            raise PermissionDeniedError(_("The owner of an improvement action cannot review it."))
+        action.review, action.reviewed_by_id, action.reviewed_at = text, actor.user_id, utcnow()
+        session.flush()
+        return _action_info(session, action)
+
+
+def overdue_first(actions: Iterable[ActionInfo]) -> list[ActionInfo]:
+    """The improvement page's order: overdue actions first (longest overdue on top), then open ones by due
+    date, then done and cancelled ones."""
+    def key(a: ActionInfo) -> tuple[int, bool, date]:
+        group = 0 if a.overdue else 1 if a.state in (ActionState.PLANNED, ActionState.IN_PROGRESS) else 2
+        return group, a.due_on is None, a.due_on or date.max
+
+    return sorted(actions, key=key)
 
 
 def link_cases(db: Database, actor: Actor, action_id: uuid.UUID, case_ids: Iterable[uuid.UUID]) -> ActionInfo:
@@ -336,6 +423,7 @@ def _action_info(session: Session, action: ImprovementAction, today: date | None
     today = today or _office_today(session, action.branch_id)
     branch = session.get(Branch, action.branch_id) if action.branch_id else None
     owner = session.get(User, action.owner_id) if action.owner_id else None
+    reviewer = session.get(User, action.reviewed_by_id) if action.reviewed_by_id else None
     numbers = tuple(session.scalars(select(Complaint.case_number).join(links, links.c.complaint_id == Complaint.id)
                                     .where(links.c.action_id == action.id).order_by(Complaint.case_number)))
     state = ActionState(action.state)
@@ -346,4 +434,6 @@ def _action_info(session: Session, action: ImprovementAction, today: date | None
         owner_id=action.owner_id, owner_name=owner.display_name if owner else "", due_on=action.due_on,
         state=state, completed_on=action.completed_on, case_numbers=numbers,
         overdue=bool(action.due_on and action.due_on < today
-                     and state in (ActionState.PLANNED, ActionState.IN_PROGRESS)))
+                     and state in (ActionState.PLANNED, ActionState.IN_PROGRESS)),
+        department=action.department, evidence=action.evidence, review=action.review,
+        reviewed_by=reviewer.display_name if reviewer else "", reviewed_at=action.reviewed_at)
