@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, Letter, User
@@ -497,6 +497,16 @@ def letters_due_today(db: Database, actor: Actor, branch_id: uuid.UUID, today: d
             if notice is None:
                 due.append(DueLetter(LetterKind.EXTENSION, complaint_id, case_number, name,
                                      _("Extended: the customer has not been sent the notice")))
+        due.extend(DueLetter(LetterKind.EXTENSION, complaint_id, case_number, name,  # counts once the notice is out
+                             _("Extension asked for: it counts once this notice is issued"))
+                   for complaint_id, case_number, name in session.execute(
+                       select(Complaint.id, Complaint.case_number, Customer.name)
+                       .join(Customer, Customer.id == Complaint.customer_id)
+                       .where(Complaint.branch_id == branch_id, Complaint.status.in_(open_states),
+                              or_(Complaint.extension_requested == Complexity.COMPLEX.value,
+                                  and_(Complaint.extension_requested.is_not(None),
+                                       Complaint.extension_approved_by_id.is_not(None))))
+                       .order_by(Complaint.case_number)))
         return due
 
 def _write(out_dir: Path, name: str, pdf: bytes) -> Path:

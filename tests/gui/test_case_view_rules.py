@@ -205,24 +205,21 @@ def test_a_stale_dialog_stays_open_and_succeeds_on_retry(qtbot: QtBot, desk: Des
     assert Command.RESUME in view.offered_commands()
 
 
-def test_extension_to_60_days_needs_a_manager_and_mentions_the_notice(qtbot: QtBot, desk: Desk) -> None:
+def test_an_extension_to_60_days_is_a_request_for_the_manager(qtbot: QtBot, desk: Desk) -> None:
     case = started(desk)
     view = open_view(qtbot, desk, desk.handler, case.id)
-    view.command_actions[Command.EXTEND].trigger()  # the approving managers are read first
+    view.command_actions[Command.EXTEND].trigger()
     dialog = opened(qtbot, view)
     assert "extension notice" in dialog.notice.text() and not dialog.notice.isHidden()
-    assert not dialog.fields["approver"].isEnabled()  # 30 days need no approver
+    assert "approver" not in dialog.fields  # the branch manager decides in person, from their overview
     fill(dialog, "complexity", Complexity.SPECIAL)
-    assert dialog.fields["approver"].isEnabled()
     fill(dialog, "reason", "需外部鉴定")
-    assert not submit(qtbot, view, dialog)
-    assert dialog.isVisible() and "Approved by" in dialog.error.text()
-    fill(dialog, "approver", desk.manager.user_id)
     assert submit(qtbot, view, dialog)
-    assert view.file is not None and view.file.detail.complexity is Complexity.SPECIAL
-    assert "60 calendar days" in view.clock_label.text() and "extension notice" in view.clock_label.text()
-    assert view.timeline.entries[0].title == "Time limit extended: Simple → Especially complex"
-    assert "Approved by Manager" in view.timeline.entries[0].details
+    assert view.file is not None and view.file.detail.complexity is Complexity.SIMPLE  # not counting yet
+    assert view.file.detail.extension_requested is Complexity.SPECIAL
+    assert view.timeline.entries[0].title == ("Extension asked for: Especially complex (counts once the notice "
+                                              "is issued)")
+    assert "Needs the branch manager's approval" in view.timeline.entries[0].details
     assert Command.EXTEND not in view.offered_commands()
 
 
@@ -329,7 +326,7 @@ def test_transfer_hands_the_case_to_another_branch(qtbot: QtBot, desk: Desk) -> 
     assert closed == [True]
 
 
-def test_approval_above_the_limit_needs_head_office_reference(qtbot: QtBot, desk: Desk) -> None:
+def test_approval_above_the_limit_is_for_the_level_that_covers_it(qtbot: QtBot, desk: Desk) -> None:
     from desk_app.services import handling
 
     case = started(desk)
@@ -340,10 +337,15 @@ def test_approval_above_the_limit_needs_head_office_reference(qtbot: QtBot, desk
     assert view.stages.selected() is Stage.LISTEN and not box.approve_button.isHidden()
     box.approve_button.click()
     dialog = view.active_dialog
-    assert dialog is not None and "5,000.00" in dialog.notice.text()
+    assert dialog is not None and "Branch manager" in dialog.notice.text()
+    assert "reference" not in dialog.fields  # no free-text substitute for the approver's own decision
     assert not submit(qtbot, view, dialog)
-    assert dialog.isVisible() and "Head office reference" in dialog.error.text()
-    fill(dialog, "reference", "总行消保〔2026〕18号")
-    assert submit(qtbot, view, dialog)
+    assert dialog.isVisible() and "needs the approval of: Branch manager" in dialog.error.text()
+    dialog.reject()
+    view = open_view(qtbot, desk, desk.manager, case.id)
+    box = view.stages.resolution
+    box.approve_button.click()
+    dialog = view.active_dialog
+    assert dialog is not None and submit(qtbot, view, dialog)
     assert box.current is not None and box.current.approval_state.value == "approved"
-    assert view.timeline.entries[0].details == ("Amount: 8,000.00", "Head office reference: 总行消保〔2026〕18号")
+    assert view.timeline.entries[0].details == ("Amount: 8,000.00",)

@@ -29,7 +29,7 @@ from desk_app.domain.enums import Complexity, LetterKind, Stage, Status
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, UserError, ValidationError
 from desk_app.services import case_workflow as wf
-from desk_app.services import letter_ahead, letters
+from desk_app.services import extensions, letter_ahead, letters
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail, CustomerDraft
 from desk_app.services.timeline import check_chain
@@ -66,7 +66,7 @@ def _year() -> int:
 
 def _case(database: Database, staff: Staff, **overrides: object) -> ComplaintDetail:
     _letterhead(database)
-    return register_complaint(database, staff.clerk, draft(received_at=RECEIVED, **overrides))
+    return register_complaint(database, staff.clerk, draft(**{"received_at": RECEIVED, **overrides}))
 
 
 def _set_state(database: Database, case_id: uuid.UUID, status: Status, stage: Stage | None = None) -> None:
@@ -299,16 +299,19 @@ def test_refusal_needs_the_case_refused_or_grounds_given(database: Database, sta
 
 @needs_poppler
 def test_extension_notice_follows_a_recorded_extension(database: Database, staff: Staff) -> None:
-    case = _case(database, staff)
+    case = _case(database, staff, received_at=datetime.now(UTC) - timedelta(days=2))  # before its deadline
     with pytest.raises(LetterContentError, match="extend the case first"):
         letters.issue_letter(database, staff.handler, case.id, LetterKind.EXTENSION, ExtensionInputs())
-    case = wf.extend(database, staff.handler, case.id, case.version, Complexity.SPECIAL, "需调取境外收单机构交易记录",
-                     approver_id=staff.manager.user_id)
+    old = case.due_on
+    case = wf.extend(database, staff.handler, case.id, case.version, Complexity.SPECIAL, "需调取境外收单机构交易记录")
+    extensions.decide_extension(database, staff.manager, case.id, case.version, approve=True)
     issued = letters.issue_letter(database, staff.handler, case.id, LetterKind.EXTENSION, ExtensionInputs())
     assert issued.number == f"SH01-YQ-{_year()}-0001"
     text = flat_text(letters.reprint(database, staff.handler, issued.id))
-    due = case.due_on
-    assert "因需调取境外收单机构交易记录，我行无法在2026年3月17日前作出处理决定。" in text
+    due = get_complaint(database, staff.handler, case.id).due_on  # the extension counts with its notice
+    assert due > old
+    assert (f"因需调取境外收单机构交易记录，我行无法在{old.year}年{old.month}月{old.day}日前作出处理决定。"
+            in text)
     assert f"经Manager批准，本投诉的处理期限延长至{due.year}年{due.month}月{due.day}日。" in text
 
 
@@ -360,7 +363,7 @@ def test_preview_is_a_marked_draft_and_stores_nothing(database: Database, staff:
 
 
 def test_available_kinds(database: Database, staff: Staff) -> None:
-    case = _case(database, staff)
+    case = _case(database, staff, received_at=datetime.now(UTC) - timedelta(days=2))
     assert letters.available_kinds(database, staff.clerk, case.id) == [LetterKind.RECEIPT]
     assert letters.available_kinds(database, staff.handler, case.id) == [LetterKind.RECEIPT, LetterKind.REFUSAL]
     case = wf.extend(database, staff.handler, case.id, case.version, Complexity.COMPLEX, "案情复杂")
@@ -393,7 +396,7 @@ def _register_today(database: Database, staff: Staff, n: int) -> list[ComplaintD
 
 def test_letters_due_today(database: Database, staff: Staff) -> None:
     cases = _register_today(database, staff, 3)
-    old = register_complaint(database, staff.clerk, draft(received_at=RECEIVED))
+    old = register_complaint(database, staff.clerk, draft(received_at=datetime.now(UTC) - timedelta(days=3)))
     issued = letters.issue_letter(database, staff.clerk, cases[0].id, LetterKind.RECEIPT, ReceiptInputs())
     extended = wf.extend(database, staff.handler, old.id, old.version, Complexity.COMPLEX, "案情复杂")
     due = letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, _today())
