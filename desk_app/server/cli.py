@@ -163,6 +163,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Send each user with an e-mail address the reminders new to them (run it from cron or a timer)."""
+    from desk_app.services.digest import send_digests
+
+    config = load_server_config(_config_path(args))
+    db = open_server_database(config)
+    try:
+        report = send_digests(db, config.smtp)
+    finally:
+        db.dispose()
+    print(_("Digests sent: {sent}; users without new reminders: {quiet}.").format(
+        sent=report.sent, quiet=report.users_without_news))
+    if report.failed:
+        print(_("The mail server refused the digest of: {users}").format(users=", ".join(report.failed)),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="desk-server", description=_("Complaint Desk server for a branch network"))
     parser.add_argument("--version", action="version", version=__version__)
@@ -192,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help=_("override the address in server.toml"))
     run.add_argument("--port", type=int, help=_("override the port in server.toml"))
     run.set_defaults(func=cmd_run)
+    digest = sub.add_parser("digest", help=_("e-mail each user the reminders new to them (smtp_* in server.toml)"))
+    digest.set_defaults(func=cmd_digest)
     return parser
 
 

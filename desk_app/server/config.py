@@ -17,6 +17,7 @@ import tomli_w
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
+from desk_app.services.digest import SmtpSettings
 from desk_app.services.sessions import SessionLimits
 
 ENV_SERVER_CONFIG = "DESK_SERVER_CONFIG"
@@ -35,11 +36,23 @@ class ServerConfig:
     #: Refuse to run as the role that owns the tables (least privilege) unless this is true (SQLite
     #: has no roles: a small office's server runs on a file only the server's account may read).
     allow_table_owner: bool = False
+    #: The reminder digest (``desk-server digest``): the mail server; empty smtp_host = no digest.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
 
     @property
     def limits(self) -> SessionLimits:
         return SessionLimits(idle=timedelta(minutes=self.session_idle_minutes),
                              absolute=timedelta(hours=self.session_absolute_hours))
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(self.smtp_host, self.smtp_port, self.smtp_sender, self.smtp_username, self.smtp_password,
+                            self.smtp_starttls)
 
     def path(self, value: str, base: Path) -> Path:
         path = Path(value).expanduser()

@@ -45,3 +45,5 @@ class User(UuidPk, Timestamps, Versioned, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Where the desk server sends the reminder digest (desk_app.services.digest); empty for none.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")

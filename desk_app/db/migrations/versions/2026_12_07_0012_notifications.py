@@ -2,7 +2,8 @@
 
 notification_receipts records, per user, each reminder (rule, case, occasion) they were told of and when
 they read it, so that a reminder is shown once. The reminders are computed from the cases; the rules are
-data (resources/notifications/rules.toml). On PostgreSQL the runtime role gets its grants on the new table.
+data (resources/notifications/rules.toml). users.email: where the desk server sends the reminder digest
+(empty: none). On PostgreSQL the runtime role gets its grants on the new table.
 
 Revision ID: 0012
 Revises: 0011
@@ -41,10 +42,13 @@ def upgrade() -> None:
     op.create_index(op.f('ix_notification_receipts_user_id'), 'notification_receipts', ['user_id'], unique=False)
     op.create_index(op.f('ix_notification_receipts_complaint_id'), 'notification_receipts', ['complaint_id'],
                     unique=False)
+    op.add_column('users', sa.Column('email', sa.String(length=254), server_default='', nullable=False))
     apply_runtime_grants(op.get_bind())
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('email')
     op.drop_index(op.f('ix_notification_receipts_complaint_id'), table_name='notification_receipts')
     op.drop_index(op.f('ix_notification_receipts_user_id'), table_name='notification_receipts')
     op.drop_table('notification_receipts')
