@@ -39,6 +39,7 @@ from ui.dialogs.settings_dialog import SettingsDialog
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, switch_language
 from ui.idle_lock import IdleLock
+from ui.improvements import lazy_improvements_page, shows_improvements_page
 from ui.intake.intake_page import IntakePage
 from ui.keyboard import install as install_keyboard_model
 from ui.lazy_page import LazyPage
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
             self.add_page(self.audit_page, "administration")
         if shows_team_page(actor):
             self.add_page(lazy_team_page(ctx, actor), "reports")
+        if shows_improvements_page(actor):
+            self.add_page(lazy_improvements_page(ctx, actor), "reports")
 
     def _dashboard(self) -> Page:
         """Built on first show: its charts and the reports service (openpyxl) load then, not at start-up."""

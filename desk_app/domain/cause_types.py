@@ -25,3 +25,11 @@ _LABELS: dict[CauseType, str] = {
     CauseType.SKILL_MISUNDERSTANDING: N_("Sales or service skill, misunderstanding"),
     CauseType.COMPLAINANT: N_("The complainant's own reasons"),
 }
+
+
+def root_cause_due(status: str, stage: str | None) -> bool:
+    """Whether the case view offers to record the root cause: from the 析 (analysis) step on, and once the
+    case has been answered or closed (the services accept a correction at any time)."""
+    if status in ("responded", "awaiting_callback", "closed", "under_review"):
+        return True
+    return status == "in_progress" and stage in ("analyse", "negotiate", "act")

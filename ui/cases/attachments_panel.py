@@ -91,7 +91,7 @@ class AttachmentsPanel(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.currentCellChanged.connect(lambda *_cells: self._update_buttons())
         self.table.activated.connect(lambda _index: self.open_selected())  # Enter or double click
 
         buttons = QHBoxLayout()
@@ -157,9 +157,8 @@ class AttachmentsPanel(QWidget):
         self._update_buttons()
 
     def selected(self) -> AttachmentInfo | None:
-        model = self.table.selectionModel()
-        rows = model.selectedRows() if model is not None else []
-        return self.rows[rows[0].row()] if rows else None
+        row = self.table.currentRow()  # the keyboard's row (Tab into the table makes the first current)
+        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None

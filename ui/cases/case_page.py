@@ -10,6 +10,7 @@ from desk_app.domain.actor import Actor
 from desk_app.i18n import _
 from ui.cases.attachments_panel import AttachmentsPanel
 from ui.cases.case_view import CaseView
+from ui.cases.root_cause_panel import RootCausePanel
 from ui.context import AppContext
 from ui.help import install_f1
 from ui.letters import CaseLettersWidget
@@ -37,6 +38,10 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     attachments = AttachmentsPanel(ctx, actor, complaint_id)
     view.add_side_tab(attachments, _("&Attachments"))
     attachments.sig_changed.connect(view.reload_all)  # the timeline shows the files added
+    root_cause = RootCausePanel(ctx, actor, complaint_id)
+    view.add_side_tab(root_cause, _("&Root cause"))
+    root_cause.sig_changed.connect(view.reload_all)  # the timeline notes the root cause
+    view.sig_changed.connect(lambda _complaint_id: root_cause.refresh())  # offered from the analysis step on
     editor.sig_saved.connect(risk.refresh)
     editor.sig_saved.connect(view.reload_all)
     risk.sig_confirmed.connect(lambda _flag: view.reload_all())
