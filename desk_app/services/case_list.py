@@ -232,6 +232,8 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
                offset: int, limit: int, matches: int | None) -> list[Any]:
     """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
     many = matches is not None and matches > MANY_SEARCH_MATCHES
+    if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and _walk_order(actor, flt, sort):
+        return _owner_page(session, actor, flt, today, descending, offset, limit)
     conditions = _conditions(session, actor, flt, today, many=many)
     walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
             and _walk_order(actor, flt, sort))
@@ -275,7 +277,48 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
 
 
 _WALKED = frozenset({SortKey.RECEIVED, SortKey.SEVERITY, SortKey.STATUS, SortKey.BUSINESS, SortKey.CAUSE, SortKey.DUE,
-                     SortKey.CUSTOMER})  # by customer: the customers' name index, then each one's cases
+                     SortKey.CUSTOMER, SortKey.OWNER})  # by customer: the customers' name index, then each one's cases
+def _owner_page(session: Session, actor: Actor, flt: CaseFilter, today: date, descending: bool, offset: int,
+                limit: int) -> list[Any]:
+    """A page sorted by owner, read owner by owner through the (owner, case number) index: the owners' names
+    sorted by the database (its collation), owners of one name together, the cases without an owner where the
+    database puts NULL (SQLite first, PostgreSQL last, ascending). Instead of joining and sorting every case."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    name = User.display_name.desc() if descending else User.display_name.asc()
+    groups: list[list[Any] | None] = []
+    last_name: str | None = None
+    for user_id, display_name in session.execute(select(User.id, User.display_name).order_by(name)):
+        if groups and display_name == last_name:
+            groups[-1].append(user_id)  # type: ignore[union-attr]
+        else:
+            groups.append([user_id])
+        last_name = display_name
+    if sqlite != descending:
+        groups.insert(0, None)
+    else:
+        groups.append(None)
+    conditions = _conditions(session, actor, flt, today)
+    if sqlite:  # the (branch,) owner, case number indexes, not the severity's or the cause's
+        conditions = [visitors.replacement_traverse(c, {}, _unindexed_but_branch)  # type: ignore[call-overload]
+                      for c in conditions]
+    key, tie = _row_key(session), Complaint.case_number.desc() if descending else Complaint.case_number.asc()
+    found: list[Any] = []
+    for ids in groups:
+        owned = Complaint.owner_id.is_(None) if ids is None else Complaint.owner_id.in_(ids)
+        if offset:
+            n = int(session.scalar(select(func.count()).select_from(Complaint).where(*conditions, owned)) or 0)
+            if n <= offset:
+                offset -= n
+                continue
+        stmt = select(key).select_from(Complaint).where(*conditions, owned).order_by(tie)
+        found += session.connection().execute(stmt.offset(literal_column(str(offset))).limit(
+            literal_column(str(limit - len(found))))).scalars()
+        offset = 0
+        if len(found) >= limit:
+            break
+    return found
+
+
 _UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("severity", "axis_c", "branch_id"))
 
 
@@ -283,6 +326,13 @@ def _unindexed(element: Any) -> Any:
     if element in _UNINDEXED:  # SQLite: "+column" is the column's value, but no index can serve it
         return literal_column(f"+{element.table.name}.{element.name}", type_=element.type)
     return None
+
+
+_BRANCH = frozenset({Complaint.__table__.c.branch_id})
+
+
+def _unindexed_but_branch(element: Any) -> Any:
+    return None if element in _BRANCH else _unindexed(element)
 
 
 def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:

@@ -64,6 +64,9 @@ SORT_INDEXES = {
     "business": Index("ix_complaints_axis_b_number", Complaint.axis_b, Complaint.case_number),
     "cause": Index("ix_complaints_axis_c_number", Complaint.axis_c, Complaint.case_number),
     "due": Index("ix_complaints_due_number", Complaint.due_on, Complaint.case_number),
+    "owner": Index("ix_complaints_owner_number", Complaint.owner_id, Complaint.case_number),  # owner by owner
+    "branch owner": Index("ix_complaints_branch_owner_number", Complaint.branch_id, Complaint.owner_id,
+                          Complaint.case_number),
 }
 # One status in the default order (closed cases are old: walking the order from the newest would pass
 # every open one first).

@@ -85,6 +85,8 @@ SORT_INDEXES = [
     ('ix_complaints_due_number', ['due_on', 'case_number']),
     ('ix_complaints_status_received', ['status', 'received_at', 'case_number']),
     ('ix_complaints_owner_status_due', ['owner_id', 'status', 'due_on']),
+    ('ix_complaints_owner_number', ['owner_id', 'case_number']),
+    ('ix_complaints_branch_owner_number', ['branch_id', 'owner_id', 'case_number']),
 ]
 
 
