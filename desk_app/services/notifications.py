@@ -121,7 +121,7 @@ def _event_reminders(session: Session, rules: dict[RuleKind, Rule], actor: Actor
                    ComplaintEvent.payload)
             .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
             .where(ComplaintEvent.kind == EventKind.ESCALATED.value, Complaint.branch_id == actor.branch_id,
-                   Complaint.status.in_(_NOT_FINISHED),
+                   Complaint.escalated.is_(True), Complaint.status.in_(_NOT_FINISHED),
                    ComplaintEvent.occurred_at >= at - timedelta(days=rule.within_days),
                    or_(ComplaintEvent.actor_id.is_(None), ComplaintEvent.actor_id != actor.user_id))
             .order_by(ComplaintEvent.occurred_at).limit(RULE_LIMIT)).all()

@@ -22,6 +22,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
@@ -76,12 +77,44 @@ class HandlerFigures:
 
 
 @dataclass(frozen=True)
+class BranchFigures:
+    """A branch's figures: its cases as one team (the medians and means over all its cases, not of its
+    handlers' figures)."""
+
+    branch_id: uuid.UUID
+    name: str
+    branch_code: str
+    handlers: int = 0
+    open_cases: int = 0
+    due_this_week: int = 0
+    overdue: int = 0
+    period_cases: int = 0
+    needed_decision: int = 0
+    decided_on_time: int = 0
+    median_days_to_respond: float | None = None
+    satisfaction: float | None = None
+    satisfaction_count: int = 0
+    decided: int = 0
+    reopened: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.decided_on_time / self.needed_decision if self.needed_decision else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.decided if self.decided else None
+
+
+@dataclass(frozen=True)
 class TeamFigures:
     date_from: date
     date_to: date
     today: date
     all_branches: bool
     rows: tuple[HandlerFigures, ...] = field(default_factory=tuple)
+    branches: tuple[BranchFigures, ...] = field(default_factory=tuple)
+    """The same figures per branch (head office compares branches); cases without an owner count here too."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +136,14 @@ class _Tally:
     scores: list[int] = field(default_factory=list)
     decided: int = 0
     reopened: int = 0
+
+    def figures(self) -> dict[str, Any]:
+        return {"open_cases": self.open_cases, "due_this_week": self.due_this_week, "overdue": self.overdue,
+                "period_cases": self.period_cases, "needed_decision": self.needed_decision,
+                "decided_on_time": self.decided_on_time,
+                "median_days_to_respond": statistics.median(self.days) if self.days else None,
+                "satisfaction": statistics.fmean(self.scores) if self.scores else None,
+                "satisfaction_count": len(self.scores), "decided": self.decided, "reopened": self.reopened}
 
 
 def _scope(actor: Actor, branch_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -131,52 +172,62 @@ def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, bra
         week_end = today + timedelta(days=6 - today.weekday())
         start, end = local_midnight_utc(date_from, tz), local_midnight_utc(date_to + timedelta(days=1), tz)
         tallies: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
-        for owner, status, due in session.execute(
-                select(Complaint.owner_id, Complaint.status, Complaint.due_on)
-                .where(scope, Complaint.owner_id.is_not(None), Complaint.status.not_in(_FINISHED))):
-            t = tallies[owner] if owner is not None else _Tally()
-            t.open_cases += 1
-            if status in _RUNNING:
-                t.overdue += due < today
-                t.due_this_week += today <= due <= week_end
+        by_branch: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
+        unowned = _Tally()  # cases nobody owns yet count for their branch only
+        for owner, branch, status, due in session.execute(
+                select(Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on)
+                .where(scope, Complaint.status.not_in(_FINISHED))):
+            for t in (tallies[owner] if owner is not None else unowned, by_branch[branch]):
+                t.open_cases += 1
+                if status in _RUNNING:
+                    t.overdue += due < today
+                    t.due_this_week += today <= due <= week_end
         period = session.execute(
-            select(Complaint.id, Complaint.owner_id, Complaint.status, Complaint.due_on, Complaint.received_at,
-                   Complaint.responded_at)
-            .where(scope, Complaint.owner_id.is_not(None), Complaint.received_at >= start,
-                   Complaint.received_at < end)).all()
+            select(Complaint.id, Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on,
+                   Complaint.received_at, Complaint.responded_at)
+            .where(scope, Complaint.received_at >= start, Complaint.received_at < end)).all()
         ids = [row.id for row in period]
         reopened = _reopened(session, ids)
         last_scores = _last_scores(session, ids)
         zone = ZoneInfo(tz)
         for row in period:
-            assert row.owner_id is not None
-            t = tallies[row.owner_id]
-            t.period_cases += 1
-            decided = row.responded_at is not None
-            if decided or (row.due_on < today and row.status not in _NO_DECISION):
-                t.needed_decision += 1
-            if decided:
-                t.decided += 1
-                t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
-                t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
-                t.reopened += row.id in reopened
-            if row.id in last_scores:
-                t.scores.append(last_scores[row.id])
+            for t in (tallies[row.owner_id] if row.owner_id is not None else unowned, by_branch[row.branch_id]):
+                t.period_cases += 1
+                decided = row.responded_at is not None
+                if decided or (row.due_on < today and row.status not in _NO_DECISION):
+                    t.needed_decision += 1
+                if decided:
+                    t.decided += 1
+                    t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
+                    t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
+                    t.reopened += row.id in reopened
+                if row.id in last_scores:
+                    t.scores.append(last_scores[row.id])
+        branch_rows = session.execute(
+            select(Branch.id, Branch.name, Branch.code, Branch.is_headquarters)
+            .where(*_branch_scope(actor, branch_id)).order_by(Branch.code)).all()
         users = session.execute(
             select(User.id, User.display_name, User.role, User.active, Branch.code)
             .join(Branch, Branch.id == User.branch_id)
             .where(*_user_scope(actor, branch_id))
             .order_by(Branch.code, User.display_name)).all()
     rows = []
+    handlers: dict[str, int] = defaultdict(int)
     for uid, name, role, active, code in users:
         if uid not in tallies and not (active and has_permission(Role(role), Permission.HANDLE_CASE)):
             continue
-        t = tallies.get(uid, _Tally())
-        rows.append(HandlerFigures(
-            uid, name, code, Role(role), t.open_cases, t.due_this_week, t.overdue, t.period_cases, t.needed_decision,
-            t.decided_on_time, statistics.median(t.days) if t.days else None,
-            statistics.fmean(t.scores) if t.scores else None, len(t.scores), t.decided, t.reopened))
-    return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), tuple(rows))
+        handlers[code] += 1
+        rows.append(HandlerFigures(uid, name, code, Role(role), **tallies.get(uid, _Tally()).figures()))
+    branches = tuple(BranchFigures(bid, name, code, handlers[code], **by_branch[bid].figures())
+                     for bid, name, code, hq in branch_rows if bid in by_branch or (handlers[code] and not hq))
+    return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), tuple(rows),
+                       branches)
+
+
+def _branch_scope(actor: Actor, branch_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    if branch_id is not None:
+        return [Branch.id == branch_id]
+    return [] if sees_all_branches(actor) else [Branch.id == actor.branch_id]
 
 
 def _user_scope(actor: Actor, branch_id: uuid.UUID | None) -> list[ColumnElement[bool]]:

@@ -68,6 +68,8 @@ def test_head_office_chooses_a_branch(qtbot: QtBot, set_up: SetUp) -> None:
     create_user(set_up.db, admin, username="analyst", display_name="Analyst", password=PASSWORD,
                 role=Role.HQ_ANALYST, must_change_password=False)
     analyst = authenticate(set_up.db, "analyst", PASSWORD)
+    clerk = _person(set_up, "clerk", Role.COUNTER_CLERK)
+    register_complaint(set_up.db, clerk, draft())
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)
     page = TeamPage(ctx, analyst)
@@ -76,3 +78,9 @@ def test_head_office_chooses_a_branch(qtbot: QtBot, set_up: SetUp) -> None:
     page.refresh()
     qtbot.waitUntil(lambda: page.figures is not None and page.branch.count() > 0, timeout=10_000)
     assert page.branch.isVisible() and page.figures is not None and page.figures.all_branches
+    assert page.model.headerData(0, Qt.Orientation.Horizontal) == "Handler"
+    page.per_branch.setFocus()
+    qtbot.keyClick(page.per_branch, Qt.Key.Key_Space)  # one row per branch
+    assert page.model.headerData(0, Qt.Orientation.Horizontal) == "Branch name"
+    assert [page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())] == ["BJ01"]
+    assert page.proxy.index(0, 2).data() == "1"  # the unassigned case is open in its branch

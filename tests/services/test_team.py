@@ -56,9 +56,11 @@ SPECS = (
 )
 
 
-def _create(db: Database, staff: Staff, owners: dict[str, Actor], spec: Spec) -> uuid.UUID:
-    case = register_complaint(db, staff.clerk, draft())
-    wf.assign(db, staff.supervisor, case.id, case.version, owners[spec.owner].user_id)
+def _create(db: Database, staff: Staff, owners: dict[str, Actor], spec: Spec,
+            clerk: Actor | None = None, supervisor: Actor | None = None) -> uuid.UUID:
+    case = register_complaint(db, clerk or staff.clerk, draft())
+    if spec.owner:  # "": nobody owns it yet
+        wf.assign(db, supervisor or staff.supervisor, case.id, case.version, owners[spec.owner].user_id)
     received = NOW - timedelta(days=spec.received_days_ago)
     responded = received + timedelta(days=spec.responded_after_days) if spec.responded_after_days is not None else None
     with db.unit_of_work() as session:
@@ -165,3 +167,32 @@ def test_loads_for_the_assign_dialog(database: Database, staff: Staff) -> None:
     assert loads == {staff.handler.user_id: (3, 1)}
     with pytest.raises(PermissionDeniedError):
         handler_loads(database, staff.supervisor, staff.other_branch_clerk.branch_id)
+
+
+def test_head_office_compares_branches(database: Database, staff: Staff) -> None:
+    """Per branch: every case of the branch (unowned ones too), medians over its cases."""
+    bj = staff.other_branch_clerk.branch_id
+    people = {}
+    for login, role in (("bjsuper", Role.SUPERVISOR), ("bjhandler", Role.HANDLER), ("handler2", Role.HANDLER)):
+        create_user(database, staff.admin, username=login, display_name=login.title(), password=PASSWORD,
+                    role=role, branch_id=bj if login.startswith("bj") else staff.admin.branch_id,
+                    must_change_password=False)
+        people[login] = authenticate(database, login, PASSWORD)
+    owners = {"a": staff.handler, "b": people["handler2"], "bj": people["bjhandler"]}
+    sh_specs = [*SPECS, Spec("", Status.REGISTERED, 1, 14), Spec("", Status.RESPONDED, 8, 6, 3.0, (1,))]
+    bj_specs = [Spec("bj", Status.IN_PROGRESS, 5, -1), Spec("bj", Status.CLOSED, 15, -2, 7.5, (5,), True)]
+    for spec in sh_specs:
+        _create(database, staff, owners, spec)
+    for spec in bj_specs:
+        _create(database, staff, owners, spec, staff.other_branch_clerk, people["bjsuper"])
+    figures = team_figures(database, _analyst(database, staff), FROM, TO, today=TODAY)
+    branches = {row.branch_code: row for row in figures.branches}
+    assert set(branches) == {"SH01", "BJ01"}  # SH01 is headquarters but has cases: listed
+    for code, specs, handlers in (("SH01", sh_specs, 4), ("BJ01", bj_specs, 2)):
+        row = branches[code]
+        assert row.handlers == handlers, code  # handlers, supervisors and managers who may handle cases
+        for name, value in _expected(specs).items():
+            assert getattr(row, name) == (pytest.approx(value) if isinstance(value, float) else value), (code, name)
+    bj_only = team_figures(database, people["bjsuper"], FROM, TO, today=TODAY)
+    assert [b.branch_code for b in bj_only.branches] == ["BJ01"]
+    assert {r.name for r in bj_only.rows} == {"Bjsuper", "Bjhandler"}

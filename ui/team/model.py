@@ -1,17 +1,41 @@
-"""Table model of the team figures (plain HandlerFigures rows); sorts by the numbers, not their text."""
+"""Table model of the team figures (handler or branch rows, plain dataclasses); sorts by the numbers, not their text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from desk_app.i18n import N_, _
-from desk_app.services.team import HandlerFigures
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+class FigureRow(Protocol):
+    """A handler's or a branch's figures (desk_app.services.team.HandlerFigures, BranchFigures)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def branch_code(self) -> str: ...
+    @property
+    def open_cases(self) -> int: ...
+    @property
+    def due_this_week(self) -> int: ...
+    @property
+    def overdue(self) -> int: ...
+    @property
+    def period_cases(self) -> int: ...
+    @property
+    def on_time_rate(self) -> float | None: ...
+    @property
+    def median_days_to_respond(self) -> float | None: ...
+    @property
+    def satisfaction(self) -> float | None: ...
+    @property
+    def reopen_rate(self) -> float | None: ...
 
 
 def _percent(value: float | None) -> str:
@@ -23,7 +47,7 @@ def _days(value: float | None) -> str:
 
 
 #: (header, display text, sort key) per column.
-COLUMNS: tuple[tuple[str, Callable[[HandlerFigures], str], Callable[[HandlerFigures], Any]], ...] = (
+COLUMNS: tuple[tuple[str, Callable[[FigureRow], str], Callable[[FigureRow], Any]], ...] = (
     (N_("Handler"), lambda r: r.name, lambda r: r.name),
     (N_("Branch"), lambda r: r.branch_code, lambda r: r.branch_code),
     (N_("Open"), lambda r: str(r.open_cases), lambda r: r.open_cases),
@@ -45,14 +69,20 @@ OPEN_COLUMN = 2
 class TeamModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
-        self._rows: tuple[HandlerFigures, ...] = ()
+        self._rows: Sequence[FigureRow] = ()
+        self._first_header = ""
 
-    def set_rows(self, rows: tuple[HandlerFigures, ...]) -> None:
+    def set_first_header(self, text: str) -> None:
+        """The first column names handlers or branches."""
+        self._first_header = text
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)
+
+    def set_rows(self, rows: Sequence[FigureRow]) -> None:
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
 
-    def row(self, row: int) -> HandlerFigures:
+    def row(self, row: int) -> FigureRow:
         return self._rows[row]
 
     def retranslate(self) -> None:
@@ -68,7 +98,7 @@ class TeamModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(COLUMNS):
-            return _(COLUMNS[section][0])
+            return self._first_header if section == 0 and self._first_header else _(COLUMNS[section][0])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -67,12 +68,16 @@ class TeamPage(Page):
         self.branch_label.setBuddy(self.branch)
         self.branch_label.setVisible(self.hq)
         self.branch.setVisible(self.hq)
+        self.per_branch = QCheckBox(self)
+        self.per_branch.setObjectName("teamPerBranch")
+        self.per_branch.setVisible(self.hq)
+        self.per_branch.toggled.connect(lambda _on: self._show_rows())
         self.show_button = QPushButton(self)
         self.show_button.setObjectName("teamShow")
         self.show_button.clicked.connect(self.refresh)
         row = QHBoxLayout()
         for widget in (self.from_label, self.date_from, self.to_label, self.date_to, self.branch_label,
-                       self.branch, self.show_button):
+                       self.branch, self.per_branch, self.show_button):
             row.addWidget(widget)
         row.addStretch(1)
         self.model = TeamModel()
@@ -134,9 +139,20 @@ class TeamPage(Page):
 
     def _show(self, figures: TeamFigures) -> None:
         self.figures = figures
-        self.model.set_rows(figures.rows)
-        self.status.setText(_("{n} handlers · period {start} to {end} · as of {today}").format(
-            n=len(figures.rows), start=figures.date_from.isoformat(), end=figures.date_to.isoformat(),
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """Handlers, or (head office, "Per branch") one row per branch."""
+        figures = self.figures
+        if figures is None:
+            return
+        branches = self.per_branch.isChecked()
+        self.model.set_rows(figures.branches if branches else figures.rows)
+        self.model.set_first_header(_("Branch name") if branches else _("Handler"))
+        text = (_("{n} branches") if branches else _("{n} handlers")).format(
+            n=len(figures.branches if branches else figures.rows))
+        self.status.setText(_("{rows} · period {start} to {end} · as of {today}").format(
+            rows=text, start=figures.date_from.isoformat(), end=figures.date_to.isoformat(),
             today=figures.today.isoformat()))
 
     def retranslate_ui(self) -> None:
@@ -145,6 +161,7 @@ class TeamPage(Page):
         self.to_label.setText(_("T&o"))
         self.branch_label.setText(_("&Branch"))
         self.show_button.setText(_("&Show"))
+        self.per_branch.setText(_("&Per branch"))
         self.table.setAccessibleName(_("Figures per handler"))
         self.date_from.setAccessibleName(_("Period start"))
         self.date_to.setAccessibleName(_("Period end"))
