@@ -97,3 +97,20 @@ def check_all_chains(session: Session, key: bytes | None = None) -> list[ChainBr
                                e.prev_hash, e.hash, e.seal))
     flush()
     return breaks
+
+
+def rehash_chain(session: Session, complaint_id: uuid.UUID, key: bytes | None = None) -> int:
+    """Re-hash a case's chain with this installation's key, keeping every event's content and seal; returns
+    how many events. For chains whose integrity was established another way: a branch file's Ed25519
+    signature at consolidation (the branch's chain key never leaves the branch). Needs UPDATE on the chains."""
+    key = key or chain_key()
+    prev = GENESIS_HASH
+    events = session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+                             .order_by(ComplaintEvent.seq)).all()
+    for event in events:
+        event.prev_hash = prev
+        event.hash = event_hash(prev, complaint_id, event.seq, event.kind, event.actor_id, event.occurred_at,
+                                dict(event.payload), seal=event.seal, key=key)
+        prev = event.hash
+    session.flush()
+    return len(events)

@@ -202,3 +202,23 @@ def test_the_key_file_is_private_and_made_once(tmp_path: Path) -> None:
             security.chain_key()
     finally:
         security.use_chain_key_file(None)
+
+
+def test_a_chain_from_another_key_is_rehashed_after_its_signature_was_checked(database: Database,
+                                                                                staff: Staff) -> None:
+    from desk_app.domain.timeline import event_hash
+    from desk_app.services.timeline import rehash_chain
+
+    case = _worked_case(database, staff)
+    branch_key = b"a-branch-key-that-never-leaves-it"
+    with database.unit_of_work() as session:  # as a branch's file brings it: keyed with the branch's key
+        prev = GENESIS_HASH
+        for e in session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == case.id)
+                                 .order_by(ComplaintEvent.seq)):
+            e.prev_hash, e.hash = prev, event_hash(prev, case.id, e.seq, e.kind, e.actor_id, e.occurred_at,
+                                                   dict(e.payload), seal=e.seal, key=branch_key)
+            prev = e.hash
+    assert _failures(database)[0].startswith(f"timeline of case {case.case_number} broken at event 1")
+    with database.unit_of_work() as session:
+        assert rehash_chain(session, case.id) > 5
+    assert _failures(database) == []
