@@ -176,7 +176,8 @@ def count_cases(db: Database, actor: Actor, flt: CaseFilter, today: date) -> int
         counted = _counted(session, actor, flt)
         if counted is not None:
             return counted
-        stmt = select(func.count()).select_from(Complaint).where(*_conditions(session, actor, flt, today))
+        stmt = select(func.count()).select_from(Complaint).where(
+            *_mine_by_owner(session, flt, _conditions(session, actor, flt, today)))
         return int(session.scalar(stmt) or 0)
 
 
@@ -234,7 +235,7 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     many = matches is not None and matches > MANY_SEARCH_MATCHES
     if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and _walk_order(actor, flt, sort):
         return _owner_page(session, actor, flt, today, descending, offset, limit)
-    conditions = _conditions(session, actor, flt, today, many=many)
+    conditions = _mine_by_owner(session, flt, _conditions(session, actor, flt, today, many=many))
     walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
             and _walk_order(actor, flt, sort))
     if walk:  # see below
@@ -329,6 +330,19 @@ def _unindexed(element: Any) -> Any:
 
 
 _BRANCH = frozenset({Complaint.__table__.c.branch_id})
+
+
+def _mine_by_owner(session: Session, flt: CaseFilter, conditions: list[ColumnElement[bool]]) -> list[Any]:
+    """SQLite, "my cases" overdue, due soon or of a status: keep the branch off the indexes (the owner, status and
+    due index finds them; the branch and owner index would read every case of the owner to find the few)."""
+    if not (flt.mine and (flt.overdue or flt.due_soon or flt.statuses)) or session.get_bind().dialect.name != "sqlite":
+        return conditions
+    return [visitors.replacement_traverse(c, {}, _branch_unindexed)  # type: ignore[call-overload]
+            for c in conditions]
+
+
+def _branch_unindexed(element: Any) -> Any:
+    return _unindexed(element) if element in _BRANCH else None
 
 
 def _unindexed_but_branch(element: Any) -> Any:
