@@ -71,7 +71,7 @@ EXPOSED: dict[Any, tuple[str, ...]] = {
                  "get_checklist", "tick_step", "untick_step", "conversation_aid"),
     complaints: ("register_complaint", "get_complaint", "find_by_number", "update_complaint"),
     customers: ("find_customers", "open_customer", "intake_options"),
-    digest: ("set_email_address",),
+    digest: ("set_email_address", "my_email_address"),
     extensions: ("decide_extension",),
     handling: ("record_stage", "add_contact", "propose_resolution", "decide_resolution",
                "record_customer_decision", "resolutions", "record_callback", "callbacks", "case_file"),

@@ -69,6 +69,12 @@ def set_email_address(db: Database, actor: Actor, user_id: uuid.UUID, email: str
         return address
 
 
+def my_email_address(db: Database, actor: Actor) -> str:
+    """Where the signed-in user's digest goes (empty: none)."""
+    with db.unit_of_work() as session:
+        return session.get_one(User, actor.user_id).email
+
+
 def _actor(user: User, branch: Branch) -> Actor:
     return Actor(user.id, user.username, user.display_name, Role(user.role), branch.id, branch.code,
                  branch.is_headquarters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gui_support import SetUp
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from desk_app.config import AppConfig
@@ -16,6 +16,7 @@ from desk_app.domain.notification_rules import RuleKind
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
+from desk_app.services.digest import my_email_address
 from desk_app.services.notifications import Notification, current_notifications
 from tests.services.conftest import draft
 from ui.cases.case_view import CaseView
@@ -85,3 +86,27 @@ def test_the_badge_counts_and_enter_opens_the_case(qtbot: QtBot, set_up: SetUp) 
     centre.poll()  # the next poll agrees
     qtbot.waitUntil(lambda: not centre._busy, timeout=5_000)
     assert centre.unread == 1 and centre.items[0].case_number != chosen.case_number
+
+
+def test_the_digest_address_is_set_from_the_reminders(qtbot: QtBot, set_up: SetUp) -> None:
+    handler = _person(set_up, "handler", Role.HANDLER)
+    window = _window(qtbot, set_up, handler)
+    centre = window.notifications
+    centre.digest_available = True  # as on a desk server
+    centre.button.setFocus()
+    qtbot.keyClick(centre.button, Qt.Key.Key_Space)
+    dialog = centre.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert dialog.email_button.isVisible()
+    dialog.email_button.setFocus()
+    qtbot.keyClick(dialog.email_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: dialog.address_dialog is not None and dialog.address_dialog.isVisible(), timeout=5_000)
+    assert dialog.address_dialog is not None
+    edit = dialog.address_dialog.findChild(QLineEdit)
+    assert isinstance(edit, QLineEdit) and edit.text() == ""
+    edit.setFocus()
+    qtbot.keyClicks(edit, "handler@example.com")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: my_email_address(set_up.db, handler) == "handler@example.com", timeout=5_000)
+    qtbot.waitUntil(lambda: "handler@example.com" in dialog.intro.text(), timeout=5_000)

@@ -206,6 +206,7 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "customers.find_customers": lambda w, r: a(phone="13812345678"),
     "customers.intake_options": lambda w, r: a(),
     "customers.open_customer": lambda w, r: a(w.customer),
+    "digest.my_email_address": lambda w, r: a(),
     "digest.set_email_address": lambda w, r: a(w.clerk, "clerk@example.com"),
     "handling.add_contact": lambda w, r: a(w.case, method="phone", summary="电话沟通处理方案"),
     "extensions.decide_extension": lambda w, r: a(w.case, w.case_version(), approve=False, reason="可在30日内办结"),

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QToolButton
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _, ngettext
 from desk_app.services.notifications import Notification, NotificationKey, current_notifications, mark_read
-from ui.context import AppContext
+from ui.context import AppContext, local_database
 from ui.tasks import run_call
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ class NotificationCentre(QObject):
     def __init__(self, window: QMainWindow, ctx: AppContext, actor: Actor, *, poll_ms: int = POLL_MS) -> None:
         super().__init__(window)
         self.window, self.backend, self.actor, self.tz = window, ctx.backend, actor, ctx.office_tz
+        #: Only a desk server sends e-mail digests: the address can be set there.
+        self.digest_available = local_database(ctx) is None
         self.items: list[Notification] = []
         self._busy = False
         self.dialog: NotificationDialog | None = None

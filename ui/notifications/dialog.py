@@ -7,6 +7,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QInputDialog,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _
+from desk_app.services.digest import my_email_address, set_email_address
 from desk_app.services.notifications import Notification
 from ui.notifications.centre import NotificationCentre
+from ui.tasks import run_call
 
 _ITEM = Qt.ItemDataRole.UserRole
 
@@ -36,6 +39,7 @@ class NotificationDialog(QDialog):
     def __init__(self, centre: NotificationCentre, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("notificationDialog")
+        self.address_dialog: QInputDialog | None = None
         self.centre = centre
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
@@ -54,6 +58,12 @@ class NotificationDialog(QDialog):
         self.read_button.clicked.connect(self._mark_all_read)
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.read_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.email_button = QPushButton(self)
+        self.email_button.setAutoDefault(False)
+        self.email_button.setObjectName("digestAddress")
+        self.email_button.setVisible(centre.digest_available)  # the desk server mails digests; a PC alone does not
+        self.email_button.clicked.connect(self._ask_address)
+        self.buttons.addButton(self.email_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -99,9 +109,33 @@ class NotificationDialog(QDialog):
     def _mark_all_read(self) -> None:
         self.centre.mark_read([n.key for n in self.centre.items])
 
+    def _ask_address(self) -> None:
+        """Read the current address in the background, then ask for the new one."""
+        backend, actor = self.centre.backend, self.centre.actor
+        run_call(self, lambda: backend.call(actor, my_email_address), self._edit_address)
+
+    def _edit_address(self, current: str) -> None:
+        self.address_dialog = QInputDialog(self)
+        self.address_dialog.setObjectName("digestAddressDialog")
+        self.address_dialog.setWindowTitle(_("E-mail digest"))
+        self.address_dialog.setLabelText(_("The desk server e-mails you reminders that are new to you at this "
+                                           "address (leave it empty for none):"))
+        self.address_dialog.setTextValue(current)
+        self.address_dialog.textValueSelected.connect(self._save_address)
+        self.address_dialog.open()
+
+    def _save_address(self, address: str) -> None:
+        backend, actor = self.centre.backend, self.centre.actor
+        run_call(self, lambda: backend.call(actor, set_email_address, actor.user_id, address), self._saved)
+
+    def _saved(self, address: str) -> None:
+        self.intro.setText(_("Digests go to {address}.").format(address=address) if address
+                           else _("No e-mail digest."))
+
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Reminders"))
         self.tree.setHeaderLabels([_("Reminder"), _("Case number"), _("When"), _("Detail")])
         self.tree.setAccessibleName(_("Reminders"))
         self.open_button.setText(_("&Open case"))
         self.read_button.setText(_("Mark all &read"))
+        self.email_button.setText(_("E-mail &digest…"))
