@@ -76,7 +76,8 @@ USER_REFERENCES: dict[str, tuple[str, ...]] = {
     "complaint": ("created_by_id", "owner_id"), "event": ("actor_id",),
     "resolution": ("proposed_by_id", "approved_by_id"), "callback": ("called_by_id",),
     "root_cause": ("recorded_by_id",), "action": ("owner_id",)}
-_EXCLUDED = {"user": {"password_hash", "failed_logins", "locked_until", "last_login_at", "must_change_password"}}
+_EXCLUDED = {"user": {"password_hash", "failed_logins", "locked_until", "last_login_at", "must_change_password"},
+             "branch": {"signing_public_key"}}  # registered at HQ only; a file never sets it
 #: Columns holding personal data, masked unless the export is made with the right to see it.
 PERSONAL_COLUMNS = {"customer": ("id_number", "phone", "phone2", "email", "address"),
                     "party": ("id_number", "phone")}

@@ -40,6 +40,7 @@ from typing import IO, Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from desk_app import signing
 from desk_app.db.engine import make_engine
 from desk_app.db.migrate import upgrade_to_head
 from desk_app.db.models import (
@@ -382,6 +383,7 @@ class _Validator:
         self.codes = {code: axis for code, axis in session.execute(select(TaxonomyCode.code, TaxonomyCode.axis))}
         self.referenced_users: set[uuid.UUID] = set()
         self.referenced_branches: set[uuid.UUID] = set()
+        self.case_branches: set[uuid.UUID] = set()
         self._chain: list[ChainLink] = []
         self._chain_case: uuid.UUID | None = None
         self.count = 0
@@ -428,6 +430,7 @@ class _Validator:
                                "first).").format(number=number, code=code))
         self.referenced_users.update(u for u in (v["created_by_id"], v["owner_id"]) if u is not None)
         self.referenced_branches.add(v["branch_id"])
+        self.case_branches.add(v["branch_id"])
         self.plan.cases[v["id"]] = _CaseInfo(number, v["version"], v["updated_at"], v["customer_id"])
 
     def _child(self, kind: str, v: dict[str, Any]) -> None:
@@ -739,6 +742,46 @@ def _read_until(spool: IO[str], stop: str) -> str:
     return "".join(chars)
 
 
+@dataclass(frozen=True)
+class _Signer:
+    code: str
+    is_headquarters: bool
+
+
+def _signer(db: Database, source: _WorkbookSource | _SqliteSource) -> _Signer | str:
+    """The branch whose registered key signed the file, or the problem (naming the fix) that refuses it."""
+    if isinstance(source, _SqliteSource):
+        return _("A branch's database file is not signed, so headquarters cannot tell where it came from or "
+                 "whether it was changed. At the branch, export every case (Reports › Export, every case), "
+                 "which is signed, and consolidate that file.")
+    code = str(source.manifest.get(signing.SIGNER) or "")
+    if not code or not source.manifest.get(signing.SIGNATURE):
+        return _("This file is not signed. Ask the branch to export it again with this version of Complaint "
+                 "Desk: its exports are signed with the branch's key, which an administrator at headquarters "
+                 "registers once (Administration › Branches › Signing key).")
+    with db.unit_of_work() as session:
+        branch = session.scalars(select(Branch).where(Branch.code == code)).first()
+        if branch is None or not branch.signing_public_key:
+            return _("No signing key is registered for branch {code}. An administrator at headquarters registers "
+                     "the key that the branch's administrator reads out (Administration › Branches › Signing "
+                     "key), then consolidate again.").format(code=code)
+        if not signing.verify(source.manifest, branch.signing_public_key):
+            return _("The signature does not match branch {code}'s registered key: the file was changed after "
+                     "the export, or was not signed by that branch. Nothing was imported.").format(code=code)
+        return _Signer(branch.code, branch.is_headquarters)
+
+
+def _check_senders(validator: _Validator, signer: _Signer) -> None:
+    """A branch may send only its own cases; headquarters may send any branch's."""
+    if signer.is_headquarters:
+        return
+    others = sorted({str(validator.branches[b]["code"]) for b in validator.case_branches if b in validator.branches}
+                    - {signer.code})
+    if others:
+        validator.problem(_("This file holds cases of {codes}, which branch {signer} may not send.").format(
+            codes=", ".join(others), signer=signer.code))
+
+
 def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False,
                 progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> ConsolidationReport:
     """Validate a branch export workbook or SQLite file and merge its cases into this database (see the
@@ -753,6 +796,10 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
         report.manifest = dict(source.manifest)
         if source.problems:
             report.problems.extend(source.problems)
+            return report
+        signer = _signer(db, source)
+        if isinstance(signer, str):
+            report.problems.append(signer)
             return report
         total = [0]
 
@@ -771,6 +818,7 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
                 spool.write(f"{kind}\t{len(textual)}\t{textual}\n")
                 tick(validator.count)
             validator.finish(report.manifest)
+            _check_senders(validator, signer)
             total[0] = validator.count * (1 if dry_run else 2)
             if report.problems:
                 report.inserted = report.updated = report.unchanged = report.hq_newer = 0

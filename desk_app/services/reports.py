@@ -119,6 +119,7 @@ from desk_app.services import audit
 from desk_app.services.access import can_see_branch, require, sees_all_branches
 from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
+from desk_app.signing import signed_rows
 
 MAX_PERIOD_DAYS = 3660
 PARETO_SIZE = 10
@@ -832,7 +833,7 @@ def _manifest(actor: Actor, resolved: ResolvedScope, masked: bool, now: datetime
     ]
     rows += [(f"count_{kind}", n) for kind, n in job.counts.items()]
     rows += [("records_part", RECORDS_PART), ("sha256", job.sha256)]
-    return rows
+    return signed_rows(rows, actor.branch_code)  # headquarters accepts the file only with this signature
 
 
 # ---- dashboard ------------------------------------------------------------------------------------

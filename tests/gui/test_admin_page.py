@@ -30,7 +30,7 @@ from desk_app.services.accounts import (
     must_change_password,
     update_user,
 )
-from desk_app.services.branches import list_branches
+from desk_app.services.branches import BranchFields, create_branch, list_branches
 from ui.admin.admin_page import AdminPage
 from ui.admin.branch_dialog import BranchDialog
 from ui.admin.roles_tab import YES_MARK
@@ -330,3 +330,40 @@ def test_a_branch_changed_meanwhile_is_reported_and_saved_on_the_second_ok(
     _ok(dialog)                                                  # the user saw the warning and saves anyway
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert list_branches(set_up.db)[0].address == "北京市朝阳区建国路1号"
+
+
+def test_headquarters_registers_a_branch_signing_key_by_keyboard(qtbot: QtBot, set_up: SetUp,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch's administrator reads out its key; HQ's administrator types it for that branch, compares
+    the fingerprint, and OK registers it (a key cut short is refused with the field focused; a key with one
+    letter wrong is another valid key, which only the fingerprint tells)."""
+    from desk_app.services.branch_keys import registered_signing_key
+    from desk_app.signing import branch_key, fingerprint, public_key_text
+    from ui.admin.signing_key_dialog import SigningKeyDialog
+
+    with set_up.db.unit_of_work() as session:
+        session.execute(update(Branch).values(is_headquarters=True))
+    hq_admin = authenticate(set_up.db, "admin", set_up.password)
+    create_branch(set_up.db, hq_admin, "GZ01", BranchFields("广州天河支行", InstitutionType.BANK))
+    read_out = public_key_text(branch_key("GZ01"))
+    page = open_page(qtbot, set_up, hq_admin)
+    page.branches_tab.select_branch("GZ01")
+    assert page.branches_tab.key_button.isEnabled()
+
+    def fill(dialog: QDialog) -> None:
+        assert isinstance(dialog, SigningKeyDialog) and dialog.registers
+        qtbot.waitUntil(lambda: bool(dialog.own_key.text()) and "No key" in dialog.current.text())
+        assert dialog.own_key.isReadOnly()  # this office's own key, to read out when it is a branch
+        dialog.new_key.setFocus()
+        qtbot.keyClicks(dialog.new_key, read_out[:20] + read_out[21:])   # a character left out…
+        assert dialog.new_fingerprint.text() == "not a key yet"
+        _ok(dialog)
+        assert dialog.isVisible() and dialog.focusWidget() is dialog.new_key
+        dialog.new_key.selectAll()
+        qtbot.keyClicks(dialog.new_key, read_out)               # …then the key as read out
+        assert dialog.new_fingerprint.text() == fingerprint(read_out)
+
+    answer(monkeypatch, SigningKeyDialog, fill)
+    page.branches_tab.key_button.click()
+    assert registered_signing_key(set_up.db, hq_admin, "GZ01").public_key == read_out
+    assert "GZ01" in page.status.text() and fingerprint(read_out) in page.status.text()

@@ -14,6 +14,7 @@ from gui_support import SetUp
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QTableWidget
 from pytestqt.qtbot import QtBot
+from signing_support import trust_branch
 from sqlalchemy import func, select
 
 from desk_app.api.backend import LocalBackend
@@ -77,6 +78,7 @@ def test_consolidation_in_the_dialog(qtbot: QtBot, set_up: SetUp, tmp_path: Path
     create_user(set_up.db, set_up.headquarters_admin(), username="analyst", display_name="分析员",
                 password="quarterly2026", role=Role.HQ_ANALYST, branch_id=set_up.admin.branch_id,
                 must_change_password=False)
+    trust_branch(set_up.db, "SH01")  # headquarters registered the branch's signing key
     dialog = ImportDialog(ctx, authenticate(set_up.db, "analyst", "quarterly2026"))
     qtbot.addWidget(dialog)
     dialog.path.setText(str(export))

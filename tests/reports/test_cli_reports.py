@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from signing_support import trust_branch
 from sqlalchemy import func, select
 
 from desk_app.__main__ import main
@@ -99,6 +100,7 @@ def test_consolidate_branch_files(branch_db: Path, tmp_path: Path, capsys: pytes
                                               is_headquarters=True))
     create_user(database, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
+    trust_branch(database, "SH01")  # headquarters registered the branch's signing key
     database.dispose()
     capsys.readouterr()
     assert _cli(hq, "import", str(export), "--dry-run", "--json") == 0
@@ -108,5 +110,7 @@ def test_consolidate_branch_files(branch_db: Path, tmp_path: Path, capsys: pytes
     assert _cases(hq) == expected
     assert _cli(hq, "import", str(export), "--user", "analyst") == 0
     assert f"{expected} unchanged" in capsys.readouterr().out
-    assert _cli(hq, "import", str(branch_db), "--dry-run") == 0  # a branch's SQLite file works too
+    capsys.readouterr()
+    assert _cli(hq, "import", str(branch_db), "--dry-run") != 0  # a branch's database file is not signed
+    assert "not signed" in capsys.readouterr().out
     assert _cli(hq, "check") == 0

@@ -5,6 +5,8 @@ from a file that fails validation."""
 from __future__ import annotations
 
 import gzip
+import hashlib
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,11 +15,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from signing_support import trust_branch
+from sqlalchemy import func, select, text
 
+from desk_app import signing
 from desk_app.db.engine import make_engine
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, User
 from desk_app.db.uow import Database
@@ -27,6 +33,7 @@ from desk_app.errors import PermissionDeniedError
 from desk_app.reports.figures import Summary
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
 from desk_app.reports.records_db import extract
+from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.services import case_workflow
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
@@ -58,6 +65,7 @@ def hq(database: Database) -> Actor:
                                               "hqadmin2026", is_headquarters=True))
     create_user(database, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
+    trust_branch(database, "SH01")  # its administrator registered the key the branch read out
     return authenticate(database, "analyst", "quarterly2026")
 
 
@@ -86,7 +94,7 @@ def test_export_consolidates_idempotently(branch_db: Database, database: Databas
     assert dry.inserted == expected > 10 and not dry.problems and case_count(database) == 0
     report = consolidate(database, hq, path)
     assert report.imported and report.inserted == expected and not report.conflicts
-    assert "SH01" in report.branches_created  # (and the branches of staff named in the records)
+    assert "SH01" not in report.branches_created  # registered with its key before (others: staff's branches)
     assert "sh01.clerk" in report.users_created  # who registered the cases
     assert case_count(database, "SH01") == expected
     with database.unit_of_work() as s:
@@ -199,25 +207,68 @@ def test_export_of_an_older_format_is_refused(branch_db: Database, database: Dat
     assert case_count(database) == 0
 
 
-def test_sqlite_file_and_broken_timelines(branch_db: Database, database: Database, hq: Actor,
-                                          tmp_path: Path) -> None:
+def test_a_database_file_is_refused_as_unsigned(branch_db: Database, database: Database, hq: Actor) -> None:
     path = Path(str(branch_db.engine.url.database))
-    copy = tmp_path / "copy.sqlite3"
     branch_db.dispose()
-    with sqlite3.connect(path) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    assert is_consolidation_source(copy)
-    with sqlite3.connect(copy) as conn:  # someone edits an event behind the app's back
-        conn.execute("UPDATE complaint_events SET occurred_at = '2020-01-01 00:00:00.000000' WHERE seq = 2 "
-                     "AND rowid = (SELECT min(rowid) FROM complaint_events WHERE seq = 2)")
-    broken = consolidate(database, hq, copy)
-    assert any("timeline is broken" in p for p in broken.problems) and case_count(database) == 0
+    assert is_consolidation_source(path)
     report = consolidate(database, hq, path)
-    assert report.imported and report.inserted == case_count(Database(make_engine(f"sqlite:///{path}")))
-    assert sorted(report.branches_created) == ["BJ01", "CD01", "GZ01", "SH01"]  # HQ exists at HQ already
-    with database.unit_of_work() as s:
-        assert check_all_chains(s) == []
-        assert s.scalar(select(func.count()).select_from(Customer)) > 0
+    assert len(report.problems) == 1 and "database file is not signed" in report.problems[0]
+    assert "export every case" in report.problems[0]  # the fix
+    assert not report.imported and case_count(database) == 0
+
+
+def test_a_signed_export_of_a_broken_timeline_is_refused(branch_db: Database, database: Database, hq: Actor,
+                                                         tmp_path: Path) -> None:
+    """Someone edits an event in the branch's database behind the app's back, then exports it: the file is
+    genuinely signed, but the chain tells."""
+    with branch_db.unit_of_work() as s:
+        s.execute(text("UPDATE complaint_events SET occurred_at = '2020-01-01 00:00:00.000000' WHERE seq = 2 AND "
+                       "rowid = (SELECT min(e.rowid) FROM complaint_events e JOIN complaints c ON c.id = "
+                       "e.complaint_id JOIN branches b ON b.id = c.branch_id WHERE e.seq = 2 AND b.code = 'SH01')"))
+    broken = consolidate(database, hq, export(branch_db, tmp_path / "sh01.xlsx"))
+    assert any("timeline is broken" in p for p in broken.problems) and case_count(database) == 0
+
+
+def test_unsigned_forged_and_wrong_branch_files_are_refused(branch_db: Database, database: Database, hq: Actor,
+                                                            tmp_path: Path) -> None:
+    genuine = export(branch_db, tmp_path / "sh01.xlsx")
+    manifest = read_manifest(genuine)
+    assert manifest[signing.SIGNER] == "SH01" and manifest[signing.SIGNATURE]
+
+    unsigned = rewrite_manifest(genuine, tmp_path / "unsigned.xlsx",
+                                [(k, v) for k, v in manifest.items() if k not in (signing.SIGNATURE, signing.SIGNER)])
+    report = consolidate(database, hq, unsigned)
+    assert report.problems and "not signed" in report.problems[0] and "Signing key" in report.problems[0]
+
+    # An approved amount multiplied by 100 and the manifest's SHA-256 recomputed, as in the attack.
+    records = tmp_path / "records.sqlite3"
+    with zipfile.ZipFile(genuine) as zf, zf.open(RECORDS_PART) as part:
+        extract(part, records)
+    with sqlite3.connect(records) as conn:
+        assert conn.execute("UPDATE resolutions SET amount = amount * 100 WHERE amount IS NOT NULL").rowcount > 0
+    conn.close()
+    part = gzip.compress(records.read_bytes())
+    forged = tmp_path / "forged.xlsx"
+    replace_records_part(genuine, forged, part)
+    digest = hashlib.sha256(part).hexdigest()  # the manifest's checksum is of the part as stored
+    forged = rewrite_manifest(forged, tmp_path / "forged2.xlsx",
+                              [(k, digest if k == "sha256" else v) for k, v in manifest.items()])
+    report = consolidate(database, hq, forged)
+    assert len(report.problems) == 1 and "signature does not match" in report.problems[0], report.problems
+
+    # Branch SH01's own key signing a file with other branches' cases (its administrator could do that).
+    everything = tmp_path / "all.xlsx"
+    export_detail(branch_db, branch_actor(branch_db, "hq.analyst"), ALL_TIME, everything, today=TODAY, now=NOW)
+    relabelled = dict(read_manifest(everything))
+    for name in (signing.SIGNER, signing.PUBLIC_KEY, signing.SIGNATURE):
+        relabelled.pop(name)
+    rows = signing.signed_rows(list(relabelled.items()), "SH01")
+    wrong = rewrite_manifest(everything, tmp_path / "wrong.xlsx", rows)
+    report = consolidate(database, hq, wrong)
+    assert any("which branch SH01 may not send" in p for p in report.problems), report.problems
+    assert case_count(database) == 0
+
+    assert consolidate(database, hq, genuine).imported  # the genuine file still is
 
 
 def test_case_number_taken_and_rights(branch_db: Database, database: Database, hq: Actor, tmp_path: Path,
@@ -266,3 +317,34 @@ def test_a_workbook_saved_again_in_libreoffice_still_consolidates(branch_db: Dat
         assert "sharedStrings" in " ".join(again.namelist())  # really rewritten by LibreOffice
     report = consolidate(database, hq, resaved)
     assert report.problems == [] and report.inserted == case_count(database) == case_count(branch_db, "SH01") > 0
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    with XlsxReader(path) as reader:
+        return {str(row[0]): row[1] if len(row) > 1 else None
+                for _n, row in reader.rows(reader.sheet(MANIFEST_SHEET)) if row and row[0] is not None}
+
+
+def rewrite_manifest(path: Path, out: Path, rows: list[tuple[str, Any]]) -> Path:
+    """``path`` with its manifest sheet replaced by ``rows`` (every other part kept byte for byte)."""
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        workbook = zf.read("xl/workbook.xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+        rid = re.search(rf'<sheet name="{MANIFEST_SHEET}"[^>]* r:id="(rId\d+)"', workbook)
+        assert rid is not None
+        target = re.search(rf'Id="{rid.group(1)}"[^>]* Target="([^"]+)"', rels) or re.search(
+            rf'Target="([^"]+)"[^>]* Id="{rid.group(1)}"', rels)
+        assert target is not None
+        sheet = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+        cells = "".join(
+            f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>{escape(str(k))}</t></is></c>'
+            + (f'<c r="B{i}"><v>{v}</v></c>' if isinstance(v, int | float) and not isinstance(v, bool)
+               else f'<c r="B{i}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>') + "</row>"
+            for i, (k, v) in enumerate(rows, start=1))
+        xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.'
+               'org/spreadsheetml/2006/main"><sheetData>' + cells + "</sheetData></worksheet>")
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name in names:
+                dst.writestr(name, xml if name == sheet else zf.read(name))
+    return out

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from signing_support import trust_branch
 
 from desk_app.db.engine import make_engine
 from desk_app.db.uow import Database
@@ -169,6 +170,7 @@ def test_consolidation_refuses_damaged_files(database: Database, staff: Staff, b
             assert report.problems and not report.imported and report.inserted == 0, (name, report.problems)
             assert all(p.strip() for p in report.problems)
     assert database_digest(database) == before
+    trust_branch(database, "SH01")  # headquarters registered the branch's signing key
     assert consolidate(database, staff.admin, export).inserted > 0  # the undamaged file is fine
 
 

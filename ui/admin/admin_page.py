@@ -41,6 +41,7 @@ from ui.admin.branch_dialog import BranchDialog
 from ui.admin.retention_tab import RetentionTab
 from ui.admin.roles_tab import RolesTab
 from ui.admin.service_dialog import busy_call
+from ui.admin.signing_key_dialog import SigningKeyDialog
 from ui.admin.table_model import ROW_ROLE, Column, RowsModel
 from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
@@ -288,11 +289,15 @@ class BranchesTab(QWidget):
         self.edit_button = QPushButton(self)
         self.edit_button.setObjectName("editBranch")
         self.edit_button.clicked.connect(self.edit_branch)
+        self.key_button = QPushButton(self)
+        self.key_button.setObjectName("signingKey")
+        self.key_button.clicked.connect(self.signing_key)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.key_button)
         buttons.addSpacing(12)
         buttons.addWidget(self.note, 1)
         layout = QVBoxLayout(self)
@@ -304,6 +309,9 @@ class BranchesTab(QWidget):
         self.table.setAccessibleName(_("Branches"))
         self.new_button.setText(_("&New branch…"))
         self.edit_button.setText(_("&Edit…"))
+        self.key_button.setText(_("Signing &key…"))
+        self.key_button.setToolTip(_("This office's key for signing its exports; at headquarters, the key each "
+                                     "branch read out, without which its files are refused"))
         self.note.setText(_("The code is part of every case number and cannot be changed.") if self.page.actor.is_hq
                           else _("Only an administrator at headquarters adds branches; you may edit your own."))
         self.model.retranslate()
@@ -333,12 +341,22 @@ class BranchesTab(QWidget):
         actor = self.page.actor
         self.new_button.setEnabled(actor.is_hq)
         self.edit_button.setEnabled(branch is not None and (actor.is_hq or branch.id == actor.branch_id))
+        self.key_button.setEnabled(branch is not None and (actor.is_hq or branch.id == actor.branch_id))
 
     def new_branch(self) -> None:
         dialog = BranchDialog(self.page.ctx.backend, self.page.actor, parent=self)
         if dialog.exec() and dialog.result_branch is not None:
             self.page.done(_("Branch {code} created.").format(code=dialog.result_branch.code),
                            branch=dialog.result_branch.code)
+
+    def signing_key(self) -> None:
+        branch = self.current_branch()
+        if branch is None or not self.key_button.isEnabled():
+            return
+        dialog = SigningKeyDialog(self.page.ctx.backend, self.page.actor, branch.code, parent=self)
+        if dialog.exec() and dialog.result_key is not None:
+            self.page.done(_("The signing key of branch {code} is registered ({fingerprint}).").format(
+                code=branch.code, fingerprint=dialog.result_key.fingerprint), branch=branch.code)
 
     def edit_branch(self) -> None:
         branch = self.current_branch()

@@ -30,6 +30,8 @@ class Branch(UuidPk, Timestamps, Versioned, Base):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     first_contact_hours: Mapped[int] = mapped_column(Integer, default=24)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    signing_public_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """At headquarters: the branch's public signing key (``desk_app.signing``); its files need its signature."""
 
 
 class User(UuidPk, Timestamps, Versioned, Base):
