@@ -183,6 +183,30 @@ def cmd_retention(args: argparse.Namespace) -> int:
         db.dispose()
 
 
+def cmd_branch_key(args: argparse.Namespace) -> int:
+    """Branch signing keys: show this office's (to read out to HQ), or register a branch's at HQ."""
+    from desk_app.reports.cli import actor_for_username
+    from desk_app.services import branch_keys
+
+    db = _database(args)
+    try:
+        actor = actor_for_username(db, args.user)
+        if args.register:
+            code, key = args.register
+            info = branch_keys.register_signing_key(db, actor, code, key)
+            print(_("Registered the signing key of branch {code}: fingerprint {fingerprint}").format(
+                code=info.branch_code, fingerprint=info.fingerprint))
+            return 0
+        info = branch_keys.own_signing_key(db, actor)
+        print(_("This office's signing key for branch {code} (read it out to headquarters):").format(
+            code=info.branch_code))
+        print(info.public_key)
+        print(_("Fingerprint: {fingerprint}").format(fingerprint=info.fingerprint))
+        return 0
+    finally:
+        db.dispose()
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from desk_app.services.self_test import run_self_test
 
@@ -279,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "config.toml, 3)"))
     keep.add_argument("--apply", action="store_true", help=_("really remove the personal data"))
     keep.set_defaults(func=cmd_retention)
+    key = sub.add_parser("branch-key", help=_("show this office's key for signing its branch's exports, or (at "
+                                              "headquarters) register a branch's key"))
+    key.add_argument("--user", required=True, help=_("an administrator's user name"))
+    key.add_argument("--register", nargs=2, metavar=("BRANCH", "KEY"),
+                     help=_("register the key the branch's administrator read out for branch BRANCH"))
+    key.set_defaults(func=cmd_branch_key)
     sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
         func=cmd_self_test)
     trust = sub.add_parser("trust-server", help=_("show a desk server's certificate fingerprint and, once "

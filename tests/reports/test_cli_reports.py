@@ -114,3 +114,42 @@ def test_consolidate_branch_files(branch_db: Path, tmp_path: Path, capsys: pytes
     assert _cli(hq, "import", str(branch_db), "--dry-run") != 0  # a branch's database file is not signed
     assert "not signed" in capsys.readouterr().out
     assert _cli(hq, "check") == 0
+
+
+def test_branch_signing_key_read_out_then_registered_at_headquarters(
+        branch_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.services.accounts import authenticate
+    from desk_app.services.branch_keys import registered_signing_key
+    from desk_app.services.branches import BranchFields, create_branch
+    from desk_app.services.demo import DEMO_PASSWORD
+    from desk_app.signing import fingerprint
+
+    branch = Database(make_engine(f"sqlite:///{branch_db}"))
+    admin = authenticate(branch, "admin", DEMO_PASSWORD)
+    with branch.unit_of_work() as s:
+        from desk_app.db.models import Branch
+
+        sh01 = s.query(Branch).filter_by(code="SH01").one().id
+    create_user(branch, admin, username="sh01.admin", display_name="网点管理员", password="Kx-7716-pw",
+                role=Role.ADMINISTRATOR, branch_id=sh01, must_change_password=False)
+    branch.dispose()
+    capsys.readouterr()
+    assert _cli(branch_db, "branch-key", "--user", "sh01.admin") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "branch SH01" in lines[0]
+    key = lines[1]
+    assert lines[2] == f"Fingerprint: {fingerprint(key)}"
+
+    hq = tmp_path / "hq.sqlite3"
+    assert _cli(hq, "migrate") == 0
+    database = Database(make_engine(f"sqlite:///{hq}"))
+    hq_admin = initialise(database, SetupRequest("HQ", "总行", InstitutionType.BANK, "hqadmin", "管理员",
+                                                 "Hq-9921-pw", is_headquarters=True))
+    create_branch(database, hq_admin, "SH01", BranchFields("上海分行", InstitutionType.BANK))
+    capsys.readouterr()
+    assert _cli(hq, "branch-key", "--user", "hqadmin", "--register", "SH01", key[:30]) != 0  # cut short
+    assert "not a branch signing key" in capsys.readouterr().err
+    assert _cli(hq, "branch-key", "--user", "hqadmin", "--register", "SH01", key) == 0
+    assert fingerprint(key) in capsys.readouterr().out
+    assert registered_signing_key(database, hq_admin, "SH01").public_key == key
+    database.dispose()
