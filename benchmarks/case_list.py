@@ -211,6 +211,9 @@ def schema_url(url: str, schema: str) -> str:
     try:
         with engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            # its own alembic_version first: else the migrations find public's (a test database's) on the path
+            conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{schema}".alembic_version (version_num VARCHAR(32) '
+                              "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
     finally:
         engine.dispose()
     return make_url(normalise_url(url)).update_query_dict(
