@@ -7,10 +7,41 @@ and by ``tools/screenshots.py``.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QMainWindow, QScrollArea, QStackedWidget, QWidget
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QStackedWidget,
+    QWidget,
+)
 
 #: The smallest screen a counter PC has, in physical pixels.
 SCREEN = (1366, 768)
+
+
+#: What a window's frame (title bar, borders) takes from the screen's height.
+FRAME_HEIGHT = 32
+
+
+def available_size(widget: QWidget) -> tuple[int, int]:
+    """The logical size of the screen ``widget`` is on, less the task bar."""
+    screen = widget.screen() or QApplication.primaryScreen()
+    geometry = screen.availableGeometry()
+    return geometry.width(), geometry.height()
+
+
+def resize_within_screen(widget: QWidget, width: int, height: int) -> None:
+    """Open ``widget`` at ``width``×``height``, or smaller where its screen is smaller (a 1366×768 screen at
+    150 % has 911×512 logical pixels), so that its buttons are never below the screen's edge."""
+    screen_width, screen_height = available_size(widget)
+    widget.resize(max(min(width, screen_width), widget.minimumWidth()),
+                  max(min(height, screen_height - FRAME_HEIGHT), widget.minimumHeight()))
 
 
 def logical_screen(scale: float) -> tuple[int, int]:
@@ -44,3 +75,44 @@ def fit_problems(window: QMainWindow, pages: QStackedWidget, size: tuple[int, in
             name = area.objectName() or type(area.widget()).__name__
             problems.append(f"{name} scrolls sideways by {area.horizontalScrollBar().maximum()} px")
     return problems + clipped_texts(window)
+
+
+def _scrolled(widget: QWidget, root: QWidget) -> bool:
+    """Is ``widget`` inside a scroll area's or an item view's viewport below ``root`` (it may lie beyond the
+    visible part: the user scrolls to it)?"""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not root:
+        if isinstance(parent, QAbstractScrollArea) and parent.viewport().isAncestorOf(widget):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def dialog_problems(dialog: QWidget, size: tuple[int, int]) -> list[str]:
+    """What does not fit when the shown ``dialog`` is on a screen of ``size`` logical pixels: a dialog that
+    opens larger than the screen or cannot shrink to it, a widget (a button) outside the dialog, a widget
+    squeezed below its minimum height (a table row squashed), clipped texts. Resizes the dialog to fit."""
+    problems = []
+    width, height = size
+    if dialog.width() > width + 1 or dialog.height() > height + 1:
+        problems.append(f"opens at {dialog.width()}×{dialog.height()}, larger than {width}×{height}")
+    dialog.resize(min(dialog.width(), width), min(dialog.height(), height))
+    for _round in range(3):  # layouts are redone in posted events
+        QApplication.processEvents()
+    if dialog.width() > width + 1 or dialog.height() > height + 1:
+        problems.append(f"cannot shrink below {dialog.width()}×{dialog.height()}")
+    inside = dialog.rect().adjusted(-1, -1, 1, 1)
+    for widget in dialog.findChildren(QWidget):
+        if not widget.isVisible() or widget.isWindow() or _scrolled(widget, dialog):
+            continue
+        where = QRect(widget.mapTo(dialog, QPoint(0, 0)), widget.size())
+        name = f"{type(widget).__name__}#{widget.objectName() or '-'}"
+        if isinstance(widget, QAbstractButton | QLabel) and widget.text():
+            name += f" '{widget.text().replace(chr(10), ' ')[:30]}'"
+        if not inside.contains(where):
+            problems.append(f"{name} lies outside the dialog ({where.x()},{where.y()} {where.width()}×"
+                            f"{where.height()} in {dialog.width()}×{dialog.height()})")
+        elif isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView) \
+                and widget.height() + 1 < widget.minimumSizeHint().height():
+            problems.append(f"{name} is squeezed to {widget.height()} px (needs {widget.minimumSizeHint().height()})")
+    return problems + clipped_texts(dialog)

@@ -30,6 +30,7 @@ from desk_app.services.risk_signals import WordListImport
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 CHECKLIST = "checklist"
@@ -118,7 +119,7 @@ class GuidanceImportDialog(QDialog):
         layout.addWidget(self.loaded_label)
         layout.addWidget(self.loaded, 1)
         layout.addWidget(self.buttons)
-        self.resize(640, 460)
+        resize_within_screen(self, 640, 460)
         self.retranslate_ui()
         self.show_loaded()
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QListWidge
 
 from desk_app.i18n import DEFAULT_LANGUAGE, _, current_language
 from desk_app.paths import resources_dir
+from ui.screen_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class HelpWindow(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        self.resize(860, 620)
+        resize_within_screen(self, 860, 620)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:

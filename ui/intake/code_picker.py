@@ -35,6 +35,7 @@ from desk_app.i18n import _
 from desk_app.services.reference import CodeInfo, label_for
 from ui.accessibility import KEYBOARD_ALTERNATIVE
 from ui.intake.code_words import search_words
+from ui.screen_fit import resize_within_screen
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -331,7 +332,7 @@ class CodeTreeDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("codeTreeDialog")
         self.chosen: str | None = None
-        self.resize(460, 480)
+        resize_within_screen(self, 460, 480)
         model = QStandardItemModel(self)
         items: dict[str, QStandardItem] = {}
         by_code = {i.code: i for i in infos}

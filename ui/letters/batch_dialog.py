@@ -32,6 +32,7 @@ from desk_app.services.letters import BatchResult, DueLetter
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.printing import letter_printer, print_files
+from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
@@ -89,7 +90,7 @@ class BatchLettersDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(folder_row)
         layout.addWidget(self.buttons)
-        self.resize(820, 520)
+        resize_within_screen(self, 820, 520)
         self.retranslate_ui()
         self._set_busy(True)
         self.refresh()

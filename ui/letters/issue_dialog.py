@@ -42,6 +42,7 @@ from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
+from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
@@ -191,7 +192,7 @@ class IssueLetterDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
-        self.resize(720, 760)
+        resize_within_screen(self, 720, 760)
         self.retranslate_ui()
         self._prefill()
 

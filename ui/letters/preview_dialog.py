@@ -32,6 +32,7 @@ from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.letters.printing import letter_printer, load_pdf, print_documents
+from ui.screen_fit import resize_within_screen
 from ui.tasks import run_call
 
 
@@ -96,7 +97,7 @@ class LetterPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
-        self.resize(780, 940)
+        resize_within_screen(self, 780, 940)
         self.print_button.setFocus()
         self.retranslate_ui()
 

@@ -20,6 +20,7 @@ from desk_app.i18n import _
 from desk_app.services.digest import my_email_address, set_email_address
 from desk_app.services.notifications import Notification
 from ui.notifications.centre import NotificationCentre
+from ui.screen_fit import resize_within_screen
 from ui.tasks import run_call
 
 _ITEM = Qt.ItemDataRole.UserRole
@@ -70,7 +71,7 @@ class NotificationDialog(QDialog):
         layout.addWidget(self.intro)
         layout.addWidget(self.tree)
         layout.addWidget(self.buttons)
-        self.resize(760, 420)
+        resize_within_screen(self, 760, 420)
         centre.sig_updated.connect(self.fill)
         self.retranslate_ui()
         self.fill()

@@ -37,6 +37,7 @@ from desk_app.i18n import _
 from desk_app.services import consolidation, imports
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 PROBLEM = QBrush(QColor("#fde2e2"))
@@ -143,7 +144,7 @@ class ImportDialog(QDialog):
         layout.addLayout(choices)
         layout.addWidget(split, 1)
         layout.addWidget(self.buttons)
-        self.resize(1200, 680)
+        resize_within_screen(self, 1200, 680)
         self._load_mappings()
         self.retranslate_ui()
 
