@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, false, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, NotificationReceipt, Resolution
@@ -177,6 +178,15 @@ def _keys(items: Iterable[Notification | NotificationKey]) -> set[tuple[str, uui
     return {(str(i.rule), i.complaint_id, i.occasion) for i in items}
 
 
+def _record_told(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert the receipts, skipping any that another desk of the same user (or the digest) inserted meanwhile."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(NotificationReceipt).on_conflict_do_nothing(
+        index_elements=["user_id", "rule", "complaint_id", "occasion"]), rows)
+
+
 def current_notifications(db: Database, actor: Actor, at: datetime | None = None) -> list[Notification]:
     """``actor``'s unread reminders as of ``at`` (now by default), the most pressing first. Those the user is
     told of for the first time come back with ``new`` set and are recorded as told."""
@@ -194,14 +204,16 @@ def current_notifications(db: Database, actor: Actor, at: datetime | None = None
             select(NotificationReceipt).where(NotificationReceipt.user_id == actor.user_id,
                                               NotificationReceipt.complaint_id.in_({n.complaint_id for n in found})))}
         listed: list[Notification] = []
+        told: list[dict[str, object]] = []
         for key, item in unique.items():
             receipt = receipts.get(key)
             if receipt is None:
-                session.add(NotificationReceipt(user_id=actor.user_id, rule=key[0], complaint_id=key[1],
-                                                occasion=key[2], told_at=at))
+                told.append({"id": uuid.uuid4(), "user_id": actor.user_id, "rule": key[0], "complaint_id": key[1],
+                             "occasion": key[2], "told_at": at})
                 listed.append(replace(item, new=True))
             elif receipt.read_at is None:
                 listed.append(item)
+        _record_told(session, told)
     far = date.max
     return sorted(listed, key=lambda n: (_ORDER[n.rule], n.due_on or far, n.due_at or datetime.max.replace(
         tzinfo=at.tzinfo), n.case_number))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 
+from desk_app.db.models import NotificationReceipt
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
@@ -18,7 +21,7 @@ from desk_app.services import handling
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
-from desk_app.services.notifications import Notification, current_notifications, mark_read
+from desk_app.services.notifications import Notification, _record_told, current_notifications, mark_read
 from tests.services.conftest import PASSWORD, Staff, draft
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -148,3 +151,16 @@ def test_the_rules_file_is_data_and_bad_entries_are_named() -> None:
                           (b'[[rule]]\ncode = "overdue"\n', "version is missing")):
         with pytest.raises(ValidationError, match=message):
             parse_rules(body, "rules.toml")
+
+
+def test_a_receipt_recorded_meanwhile_by_another_desk_is_not_an_error(database: Database, staff: Staff) -> None:
+    """Two desks of one user (or a desk and the digest) may both find a reminder new: the second insert is skipped."""
+    case = _assigned(database, staff)
+    row = {"user_id": staff.handler.user_id, "rule": "assigned", "complaint_id": case.id, "occasion": "event:x",
+           "told_at": datetime.now(TZ)}
+    for _ in range(2):
+        with database.unit_of_work() as session:
+            _record_told(session, [{**row, "id": uuid.uuid4()}])
+    with database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(NotificationReceipt)
+                              .where(NotificationReceipt.occasion == "event:x")) == 1
