@@ -32,7 +32,6 @@ from desk_app.services.backups import backup_if_due
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import find_by_number
 from ui import icons
-from ui.admin import AdminPage, AuditLogPage
 from ui.cases.list_page import CaseListPage
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
@@ -43,7 +42,6 @@ from ui.improvements import lazy_improvements_page, shows_improvements_page
 from ui.intake.intake_page import IntakePage
 from ui.keyboard import install as install_keyboard_model
 from ui.lazy_page import LazyPage
-from ui.legal import LegalReferencePage
 from ui.notifications import NotificationCentre
 from ui.overview.page import OverviewPage
 from ui.page import Page
@@ -148,15 +146,16 @@ class MainWindow(QMainWindow):
         if has_permission(actor.role, Permission.REPORTS):
             self.dashboard_page = LazyPage(self._dashboard, lambda: _("Dashboard"), lambda: icons.icon(icons.DASHBOARD))
             self.add_page(self.dashboard_page, "reports")
-        self.legal_page = LegalReferencePage(ctx, actor)
+        # built when first shown, like the dashboard: their modules load then, not while the window opens
+        self.legal_page = LazyPage(self._legal_page, lambda: _("Legal reference"), lambda: icons.icon(icons.LEGAL))
         self.add_page(self.legal_page)
-        self.admin_page: AdminPage | None = None
+        self.admin_page: LazyPage | None = None
         if has_permission(actor.role, Permission.ADMINISTER):
-            self.admin_page = AdminPage(ctx, actor)
+            self.admin_page = LazyPage(self._admin_page, lambda: _("Administration"), lambda: icons.icon(icons.ADMIN))
             self.add_page(self.admin_page, "administration")
-        self.audit_page: AuditLogPage | None = None
+        self.audit_page: LazyPage | None = None
         if has_permission(actor.role, Permission.VIEW_AUDIT_LOG):
-            self.audit_page = AuditLogPage(ctx, actor)
+            self.audit_page = LazyPage(self._audit_page, lambda: _("Audit log"), lambda: icons.icon(icons.AUDIT))
             self.add_page(self.audit_page, "administration")
         if shows_team_page(actor):
             self.add_page(lazy_team_page(ctx, actor), "reports")
@@ -170,6 +169,21 @@ class MainWindow(QMainWindow):
         page = DashboardPage(self.ctx, self.actor)
         page.sig_filter_requested.connect(self.show_cases)
         return page
+
+    def _legal_page(self) -> Page:
+        from ui.legal import LegalReferencePage
+
+        return LegalReferencePage(self.ctx, self.actor)
+
+    def _admin_page(self) -> Page:
+        from ui.admin import AdminPage
+
+        return AdminPage(self.ctx, self.actor)
+
+    def _audit_page(self) -> Page:
+        from ui.admin import AuditLogPage
+
+        return AuditLogPage(self.ctx, self.actor)
 
     def open_case(self, complaint_id: object) -> None:
         """Show a case in place of the current page; Back returns to the page it was opened from."""

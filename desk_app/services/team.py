@@ -39,7 +39,6 @@ from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES, Action
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.reports.sqlexpr import local_midnight_utc
 from desk_app.services.access import require, require_branch, sees_all_branches
 
 MAX_PERIOD_DAYS = 3660
@@ -160,6 +159,8 @@ def _office_tz(session: Session, actor: Actor) -> str:
 def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, branch_id: uuid.UUID | None = None,
                  today: date | None = None) -> TeamFigures:
     """Figures per handler of ``actor``'s branch (HQ: every branch, or ``branch_id``) for the period."""
+    from desk_app.reports.sqlexpr import local_midnight_utc  # the reports package: not loaded at start-up
+
     require(actor, Permission.REPORTS)
     if date_from > date_to:
         raise ValidationError(_("The period starts after it ends."), "date_from")
