@@ -50,6 +50,7 @@ def test_the_supervisor_sees_and_sorts_the_handlers_load(qtbot: QtBot, set_up: S
 
     assert column(0)[:2] == ["Busy", "Idle"] and column(2)[:2] == ["3", "1"]  # most open cases first
     assert set(column(0)) == {"Busy", "Idle", "Super"}
+    assert page.chart.categories == ["Busy", "Idle", "Super"]  # the chart: most open cases first
     header = page.table.horizontalHeader()
     at = QPoint(header.sectionViewportPosition(2) + 5, header.height() // 2)
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=at)  # a click on the header turns the order

@@ -31,6 +31,7 @@ from ui import icons
 from ui.context import AppContext
 from ui.page import Page
 from ui.tasks import run_call
+from ui.team.chart import LoadChart
 from ui.team.model import OPEN_COLUMN, SORT_ROLE, TeamModel
 
 #: The period shown first: the last 90 days (a quarter's worth of decisions and callbacks).
@@ -100,7 +101,9 @@ class TeamPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(row)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        self.chart = LoadChart(self)
+        layout.addWidget(self.chart, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.notes)
         self._branches_loaded = False
@@ -148,6 +151,7 @@ class TeamPage(Page):
             return
         branches = self.per_branch.isChecked()
         self.model.set_rows(figures.branches if branches else figures.rows)
+        self.chart.show_rows(figures.branches if branches else figures.rows)
         self.model.set_first_header(_("Branch name") if branches else _("Handler"))
         text = (_("{n} branches") if branches else _("{n} handlers")).format(
             n=len(figures.branches if branches else figures.rows))
