@@ -160,7 +160,7 @@ def test_batch_of_letters_to_a_full_disk(demo_db: Path, tmp_path: Path) -> None:
         from desk_app.db.uow import Database
         from desk_app.errors import UserError
         from desk_app.i18n import set_language
-        from desk_app.reports.cli import actor_for_username
+        from desk_app.cli.reports import actor_for_username
         from desk_app.services import letters
         set_language("en")
         db = Database(make_engine(DB_URL))
