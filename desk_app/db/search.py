@@ -36,10 +36,12 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
+    and_,
     column,
     func,
     literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -223,6 +225,12 @@ def index_soon(db: Database) -> None:
 _queue = table(QUEUE, column("complaint_rowid", Integer))
 
 
+def _queued_rowids() -> Select[Any]:
+    """The queued rows, as an IN list: SQLite then reads the (small) queue and looks each row up by rowid; as a
+    join it may scan every complaint instead when the queue has no statistics (7 s at 1M cases, measured)."""
+    return select(_queue.c.complaint_rowid)
+
+
 def _escaped_like(q: str) -> str:
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -256,8 +264,7 @@ def _parts(session: Session, query: str) -> tuple[list[Select[Any]], bool]:
         match = words_query(query)
         if match is None:  # a character no token holds (punctuation, a space): read the texts
             return [*parts, select(key).select_from(k).where(body.like(pattern, escape="\\"))], False
-        queued = select(key).select_from(k).join(_queue, _queue.c.complaint_rowid == key).where(
-            body.like(pattern, escape="\\"))
+        queued = select(key).select_from(k).where(key.in_(_queued_rowids()), body.like(pattern, escape="\\"))
         return [*parts, _fts(WORDS, match), queued], False
     if not sqlite:
         # backslash is PostgreSQL's LIKE escape already; an ESCAPE clause would hide the pattern from pg_trgm
@@ -265,7 +272,7 @@ def _parts(session: Session, query: str) -> tuple[list[Select[Any]], bool]:
                 select(key).where(k.c.case_number.ilike(pattern)),
                 by_customer.where((c.c.name + " " + c.c.phone).ilike(pattern))], False
     phrase = '"' + query.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
-    queued = by_customer.join(_queue, _queue.c.complaint_rowid == key).where(
+    queued = by_customer.where(key.in_(_queued_rowids())).where(
         (k.c.case_number + " " + c.c.name + " " + c.c.phone + " " + body).like(pattern, escape="\\"))
     return [_fts(TRIGRAMS, phrase), queued], True
 
@@ -283,10 +290,28 @@ def search_condition(session: Session, query: str, outer_key: Any, *, walk_order
     q = query.strip()
     if not q:
         return true()
-    parts, _disjoint = _parts(session, q)
     sqlite = session.get_bind().dialect.name == "sqlite"
+    if walk_order and not sqlite:
+        return _row_test(q)
+    parts, _disjoint = _parts(session, q)
     probe = outer_key + 0 if sqlite and walk_order else outer_key
     return probe.in_(union_all(*parts) if len(parts) > 1 else parts[0])
+
+
+def _row_test(q: str) -> ColumnElement[bool]:
+    """PostgreSQL, many matches: the same test on each row of the outer query, so the planner can walk the
+    order's index and stop at the page's end instead of collecting and sorting every match (measured: 0.5 s
+    for the first page of a word in 30 % of 100,000 cases, against 60 ms for a walk)."""
+    pattern = _escaped_like(q)
+    space: ColumnElement[str] = literal_column("' '", Text)
+    body = Complaint.summary + space + Complaint.facts_what + space + Complaint.request_text
+    c = Customer.__table__.alias("search_c")
+    if len(q) < 3:
+        end = q + "\uffff"
+        return or_(body.ilike(pattern), and_(Complaint.case_number >= q, Complaint.case_number < end),
+                   Complaint.customer_id.in_(select(c.c.id).where(c.c.name >= q, c.c.name < end)))
+    return or_(body.ilike(pattern), Complaint.case_number.ilike(pattern),
+               Complaint.customer_id.in_(select(c.c.id).where((c.c.name + " " + c.c.phone).ilike(pattern))))
 
 
 def count_matches(session: Session, query: str) -> int:
