@@ -40,13 +40,13 @@ from desk_app.db.models import (
     User,
     improvement_action_cases,
 )
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.domain.enums import Channel, RootCauseLevel, Stage, Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.i18n import _
 from desk_app.reports.records import USER_REFERENCES, columns, mask_value
 from desk_app.reports.sqlexpr import driving_join
 from desk_app.reports.xlsx_stream import StreamColumn, Style
-from desk_app.services.complaints import FLAG_COLUMNS
 
 #: States in which the statutory clock runs (as in the statistics and the overview).
 _RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)

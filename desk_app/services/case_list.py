@@ -27,6 +27,7 @@ from sqlalchemy.sql import visitors
 from desk_app.db import search
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
 from desk_app.db.models.case_counts import CaseCount
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineState, days_left, deadline_state
@@ -34,7 +35,6 @@ from desk_app.domain.enums import Severity, SpecialFlag, Status
 from desk_app.domain.validation import mask_name, mask_phone
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.services.access import sees_all_branches
-from desk_app.services.complaints import FLAG_COLUMNS
 
 DUE_SOON_DAYS = 2
 PAGE_SIZE = 200

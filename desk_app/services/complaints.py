@@ -22,6 +22,7 @@ from desk_app.db.models import (
     TaxonomyCode,
     User,
 )
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -71,13 +72,6 @@ from desk_app.services.reference import require_code, require_item
 from desk_app.services.seals import current_seal
 from desk_app.services.timeline import EventInfo, append_event, list_events
 
-FLAG_COLUMNS: dict[SpecialFlag, str] = {
-    SpecialFlag.IRRATIONAL: "flag_irrational",
-    SpecialFlag.GROUP: "flag_group",
-    SpecialFlag.MEDIA: "flag_media",
-    SpecialFlag.REGULATOR: "flag_regulator",
-    SpecialFlag.LITIGATION: "flag_litigation",
-}
 MAX_TEXT = 20000
 
 

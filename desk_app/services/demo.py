@@ -32,6 +32,7 @@ from desk_app.db.models import (
     TaxonomyCode,
     User,
 )
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.uow import Database
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
@@ -54,7 +55,7 @@ from desk_app.errors import UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.security import hash_password, personal_data_digest
 from desk_app.services.calendar import load_work_calendar, seed_calendar
-from desk_app.services.complaints import FLAG_COLUMNS, regime_for_institution
+from desk_app.services.complaints import regime_for_institution
 from desk_app.services.demo_text import AREA_CODES, DISTRICTS, GIVEN, PLACES, STORIES, SURNAMES
 from desk_app.services.reference import seed_reference_data
 from desk_app.services.setup import seed_guidance

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Complaint, ComplaintEvent, Customer, NumberCounter
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
@@ -21,7 +22,6 @@ from desk_app.domain.enums import Complexity, Regime, Status
 from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
 from desk_app.i18n import _
 from desk_app.security import personal_data_digest
-from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.import_rows import RowPreview
 from desk_app.services.import_values import BranchInfo
 

@@ -59,6 +59,7 @@ from desk_app.db.models import (
     User,
     improvement_action_cases,
 )
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import (
@@ -117,7 +118,6 @@ from desk_app.reports.xlsx_common import atomic_path
 from desk_app.reports.xlsx_stream import StreamingWorkbook
 from desk_app.services import audit
 from desk_app.services.access import can_see_branch, require, sees_all_branches
-from desk_app.services.complaints import FLAG_COLUMNS
 from desk_app.services.reference import label_for
 from desk_app.signing import signed_rows
 

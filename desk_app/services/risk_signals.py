@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, WordListVersion
+from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import SpecialFlag, Stage
@@ -35,7 +36,7 @@ from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require
-from desk_app.services.complaints import FLAG_COLUMNS, complaint_flags, load_for, to_detail
+from desk_app.services.complaints import complaint_flags, load_for, to_detail
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.portraits import latest_portrait
 from desk_app.services.timeline import append_event

@@ -24,6 +24,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk_app.db.base import Base, Timestamps, UuidPk, Versioned
 from desk_app.db.types import UTCDateTime, utcnow
+from desk_app.domain.enums import SpecialFlag
+
+#: The column of the complaints table that holds each special flag (filters, reports and imports use it).
+FLAG_COLUMNS: dict[SpecialFlag, str] = {
+    SpecialFlag.IRRATIONAL: "flag_irrational",
+    SpecialFlag.GROUP: "flag_group",
+    SpecialFlag.MEDIA: "flag_media",
+    SpecialFlag.REGULATOR: "flag_regulator",
+    SpecialFlag.LITIGATION: "flag_litigation",
+}
 
 
 class Complaint(UuidPk, Timestamps, Versioned, Base):
