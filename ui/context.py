@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import make_url
-
 from desk_app.api.backend import Backend, LocalBackend
 from desk_app.config import AppConfig
-from desk_app.db.engine import sqlite_path
+from desk_app.db.engine import url_label
 from desk_app.db.migrate import open_at_head
 from desk_app.db.uow import Database
 
@@ -45,14 +43,6 @@ def local_backend(db: Database) -> LocalBackend:
 def database_label(ctx: AppContext) -> str:
     """Where the data is, for the status bar: the backend's label (a file, a database or a desk server)."""
     return ctx.backend.label
-
-
-def url_label(url: str) -> str:
-    """The SQLite file path, or the URL with its password masked."""
-    path = sqlite_path(url)
-    if path is not None:
-        return str(path)
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def open_local_database(url: str, backup_dir: Path | None = None) -> tuple[Database, str | None]:

@@ -92,6 +92,14 @@ def _configure_postgresql(engine: Engine) -> None:
         raise DisconnectionError("the database server closed this connection")
 
 
+def url_label(url: str) -> str:
+    """How a database is named to a person: the SQLite file's path, or the URL with its password masked."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for ``url``; raise DatabaseUnavailableError with a clear message on a bad URL."""
     url = normalise_url(url)

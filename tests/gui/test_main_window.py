@@ -12,11 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from desk_app import i18n
 from desk_app.config import AppConfig
+from desk_app.db.engine import url_label
 from desk_app.db.migrate import schema_state
 from desk_app.domain.enums import Severity, Status
 from desk_app.services import demo
 from desk_app.services.overview import UrgentCase, case_overview
-from ui.context import AppContext, database_label, local_backend, url_label
+from ui.context import AppContext, database_label, local_backend
 from ui.i18n import LanguageSupport
 from ui.main_window import MainWindow
 from ui.overview.model import DEADLINE_COLUMN, UrgentCaseModel

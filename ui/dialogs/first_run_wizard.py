@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.config import save_config, sqlite_url
-from desk_app.db.engine import sqlite_path
+from desk_app.db.engine import sqlite_path, url_label
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
@@ -37,7 +37,7 @@ from desk_app.i18n import _
 from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import demo, setup
 from ui import icons
-from ui.context import open_local_database, url_label
+from ui.context import open_local_database
 from ui.dialogs.common import InlineError
 from ui.dialogs.first_run_accounts import AdminPage, AnalystPage
 from ui.dialogs.server_dialog import ServerForm
