@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import desk_app
@@ -75,6 +75,9 @@ def setup_logging() -> None:
 
 
 def application(argv: Sequence[str] | None = None) -> QApplication:
+    # Qt's own file, colour and message dialogs instead of the system's: they follow the app's language
+    # (the qtbase catalog), where a native one speaks the system's
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs)
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

@@ -7,7 +7,7 @@ import uuid
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
-from desk_app.i18n import _
+from desk_app.i18n import N_
 from ui.cases.attachments_panel import AttachmentsPanel
 from ui.cases.case_view import CaseView
 from ui.cases.root_cause_panel import RootCausePanel
@@ -33,13 +33,13 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     portrait_scroll.setWidgetResizable(True)
     portrait_scroll.setFrameShape(QFrame.Shape.NoFrame)
     portrait_scroll.setWidget(portrait_tab)
-    view.add_side_tab(portrait_scroll, _("Portrait and r&isk"))
-    view.add_side_tab(letters, _("Lett&ers"))
+    view.add_side_tab(portrait_scroll, N_("Portrait and r&isk"))
+    view.add_side_tab(letters, N_("Lett&ers"))
     attachments = AttachmentsPanel(ctx, actor, complaint_id)
-    view.add_side_tab(attachments, _("&Attachments"))
+    view.add_side_tab(attachments, N_("&Attachments"))
     attachments.sig_changed.connect(view.reload_all)  # the timeline shows the files added
     root_cause = RootCausePanel(ctx, actor, complaint_id)
-    view.add_side_tab(root_cause, _("&Root cause"))
+    view.add_side_tab(root_cause, N_("&Root cause"))
     root_cause.sig_changed.connect(view.reload_all)  # the timeline notes the root cause
     view.sig_changed.connect(lambda _complaint_id: root_cause.refresh())  # offered from the analysis step on
     editor.sig_saved.connect(risk.refresh)

@@ -268,6 +268,7 @@ class CaseView(QWidget):
         self.checklists.sig_loaded.connect(self._checklists_loaded)
         self.side_tabs = QTabWidget(self)
         self.side_tabs.setObjectName("caseSideTabs")
+        self._side_titles: dict[QWidget, str] = {}  # panels added by add_side_tab: their untranslated titles
         self.side_tabs.addTab(self.timeline, "")
         self.side_tabs.addTab(self.checklists, "")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -336,11 +337,15 @@ class CaseView(QWidget):
         super().changeEvent(event)
 
     def add_side_tab(self, widget: QWidget, title: str) -> int:
-        """Another panel about this case (portrait, risk signals, letters…) beside the timeline."""
-        return self.side_tabs.addTab(widget, title)
+        """Another panel about this case (portrait, risk signals, letters…) beside the timeline. ``title`` is
+        the untranslated text (``N_``): the tab is retitled in each language."""
+        self._side_titles[widget] = title
+        return self.side_tabs.addTab(widget, _(title))
 
     def _update_tab_titles(self) -> None:
         self.side_tabs.setTabText(self.side_tabs.indexOf(self.timeline), _("&Timeline"))
+        for widget, title in self._side_titles.items():
+            self.side_tabs.setTabText(self.side_tabs.indexOf(widget), _(title))
         waiting = len(self._unticked_steps())
         title = _("Chec&klists")
         if waiting:

@@ -179,11 +179,14 @@ class StageBar(QWidget):
             self.group.addButton(button)
             self.buttons[stage] = button
             layout.addWidget(button, 1)
+        self._progress: tuple[Stage | None, Status, bool, set[Stage]] | None = None
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
         for button in self.buttons.values():
             button.retranslate()
+        if self._progress is not None:  # the states' words ("done", "current step") in the new language
+            self.set_progress(*self._progress)
         self._equalise()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -208,6 +211,7 @@ class StageBar(QWidget):
 
     def set_progress(self, current: Stage | None, status: Status, deliberation_needed: bool,
                      recorded: set[Stage]) -> None:
+        self._progress = (current, status, deliberation_needed, recorded)
         past_act = status in (Status.RESPONDED, Status.AWAITING_CALLBACK, Status.CLOSED, Status.UNDER_REVIEW)
         cur = STAGE_ORDER.index(current) if current is not None else -1
         for index, (stage, button) in enumerate(self.buttons.items()):

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actor import Actor
-from desk_app.i18n import _
+from desk_app.i18n import _, current_language
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.reports import Dashboard, DashboardQuery, Granularity, dashboard_data
 from ui import icons
@@ -127,6 +127,7 @@ class DashboardPage(Page):
         self._today = today or (lambda: datetime.now(ctx.office_tz).date())
         self.data: Dashboard | None = None
         self._loading = False
+        self._asked_in = self._data_in = current_language()  # the core names branches and causes in it
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -237,6 +238,8 @@ class DashboardPage(Page):
         self._update_scope()
         if self.data is not None:
             self.set_dashboard(self.data)
+            if self._data_in != current_language():
+                self.refresh()
 
     def _update_scope(self) -> None:
         if self.data is None:
@@ -256,6 +259,7 @@ class DashboardPage(Page):
         if self._loading:
             return
         self._loading = True
+        self._asked_in = current_language()
         self._update_scope()
         backend, actor, query, today = self._ctx.backend, self._actor, self.query(), self._today()
 
@@ -268,7 +272,10 @@ class DashboardPage(Page):
 
     def _loaded(self, result: Dashboard) -> None:
         self._loading = False
+        self._data_in = self._asked_in
         self.set_dashboard(result)
+        if self._data_in != current_language():  # switched while loading: the labels again in the new one
+            self.refresh()
 
     # -- drawing ---------------------------------------------------------------------------------
 
