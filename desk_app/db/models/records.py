@@ -86,7 +86,8 @@ class Resolution(UuidPk, Timestamps, Versioned, Base):
     basis: Mapped[str] = mapped_column(Text, default="")
     upheld: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     approval_state: Mapped[str] = mapped_column(String(20), default="proposed")
-    proposed_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    #: Indexed: each proposer's returned proposals are a reminder (desk_app.services.notifications).
+    proposed_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     customer_accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

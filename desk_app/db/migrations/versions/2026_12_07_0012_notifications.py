@@ -3,7 +3,8 @@
 notification_receipts records, per user, each reminder (rule, case, occasion) they were told of and when
 they read it, so that a reminder is shown once. The reminders are computed from the cases; the rules are
 data (resources/notifications/rules.toml). users.email: where the desk server sends the reminder digest
-(empty: none). On PostgreSQL the runtime role gets its grants on the new table.
+(empty: none). resolutions.proposed_by_id is indexed: a returned proposal is its proposer's reminder.
+On PostgreSQL the runtime role gets its grants on the new table.
 
 Revision ID: 0012
 Revises: 0011
@@ -43,10 +44,12 @@ def upgrade() -> None:
     op.create_index(op.f('ix_notification_receipts_complaint_id'), 'notification_receipts', ['complaint_id'],
                     unique=False)
     op.add_column('users', sa.Column('email', sa.String(length=254), server_default='', nullable=False))
+    op.create_index(op.f('ix_resolutions_proposed_by_id'), 'resolutions', ['proposed_by_id'], unique=False)
     apply_runtime_grants(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_resolutions_proposed_by_id'), table_name='resolutions')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('email')
     op.drop_index(op.f('ix_notification_receipts_complaint_id'), table_name='notification_receipts')
