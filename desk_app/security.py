@@ -107,6 +107,8 @@ def keyed_digest(key: bytes, text: str) -> str:
 
 
 def personal_data_digest(value: str) -> str:
-    """The form in which a personal-data value appears in timeline events (never the value itself),
-    so anonymising a customer never breaks the hash chain."""
-    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16] if value else ""
+    """The form in which a personal-data value appears in timeline events (never the value itself), so
+    anonymising a customer never breaks the hash chain. Keyed (HMAC with this office's chain key): a plain
+    hash of an 11-digit phone or an 18-digit ID number is reversed by trying them all; without the key,
+    nobody can. (Events written before keyed pseudonyms hold "sha256:…"; they stay as they were.)"""
+    return "hmac:" + keyed_digest(chain_key(), "pseudonym\x00" + value)[:16] if value else ""
