@@ -256,7 +256,7 @@ def test_the_bundled_lists_have_the_three_lists() -> None:
     assert [item.name_zh for item in parsed.items if item.list_name == "severity"] == ["一般", "严重", "恶性"]
     assert codes("request_kind") == [
         "repair", "redo", "replace", "return", "make_up", "refund", "compensation",
-        "apology", "explanation", "correction", "other"]
+        "apology", "explanation", "correction", "fee_refund", "claim_payment", "cancel_business", "other"]
     assert codes("resolution_type") == [
         "explanation", "apology", "correction", "refund", "exchange",
         "compensation", "partial_compensation", "refusal", "referral", "other"]

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import SpecialFlag
+from desk_app.domain.request_kinds import kinds_for
 from desk_app.errors import DatabaseUnavailableError, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.services.attachments import AttachmentFile, AttachmentInfo, add_attachments
@@ -331,7 +332,7 @@ class IntakePage(Page):
             self.classification.reset_received()
             self.classification.set_taxonomy(result.axes)
             self.classification.set_insurance_axis(result.options.uses_insurance_axis)
-            self.request.set_items(result.request_kinds)
+            self.request.set_items(kinds_for(result.request_kinds, result.options.institution_type))
             self.request.retranslate_ui()
             self.representatives.set_cap(result.options.group_rep_cap)
             for box in self.request.kinds.values():
