@@ -25,6 +25,7 @@ from desk_app.services.approvals import PendingApproval
 from ui import screen_fit
 from ui.cases import action_dialogs
 from ui.dialogs.first_run_wizard import FirstRunWizard
+from ui.help.help_browser import HelpWindow
 from ui.i18n import LanguageSupport, switch_language
 from ui.letters.actions import ask_receipt
 from ui.main_window import MainWindow
@@ -116,4 +117,19 @@ def test_every_first_run_wizard_page_fits_the_screen_at_100_and_150_percent(
             QApplication.processEvents()
             _check(f"wizard page {type(wizard.page(page_id)).__name__}", wizard, size, found)
         wizard.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_help_window_fits_the_screen_at_100_and_150_percent(
+        qtbot: QtBot, language_support: LanguageSupport, monkeypatch: pytest.MonkeyPatch) -> None:
+    switch_language("zh_CN")
+    found: list[str] = []
+    for scale in SCALES:
+        size = _on_screen(monkeypatch, scale)
+        window = HelpWindow()
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        _check("help", window, size, found)
+        window.close()
     assert found == [], "\n".join(found)
