@@ -41,6 +41,7 @@ class Permission(StrEnum):
     IMPORT_CASES = "import_cases"
     CONSOLIDATE = "consolidate"
     MANAGE_IMPROVEMENTS = "manage_improvements"
+    INSPECT_QUALITY = "inspect_quality"
     MANAGE_GUIDANCE = "manage_guidance"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -73,6 +74,7 @@ _LABELS: dict[Permission, str] = {
     Permission.IMPORT_CASES: N_("Import cases from spreadsheets"),
     Permission.CONSOLIDATE: N_("Consolidate branch data at headquarters"),
     Permission.MANAGE_IMPROVEMENTS: N_("Manage improvement actions"),
+    Permission.INSPECT_QUALITY: N_("Draw and score the monthly quality inspection of closed cases"),
     Permission.MANAGE_GUIDANCE: N_("Load checklists, legal reference and risk word lists"),
     Permission.MANAGE_REFERENCE_DATA: N_("Maintain the holiday calendar"),
     Permission.VIEW_AUDIT_LOG: N_("View the audit log"),
@@ -85,7 +87,7 @@ _BRANCH_STAFF = frozenset({_P.REGISTER, _P.FIND_CUSTOMERS, _P.VIEW_CASE, _P.EDIT
                            _P.ISSUE_RECEIPT, _P.SEE_PERSONAL_DATA})
 _HANDLER = _BRANCH_STAFF | {_P.HANDLE_CASE, _P.ISSUE_LETTER}
 _SUPERVISOR = _HANDLER | {_P.ASSIGN, _P.TRANSFER, _P.APPROVE_COMPENSATION, _P.ISSUE_REVIEW_DECISION, _P.REPORTS,
-                          _P.EXPORT_PERSONAL_DATA, _P.IMPORT_CASES, _P.MANAGE_IMPROVEMENTS}
+                          _P.EXPORT_PERSONAL_DATA, _P.IMPORT_CASES, _P.MANAGE_IMPROVEMENTS, _P.INSPECT_QUALITY}
 _HQ_TOOLS = frozenset({_P.VIEW_CASE, _P.REPORTS, _P.IMPORT_CASES, _P.CONSOLIDATE, _P.MANAGE_IMPROVEMENTS,
                        _P.MANAGE_GUIDANCE, _P.MANAGE_REFERENCE_DATA, _P.VIEW_AUDIT_LOG})
 
@@ -95,7 +97,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     Role.HANDLER: frozenset(_HANDLER),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.BRANCH_MANAGER: frozenset(_SUPERVISOR | {_P.APPROVE_EXTENSION}),
-    Role.HQ_ANALYST: frozenset(_HQ_TOOLS | {_P.FIND_CUSTOMERS, _P.ESCALATE}),
+    Role.HQ_ANALYST: frozenset(_HQ_TOOLS | {_P.FIND_CUSTOMERS, _P.ESCALATE, _P.INSPECT_QUALITY}),
     Role.ADMINISTRATOR: frozenset(_HQ_TOOLS | {_P.EXPORT_PERSONAL_DATA, _P.ANONYMISE, _P.ADMINISTER}),
 })
 

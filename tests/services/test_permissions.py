@@ -38,6 +38,7 @@ from desk_app.services import (
     improvements,
     letters,
     personal_data,
+    quality,
     reports,
     retention,
 )
@@ -204,6 +205,8 @@ PROBES: dict[Permission, Probe] = {
                                   reads=True),
     Permission.MANAGE_IMPROVEMENTS: Probe(lambda w, a, _p: w.call(
         a, improvements.create_action, improvements.ActionDraft(title="优化柜面受理流程"))),
+    Permission.INSPECT_QUALITY: Probe(  # performed: the month's (empty) sample, not a refusal
+        lambda w, a, _p: w.call(a, quality.list_samples, "2026-11") == [], reads=True),
     Permission.MANAGE_GUIDANCE: Probe(lambda w, a, _p: w.call(
         a, rs.import_word_list, WORDS.replace("version = 2", "version = 3").encode(), "risk_signals.toml")),
     Permission.MANAGE_REFERENCE_DATA: Probe(lambda w, a, _p: w.call(

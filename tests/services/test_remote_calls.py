@@ -226,6 +226,11 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "imports.save_mapping": lambda w, r: a("新系统", imports.ColumnMapping(columns={"facts_what": "投诉内容"})),
     "improvements.complete_action": lambda w, r: a(w.action, w.version_of(ImprovementAction, w.action), "培训签到表"),
     "improvements.create_action": lambda w, r: a(improvements.ActionDraft(title="培训柜员", due_on=TODAY)),
+    "quality.draw_sample": lambda w, r: a(TODAY.strftime("%Y-%m"), 2, 7),
+    "quality.list_samples": lambda w, r: a(TODAY.strftime("%Y-%m")),
+    "quality.my_results": lambda w, r: a(),
+    "quality.score_sample": lambda w, r: a(w.case, 1, {"empathy": 20}),
+    "quality.scorecard": lambda w, r: a(),
     "improvements.review_action": lambda w, r: a(w.action, w.version_of(ImprovementAction, w.action), "整改有效"),
     "improvements.get_action": lambda w, r: a(w.action),
     "improvements.get_root_cause": lambda w, r: a(w.case),
@@ -366,7 +371,7 @@ def test_the_server_answers_as_the_services_do_for_every_role(pair: Pair, name: 
 
 
 #: The world's improvement action is planned: reviewing one needs it done (tests/services/test_improvement_loop.py).
-NEEDS_DONE_ACTION = {"improvements.review_action"}
+NEEDS_DONE_ACTION = {"improvements.review_action", "quality.score_sample"}  # and a drawn sample
 
 #: Calls that no role can complete in this world (a callback needs a case awaiting one; a customer's decision
 #: needs an approved proposal; an extension decision a request waiting for a branch manager); every role still

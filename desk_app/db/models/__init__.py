@@ -8,6 +8,7 @@ from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, Datab
 from desk_app.db.models.imports import ImportBatch, ImportMapping
 from desk_app.db.models.notifications import NotificationReceipt
 from desk_app.db.models.org import Branch, User
+from desk_app.db.models.quality import QualitySample
 from desk_app.db.models.records import (
                                            Callback,
                                            ChecklistRun,
@@ -53,6 +54,7 @@ __all__ = [
                                            "NotificationReceipt",
                                            "NumberCounter",
                                            "Portrait",
+                                           "QualitySample",
                                            "ReferenceItem",
                                            "ReferenceVersion",
                                            "Resolution",
