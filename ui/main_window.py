@@ -45,6 +45,7 @@ from ui.lazy_page import LazyPage
 from ui.notifications import NotificationCentre
 from ui.overview.page import OverviewPage
 from ui.page import Page
+from ui.quality import lazy_quality_page, shows_quality_page
 from ui.tasks import run_call, run_job
 from ui.team import lazy_team_page, shows_team_page
 from ui.ui_state import StateKey, load_state, save_state
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
             self.add_page(lazy_team_page(ctx, actor), "reports")
         if shows_improvements_page(actor):
             self.add_page(lazy_improvements_page(ctx, actor), "reports")
+        if shows_quality_page(actor):
+            self.add_page(lazy_quality_page(ctx, actor), "reports")
 
     def _dashboard(self) -> Page:
         """Built on first show: its charts and the reports service (openpyxl) load then, not at start-up."""
