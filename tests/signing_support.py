@@ -6,11 +6,16 @@ from there (never from the file being consolidated: a forged file must not bring
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from sqlalchemy import select
 
 from desk_app.db.models import Branch
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType, Regime
+from desk_app.security import use_chain_key_file
 from desk_app.signing import branch_key, public_key_text
 
 
@@ -24,3 +29,14 @@ def trust_branch(db: Database, *codes: str) -> None:
                                 regime=Regime.BANKING_INSURANCE.value)
                 session.add(branch)
             branch.signing_public_key = public_key_text(branch_key(code))
+
+
+@contextmanager
+def office(chain_key_file: Path) -> Iterator[None]:
+    """Work as the office whose chain key is in ``chain_key_file`` inside the block: a branch and its
+    headquarters each hold their own chain key, which never leaves them."""
+    use_chain_key_file(chain_key_file)
+    try:
+        yield
+    finally:
+        use_chain_key_file(None)

@@ -127,6 +127,20 @@ class ChainBreak:
     reason: str
 
 
+def verify_links(links: Iterable[ChainLink]) -> ChainBreak | None:
+    """The first break in a chain's linkage (a gap in the sequence, or an event not pointing at the one
+    before), without its keys: headquarters checks a signed branch file's chains this way, as only the
+    branch holds the key of their hashes (the signature covers them)."""
+    prev = GENESIS_HASH
+    for expected_seq, link in enumerate(links, start=1):
+        if link.seq != expected_seq:
+            return ChainBreak(link.complaint_id, link.seq, f"sequence gap: expected {expected_seq}")
+        if link.prev_hash != prev:
+            return ChainBreak(link.complaint_id, link.seq, "previous-hash mismatch")
+        prev = link.hash
+    return None
+
+
 def verify_chain(links: Iterable[ChainLink], key: bytes | None = None) -> ChainBreak | None:
     """Return the first broken link of one complaint's chain (links ordered by seq), or None."""
     if key is None:

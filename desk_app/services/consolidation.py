@@ -33,11 +33,11 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app import signing
@@ -62,7 +62,7 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission
-from desk_app.domain.timeline import ChainLink, verify_chain
+from desk_app.domain.timeline import GENESIS_HASH, ChainLink, event_hash, verify_links
 from desk_app.errors import PermissionDeniedError, UserError
 from desk_app.i18n import _
 from desk_app.reports.detail import record_sections
@@ -82,8 +82,10 @@ from desk_app.reports.records import (
 )
 from desk_app.reports.records_db import DamagedRecordsError, extract
 from desk_app.reports.xlsx_read import XlsxReader
+from desk_app.security import chain_key
 from desk_app.services import audit
 from desk_app.services.access import require, sees_all_branches
+from desk_app.services.seals import current_seal
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -354,7 +356,8 @@ class _CaseInfo:
     version: int
     updated_at: datetime
     customer_id: uuid.UUID
-    hashes: list[str] = field(default_factory=list)
+    events: list[uuid.UUID] = field(default_factory=list)
+    """The ids of its timeline's events, in order (compared with HQ's to tell who is ahead)."""
     decision: str = ""
 
 
@@ -385,6 +388,7 @@ class _Validator:
         self.referenced_branches: set[uuid.UUID] = set()
         self.case_branches: set[uuid.UUID] = set()
         self._chain: list[ChainLink] = []
+        self._chain_ids: list[uuid.UUID] = []
         self._chain_case: uuid.UUID | None = None
         self.count = 0
 
@@ -447,20 +451,22 @@ class _Validator:
             self._chain_case = v["complaint_id"]
         self._chain.append(ChainLink(v["complaint_id"], v["seq"], v["kind"], v["actor_id"], v["occurred_at"],
                                      v["payload"], v["prev_hash"], v["hash"], v.get("seal")))
+        self._chain_ids.append(v["id"])
         if v["actor_id"] is not None:
             self.referenced_users.add(v["actor_id"])
 
     def finish_chain(self) -> None:
         if not self._chain:
             return
-        broken = verify_chain(self._chain)
+        broken = verify_links(self._chain)
         case = self.plan.cases.get(self._chain[0].complaint_id)
         if broken is not None:
             self.problem(_("Case {number}: its timeline is broken at entry {seq} ({reason}).").format(
                 number=case.case_number if case else broken.complaint_id, seq=broken.seq, reason=broken.reason))
         elif case is not None:
-            case.hashes = [link.hash for link in self._chain]
+            case.events = list(self._chain_ids)
         self._chain = []
+        self._chain_ids = []
 
     def _resolution(self, v: dict[str, Any]) -> None:
         self._child("resolution", v)
@@ -555,20 +561,20 @@ class _Validator:
                     Complaint.case_number.in_(numbers[i:i + CHUNK]))):
                 self.problem(_("Case number {number} is already used at headquarters by another case.").format(
                     number=number))
-        chains: dict[uuid.UUID, list[str]] = defaultdict(list)
+        chains: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         present = list(hq)
         for i in range(0, len(present), CHUNK):
-            for cid, hash_ in s.execute(select(ComplaintEvent.complaint_id, ComplaintEvent.hash)
-                                        .where(ComplaintEvent.complaint_id.in_(present[i:i + CHUNK]))
-                                        .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)):
-                chains[cid].append(hash_)
+            for cid, event_id in s.execute(select(ComplaintEvent.complaint_id, ComplaintEvent.id)
+                                           .where(ComplaintEvent.complaint_id.in_(present[i:i + CHUNK]))
+                                           .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)):
+                chains[cid].append(event_id)
         for cid, case in plan.cases.items():
             if cid not in hq:
                 case.decision = "insert"
                 report.inserted += 1
                 continue
             _number, hq_version, hq_updated = hq[cid]
-            mine, theirs = chains.get(cid, []), case.hashes
+            mine, theirs = chains.get(cid, []), case.events
             common = len(mine) == len(theirs) and mine == theirs
             if common:
                 if case.version == hq_version:
@@ -603,6 +609,13 @@ class _Applier:
         self.pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.hq_last_seq: dict[uuid.UUID, int] = {}
         self.written: dict[str, int] = defaultdict(int)
+        # The branch's chains are hashed with the branch's key, which never leaves it (its signature covers the
+        # file): each event taken is chained again with HQ's key as it is written (INSERT only, so the
+        # desk server's runtime role may do it), and each case's newest event is held back to be sealed at
+        # the end over the case's rows as they then stand at HQ.
+        self.key = chain_key()
+        self.prev: dict[uuid.UUID, str] = {}
+        self.held: dict[uuid.UUID, dict[str, Any]] = {}
 
     def _remap(self, v: dict[str, Any]) -> dict[str, Any]:
         if v.get("branch_id") is not None:
@@ -670,9 +683,11 @@ class _Applier:
             self.conn.execute(update(Complaint).where(Complaint.id == v["id"])
                               .values(**{k: val for k, val in v.items() if k != "id"}))
             self.written["complaint"] += 1
-            last = self.session.scalar(select(func.max(ComplaintEvent.seq))
-                                       .where(ComplaintEvent.complaint_id == v["id"]))
-            self.hq_last_seq[v["id"]] = int(last or 0)
+            last = self.session.execute(select(ComplaintEvent.seq, ComplaintEvent.hash)
+                                        .where(ComplaintEvent.complaint_id == v["id"])
+                                        .order_by(ComplaintEvent.seq.desc()).limit(1)).first()
+            self.hq_last_seq[v["id"]] = int(last[0]) if last else 0
+            self.prev[v["id"]] = str(last[1]) if last else GENESIS_HASH
             for model in (ComplaintParty, Resolution, Callback, RootCause):
                 self.conn.execute(delete(model).where(model.complaint_id == v["id"]))
 
@@ -686,7 +701,34 @@ class _Applier:
         self._child("party", v)
 
     def _event(self, v: dict[str, Any]) -> None:
-        self._child("event", v)
+        cid = v["complaint_id"]
+        decision = self._case(cid)
+        if not (decision == "insert" or (decision == "update" and v["seq"] > self.hq_last_seq.get(cid, 0))):
+            return
+        held = self.held.get(cid)
+        if held is not None:
+            self._queue("event", self._chained(held))
+        self.held[cid] = v
+
+    def _chained(self, v: dict[str, Any], seal: str | None = None) -> dict[str, Any]:
+        """``v`` linked to the case's chain at HQ and hashed with HQ's key (``seal``: sealed anew)."""
+        cid = v["complaint_id"]
+        if seal is not None:
+            v["seal"] = seal
+        at = v["occurred_at"] if v["occurred_at"].tzinfo else v["occurred_at"].replace(tzinfo=UTC)
+        v["prev_hash"] = self.prev.get(cid, GENESIS_HASH)
+        v["hash"] = event_hash(v["prev_hash"], cid, v["seq"], v["kind"], v["actor_id"], at, v["payload"],
+                               seal=v.get("seal"), key=self.key)
+        self.prev[cid] = v["hash"]
+        return v
+
+    def finish(self) -> None:
+        """Write what is queued, then each case's newest event, sealed with HQ's key over its rows now."""
+        self.flush()
+        for cid, v in self.held.items():
+            self._queue("event", self._chained(v, current_seal(self.session, self.key, cid)[0]))
+        self.held.clear()
+        self.flush()
 
     def _resolution(self, v: dict[str, Any]) -> None:
         self._child("resolution", v)
@@ -833,7 +875,7 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
                 applier.add(kind, decode(kind, textual))
                 done += 1
                 tick(done)
-            applier.flush()
+            applier.finish()
             report.records_written = dict(applier.written)
             digest = str(report.manifest.get("sha256") or validator.digest.hexdigest())
             session.add(ImportBatch(kind="consolidation", source_name=path.name[:300], sha256=digest,

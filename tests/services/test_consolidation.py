@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import load_workbook
-from signing_support import trust_branch
+from signing_support import office, trust_branch
 from sqlalchemy import func, select, text
 
 from desk_app import signing
@@ -34,10 +34,12 @@ from desk_app.reports.figures import Summary
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
 from desk_app.reports.records_db import extract
 from desk_app.reports.xlsx_read import XlsxReader
+from desk_app.security import chain_key
 from desk_app.services import case_workflow
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
 from desk_app.services.demo import DEMO_PASSWORD
+from desk_app.services.integrity import check_seals
 from desk_app.services.reports import ReportScope, compute_statistics, export_detail
 from desk_app.services.setup import SetupRequest, initialise
 from desk_app.services.timeline import check_all_chains
@@ -89,6 +91,11 @@ def case_count(db: Database, branch: str | None = None) -> int:
 def test_export_consolidates_idempotently(branch_db: Database, database: Database, hq: Actor, tmp_path: Path) -> None:
     path = export(branch_db, tmp_path / "sh01.xlsx")
     assert is_consolidation_source(path)
+    with office(tmp_path / "hq-chain.key"):  # HQ's chain key is not the branch's
+        _consolidate_at_hq(branch_db, database, hq, path)
+
+
+def _consolidate_at_hq(branch_db: Database, database: Database, hq: Actor, path: Path) -> None:
     dry = consolidate(database, hq, path, dry_run=True)
     expected = case_count(branch_db, "SH01")
     assert dry.inserted == expected > 10 and not dry.problems and case_count(database) == 0
@@ -98,7 +105,8 @@ def test_export_consolidates_idempotently(branch_db: Database, database: Databas
     assert "sh01.clerk" in report.users_created  # who registered the cases
     assert case_count(database, "SH01") == expected
     with database.unit_of_work() as s:
-        assert check_all_chains(s) == []
+        assert check_all_chains(s) == []  # the branch's chains, chained and sealed again with HQ's key
+        assert check_seals(s, chain_key()) == []  # each case's rows match its newest event's seal
         users = s.scalars(select(User).where(User.username.in_(report.users_created))).all()
         assert users and not any(u.active for u in users)
         branch_events = s.scalar(select(func.count()).select_from(ComplaintEvent)) or 0
@@ -124,18 +132,25 @@ def test_export_consolidates_idempotently(branch_db: Database, database: Databas
 
 def test_updates_fast_forward_and_conflicts_are_reported(branch_db: Database, database: Database, hq: Actor,
                                                           tmp_path: Path) -> None:
-    consolidate(database, hq, export(branch_db, tmp_path / "first.xlsx"))
+    at_hq = tmp_path / "hq-chain.key"  # HQ's chain key is not the branch's
+    first = export(branch_db, tmp_path / "first.xlsx")
+    with office(at_hq):
+        consolidate(database, hq, first)
     with branch_db.unit_of_work() as s:
         a, b = s.execute(select(Complaint.id, Complaint.version).join(Branch, Branch.id == Complaint.branch_id)
                          .where(Branch.code == "SH01").order_by(Complaint.case_number).limit(2)).all()
     supervisor = branch_actor(branch_db, "sh01.supervisor")
     case_workflow.escalate(branch_db, supervisor, a.id, a.version, "客户情绪激动")  # only at the branch
     case_workflow.escalate(branch_db, supervisor, b.id, b.version, "媒体关注")  # at the branch ...
-    with database.unit_of_work() as s:
-        hq_b_version = s.scalar(select(Complaint.version).where(Complaint.id == b.id))
-    case_workflow.add_note(database, hq, b.id, "总部复核意见")  # ... and at HQ
-    case_workflow.escalate(database, hq, b.id, hq_b_version, "总部督办")
-    report = consolidate(database, hq, export(branch_db, tmp_path / "second.xlsx"))
+    second = export(branch_db, tmp_path / "second.xlsx")
+    with office(at_hq):
+        with database.unit_of_work() as s:
+            hq_b_version = s.scalar(select(Complaint.version).where(Complaint.id == b.id))
+        case_workflow.add_note(database, hq, b.id, "总部复核意见")  # ... and at HQ
+        case_workflow.escalate(database, hq, b.id, hq_b_version, "总部督办")
+        report = consolidate(database, hq, second)
+        with database.unit_of_work() as s:
+            assert check_all_chains(s) == []  # fast-forwarded events chained on with HQ's key
     assert report.imported and report.updated == 1
     assert [c.complaint_id for c in report.conflicts] == [b.id]
     conflict = report.conflicts[0]
@@ -146,7 +161,6 @@ def test_updates_fast_forward_and_conflicts_are_reported(branch_db: Database, da
         kinds_b = list(s.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == b.id)
                                  .order_by(ComplaintEvent.seq)))
         assert kinds_b[-2:] == ["note", "escalated"]  # HQ's version kept
-        assert check_all_chains(s) == []
 
 
 def replace_records_part(path: Path, target: Path, data: bytes | None) -> None:
@@ -219,14 +233,17 @@ def test_a_database_file_is_refused_as_unsigned(branch_db: Database, database: D
 
 def test_a_signed_export_of_a_broken_timeline_is_refused(branch_db: Database, database: Database, hq: Actor,
                                                          tmp_path: Path) -> None:
-    """Someone edits an event in the branch's database behind the app's back, then exports it: the file is
-    genuinely signed, but the chain tells."""
+    """Someone deletes an event in the branch's database behind the app's back, then exports it: the file is
+    genuinely signed, but the chain's links tell (its hashes are keyed with the branch's key, which only the
+    branch's own check can verify)."""
     with branch_db.unit_of_work() as s:
-        s.execute(text("UPDATE complaint_events SET occurred_at = '2020-01-01 00:00:00.000000' WHERE seq = 2 AND "
-                       "rowid = (SELECT min(e.rowid) FROM complaint_events e JOIN complaints c ON c.id = "
-                       "e.complaint_id JOIN branches b ON b.id = c.branch_id WHERE e.seq = 2 AND b.code = 'SH01')"))
+        assert s.execute(text(
+            "DELETE FROM complaint_events WHERE seq = 2 AND complaint_id = (SELECT e.complaint_id FROM "
+            "complaint_events e JOIN complaints c ON c.id = e.complaint_id JOIN branches b ON b.id = c.branch_id "
+            "WHERE e.seq = 3 AND b.code = 'SH01' LIMIT 1)")).rowcount == 1  # not a case's last event
     broken = consolidate(database, hq, export(branch_db, tmp_path / "sh01.xlsx"))
-    assert any("timeline is broken" in p for p in broken.problems) and case_count(database) == 0
+    assert any("timeline is broken" in p for p in broken.problems), broken.problems
+    assert case_count(database) == 0
 
 
 def test_unsigned_forged_and_wrong_branch_files_are_refused(branch_db: Database, database: Database, hq: Actor,
