@@ -40,6 +40,7 @@ from desk_app.i18n import _
 from desk_app.reports.limits import DEFAULT_LIMITS, check_file_size
 from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.tabular import SourceTable, is_blank, is_summary_row, read_table
+from desk_app.services import audit
 from desk_app.services.access import require
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.import_mapping import (
@@ -322,6 +323,8 @@ def import_file(db: Database, actor: Actor, path: Path, mapping: ColumnMapping |
                                       "first_number": writer.numbers[0], "last_number": writer.numbers[-1]})
         session.add(record)
         session.flush()
+        audit.record(session, actor, audit.AuditAction.IMPORT, None,
+                     {"batch_id": record.id, "rows": done, "file": record.source_name, "sha256": record.sha256})
         if progress is not None:
             progress(total, total)
         return ImportResult(imported=done, closed=writer.closed, customers_created=writer.created,
