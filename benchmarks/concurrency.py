@@ -83,10 +83,10 @@ def prepare(url: str, clients: int, branches: int = 1) -> tuple[list[str], list[
     at branch k mod ``branches``)."""
     from sqlalchemy import func, select
 
+    from desk_app.cli.reports import actor_for_username
     from desk_app.db.migrate import upgrade_to_head
     from desk_app.db.models import Branch, User
     from desk_app.domain.enums import InstitutionType, Role
-    from desk_app.cli.reports import actor_for_username
     from desk_app.services.setup import SetupRequest, initialise
 
     db = Database(make_engine(url))
