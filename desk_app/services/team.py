@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, Callback, Complaint, ComplaintEvent, User
+from desk_app.db.models.quality import QualitySample
 from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -65,6 +66,9 @@ class HandlerFigures:
     satisfaction_count: int = 0
     decided: int = 0
     reopened: int = 0
+    quality_score: float | None = None
+    """Mean total (out of 100) of the handler's inspected cases in the months of the period (质检)."""
+    quality_count: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -95,6 +99,9 @@ class BranchFigures:
     satisfaction_count: int = 0
     decided: int = 0
     reopened: int = 0
+    quality_score: float | None = None
+    """Mean total of the branch's inspected cases in the months of the period."""
+    quality_count: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -212,14 +219,26 @@ def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, bra
             .join(Branch, Branch.id == User.branch_id)
             .where(*_user_scope(actor, branch_id))
             .order_by(Branch.code, User.display_name)).all()
+        inspected = (QualitySample.total.is_not(None), QualitySample.month >= f"{date_from:%Y-%m}",
+                     QualitySample.month <= f"{date_to:%Y-%m}")
+        quality = {handler: (float(mean), int(n)) for handler, mean, n in session.execute(
+            select(QualitySample.handler_id, func.avg(QualitySample.total), func.count())
+            .where(*inspected).group_by(QualitySample.handler_id))}
+        branch_quality = {branch: (float(mean), int(n)) for branch, mean, n in session.execute(
+            select(QualitySample.branch_id, func.avg(QualitySample.total), func.count())
+            .where(*inspected).group_by(QualitySample.branch_id))}
     rows = []
     handlers: dict[str, int] = defaultdict(int)
     for uid, name, role, active, code in users:
         if uid not in tallies and not (active and has_permission(Role(role), Permission.HANDLE_CASE)):
             continue
         handlers[code] += 1
-        rows.append(HandlerFigures(uid, name, code, Role(role), **tallies.get(uid, _Tally()).figures()))
-    branches = tuple(BranchFigures(bid, name, code, handlers[code], **by_branch[bid].figures())
+        score, count = quality.get(uid, (None, 0))
+        rows.append(HandlerFigures(uid, name, code, Role(role), **tallies.get(uid, _Tally()).figures(),
+                                   quality_score=score, quality_count=count))
+    branches = tuple(BranchFigures(bid, name, code, handlers[code], **by_branch[bid].figures(),
+                                   quality_score=branch_quality.get(bid, (None, 0))[0],
+                                   quality_count=branch_quality.get(bid, (None, 0))[1])
                      for bid, name, code, hq in branch_rows if bid in by_branch or (handlers[code] and not hq))
     return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), tuple(rows),
                        branches)

@@ -101,3 +101,32 @@ def test_scoring_with_the_scorecard_and_the_handler_sees_it(database: Database, 
         quality.draw_sample(database, staff.supervisor, "2026-13", 2, seed=3)
     with pytest.raises(ValidationError):
         quality.draw_sample(database, staff.supervisor, "2026-11", 0, seed=3)
+
+
+def test_scores_appear_in_the_team_figures(database: Database, staff: Staff) -> None:
+    """The mean inspected score of each handler for the months of the period, recomputed here."""
+    from datetime import date
+
+    from desk_app.services.team import team_figures
+
+    other = _handler(database, staff, "handler2")
+    _cases(database, staff, staff.handler, 3)
+    _cases(database, staff, other, 2)
+    card = quality.load_scorecard()
+    full = {c.code: c.weight for c in card.criteria}
+    drawn = quality.draw_sample(database, staff.supervisor, "2026-11", 2, seed=5)
+    totals: dict[uuid.UUID, list[int]] = {}
+    for i, sample in enumerate(drawn):
+        scores = {**full, "letter": full["letter"] - 2 * i}
+        scored = quality.score_sample(database, staff.supervisor, sample.id, sample.version, scores)
+        assert scored.total is not None
+        totals.setdefault(sample.handler_id, []).append(scored.total)
+    figures = team_figures(database, staff.supervisor, date(2026, 11, 1), date(2026, 11, 30),
+                           today=date(2026, 11, 30))
+    rows = {row.user_id: row for row in figures.rows}
+    for handler_id, got in totals.items():
+        assert rows[handler_id].quality_score == sum(got) / len(got)
+        assert rows[handler_id].quality_count == len(got)
+    # outside the months of the period, nothing
+    later = team_figures(database, staff.supervisor, date(2026, 12, 1), date(2026, 12, 31), today=date(2026, 12, 31))
+    assert all(row.quality_score is None and row.quality_count == 0 for row in later.rows)

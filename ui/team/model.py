@@ -36,6 +36,8 @@ class FigureRow(Protocol):
     def satisfaction(self) -> float | None: ...
     @property
     def reopen_rate(self) -> float | None: ...
+    @property
+    def quality_score(self) -> float | None: ...
 
 
 def _percent(value: float | None) -> str:
@@ -62,6 +64,8 @@ COLUMNS: tuple[tuple[str, Callable[[FigureRow], str], Callable[[FigureRow], Any]
      lambda r: -1.0 if r.satisfaction is None else r.satisfaction),
     (N_("Reopen / review rate"), lambda r: _percent(r.reopen_rate),
      lambda r: -1.0 if r.reopen_rate is None else r.reopen_rate),
+    (N_("Quality score"), lambda r: "—" if r.quality_score is None else f"{r.quality_score:.0f}",
+     lambda r: -1.0 if r.quality_score is None else r.quality_score),
 )
 OPEN_COLUMN = 2
 
