@@ -200,9 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not on_desk_server and first_run_needed(args.database_url):
                 from ui.dialogs.first_run_wizard import FirstRunWizard
 
-                result = FirstRunWizard.ask()
+                result = FirstRunWizard.ask(demo_count=args.demo_data)
                 if result is None:
                     return EXIT_CANCELLED
+                if result.demo_added:
+                    args.demo_data = 0  # the wizard made the demo data already
                 config = load_config(args.database_url)  # the wizard saved where the data is
                 if result.db is not None:
                     opened, actor = (local_backend(result.db), result.revision), result.actor

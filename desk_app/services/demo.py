@@ -100,8 +100,17 @@ def _mobile(rng: random.Random) -> str:
 
 
 def _ensure_headquarters(session: Session, password_hash: str) -> None:
-    """A demo database started from nothing gets a headquarters with an administrator and an analyst."""
+    """A demo database started from nothing gets a headquarters with an administrator and an analyst; one
+    set up in the first-run wizard keeps its own administrator and gets the demo HQ analyst when the wizard
+    made none (so every role can be tried)."""
     if session.scalars(select(User).where(User.role == Role.ADMINISTRATOR.value)).first() is not None:
+        hq = session.scalars(select(Branch).where(Branch.is_headquarters.is_(True))).first()
+        analyst = session.scalars(select(User).where(User.role == Role.HQ_ANALYST.value)).first()
+        if hq is not None and analyst is None and session.scalars(
+                select(User).where(User.username == "hq.analyst")).first() is None:
+            session.add(User(username="hq.analyst", display_name="总部分析员", password_hash=password_hash,
+                             role=Role.HQ_ANALYST.value, branch_id=hq.id, must_change_password=False))
+            session.flush()
         return
     hq = session.scalars(select(Branch).where(Branch.code == "HQ")).first()
     if hq is None:

@@ -286,7 +286,7 @@ def test_first_start_runs_the_wizard_before_opening_any_database(
                                                                  "admin2026"))
     shown: list[MainWindow] = []
     monkeypatch.setattr(FirstRunWizard, "ask", classmethod(
-        lambda cls, db=None, parent=None: FirstRunResult(sqlite_database, head_revision(), actor)))
+        lambda cls, db=None, parent=None, demo_count=0: FirstRunResult(sqlite_database, head_revision(), actor)))
     monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(self))
     monkeypatch.setattr(Database, "dispose", lambda self: None)  # the fixture disposes it
     assert app_module.main(["--language", "en"]) == 0
@@ -297,7 +297,7 @@ def test_first_start_runs_the_wizard_before_opening_any_database(
 def test_cancelling_the_first_run_wizard_exits(
         qapp: QApplication, quiet_main: None, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_module, "first_run_needed", lambda url=None: True)
-    monkeypatch.setattr(FirstRunWizard, "ask", classmethod(lambda cls, db=None, parent=None: None))
+    monkeypatch.setattr(FirstRunWizard, "ask", classmethod(lambda cls, db=None, parent=None, demo_count=0: None))
     assert app_module.main(["--language", "en"]) == app_module.EXIT_CANCELLED
 
 
@@ -388,3 +388,66 @@ def test_a_branch_database_has_no_analyst_page(qtbot: QtBot, gui_db: Database) -
     wizard.next()
     assert wizard.currentId() == PAGE_DEMO
     assert "HQ analyst" not in wizard.demo_page.summary.text()
+
+
+# -- the README's start path: desk-app --demo-data N on a first start --------------------------------------
+README_DEMO_USERS = ["hq.analyst"] + [f"{code}.{login}" for code in ("sh01", "bj01", "gz01", "cd01")
+                                      for login in ("clerk", "handler", "supervisor", "manager")]
+
+
+def test_the_readme_start_path_reaches_every_listed_user(qtbot: QtBot, config_path: Path, tmp_path: Path) -> None:
+    """``desk-app --demo-data N`` on a first start: the wizard opens with the demo data ticked (so the database
+    is created as a demo database), set up by keys only; then every user the README lists signs in: the
+    administrator made in the wizard with its own password, the others with the demo password."""
+    from desk_app.services.demo import DEMO_PASSWORD
+
+    wizard = open_wizard(qtbot, local_url=f"sqlite:///{tmp_path / 'data' / 'desk.sqlite3'}")
+    wizard.offer_demo_data(12)  # what ui.app.main passes on from --demo-data 12
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=5000)
+    mnemonic(qtbot, "n")  # this PC
+    assert wizard.currentId() == PAGE_BRANCH
+    wizard.activateWindow()  # offscreen, no window is active after the progress dialog closes
+    qtbot.waitUntil(lambda: focus_widget() is wizard.branch_page.branch_code, timeout=5000)
+    for text in ("hq", "总行消费者权益保护部"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Tab)
+    for text in ("95588", "北京市西城区金融大街1号", "国家金融监督管理总局北京监管局", "010-12378"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    mnemonic(qtbot, "n")
+    qtbot.waitUntil(lambda: focus_widget() is wizard.admin_page.display_name)
+    for text in ("王管理", "Adm1n-2026", "Adm1n-2026"):
+        type_text(qtbot, text)
+        key(qtbot, Qt.Key.Key_Tab)
+    mnemonic(qtbot, "n")
+    assert wizard.currentId() == PAGE_ANALYST
+    mnemonic(qtbot, "n")  # no analyst of our own: demo data brings hq.analyst
+    assert wizard.currentId() == PAGE_DEMO and wizard.demo_page.demo_check.isChecked()
+    mnemonic(qtbot, "f")
+    result = wizard.result_value()
+    assert result is not None and result.db is not None and result.demo_added == 12
+    db = result.db
+    assert authenticate(db, "admin", "Adm1n-2026").role is Role.ADMINISTRATOR
+    signed_in = {name: authenticate(db, name, DEMO_PASSWORD).role for name in README_DEMO_USERS}
+    assert signed_in["hq.analyst"] is Role.HQ_ANALYST and signed_in["cd01.manager"] is Role.BRANCH_MANAGER
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name in ("admin", "hq.analyst", "sh01.clerk", "sh01.handler", "sh01.supervisor", "sh01.manager", "bj01",
+                 "gz01", "cd01", DEMO_PASSWORD):
+        assert f"`{name}`" in readme, name
+    db.dispose()
+
+
+def test_demo_data_on_the_command_line_is_offered_in_the_first_run_wizard(
+        qapp: QApplication, quiet_main: None, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "first_run_needed", lambda url=None: True)
+    asked: list[int] = []
+
+    def ask(cls: type[FirstRunWizard], db: Database | None = None, parent: object = None,
+            demo_count: int = 0) -> None:
+        asked.append(demo_count)
+
+    monkeypatch.setattr(FirstRunWizard, "ask", classmethod(ask))
+    assert app_module.main(["--language", "en", "--demo-data", "500"]) == app_module.EXIT_CANCELLED
+    assert asked == [500]

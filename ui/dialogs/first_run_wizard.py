@@ -513,11 +513,20 @@ class FirstRunWizard(QWizard):
             return None
         return FirstRunResult(self.db, self.revision, self.actor, self.demo_added)
 
+    def offer_demo_data(self, count: int) -> None:
+        """Start with the demo data box ticked for ``count`` cases (``desk-app --demo-data N`` on a first start:
+        the database is then created as a demo database, the only kind that takes demo data)."""
+        if count > 0:
+            self.demo_page.demo_check.setChecked(True)
+            self.demo_page.demo_count.setValue(count)
+
     @classmethod
-    def ask(cls, db: Database | None = None, parent: QWidget | None = None) -> FirstRunResult | None:
+    def ask(cls, db: Database | None = None, parent: QWidget | None = None,
+            demo_count: int = 0) -> FirstRunResult | None:
         """Run the wizard; this PC's database (and its administrator), or the desk server chosen, when
-        finished; None if cancelled."""
+        finished; None if cancelled. ``demo_count``: demo data offered (see ``offer_demo_data``)."""
         wizard = cls(db, parent)
+        wizard.offer_demo_data(demo_count)
         if wizard.exec() != QWizard.DialogCode.Accepted:
             return None
         return wizard.result_value()
