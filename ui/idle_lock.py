@@ -32,10 +32,12 @@ class UnlockDialog(QDialog):
     """Asks the signed-in user's password; wrong passwords count towards the account lock-out. The password is
     checked off the GUI thread (a desk server's round trip or the password hash): the dialog says it is busy."""
 
-    def __init__(self, backend: Backend, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: Backend, actor: Actor, parent: QWidget | None = None, *,
+                 manual: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("unlockDialog")
         self._backend, self._actor = backend, actor
+        self.manual = manual  # locked by the user (Lock the screen), not after idle minutes
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -59,11 +61,16 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
         self.retranslate_ui()
+        self.password.setFocus(Qt.FocusReason.OtherFocusReason)  # typed into as soon as the lock shows
 
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Screen locked"))
-        self.message.setText(_("The screen was locked after a period without activity. {name}, enter your "
-                               "password to continue.").format(name=self._actor.display_name))
+        if self.manual:
+            self.message.setText(_("You locked the screen. {name}, enter your password to continue.").format(
+                name=self._actor.display_name))
+        else:
+            self.message.setText(_("The screen was locked after a period without activity. {name}, enter your "
+                                   "password to continue.").format(name=self._actor.display_name))
         self.password_label.setText(_("&Password:"))
         self.password.setAccessibleName(_("Password"))
         self.busy.setText(_("Checking the password…"))
@@ -143,7 +150,9 @@ class IdleLock(QObject):
             self._timer.start()
         return False
 
-    def lock(self) -> None:
+    def lock(self, manual: bool = False) -> None:
+        """Hide the window's content behind the unlock dialog; ``manual``: the user locked it (the dialog says
+        so, instead of blaming inactivity)."""
         if self.locked:
             return
         self.locked = True
@@ -152,7 +161,7 @@ class IdleLock(QObject):
         if central is not None:
             central.setVisible(False)
         self.sig_locked.emit()
-        dialog = UnlockDialog(self._backend, self._actor, self._window)
+        dialog = UnlockDialog(self._backend, self._actor, self._window, manual=manual)
         self.dialog = dialog
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.accepted.connect(self._unlocked)

@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
         self.file_menu = bar.addMenu("")
         self.lock_action = QAction(self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(lambda: self.idle_lock.lock())
+        self.lock_action.triggered.connect(lambda: self.idle_lock.lock(manual=True))
         self.file_menu.addAction(self.lock_action)
         self.switch_user_action = QAction(self)
         self.switch_user_action.setObjectName("switchUserAction")

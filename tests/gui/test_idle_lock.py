@@ -36,6 +36,7 @@ def test_locks_after_idle_time_and_unlocks_with_password(qtbot: QtBot, set_up: S
     assert central is not None and not central.isVisible()
     dialog = lock.dialog
     qtbot.waitExposed(dialog)
+    assert "after a period without activity" in dialog.message.text()  # the lock says why
     dialog.activateWindow()
     assert dialog.focusWidget() is dialog.password
     qtbot.keyClicks(dialog.password, "wrong-password-1")
@@ -78,6 +79,8 @@ def test_lock_now_from_the_menu(qtbot: QtBot, set_up: SetUp) -> None:
     with qtbot.waitSignal(window.idle_lock.sig_locked, timeout=3000):
         window.lock_action.trigger()
     assert window.idle_lock.locked
+    message = window.idle_lock.dialog.message.text()
+    assert message.startswith("You locked the screen.") and "without activity" not in message
     window.idle_lock.dialog.reject()  # Escape does not unlock
     assert window.idle_lock.locked
     window.idle_lock.stop()
