@@ -168,8 +168,10 @@ def scenario_consolidate(path: Path, _n: int) -> dict[str, Any]:
     from desk_app.db.migrate import upgrade_to_head
     from desk_app.domain.enums import InstitutionType, Role
     from desk_app.services.accounts import authenticate, create_user
+    from desk_app.services.branch_keys import register_signing_key
     from desk_app.services.consolidation import consolidate
     from desk_app.services.setup import SetupRequest, initialise
+    from desk_app.signing import branch_key, public_key_text
 
     hq_path = path.with_name("hq.sqlite3")
     hq_path.unlink(missing_ok=True)
@@ -180,6 +182,9 @@ def scenario_consolidate(path: Path, _n: int) -> dict[str, Any]:
     create_user(hq, admin, username="analyst", display_name="分析员", password="quarterly2026",
                 role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
     analyst = authenticate(hq, "analyst", "quarterly2026")
+    # The export was signed by the demo database's headquarters "HQ"; its administrator registers that key
+    # here once, as HQ does with each branch's (the key file is on this machine).
+    register_signing_key(hq, admin, "HQ", public_key_text(branch_key("HQ")))
     started, cpu = time.perf_counter(), time.process_time()
     report = consolidate(hq, analyst, path.with_name("detail.xlsx"))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
