@@ -193,7 +193,7 @@ class _Drainer(threading.Thread):
                 if left <= 0 or not self.wake.wait(min(QUIET_S, left)):
                     break
             db = self._db()
-            if db is None:
+            if db is None or db.disposed:  # closed meanwhile: its files may be gone
                 return
             try:
                 if pending(db):
@@ -209,7 +209,7 @@ _DRAINERS: weakref.WeakKeyDictionary[Database, _Drainer] = weakref.WeakKeyDictio
 
 def index_soon(db: Database) -> None:
     """Have the queued rows indexed in the background soon (SQLite; nothing to do on PostgreSQL)."""
-    if db.dialect != "sqlite":
+    if db.dialect != "sqlite" or db.disposed:
         return
     with _LOCK:
         drainer = _DRAINERS.get(db)

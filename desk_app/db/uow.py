@@ -26,6 +26,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.disposed = False
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         guard_text(self._sessions)
 
@@ -65,6 +66,8 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        """Close the connections; background work on this database (the search index upkeep) stops."""
+        self.disposed = True
         self.engine.dispose()
 
 
