@@ -558,7 +558,15 @@ def _competition_ranks(counts: list[int]) -> list[int]:
 
 def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: date | None = None,
                        now: datetime | None = None) -> Statistics:
-    """All the figures of the statistics workbook for ``scope`` as of ``today`` (office-local date)."""
+    """All the figures of the statistics workbook for ``scope`` as of ``today`` (office-local date); the run
+    is audited as a report."""
+    stats, resolved = _statistics(db, actor, scope, today, now)
+    audit.record_now(db, actor, audit.AuditAction.REPORT, detail={"report": "statistics", **report_scope(resolved)})
+    return stats
+
+
+def _statistics(db: Database, actor: Actor, scope: ReportScope, today: date | None,
+                now: datetime | None) -> tuple[Statistics, ResolvedScope]:
     today = today or office_today(scope.timezone)
     with read_snapshot(db) as session:
         resolved = resolve_scope(session, actor, scope)
@@ -631,7 +639,6 @@ def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: da
          for level, code, n in root_causes),
         key=lambda r: (-r.count, r.level, r.cause_code)))
     action_rows = _action_rows(actions, taxonomy, today)
-    audit.record_now(db, actor, audit.AuditAction.REPORT, detail={"report": "statistics", **report_scope(resolved)})
     return Statistics(
         generated_at=(now or datetime.now(UTC)), today=today, timezone=resolved.timezone,
         period=resolved.period, scope_label=resolved.label,
@@ -642,7 +649,7 @@ def compute_statistics(db: Database, actor: Actor, scope: ReportScope, today: da
         flags=_flat_rows([(f.value, f.label) for f in SpecialFlag] + [("any", _("Any special flag"))],
                          flag_counts, total),
         pareto=tuple(pareto), root_causes=root_rows, actions=action_rows,
-        axis_names={axis: axis_label(axis) for axis in "ABCD"})
+        axis_names={axis: axis_label(axis) for axis in "ABCD"}), resolved
 
 
 def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path, today: date | None = None,
@@ -650,11 +657,10 @@ def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path
     """Compute the statistics and write them as an Excel workbook at ``path``; returns the figures."""
     from desk_app.reports.statistics_workbook import write_statistics_workbook
 
-    stats = compute_statistics(db, actor, scope, today=today, now=now)
-    write_statistics_workbook(stats, path)
+    stats, resolved = _statistics(db, actor, scope, today, now)
+    write_statistics_workbook(stats, path)  # a full disk is reported before anything is recorded
     audit.record_now(db, actor, audit.AuditAction.EXPORT, detail={
-        "export": "statistics", "file": Path(path).name, "personal_data": "none",
-        "branches": list(scope.branch_codes) or "all", "from": scope.date_from, "to": scope.date_to})
+        "export": "statistics", "file": Path(path).name, "personal_data": "none", **report_scope(resolved)})
     return stats
 
 

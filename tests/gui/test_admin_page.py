@@ -304,7 +304,7 @@ def test_only_administrators_get_the_page(qtbot: QtBot, set_up: SetUp) -> None:
     admin = MainWindow(ctx, set_up.admin)
     qtbot.addWidget(admin)
     assert admin.admin_page is not None and admin.audit_page is not None
-    assert admin.page_titles()[-2:] == ["Administration", "Audit log"]
+    assert admin.page_titles()[-3:] == ["Administration", "Audit log", "Improvements"]
     # The service refuses a non-administrator even if a page were built for one.
     with pytest.raises(UserError):
         from desk_app.services.accounts import unlock_user

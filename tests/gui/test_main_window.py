@@ -109,7 +109,7 @@ def test_urgent_case_model_passes_the_model_tester(qtmodeltester: object, window
 
 def test_navigation_lists_only_working_pages(window: MainWindow) -> None:
     assert window.page_titles() == ["Overview", "Case list", "Dashboard", "Legal reference", "Administration",
-                                    "Audit log"]
+                                    "Audit log", "Improvements"]
 
 
 def test_language_switch_retranslates_the_window(window: MainWindow, language_support: LanguageSupport,
@@ -118,7 +118,7 @@ def test_language_switch_retranslates_the_window(window: MainWindow, language_su
     window.language_actions["zh_CN"].trigger()
     assert i18n.current_language() == "zh_CN"
     assert _menu_titles(window) == ["文件(&F)", "视图(&V)", "帮助(&H)"]
-    assert window.page_titles() == ["概览", "案件列表", "数据看板", "法律查询", "系统管理", "审计日志"]
+    assert window.page_titles() == ["概览", "案件列表", "数据看板", "法律查询", "系统管理", "审计日志", "改进措施"]
     assert window.quit_action.text() == "退出(&Q)"
     assert window.user_status.text() == "当前用户：王管理（管理员）"
     page = window.current_page()
@@ -131,7 +131,7 @@ def test_language_switch_retranslates_the_window(window: MainWindow, language_su
     window.language_actions["en"].trigger()
     assert _menu_titles(window) == ["&File", "&View", "&Help"]
     assert window.page_titles() == ["Overview", "Case list", "Dashboard", "Legal reference", "Administration",
-                                    "Audit log"]
+                                    "Audit log", "Improvements"]
     assert page.status_tiles[Status.CLOSED].caption.text() == "Closed"
     assert window.language_actions["en"].isChecked()
 

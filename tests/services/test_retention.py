@@ -36,4 +36,9 @@ def test_dry_run_then_anonymise(database: Database, staff: Staff) -> None:
         assert names == {"": ANONYMOUS, "13500000002": "孙新"}
         assert session.scalar(select(Complaint.case_number).where(Complaint.id == old.id)) == old.case_number
     assert candidates(database, staff.admin, 3, today) == []
-    assert run_checks(database).ok
+    # The chains stay intact; the only findings are the two case rows this test closed behind the app's back
+    # (their seals tell), none from the anonymisation.
+    failing = [line for line in run_checks(database).lines if line.startswith("FAIL")]
+    assert len(failing) == 2 and all("case row changed outside the app" in line for line in failing)
+    assert {old.case_number, recent.case_number} == {n for line in failing for n in (old.case_number,
+                                                                                     recent.case_number) if n in line}
