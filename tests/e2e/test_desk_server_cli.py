@@ -93,9 +93,9 @@ def test_init_then_run_serves_the_api_over_tls(database: Database, running: tupl
         assert health.status == "ok" and health.schema is not None
         admin = backend.sign_in("admin", ADMIN_PASSWORD)
         assert admin.is_hq and admin.branch_code == "HQ"
-        backend.call(admin, create_user, username="clerk", display_name="柜员", password="clerk-2026-pass",
+        backend.call(admin, create_user, username="clerk", display_name="柜员", password="Teller-2026-pass",
                      role=Role.COUNTER_CLERK, must_change_password=False)
-        clerk = backend.sign_in("clerk", "clerk-2026-pass")
+        clerk = backend.sign_in("clerk", "Teller-2026-pass")
         case = backend.call(clerk, register_complaint, draft())
         assert case.case_number.startswith("HQ-")
         backend.sign_out(clerk)
