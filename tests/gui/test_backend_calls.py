@@ -16,20 +16,15 @@ from typing import Any
 
 import pytest
 
+from desk_app.api.jobs import JOBS
 from desk_app.api.registry import call_for
-from desk_app.services import consolidation, imports, letters, reports
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 
-#: Long-running calls with a path and progress/cancel callbacks: file jobs, not registry entries.
-JOB_FUNCTIONS: frozenset[Callable[..., Any]] = frozenset({
-    reports.export_statistics,
-    reports.export_detail,
-    imports.dry_run,
-    imports.import_file,
-    consolidation.consolidate,
-    letters.render_batch,
-})
+#: Long-running calls with a path and progress/cancel callbacks: file jobs, not registry entries (the jobs'
+#: own table is the one list of them).
+JOB_FUNCTIONS: frozenset[Callable[..., Any]] = frozenset(
+    getattr(module, name) for module, jobs in JOBS.items() for name in jobs)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -154,5 +153,6 @@ class TextDialog(_CallDialog):
 
     def call(self) -> Callable[[], ActionInfo]:
         ctx, actor, action, text = self.ctx, self.actor, self.action, self.text.toPlainText()
-        fn: Any = improvements.review_action if self.review else improvements.complete_action
-        return lambda: ctx.backend.call(actor, fn, action.id, action.version, text)
+        if self.review:
+            return lambda: ctx.backend.call(actor, improvements.review_action, action.id, action.version, text)
+        return lambda: ctx.backend.call(actor, improvements.complete_action, action.id, action.version, text)
