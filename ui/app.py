@@ -157,8 +157,9 @@ def gui_self_test() -> int:
         config = AppConfig(db_url=f"sqlite:///{Path(folder) / 'gui-self-test.sqlite3'}")
         db, revision = open_database(config)
         try:
+            demo.create_demo_database(db)  # a throwaway database: it may take demo data
             actor = setup.initialise(db, setup.SetupRequest(
-                "GT01", "界面自检", InstitutionType.BANK, "guitest", "界面自检", "guitest123",
+                "GT01", "界面自检", InstitutionType.BANK, "guitest", "界面自检", "Gui-Self-Test-7",
                 is_headquarters=True))
             demo.generate_demo_data(db, 20, seed=1)
             window = MainWindow(AppContext(config, local_backend(db), revision), actor)
