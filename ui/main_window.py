@@ -410,7 +410,10 @@ class MainWindow(QMainWindow):
         for row, page in enumerate(self._page_list):
             self.navigation.item(row).setText(page.nav_title())
         self.navigation.setAccessibleName(_("Navigation"))
-        self.db_status.setText(_("Database: {db}").format(db=database_label(self.ctx)))
+        where = database_label(self.ctx)
+        short = where if len(where) <= 36 else "…" + where[-35:]  # the tail names the file; the tooltip, all
+        self.db_status.setText(_("Database: {db}").format(db=short))
+        self.db_status.setToolTip(where)
         self.schema_status.setText(_("Schema: {revision}").format(
             revision=self.ctx.schema_revision or _("(empty)")))
         self.user_status.setText(_("Signed in: {name} ({role})").format(

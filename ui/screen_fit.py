@@ -57,6 +57,8 @@ def clipped_texts(root: QWidget) -> list[str]:
             continue
         if isinstance(widget, QLabel) and (widget.wordWrap() or not widget.text()):
             continue
+        if isinstance(widget, QAbstractButton) and not widget.text():  # an icon or a tab bar's scroll arrow
+            continue
         if widget.width() + 1 < widget.minimumSizeHint().width():
             text = widget.text().replace("\n", " ")[:40]
             found.append(f"{type(widget).__name__} '{text}': {widget.width()} < {widget.minimumSizeHint().width()} px")
