@@ -1,7 +1,7 @@
 """Search and registration timings: the word index (migration 0008) side by side with the old shape.
 
     python benchmarks/search.py --db /tmp/cases-1m.sqlite3 --count 1000000
-    python benchmarks/search.py --database-url postgresql+psycopg://desk:desk@host/db --count 1000000
+    python benchmarks/search.py --database-url postgresql+psycopg://desk:desk@host/db --count 1000000  # own schema
     python benchmarks/search.py --small [--database-url …]   # CI: 3,000 cases, 200 registrations
 
 A database short of ``--count`` cases is filled by the bulk generator (``desk_app.services.demo_bulk``) and
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from case_list import schema_url  # noqa: E402  (a sibling script: benchmarks/ is on sys.path)
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 
 from desk_app.db import search  # noqa: E402
@@ -52,6 +53,8 @@ from desk_app.services.demo_bulk import generate_bulk  # noqa: E402
 from desk_app.services.dto import ComplaintDraft, CustomerDraft  # noqa: E402
 
 TZ = "Asia/Shanghai"
+SCHEMA = "search_bench"  # PostgreSQL: the benchmark's own schema (see own_schema)
+SCHEMA = "search_bench"  # PostgreSQL: the benchmark's own schema (see own_schema)
 BLOCK = 100  # registrations per block; blocks of the two shapes alternate
 #: SQLite's triggers before migration 0008: the registration's own transaction writes the trigram table.
 OLD_SQLITE_INSERT_TRIGGER = """CREATE TRIGGER complaint_search_ai AFTER INSERT ON complaints BEGIN
@@ -261,6 +264,12 @@ def run_registrations(db: Database, clerk: Actor, total: int, start: int) -> Non
               f"max {ms(max(lags)):.0f} ms after its last registration (searches are exact meanwhile)", flush=True)
 
 
+def own_schema(url: str) -> str:
+    """``url`` with the benchmark's own schema first on the search path: the database may be a test database
+    whose public schema holds another run's users and rows (CI runs this after the test suite)."""
+    return schema_url(url, SCHEMA)
+
+
 @dataclass(frozen=True)
 class Options:
     url: str
@@ -302,9 +311,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="desk-search-") as tmp:
         if args.small:
             args.count, args.registrations = min(args.count, 3000), min(args.registrations, 200)
-            urls = [f"sqlite:///{Path(tmp) / 'search.sqlite3'}"] + ([args.database_url] if args.database_url else [])
+            urls = [f"sqlite:///{Path(tmp) / 'search.sqlite3'}"] + ([own_schema(args.database_url)]
+                                                                     if args.database_url else [])
         else:
-            urls = [args.database_url or f"sqlite:///{args.db or Path(tmp) / 'search.sqlite3'}"]
+            urls = [own_schema(args.database_url) if args.database_url
+                    else f"sqlite:///{args.db or Path(tmp) / 'search.sqlite3'}"]
         for url in urls:
             run(Options(url, args.count, args.registrations, args.repeat, not args.no_scan))
     return 0
