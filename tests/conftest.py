@@ -39,6 +39,7 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
@@ -46,6 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.db)
         if "qtbot" in fixtures or "qapp" in fixtures:
             item.add_marker(pytest.mark.gui)
+        if _uses_postgresql(item):
+            # One PostgreSQL server, one schema and cluster-wide runtime roles: with pytest-xdist
+            # (--dist loadgroup) every test that touches it runs on the same worker, one at a time.
+            item.add_marker(pytest.mark.xdist_group("postgresql"))
+
+
+def _uses_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("database") == "postgresql":
+        return True
+    return "pg_url" in getattr(item, "fixturenames", ())
 
 
 @pytest.fixture(autouse=True)
