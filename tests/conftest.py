@@ -39,7 +39,6 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
@@ -47,17 +46,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.db)
         if "qtbot" in fixtures or "qapp" in fixtures:
             item.add_marker(pytest.mark.gui)
-        if _uses_postgresql(item):
-            # One PostgreSQL server, one schema and cluster-wide runtime roles: with pytest-xdist
-            # (--dist loadgroup) every test that touches it runs on the same worker, one at a time.
-            item.add_marker(pytest.mark.xdist_group("postgresql"))
+        if {"_pg_server", "_pg_migrated"} & set(fixtures) and not _on_postgresql(item.nodeid):
+            raise pytest.UsageError(f"{item.nodeid} uses PostgreSQL without 'postgresql' in its id: "
+                                    "request the pg_url or database fixture (see pytest_xdist_make_scheduler)")
 
 
-def _uses_postgresql(item: pytest.Item) -> bool:
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("database") == "postgresql":
-        return True
-    return "pg_url" in getattr(item, "fixturenames", ())
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """pytest-xdist: every test that touches PostgreSQL runs on one worker, one at a time.
+
+    They share one server, one schema and cluster-wide runtime roles. Each such test carries
+    ``postgresql`` in its parameter id (the ``database`` and ``pg_url`` fixtures); every other test is
+    its own unit of work. (xdist's ``--dist loadgroup`` marks do not reach its scheduler under pytest 9,
+    whose node ids are no longer a writable string.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PostgresqlOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "postgresql" if _on_postgresql(nodeid) else nodeid
+
+    return PostgresqlOnOneWorker(config, log)
+
+
+def _on_postgresql(nodeid: str) -> bool:
+    params = nodeid.rpartition("[")[2].rstrip("]") if nodeid.endswith("]") else ""
+    return "postgresql" in params.split("-")
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +92,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
+def _pg_server() -> str:
     """URL of a PostgreSQL server for tests; skipped locally without one, a failure in CI."""
     if not PG_URL:
         if IN_CI:
@@ -88,8 +101,15 @@ def pg_url() -> str:
     return PG_URL
 
 
+@pytest.fixture(scope="session", params=["postgresql"])  # the id marks the test for the xdist scheduler
+def pg_url(_pg_server: str) -> str:
+    """The PostgreSQL server's URL, for tests about connections themselves."""
+    return _pg_server
+
+
 @pytest.fixture(scope="session")
-def _pg_migrated(pg_url: str) -> str:
+def _pg_migrated(_pg_server: str) -> str:
+    pg_url = _pg_server
     engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -111,7 +111,7 @@ def test_without_a_keyring_the_message_says_the_password_is_asked_each_start(no_
 
 
 # -- the connection test on the test server -----------------------------------------------------------------
-def test_right_password_connects_and_reports_the_schema(_pg_migrated: str) -> None:
+def test_right_password_connects_and_reports_the_schema(pg_url: str, _pg_migrated: str) -> None:
     settings, password = settings_of(_pg_migrated)
     summary = connection.test_connection(settings, password)
     assert summary.startswith("Connected to PostgreSQL 1")

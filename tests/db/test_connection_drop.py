@@ -68,7 +68,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(_pg_migrated: str) -> Iterator[Desk]:
+def desk(pg_url: str, _pg_migrated: str) -> Iterator[Desk]:
     """A set-up PostgreSQL database reached through a forwarder that the test can cut."""
     server = make_url(_pg_migrated)
     forwarder = Forwarder(server.host or "127.0.0.1", server.port or 5432)
