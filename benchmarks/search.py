@@ -54,7 +54,6 @@ from desk_app.services.dto import ComplaintDraft, CustomerDraft  # noqa: E402
 
 TZ = "Asia/Shanghai"
 SCHEMA = "search_bench"  # PostgreSQL: the benchmark's own schema (see own_schema)
-SCHEMA = "search_bench"  # PostgreSQL: the benchmark's own schema (see own_schema)
 BLOCK = 100  # registrations per block; blocks of the two shapes alternate
 #: SQLite's triggers before migration 0008: the registration's own transaction writes the trigram table.
 OLD_SQLITE_INSERT_TRIGGER = """CREATE TRIGGER complaint_search_ai AFTER INSERT ON complaints BEGIN
@@ -264,10 +263,10 @@ def run_registrations(db: Database, clerk: Actor, total: int, start: int) -> Non
               f"max {ms(max(lags)):.0f} ms after its last registration (searches are exact meanwhile)", flush=True)
 
 
-def own_schema(url: str) -> str:
+def own_schema(url: str, schema: str = SCHEMA) -> str:
     """``url`` with the benchmark's own schema first on the search path: the database may be a test database
     whose public schema holds another run's users and rows (CI runs this after the test suite)."""
-    return schema_url(url, SCHEMA)
+    return schema_url(url, schema)
 
 
 @dataclass(frozen=True)
@@ -277,6 +276,9 @@ class Options:
     registrations: int
     repeat: int
     scans: bool
+    admin: str = "admin"
+    clerk: str = "sh01.clerk"
+    password: str = demo.DEMO_PASSWORD
 
 
 def run(options: Options) -> None:
@@ -285,8 +287,8 @@ def run(options: Options) -> None:
     db = Database(engine)
     try:
         have = prepare(db, options.count)
-        admin = authenticate(db, "admin", demo.DEMO_PASSWORD)
-        clerk = authenticate(db, "sh01.clerk", demo.DEMO_PASSWORD)
+        admin = authenticate(db, options.admin, options.password)
+        clerk = authenticate(db, options.clerk, options.password)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"database {engine.dialect.name}, {have:,} cases; {sizes(engine)}; median of {options.repeat}; "
               f"{os.cpu_count()} CPUs, load average {load}", flush=True)
@@ -305,19 +307,25 @@ def main() -> int:
     parser.add_argument("--registrations", type=int, default=1000, help="per shape (default 1,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each search timing (median reported)")
     parser.add_argument("--no-scan", action="store_true", help="skip the LIKE scans (slow at 1M)")
+    parser.add_argument("--schema", default=SCHEMA, help=f"PostgreSQL schema to use (default {SCHEMA}), e.g. the "
+                        "1M-case schema benchmarks/server.py filled, with --admin/--clerk/--password of its users")
+    parser.add_argument("--admin", default="admin", help="a head-office user who searches (default admin)")
+    parser.add_argument("--clerk", default="sh01.clerk", help="a branch clerk who registers (default sh01.clerk)")
+    parser.add_argument("--password", default=demo.DEMO_PASSWORD, help="their password (default: the demo one)")
     parser.add_argument("--small", action="store_true", help="CI: 3,000 cases and 200 registrations a shape, "
                         "in a temporary SQLite file, and in --database-url when given")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="desk-search-") as tmp:
         if args.small:
             args.count, args.registrations = min(args.count, 3000), min(args.registrations, 200)
-            urls = [f"sqlite:///{Path(tmp) / 'search.sqlite3'}"] + ([own_schema(args.database_url)]
+            urls = [f"sqlite:///{Path(tmp) / 'search.sqlite3'}"] + ([own_schema(args.database_url, args.schema)]
                                                                      if args.database_url else [])
         else:
-            urls = [own_schema(args.database_url) if args.database_url
+            urls = [own_schema(args.database_url, args.schema) if args.database_url
                     else f"sqlite:///{args.db or Path(tmp) / 'search.sqlite3'}"]
         for url in urls:
-            run(Options(url, args.count, args.registrations, args.repeat, not args.no_scan))
+            run(Options(url, args.count, args.registrations, args.repeat, not args.no_scan, args.admin, args.clerk,
+                        args.password))
     return 0
 
 
