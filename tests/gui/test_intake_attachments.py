@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desk_app.errors import DatabaseUnavailableError
 from desk_app.services.attachments import MAX_ATTACHMENT_BYTES, list_attachments, read_attachment
 from tests.gui.test_intake_form import Counter, fill_valid, make_counter, open_page
-from ui.intake import intake_page
+from ui.intake import save_flow
 from ui.intake.intake_page import IntakePage
 
 
@@ -100,7 +100,7 @@ def test_remove_with_the_delete_key(qtbot: QtBot, page: IntakePage, scans: list[
 def test_storing_fails_the_case_stands_and_retry_works(qtbot: QtBot, page: IntakePage, counter: Counter,
                                                         scans: list[Path], monkeypatch: pytest.MonkeyPatch,
                                                         message_boxes: list[Shown]) -> None:
-    real = intake_page.add_attachments
+    real = save_flow.add_attachments
     calls: list[int] = []
 
     def flaky(*args: object, **kwargs: object) -> object:
@@ -109,7 +109,7 @@ def test_storing_fails_the_case_stands_and_retry_works(qtbot: QtBot, page: Intak
             raise DatabaseUnavailableError("The database cannot be reached: connection reset")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(intake_page, "add_attachments", flaky)
+    monkeypatch.setattr(save_flow, "add_attachments", flaky)
     page.attachments.add_paths(scans)
     fill_valid(page)
     with qtbot.waitSignal(page.sig_saved, timeout=10_000) as saved:

@@ -190,12 +190,12 @@ def test_a_service_error_with_a_field_is_shown_next_to_it(qtbot: QtBot, page: In
 def test_an_unexpected_error_is_presented_and_the_input_kept(qtbot: QtBot, page: IntakePage, counter: Counter,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              message_boxes: list[Shown]) -> None:
-    from ui.intake import intake_page
+    from ui.intake import save_flow
 
     def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(intake_page, "register_complaint", broken)
+    monkeypatch.setattr(save_flow, "register_complaint", broken)
     fill_valid(page)
     page.save_button.click()
     qtbot.waitUntil(lambda: bool(message_boxes), timeout=10_000)

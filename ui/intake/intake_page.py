@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,13 +35,11 @@ from PySide6.QtWidgets import (
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import SpecialFlag
 from desk_app.domain.request_kinds import kinds_for
-from desk_app.errors import DatabaseUnavailableError, UserError, ValidationError
+from desk_app.errors import UserError
 from desk_app.i18n import _
-from desk_app.services.attachments import AttachmentFile, AttachmentInfo, add_attachments
-from desk_app.services.complaints import register_complaint
 from desk_app.services.customers import IntakeOptions, KnownCustomer, intake_options
 from desk_app.services.drafts import Draft, DraftStore
-from desk_app.services.dto import ComplaintDetail, ComplaintDraft, PartyDraft
+from desk_app.services.dto import ComplaintDetail, ComplaintDraft
 from desk_app.services.reference import CodeInfo, ItemInfo, list_items, list_taxonomy
 from ui import icons
 from ui.context import AppContext
@@ -53,17 +50,14 @@ from ui.intake.autosave import Autosave
 from ui.intake.case_fields import ClassificationSection, FactsSection, RequestSection
 from ui.intake.complainant import AgentSection, CustomerSection, RepresentativesSection
 from ui.intake.lookup import CustomerLookup, LookupPanel
-from ui.intake.outcome import SaveOutcome, outcome_text
+from ui.intake.save_flow import SaveFlow
 from ui.intake.section import FormSection, Problems
 from ui.intake.widgets import Banner, EnterAdvances, Field, plain, set_style
 from ui.page import Page
 from ui.tasks import run_call
 
-#: Service field names (ValidationError.field) → the form's field keys.
 #: Narrower than this (a 1366 px screen at 150 %), the form is one column instead of two.
 NARROW = 1000
-SERVICE_FIELDS = {"id_number": "customer.id_number", "phone": "customer.phone", "request_kind": "request_kinds",
-                  "parties.authorisation": "agent.authorisation", "customer": "customer.name"}
 
 
 @dataclass(frozen=True)
@@ -88,14 +82,11 @@ class IntakePage(Page):
         self.tz: ZoneInfo = ctx.office_tz
         self.options: IntakeOptions | None = None
         self.ready = False
-        self.saving = False
-        self.last_saved: ComplaintDetail | None = None
-        self._outcome: SaveOutcome | None = None
         self._loading = False
         self._restoring = True  # no change handling until the form is built
         self._blank: dict[str, Any] = {}
         self._picked: tuple[uuid.UUID, dict[str, Any]] | None = None
-        self._retry: tuple[uuid.UUID, list[AttachmentFile]] | None = None
+        self.save_flow = SaveFlow(self)
         self._build()
         self.autosave = Autosave(self, drafts if drafts is not None else DraftStore(actor.username), self.state,
                                  self.is_blank, self.draft_status)
@@ -285,8 +276,7 @@ class IntakePage(Page):
         self.scroll_area.setAccessibleName(_("Intake form"))
         if self.pending_draft is not None:
             self._offer_draft(self.pending_draft)
-        if self._outcome is not None:
-            self._show_outcome(self._outcome)
+        self.save_flow.show_outcome()
 
     def _update_scope(self) -> None:
         if self.options is None:
@@ -479,176 +469,35 @@ class IntakePage(Page):
             self.representatives.add_row_widget()
         self._apply_tab_order()
 
-    # -- validation and saving -------------------------------------------------------------------------
-    def problems(self) -> Problems:
-        today = datetime.now(self.tz).date()
-        found: Problems = []
-        found += self.customer.problems()
-        found += self.agent.problems()
-        if self.classification.flags[SpecialFlag.GROUP].isChecked():
-            found += self.representatives.problems()
-        found += self.facts.problems(today)
-        found += self.request.problems()
-        found += self.classification.problems()
-        if not self.recusal.isChecked():
-            found.append(("recusal", _("Confirm that you have no personal interest in this complaint (回避) "
-                                       "before saving; otherwise hand it to a colleague.")))
-        return found
+    # -- validation and saving (ui.intake.save_flow) ----------------------------------------------------
+    @property
+    def saving(self) -> bool:
+        return self.save_flow.saving
 
-    def clear_errors(self) -> None:
-        for field in self.fields.values():
-            field.clear_error()
-        self.error_banner.show_message("")
-        self.retry_save_button.hide()
+    @property
+    def last_saved(self) -> ComplaintDetail | None:
+        return self.save_flow.last_saved
+
+    def picked_customer_id(self) -> uuid.UUID | None:
+        """The existing customer record picked in the look-up, while the customer fields still show it."""
+        if self._picked is not None and self.customer.state() == self._picked[1]:
+            return self._picked[0]
+        return None
+
+    def problems(self) -> Problems:
+        return self.save_flow.problems()
 
     def show_problems(self, problems: Problems) -> None:
-        """Show each message next to its field (several on one field are joined) and focus the first
-        field; a message that belongs to no field goes to the banner above the form."""
-        by_key: dict[str, list[str]] = {}
-        for key, message in problems:
-            by_key.setdefault(self._form_key(key), []).append(message)
-        unplaced: list[str] = []
-        for key, messages in by_key.items():
-            if key in self.fields:
-                self.fields[key].show_error("\n".join(dict.fromkeys(messages)))
-            else:
-                unplaced += messages
-        placed = len(by_key) - (1 if unplaced else 0) * sum(1 for k in by_key if k not in self.fields)
-        summary = _("{n} field(s) need attention; nothing was saved yet.").format(n=placed) if placed else \
-            _("Nothing was saved; your input is kept.")
-        self.error_banner.show_message("\n".join([*unplaced, summary]))
-        target = next((self.fields[k].focus for k in by_key if k in self.fields), None)
-        if target is not None:
-            self.scroll_area.ensureWidgetVisible(target)
-            target.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _form_key(self, service_field: str) -> str:
-        if service_field == "parties.name":
-            return "agent.name" if self.agent.has_agent.isChecked() and not self.agent.name.text().strip() \
-                else "parties"
-        return SERVICE_FIELDS.get(service_field, service_field)
+        self.save_flow.show_problems(problems)
 
     def build_draft(self) -> ComplaintDraft:
-        """The ComplaintDraft for the service (call after ``problems()`` came back empty)."""
-        customer = self.customer.draft()
-        customer_id = None
-        if self._picked is not None and self.customer.state() == self._picked[1]:
-            customer_id = self._picked[0]
-        parties: list[PartyDraft] = []
-        agent = self.agent.party()
-        if agent is not None:
-            parties.append(agent)
-        flags = self.classification.selected_flags()
-        if SpecialFlag.GROUP in flags:
-            parties += self.representatives.parties()
-        pickers = self.classification.pickers
-        axis_d = pickers["D"].code() if self.classification.uses_d else None
-        return ComplaintDraft(
-            channel=self.classification.channel.value(), axis_a=pickers["A"].code() or "",
-            axis_b=pickers["B"].code() or "", axis_c=pickers["C"].code() or "",
-            severity=self.classification.severity.value(), facts_what=self.facts.what.toPlainText(),
-            customer=None if customer_id else customer, customer_id=customer_id, axis_d=axis_d, flags=flags,
-            received_at=self.classification.received_at(), request_kinds=self.request.selected_in_order(),
-            request_text=self.request.text.toPlainText(), claimed_amount=self.request.claimed.text(),
-            facts_when=self.facts.facts_when(), facts_where=self.facts.where.text(),
-            facts_amount=self.facts.amount.text(), respondent=self.facts.respondent.text(),
-            parties=tuple(parties), recusal_declared=self.recusal.isChecked(),
-        )
+        return self.save_flow.build_draft()
 
     def save(self) -> None:
-        if self.saving or not self.ready:
-            return
-        if self.pending_draft is not None:
-            self.restore_button.setFocus()
-            self.error_banner.show_message(_("First restore or discard the unfinished complaint."))
-            return
-        self.clear_errors()
-        for picker in self.classification.pickers.values():
-            picker.resolve()
-        problems = self.problems()
-        if problems:
-            self.show_problems(problems)
-            return
-        try:
-            draft = self.build_draft()
-        except ValidationError as exc:
-            self.show_problems([(exc.field or "", str(exc))])
-            return
-        files = self.attachments.files()
-        self.saving = True
-        self.save_button.setEnabled(False)
-        self.draft_status.setText(_("Saving…"))
-        backend, actor = self.ctx.backend, self.actor
-
-        def work() -> SaveOutcome:
-            detail = backend.call(actor, register_complaint, draft)
-            stored: list[AttachmentInfo] = []
-            error: BaseException | None = None
-            if files:
-                try:
-                    stored = backend.call(actor, add_attachments, detail.id, files)
-                except Exception as exc:  # the case stands; the files are offered again
-                    error = exc
-            return SaveOutcome(detail, stored, error, files)
-
-        run_call(self, work, self._saved, self._save_failed)
-
-    def _save_failed(self, exc: BaseException) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        self.draft_status.setText("")
-        if isinstance(exc, ValidationError) and exc.field:
-            self.show_problems([(exc.field, str(exc))])
-        elif isinstance(exc, DatabaseUnavailableError):
-            # the connection is gone: keep everything typed (also as a draft on disk) and offer a retry
-            self.autosave.dirty = True
-            self.autosave.save_now()
-            self.error_banner.show_message(str(exc) + "\n" + _("Nothing was saved; your input is kept."))
-            self.retry_save_button.show()
-            self.retry_save_button.setFocus()
-        elif isinstance(exc, UserError):
-            self.error_banner.show_message(str(exc) + "\n" + _("Nothing was saved; your input is kept."))
-        else:
-            self.error_banner.show_message(_("Nothing was saved; your input is kept."))
-            show_error(self, exc)
-
-    def _saved(self, result: SaveOutcome) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        self.last_saved = result.detail
-        self._outcome = result
-        self._retry = (result.detail.id, result.files) if result.attachment_error is not None else None
-        self.autosave.discard()
-        self.reset_form()
-        self._show_outcome(result)
-        self.draft_status.setText("")
-        if result.attachment_error is not None and not isinstance(result.attachment_error, UserError):
-            show_error(self, result.attachment_error)
-        self.sig_saved.emit(result.detail.id)
-
-    def _show_outcome(self, outcome: SaveOutcome) -> None:
-        self.result_banner.show_message(outcome_text(outcome, self.tz))
-        self.retry_button.setVisible(self._retry is not None)
+        self.save_flow.save()
 
     def retry_attachments(self) -> None:
-        if self._retry is None or self.saving:
-            return
-        complaint_id, files = self._retry
-        backend, actor = self.ctx.backend, self.actor
-        self.retry_button.setEnabled(False)
-
-        def done(result: list[AttachmentInfo]) -> None:
-            if self._outcome is not None:
-                self._retry = None
-                self._outcome = SaveOutcome(self._outcome.detail, result, None, [])
-                self.retry_button.setEnabled(True)
-                self._show_outcome(self._outcome)
-
-        def failed(exc: BaseException) -> None:
-            self.retry_button.setEnabled(True)
-            show_error(self, exc)
-
-        run_call(self, lambda: backend.call(actor, add_attachments, complaint_id, files), done, failed)
+        self.save_flow.retry_attachments()
 
     # -- clearing ------------------------------------------------------------------------------------
     def ask_clear(self) -> None:
@@ -661,14 +510,12 @@ class IntakePage(Page):
                 return
         self.autosave.discard()
         self.reset_form()
-        self.result_banner.show_message("")
-        self._outcome = None
+        self.save_flow.forget_outcome()
 
     def start_next(self) -> None:
         """Ctrl+N: the first field, for the next customer (a blank form drops the last case's result)."""
         if self.is_blank():
-            self.result_banner.show_message("")
-            self._outcome = None
+            self.save_flow.forget_outcome()
         self.customer.name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def reset_form(self) -> None:
@@ -684,7 +531,7 @@ class IntakePage(Page):
             self.lookup_flow.forget_keys()
         finally:
             self._restoring = False
-        self.clear_errors()
+        self.save_flow.clear_errors()
         self._blank = self._comparable(self.state())
         self.autosave.settled()
         self.scroll_area.verticalScrollBar().setValue(0)
