@@ -20,7 +20,7 @@ from desk_app.db.models import Branch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType, Regime
-from desk_app.domain.permissions import Permission
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.errors import NotFoundError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
@@ -51,6 +51,8 @@ class BranchFields:
     logo_path: str = ""
     timezone: str = DEFAULT_TIMEZONE
     active: bool = True
+    handlers_may_take: bool = True
+    """Handlers may take unassigned cases of the branch themselves (``case_workflow.take_case``)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class BranchInfo:
     active: bool
     version: int
     active_users: int = 0
+    handlers_may_take: bool = True
 
     def fields(self) -> BranchFields:
         """The editable part, e.g. to fill the edit form."""
@@ -84,7 +87,7 @@ def _info(branch: Branch, active_users: int = 0) -> BranchInfo:
         is_headquarters=branch.is_headquarters, address=branch.address, hotline=branch.hotline,
         superior_institution=branch.superior_institution, superior_contact=branch.superior_contact,
         logo_path=branch.logo_path, timezone=branch.timezone, active=branch.active, version=branch.version,
-        active_users=active_users)
+        active_users=active_users, handlers_may_take=branch.handlers_may_take)
 
 
 def _clean(values: BranchFields) -> dict[str, object]:
@@ -112,6 +115,7 @@ def _clean(values: BranchFields) -> dict[str, object]:
     cleaned["institution_type"] = institution.value
     cleaned["regime"] = regime_for_institution(institution).value
     cleaned["active"] = bool(values.active)
+    cleaned["handlers_may_take"] = bool(values.handlers_may_take)
     return cleaned
 
 
@@ -180,3 +184,36 @@ def update_branch(db: Database, actor: Actor, branch_id: uuid.UUID, values: Bran
             audit.record(session, actor, audit.AuditAction.BRANCH_CHANGED, None, {
                 "operation": "update_branch", "branch": branch.code, "changes": changes})
         return _info(branch, users)
+
+
+def handlers_may_take(db: Database, actor: Actor) -> bool:
+    """The rule of the actor's own branch: may its handlers take unassigned cases themselves?"""
+    with db.unit_of_work() as session:
+        return bool(session.scalar(select(Branch.handlers_may_take).where(Branch.id == actor.branch_id)))
+
+
+def set_handlers_may_take(db: Database, actor: Actor, allowed: bool, branch_id: uuid.UUID | None = None) -> BranchInfo:
+    """Let the handlers of a branch take unassigned cases themselves, or not (then a supervisor assigns every
+    case). The branch's supervisor or manager sets it for their own branch, an administrator for their own
+    branch (at headquarters for any); audited as a branch change."""
+    target = branch_id or actor.branch_id
+    if has_permission(actor.role, Permission.ADMINISTER):
+        if target != actor.branch_id and not actor.is_hq:
+            raise PermissionDeniedError(_("You may only edit your own branch."))
+    elif has_permission(actor.role, Permission.ASSIGN):
+        if target != actor.branch_id:
+            raise PermissionDeniedError(_("You may only change the rules of your own branch."))
+    else:
+        raise PermissionDeniedError(_("Your role ({role}) may not change whether handlers take cases "
+                                      "themselves.").format(role=actor.role.label))
+    with db.unit_of_work() as session:
+        branch = session.get(Branch, target)
+        if branch is None:
+            raise NotFoundError(_("The branch does not exist."))
+        if branch.handlers_may_take != allowed:
+            old, branch.handlers_may_take = branch.handlers_may_take, allowed
+            session.flush()
+            audit.record(session, actor, audit.AuditAction.BRANCH_CHANGED, None, {
+                "operation": "set_handlers_may_take", "branch": branch.code,
+                "changes": {"handlers_may_take": [old, allowed]}})
+        return _info(branch, _active_users(session, branch.id))

@@ -28,7 +28,7 @@ from desk_app.domain.workflow import (
     check_transition,
     deliberation_required,
 )
-from desk_app.errors import IllegalTransitionError, NotFoundError, ValidationError
+from desk_app.errors import IllegalTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import extensions
 from desk_app.services.access import can_see_branch, require
@@ -122,6 +122,83 @@ def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, ow
             "from_owner": old_owner, "to_owner": owner.id, "owner_name": owner.display_name,
             "status": complaint.status, "note": note.strip()})
         return to_detail(session, complaint)
+
+
+#: The states in which a case can get its first (or a new) handler.
+ASSIGNABLE = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.UNDER_REVIEW})
+
+
+def take_refusal(actor: Actor, complaint: Complaint, branch: Branch, owner_name: str | None) -> str | None:
+    """Why ``actor`` may not take ``complaint`` themselves (translated), or None when they may. ``owner_name``
+    is the current handler's name (None when the case has none)."""
+    if not has_permission(actor.role, Permission.HANDLE_CASE):
+        return _no_handler(actor)
+    if complaint.branch_id != actor.branch_id:
+        return _("Case {number} belongs to another branch; only its own handlers may take it.").format(
+            number=complaint.case_number)
+    if owner_name is not None:
+        return _("Case {number} is already assigned to {name}.").format(number=complaint.case_number,
+                                                                         name=owner_name)
+    status = Status(complaint.status)
+    if status not in ASSIGNABLE:
+        return _("A case that is '{status}' cannot be taken.").format(status=status.label)
+    if not branch.handlers_may_take:
+        return _("Branch {code} does not let handlers take cases themselves; ask your supervisor to assign "
+                 "it.").format(code=branch.code)
+    return None
+
+
+def _no_handler(actor: Actor) -> str:
+    return _("Your role ({role}) does not handle cases, so it cannot take one.").format(role=actor.role.label)
+
+
+def _owner_name(session: Session, complaint: Complaint) -> str | None:
+    if complaint.owner_id is None:
+        return None
+    owner = session.get(User, complaint.owner_id)
+    return owner.display_name if owner is not None else "?"
+
+
+def take_case(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int | None = None) -> ComplaintDetail:
+    """The signed-in handler takes an unassigned case of their own branch, when the branch allows it
+    (``Branch.handlers_may_take``). Recorded on the timeline as an assignment to themselves (``taken``).
+    Without ``version`` (from a list row) the row is still locked, so of two handlers taking the same case
+    at once the second is told who has it."""
+    if not has_permission(actor.role, Permission.HANDLE_CASE):
+        raise PermissionDeniedError(_no_handler(actor))
+    with db.unit_of_work() as session:
+        if version is not None:
+            complaint = load_for(session, actor, complaint_id, version)  # locked, and refused when stale
+        else:
+            found = session.get(Complaint, complaint_id, with_for_update=True)
+            if found is None:
+                raise NotFoundError(_("The case does not exist."))
+            complaint = found
+        branch = session.get_one(Branch, complaint.branch_id)
+        refusal = take_refusal(actor, complaint, branch, _owner_name(session, complaint))
+        if refusal is not None:
+            if complaint.branch_id != actor.branch_id or not branch.handlers_may_take:
+                raise PermissionDeniedError(refusal)
+            raise IllegalTransitionError(refusal)
+        status = Status(complaint.status)
+        if status is Status.REGISTERED:
+            complaint.status = check_transition(status, Action.ASSIGN).value
+        complaint.owner_id = actor.user_id
+        session.flush()
+        append_event(session, complaint.id, EventKind.ASSIGNED.value, actor.user_id, {
+            "from_owner": None, "to_owner": actor.user_id, "owner_name": actor.display_name,
+            "status": complaint.status, "note": "", "taken": True})
+        return to_detail(session, complaint)
+
+
+def may_take(db: Database, actor: Actor, complaint_id: uuid.UUID) -> bool:
+    """Whether ``take_case`` would accept this case from ``actor`` now (the case view offers "Take")."""
+    if not has_permission(actor.role, Permission.HANDLE_CASE):
+        return False
+    with db.unit_of_work() as session:
+        complaint = load_for(session, actor, complaint_id)
+        branch = session.get_one(Branch, complaint.branch_id)
+        return take_refusal(actor, complaint, branch, _owner_name(session, complaint)) is None
 
 
 def transfer(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, to_branch_id: uuid.UUID,

@@ -1,4 +1,5 @@
-"""The start page's figures: cases by status, overdue and due-soon counts, the most urgent open cases.
+"""The start page's figures: cases by status, overdue and due-soon counts, the most urgent open cases, and the
+work queues (cases to assign, overdue cases; the approvals come from desk_app.services.approvals).
 
 Scope: a branch's own cases; HQ analysts and headquarters administrators see every branch. "Overdue" and "due
 soon" only count cases whose statutory clock is still running (workflow.STOPPED_STATES excluded): a
@@ -7,13 +8,16 @@ case that has been answered on time is not overdue while it waits for its callba
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from desk_app.db.models import Complaint, Customer
+from desk_app.db.models import Branch, Complaint, Customer, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Severity, Status
@@ -24,6 +28,12 @@ from desk_app.services.approvals import PendingApproval, approval_queue
 
 DUE_SOON_DAYS = 2
 URGENT_LIMIT = 50
+#: Rows each work queue shows (its count says how many there are in all).
+QUEUE_LIMIT = 50
+#: The states in which a case without a handler waits to be assigned: ``case_workflow.ASSIGNABLE`` (not
+#: imported: the overview is on the first window, the workflow module loads with the first case opened).
+ASSIGNABLE = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.UNDER_REVIEW})
+_ASSIGNABLE = tuple(sorted(s.value for s in ASSIGNABLE))
 _RUNNING = tuple(s.value for s in Status if s not in STOPPED_STATES)
 _SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.SERIOUS.value: 1, Severity.GENERAL.value: 2}
 
@@ -50,6 +60,36 @@ class UrgentCase:
 
 
 @dataclass(frozen=True)
+class QueueCase:
+    """A row of a work queue (cases to assign, overdue cases)."""
+
+    complaint_id: uuid.UUID
+    case_number: str
+    branch_code: str
+    received_at: datetime
+    customer_name: str
+    """Masked, as in the urgent list."""
+    status: Status
+    severity: Severity
+    owner_name: str
+    """Empty when nobody handles the case."""
+    due_on: date
+    days_left: int
+
+
+@dataclass(frozen=True)
+class WorkQueues:
+    """What waits for a supervisor's hand: cases nobody handles yet (oldest first) and overdue cases (most
+    overdue first), each at most ``QUEUE_LIMIT`` rows with the full count beside."""
+
+    to_assign: tuple[QueueCase, ...] = ()
+    to_assign_count: int = 0
+    overdue: tuple[QueueCase, ...] = ()
+    handlers_may_take: bool = True
+    """The rule of the actor's own branch (``Branch.handlers_may_take``)."""
+
+
+@dataclass(frozen=True)
 class MyWork:
     """The signed-in user's own cases (as owner)."""
 
@@ -71,6 +111,7 @@ class Overview:
     mine: MyWork = field(default_factory=MyWork)
     approvals: tuple[PendingApproval, ...] = ()
     """What waits for the signed-in approver's own decision (desk_app.services.approvals)."""
+    queues: WorkQueues = field(default_factory=WorkQueues)
 
     @property
     def total(self) -> int:
@@ -107,6 +148,7 @@ def case_overview(db: Database, actor: Actor, today: date) -> Overview:
             .order_by(Complaint.due_on, rank, Complaint.received_at, Complaint.case_number)
             .limit(URGENT_LIMIT)).all()
         mine = _my_work(session, actor, today)
+        queues = _queues(session, actor, today)
     counts = {status: 0 for status in Status}
     for status, n in by_status:
         counts[Status(status)] = n
@@ -117,7 +159,40 @@ def case_overview(db: Database, actor: Actor, today: date) -> Overview:
         for number, received, name, status, severity, due in rows)
     return Overview(today=today, all_branches=sees_all_branches(actor), counts=counts,
                     overdue=overdue, due_soon=due_soon, urgent=urgent, mine=mine,
-                    approvals=tuple(approval_queue(db, actor)))
+                    approvals=tuple(approval_queue(db, actor)), queues=queues)
+
+
+def work_queues(db: Database, actor: Actor, today: date) -> WorkQueues:
+    """Only the work queues of ``actor``'s scope as of ``today`` (the office's local date)."""
+    with db.unit_of_work() as session:
+        return _queues(session, actor, today)
+
+
+def _queue_rows(session: Session, today: date, where: Sequence[ColumnElement[bool]],
+                order: Sequence[InstrumentedAttribute[Any]]) -> tuple[QueueCase, ...]:
+    rows = session.execute(
+        select(Complaint.id, Complaint.case_number, Branch.code, Complaint.received_at, Customer.name,
+               Complaint.status, Complaint.severity, User.display_name, Complaint.due_on)
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .join(Branch, Branch.id == Complaint.branch_id)
+        .outerjoin(User, User.id == Complaint.owner_id)
+        .where(*where).order_by(*order).limit(QUEUE_LIMIT)).all()
+    return tuple(QueueCase(complaint_id=cid, case_number=number, branch_code=code, received_at=received,
+                           customer_name=mask_name(name), status=Status(status), severity=Severity(severity),
+                           owner_name=owner or "", due_on=due, days_left=(due - today).days)
+                 for cid, number, code, received, name, status, severity, owner, due in rows)
+
+
+def _queues(session: Session, actor: Actor, today: date) -> WorkQueues:
+    scope = _in_scope(actor)
+    unassigned = (scope, Complaint.owner_id.is_(None), Complaint.status.in_(_ASSIGNABLE))
+    to_assign_count = int(session.scalar(select(func.count()).select_from(Complaint).where(*unassigned)) or 0)
+    to_assign = _queue_rows(session, today, unassigned, (Complaint.received_at, Complaint.case_number))
+    overdue = _queue_rows(session, today, (scope, Complaint.status.in_(_RUNNING), Complaint.due_on < today),
+                          (Complaint.due_on, Complaint.received_at, Complaint.case_number))
+    may_take = bool(session.scalar(select(Branch.handlers_may_take).where(Branch.id == actor.branch_id)))
+    return WorkQueues(to_assign=to_assign, to_assign_count=to_assign_count, overdue=overdue,
+                      handlers_may_take=may_take)
 
 
 def _my_work(session: Session, actor: Actor, today: date) -> MyWork:

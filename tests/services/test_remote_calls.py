@@ -169,6 +169,8 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "branch_keys.registered_signing_key": lambda w, r: a("BJ01"),
     "branches.create_branch": lambda w, r: a(f"T{list(Role).index(r)}", BranchFields("测试支行", InstitutionType.BANK)),
     "branches.list_branches": lambda w, r: a(),
+    "branches.handlers_may_take": lambda w, r: a(),
+    "branches.set_handlers_may_take": lambda w, r: a(False),
     "branches.update_branch": lambda w, r: a(w.bj_branch, BranchFields("北京朝阳支行（新）", InstitutionType.BANK),
                                              version=w.version_of(Branch, w.bj_branch)),
     "calendar.enter_year_schedule": lambda w, r: a(2031, [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")]),
@@ -187,6 +189,8 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "case_workflow.resume": lambda w, r: a(w.paused, w.case_version(w.paused)),
     "case_workflow.transfer": lambda w, r: a(w.case, w.case_version(), w.bj_branch, "属北京分行业务"),
     "case_workflow.transfer_targets": lambda w, r: a(w.case),
+    "case_workflow.take_case": lambda w, r: a(w.case),
+    "case_workflow.may_take": lambda w, r: a(w.case),
     "checklists.applicable_checklists": lambda w, r: a(w.case),
     "checklists.check_checklist_import": lambda w, r: a(CHECKLIST.replace(b"version = 1", b"version = 2", 1),
                                                         "strategic_empathy.toml"),
@@ -374,6 +378,8 @@ def test_the_server_answers_as_the_services_do_for_every_role(pair: Pair, name: 
 NEEDS_DONE_ACTION = {"improvements.review_action", "quality.score_sample"}  # and a drawn sample
 
 #: Calls that no role can complete in this world (a callback needs a case awaiting one; a customer's decision
-#: needs an approved proposal; an extension decision a request waiting for a branch manager); every role still
-#: gets the same answer from the server as from the services.
-REFUSED_TO_ALL = {"handling.record_callback", "handling.record_customer_decision", "extensions.decide_extension"}
+#: needs an approved proposal; an extension decision a request waiting for a branch manager; taking a case one
+#: nobody handles, and the world's cases are assigned: tests/services/test_take_case_server.py takes one); every
+#: role still gets the same answer from the server as from the services.
+REFUSED_TO_ALL = {"handling.record_callback", "handling.record_customer_decision", "extensions.decide_extension",
+                  "case_workflow.take_case"}

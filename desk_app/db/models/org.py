@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desk_app.db.base import Base, Timestamps, UuidPk, Versioned
@@ -32,6 +32,8 @@ class Branch(UuidPk, Timestamps, Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     signing_public_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     """At headquarters: the branch's public signing key (``desk_app.signing``); its files need its signature."""
+    handlers_may_take: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether a handler may take an unassigned case of this branch themselves (``case_workflow.take_case``)."""
 
 
 class User(UuidPk, Timestamps, Versioned, Base):
