@@ -9,9 +9,10 @@ come from Qt's ``qtbase_<lang>.qm``. Switching the language swaps the Qt transla
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desk_app import i18n
 from desk_app.paths import resources_dir
@@ -30,6 +31,27 @@ def notify_widgets() -> None:
     """Deliver LanguageChange now (not posted) to every top-level widget, hence to all widgets."""
     for widget in QApplication.topLevelWidgets():
         QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.LanguageChange))
+
+
+if TYPE_CHECKING:
+    _MixinBase = QWidget  # what the mixin is mixed into, so its super() calls type-check
+else:
+    _MixinBase = object
+
+
+class Retranslating(_MixinBase):
+    """Mixin for a widget that sets its texts in ``retranslate_ui()``: answers ``LanguageChange`` by calling it.
+
+    Name it before the Qt class: ``class LoginDialog(Retranslating, QDialog)``.
+    """
+
+    def retranslate_ui(self) -> None:
+        """Set every visible text again in the current language."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
 
 
 class LanguageSupport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +36,7 @@ from ui.cases.list_page import CaseListPage
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
 from ui.help.help_browser import install_f1, section_for, show_help
-from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 from ui.idle_lock import IdleLock
 from ui.improvements import lazy_improvements_page, shows_improvements_page
 from ui.intake.intake_page import IntakePage
@@ -64,7 +64,7 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return holder
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Retranslating, QMainWindow):
     """``sig_switch_user`` asks whoever opened the window to sign its user out and ask for the next one
     (File ▸ Sign out / switch user)."""
 
@@ -418,11 +418,6 @@ class MainWindow(QMainWindow):
             revision=self.ctx.schema_revision or _("(empty)")))
         self.user_status.setText(_("Signed in: {name} ({role})").format(
             name=self.actor.display_name, role=self.actor.role.label))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- window state (UI state only lives in QSettings) -------------------------------------------
     def _restore_geometry(self) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget
 
+from ui.i18n import Retranslating
 
-class Page(QWidget):
+
+class Page(Retranslating, QWidget):
     """A navigation page. Subclasses give their translated title, an icon, and how to reload."""
 
     def nav_title(self) -> str:
@@ -20,10 +21,3 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Reload the data shown (called when the page is shown and on View ▸ Refresh)."""
 
-    def retranslate_ui(self) -> None:
-        """Set every visible text again in the current language."""
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)

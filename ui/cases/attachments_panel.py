@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,6 +44,7 @@ from desk_app.services.attachments import (
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.tasks import run_call
 
 #: What the file dialog offers first: scans, photos and PDF documents.
@@ -55,7 +56,7 @@ def open_url(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
 
 
-class AttachmentsPanel(QWidget):
+class AttachmentsPanel(Retranslating, QWidget):
     """Embed in the case page; emits ``sig_changed`` after files were added, ``sig_opened`` with the local
     copy a file was opened from."""
 
@@ -121,11 +122,6 @@ class AttachmentsPanel(QWidget):
         self.save_button.setText(_("Do&wnload a copy…"))
         self.save_button.setToolTip(_("Save a copy of the file (the download is recorded in the audit log)"))
         self._fill()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- reading -------------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +43,7 @@ from desk_app.services.reference import CodeInfo, label_for, list_taxonomy
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.improvements.dialogs import NewActionDialog, TextDialog
 from ui.tasks import run_call
 
@@ -56,7 +57,7 @@ def _finding(parent: QWidget) -> QPlainTextEdit:
     return edit
 
 
-class RootCausePanel(QWidget):
+class RootCausePanel(Retranslating, QWidget):
     """Emits ``sig_changed`` after the root cause or an action was saved (the timeline shows a note)."""
 
     sig_changed = Signal()
@@ -152,11 +153,6 @@ class RootCausePanel(QWidget):
         self.table.setAccessibleName(_("Improvement actions for this case"))
         self._fill_choices()
         self._show()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- loading -------------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,7 +49,7 @@ from ui.dialogs.wizard_page import (
     tab_chain,
 )
 from ui.errors import show_error
-from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 log = logging.getLogger(__name__)
@@ -351,7 +350,7 @@ class ExistingPage(Page):
         return True
 
 
-class FirstRunWizard(QWizard):
+class FirstRunWizard(Retranslating, QWizard):
     """The first-run wizard. With ``db`` (a chosen database without accounts: a wizard stopped half-way, or
     ``--database-url``) it keeps that database and does not change where it is; it still starts at the first
     page, so Back works on every page."""
@@ -395,11 +394,6 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.NextButton, _("&Next >"))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("&Finish"))
         self.setButtonText(QWizard.WizardButton.CancelButton, _("&Cancel"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def local_label(self) -> str:
         if self.db is not None and not self.chosen_here:  # started again on a database chosen before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,12 +25,13 @@ from desk_app.i18n import _
 from ui import icons
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.tasks import run_call, run_task
 
 log = logging.getLogger(__name__)
 
 
-class LoginDialog(QDialog):
+class LoginDialog(Retranslating, QDialog):
     def __init__(self, backend: Backend, parent: QWidget | None = None, username: str = "") -> None:
         super().__init__(parent)
         self._backend = backend
@@ -94,11 +95,6 @@ class LoginDialog(QDialog):
         ok.setText(_("&Sign in"))
         ok.setAccessibleName(_("Sign in"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("&Cancel"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def is_busy(self) -> bool:
         return self.busy.isVisibleTo(self)

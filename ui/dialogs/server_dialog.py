@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 
 import shiboken6
-from PySide6.QtCore import QEvent, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,7 @@ from desk_app.i18n import _
 from ui import icons
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.tasks import CancelledFn, ProgressFn, Task, run_task
 
 PLACEHOLDER = "https://server:8443"
@@ -104,7 +105,7 @@ class StatusLabel(QWidget):
         return self.label.text()
 
 
-class ServerForm(QWidget):
+class ServerForm(Retranslating, QWidget):
     """Address, Connect, the fingerprint to compare and the confirmation. ``sig_complete_changed`` fires
     when ``is_complete()`` may have changed; ``sig_fetched`` carries the fetched ServerCertificate or the
     exception of a failed fetch. ``previous``: the certificate trusted so far (a changed certificate)."""
@@ -196,11 +197,6 @@ class ServerForm(QWidget):
                               _("I have co&mpared the fingerprint with the one from IT"))
         if self.certificate is not None:
             self.fingerprint.setAccessibleDescription(self.certificate.fingerprint)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- state ------------------------------------------------------------------------------------------
     def url(self) -> str:
@@ -300,7 +296,7 @@ class ServerForm(QWidget):
             return None
 
 
-class ServerDialog(QDialog):
+class ServerDialog(Retranslating, QDialog):
     """Choose and trust the desk server; Save pins its certificate and saves its address. ``previous``: the
     certificate trusted so far, when the server now presents another one. ``restart_note``: say that the
     server is used from the next start (from the settings; not at start-up, where it is used at once)."""
@@ -351,11 +347,6 @@ class ServerDialog(QDialog):
         self.restart_note.setText(_("The desk server is used when Complaint Desk is started again."))
         self.ok_button.setText(_("&Trust the new certificate") if self.previous is not None else _("&Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("&Cancel"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def _update_ok(self) -> None:
         self.ok_button.setEnabled(self.form.is_complete())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,10 +35,10 @@ from ui import icons
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.common import InlineError
 from ui.dialogs.server_dialog import ServerDialog
-from ui.i18n import LANGUAGE_NAMES, switch_language
+from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(Retranslating, QDialog):
     """``on_language`` is called with a newly chosen language (the main window keeps its menu in step),
     ``on_idle_minutes`` with the idle-lock minutes when they change (the running lock takes them at once)."""
 
@@ -159,11 +158,6 @@ class SettingsDialog(QDialog):
             widget.setAccessibleName(name)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("&Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("&Cancel"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- the database ------------------------------------------------------------------------------
     def change_server(self) -> None:

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QSplitter, QTextBrowser, QWidget
 
 from desk_app.i18n import DEFAULT_LANGUAGE, _, current_language
 from desk_app.paths import resources_dir
+from ui.i18n import Retranslating
 from ui.screen_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def help_sections(language: str | None = None) -> list[HelpSection]:
     return [section for _order, section in sorted(sections.values(), key=lambda s: (s[0], s[1].id))]
 
 
-class HelpWindow(QWidget):
+class HelpWindow(Retranslating, QWidget):
     """The guide: contents list and the current section (non-modal; Esc closes it). Closing only hides it:
     the window is kept as a child of the application window and shown again by the next F1."""
 
@@ -146,11 +147,6 @@ class HelpWindow(QWidget):
             self.show_section(url.path())
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
 
 def show_help(parent: QWidget | None, section: str) -> HelpWindow:

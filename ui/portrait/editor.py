@@ -7,7 +7,7 @@ import html
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -33,6 +33,7 @@ from desk_app.services.complaints import get_complaint
 from desk_app.services.portraits import PortraitInfo, TrendPoint, portrait_history, save_portrait, trend
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.portrait.charts import RadarChart, TrendChart
 from ui.tasks import run_call
 
@@ -108,7 +109,7 @@ def card_html(primary: PsychType | None, secondary: PsychType | None) -> str:
     return "<br/>".join(parts)
 
 
-class PortraitEditor(QWidget):
+class PortraitEditor(Retranslating, QWidget):
     """Rate and save the portrait of one case; ``sig_saved`` carries the saved PortraitInfo."""
 
     sig_saved = Signal(object)
@@ -236,11 +237,6 @@ class PortraitEditor(QWidget):
         self.radar.retranslate_ui()
         self.trend_chart.retranslate_ui()
         self._update_status()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- values ------------------------------------------------------------------------------------
     def primary_type(self) -> PsychType | None:

@@ -8,7 +8,7 @@ import html
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
@@ -19,6 +19,7 @@ from desk_app.services.dto import ComplaintDetail
 from desk_app.services.risk_signals import Evidence, Suggestion, confirm_flag, suggest_flags
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.tasks import run_call
 
 
@@ -40,7 +41,7 @@ def evidence_html(evidence: Evidence) -> str:
     return f"<span style='color:#555'>{source}</span>: {marked}"
 
 
-class RiskSignalsBox(QWidget):
+class RiskSignalsBox(Retranslating, QWidget):
     """Shown in the case view; hidden while there is nothing to suggest. ``sig_confirmed`` carries the
     updated ComplaintDetail."""
 
@@ -80,11 +81,6 @@ class RiskSignalsBox(QWidget):
         self.title.setText(_("Risk signals — confirm a flag only if it fits the case"))
         if self.suggestions:
             self._show(self.suggestions)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def refresh(self) -> None:
         backend, actor, complaint_id = self._ctx.backend, self._actor, self.complaint_id
