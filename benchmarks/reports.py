@@ -128,7 +128,8 @@ def scenario_grow(path: Path, target: int) -> dict[str, Any]:
 # ---- timed scenarios ------------------------------------------------------------------------------
 
 def scenario_statistics(path: Path, _n: int) -> dict[str, Any]:
-    from desk_app.services.reports import ReportScope, export_statistics
+    from desk_app.services.report_scope import ReportScope
+    from desk_app.services.statistics import export_statistics
 
     db = _db(path)
     actor = _actor(db, "hq.analyst")
@@ -146,7 +147,8 @@ def scenario_statistics(path: Path, _n: int) -> dict[str, Any]:
 
 
 def scenario_detail(path: Path, _n: int) -> dict[str, Any]:
-    from desk_app.services.reports import ReportScope, export_detail
+    from desk_app.services.detail_export import export_detail
+    from desk_app.services.report_scope import ReportScope
 
     db = _db(path)
     actor = _actor(db, "admin")

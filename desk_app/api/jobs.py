@@ -5,7 +5,7 @@ one of its parameters is a file on the client: an input file the server must rea
 file or folder the server writes (downloaded), and it may take ``progress(done, total)`` and
 ``cancelled()`` callbacks. ``JOBS`` declares, for each job, which parameter is which; every other parameter
 travels as the registry's calls do (a msgspec struct made from the type hints, unknown fields refused).
-The GUI and ``desk-cli`` call a job like any use case, ``backend.call(actor, reports.export_detail, scope,
+The GUI and ``desk-cli`` call a job like any use case, ``backend.call(actor, detail_export.export_detail, scope,
 path, progress=p, cancelled=c)``; ``RemoteBackend`` sees that it is a job and runs it as below.
 
 One job is ONE streaming HTTP request, so any worker behind any load balancer can serve it and nothing is
@@ -55,12 +55,12 @@ from typing import Any
 
 import msgspec
 
-from desk_app.api.registry import Call, Codec, Tagged, _describe, _from_wire, _to_wire
+from desk_app.api.registry import Call, Codec, Tagged, _describe, _from_wire, _to_wire, wire_module
 from desk_app.documents.content import LetterInputs
 from desk_app.domain.enums import LetterKind
 from desk_app.errors import BugError, UserError, ValidationError
 from desk_app.i18n import _
-from desk_app.services import attachments, consolidation, imports, letters, reports
+from desk_app.services import attachments, consolidation, detail_export, imports, letters, statistics
 
 #: The largest input file a job takes (a branch export of a few hundred thousand cases fits).
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -252,10 +252,10 @@ class Job:
 #: Every job, by module (a name is ``module.function`` on the wire, as for the exposed calls).
 JOBS: dict[Any, dict[str, Job]] = {
     attachments: {"attach_file": Job(input_file="path"), "save_attachment": Job(output_file="path")},
-    reports: {
-        "export_statistics": Job(output_file="path"),
+    statistics: {"export_statistics": Job(output_file="path")},
+    detail_export: {
         "export_detail": Job(output_file="path", progress="progress", cancelled="cancelled",
-                             on_cancel=_raise(lambda: reports.ExportCancelled(
+                             on_cancel=_raise(lambda: detail_export.ExportCancelled(
                                  _("The export was cancelled; no file was written.")))),
     },
     imports: {
@@ -340,9 +340,9 @@ def job_calls() -> dict[str, JobCall]:
     """Every job by wire name."""
     table: dict[str, JobCall] = {}
     for module, jobs in JOBS.items():
-        short = module.__name__.rsplit(".", 1)[-1]
         for function_name, job in jobs.items():
-            call = _describe(short, getattr(module, function_name), skip=job.not_travelling, codecs=job.codecs)
+            call = _describe(wire_module(module), getattr(module, function_name), skip=job.not_travelling,
+                             codecs=job.codecs)
             _check(call.name, call, job)
             table[call.name] = JobCall(call.name, job, call)
     return table

@@ -145,7 +145,9 @@ def session(args: argparse.Namespace, database: DatabaseFactory, *, need_user: b
 
 
 def cmd_export_report(args: argparse.Namespace, database: DatabaseFactory) -> int:
-    from desk_app.services.reports import ReportScope, export_detail, export_statistics
+    from desk_app.services.detail_export import export_detail
+    from desk_app.services.report_scope import ReportScope
+    from desk_app.services.statistics import export_statistics
 
     if args.reveal_personal_data and not args.detail:
         raise ValidationError(_("--reveal-personal-data is for the detail export (--detail)."))

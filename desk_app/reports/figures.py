@@ -1,4 +1,4 @@
-"""The figures of the statistics report, as plain data (computed by ``desk_app.services.reports``,
+"""The figures of the statistics report, as plain data (computed by ``desk_app.services.statistics``,
 rendered by ``desk_app.reports.statistics_workbook``). Rates are fractions (0.25 = 25 %), or None
 when their denominator is zero."""
 
@@ -172,6 +172,7 @@ class RootCauseRow:
 class ActionRow:
     title: str
     branch_code: str
+    department: str
     cause_code: str
     cause_name: str
     level: str
@@ -181,6 +182,12 @@ class ActionRow:
     state: str
     state_name: str
     completed_on: date | None
+    evidence: str
+    """Evidence of completion, as recorded when the action was completed."""
+    review: str
+    """The review of the completed action (its effect), with who reviewed it and when."""
+    reviewed_by: str
+    reviewed_on: date | None
     linked_cases: int
     overdue: bool
 

@@ -15,13 +15,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Date, Float, Integer, String, cast, func, literal, literal_column
+from sqlalchemy import BigInteger, Date, Float, Integer, String, case, cast, func, literal, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Join
 
 from desk_app.errors import BugError
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """The number of rows where ``condition`` holds (0 when there are none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def utc_offset_minutes(tz: str, at: date) -> int:

@@ -121,10 +121,15 @@ def import_lists(db: Database, data: bytes, source: str, loaded_by: str) -> Refe
         return _load_lists(session, parsed, data, source, loaded_by)
 
 
+def taxonomy_codes(session: Session) -> dict[str, TaxonomyCode]:
+    """Every taxonomy code (retired ones too) by its code."""
+    return {row.code: row for row in session.scalars(select(TaxonomyCode))}
+
+
 def _load_taxonomy(session: Session, parsed: TaxonomyFile, data: bytes, source: str,
                    loaded_by: str) -> ReferenceImportReport:
     previous = _check_newer(session, TAXONOMY, parsed.version, source)
-    rows = {row.code: row for row in session.scalars(select(TaxonomyCode))}
+    rows = taxonomy_codes(session)
     wanted = {node.code: {"axis": node.axis, "code": node.code, "parent_code": node.parent_code,
                           "level": node.level, "name_zh": node.name_zh, "name_en": node.name_en,
                           "sort_order": node.sort_order} for node in parsed.nodes}

@@ -21,8 +21,9 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from desk_app.services.integrity import run_checks
 from desk_app.services.letters import issue_letter, reprint
-from desk_app.services.reports import ReportScope, export_statistics
+from desk_app.services.report_scope import ReportScope
 from desk_app.services.setup import SetupRequest, initialise
+from desk_app.services.statistics import export_statistics
 
 
 def run_self_test(folder: Path) -> Iterator[str]:

@@ -33,8 +33,9 @@ from desk_app.services import imports
 from desk_app.services.accounts import authenticate
 from desk_app.services.consolidation import consolidate
 from desk_app.services.demo import DEMO_PASSWORD
+from desk_app.services.detail_export import export_detail
 from desk_app.services.integrity import run_checks
-from desk_app.services.reports import ReportScope, export_detail
+from desk_app.services.report_scope import ReportScope
 from desk_app.services.setup import SetupRequest, initialise
 from tests.db_digest import database_digest
 from tests.reports.messy_files import gb18030_csv, messy_workbook

@@ -17,7 +17,8 @@ from desk_app.api.pinning import certificate_file, pinned_certificate
 from desk_app.db.models import Complaint, ImportBatch
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import ReportScope, export_statistics
+from desk_app.services.report_scope import ReportScope
+from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import Q2, build_report_data
 from tests.services.test_server_jobs import exported_csv
 

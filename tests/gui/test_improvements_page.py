@@ -15,7 +15,7 @@ from test_case_attachments import _staff
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.services import improvements
-from desk_app.services.reports import office_today
+from desk_app.services.report_scope import office_today
 from ui.context import AppContext
 from ui.improvements.dialogs import TextDialog
 from ui.improvements.page import ImprovementsPage

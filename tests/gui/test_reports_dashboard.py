@@ -20,8 +20,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.services.accounts import authenticate
 from desk_app.services.case_list import CaseFilter
+from desk_app.services.dashboard import Granularity
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import Granularity
 from tests.reports.report_data import TODAY, build_report_data
 from ui.context import AppContext
 from ui.reports.dashboard_page import CHART_KEYS, DashboardPage

@@ -27,7 +27,8 @@ from desk_app.domain.enums import Role
 from desk_app.services import imports
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.demo import DEMO_PASSWORD, generate_demo_data
-from desk_app.services.reports import ReportScope, export_detail
+from desk_app.services.detail_export import export_detail
+from desk_app.services.report_scope import ReportScope
 from tests.reports.messy_files import messy_workbook
 from tests.reports.real_exports import CHANNELS, consumer_register_csv, gbk_register
 from ui.context import AppContext

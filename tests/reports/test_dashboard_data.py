@@ -14,9 +14,9 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import Channel, Severity
 from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import register_complaint
+from desk_app.services.dashboard import DashboardQuery, Granularity, bucket_start, buckets, dashboard_data
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
-from desk_app.services.reports import DashboardQuery, Granularity, bucket_start, buckets, dashboard_data
 from tests.reports.report_data import NOW, TODAY, build_report_data, local_day
 
 RUNNING = {"registered", "assigned", "in_progress", "under_review"}

@@ -23,7 +23,8 @@ from desk_app.reports.statistics_workbook import HEADER_ROW
 from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import ExportCancelled, ReportScope, export_detail
+from desk_app.services.detail_export import ExportCancelled, export_detail
+from desk_app.services.report_scope import ReportScope
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data, local_day
 from tests.reports.test_statistics_workbook import convert_with_libreoffice
 

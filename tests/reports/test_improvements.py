@@ -19,7 +19,8 @@ from desk_app.errors import (
 )
 from desk_app.services import improvements
 from desk_app.services.complaints import register_complaint
-from desk_app.services.reports import ReportScope, compute_statistics, office_today
+from desk_app.services.report_scope import ReportScope, office_today
+from desk_app.services.statistics import compute_statistics
 from tests.services.conftest import Staff, draft, staff  # noqa: F401 - the fixture
 
 TODAY = office_today("Asia/Shanghai")

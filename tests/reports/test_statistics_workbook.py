@@ -22,7 +22,8 @@ from desk_app.errors import PermissionDeniedError, ValidationError
 from desk_app.reports.statistics_workbook import HEADER_ROW
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import ReportScope, export_statistics, previous_period
+from desk_app.services.report_scope import ReportScope, previous_period
+from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import NOW, Q1, Q2, TODAY, Expected, build_report_data, expected_figures, median
 
 

@@ -29,14 +29,16 @@ from desk_app.services import (
     attachments,
     audit,
     branches,
+    detail_export,
     extensions,
     handling,
     imports,
     integrity,
     letters,
     personal_data,
-    reports,
+    report_scope,
     retention,
+    statistics,
 )
 from desk_app.services import case_workflow as wf
 from desk_app.services.calendar import enter_year_schedule
@@ -48,7 +50,7 @@ from tests.services.conftest import PASSWORD, Staff, draft
 from tests.services.test_imports import NOW, mapping_for
 
 TODAY = date.today()
-SCOPE = reports.ReportScope(TODAY - timedelta(days=30), TODAY + timedelta(days=1))
+SCOPE = report_scope.ReportScope(TODAY - timedelta(days=30), TODAY + timedelta(days=1))
 
 
 @dataclass
@@ -113,7 +115,7 @@ def _import(d: Desk) -> None:
 def _consolidate(d: Desk) -> None:
     d.case()
     path = d.tmp / "branch.xlsx"
-    reports.export_detail(d.db, d.staff.supervisor, SCOPE, path)
+    detail_export.export_detail(d.db, d.staff.supervisor, SCOPE, path)
     consolidate(d.db, d.staff.admin, path)
 
 
@@ -152,10 +154,10 @@ PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
         {"username": "clerk", "reason": "AuthenticationError"}),
     audit.AuditAction.LOCKED_OUT: (_lock_out, {"username": "clerk"}),
     audit.AuditAction.SIGN_OUT: (lambda d: LocalBackend(d.db).sign_out(d.staff.clerk), {}),
-    audit.AuditAction.EXPORT: (lambda d: (d.case(), reports.export_detail(
+    audit.AuditAction.EXPORT: (lambda d: (d.case(), detail_export.export_detail(
         d.db, d.staff.supervisor, SCOPE, d.tmp / "x.xlsx", reveal_personal_data=True)),
         {"export": "detail", "personal_data": "UNMASKED", "branches": ["SH01"], "cases": 1}),
-    audit.AuditAction.REPORT: (lambda d: reports.compute_statistics(d.db, d.staff.supervisor, SCOPE),
+    audit.AuditAction.REPORT: (lambda d: statistics.compute_statistics(d.db, d.staff.supervisor, SCOPE),
                                {"report": "statistics", "branches": ["SH01"]}),
     audit.AuditAction.IMPORT: (_import, {"rows": 6}),
     audit.AuditAction.CONSOLIDATION: (_consolidate, {"file": "branch.xlsx"}),
@@ -232,7 +234,7 @@ def test_sign_in_on_this_pc_records_user_and_failure_reason(database: Database, 
 
 def test_a_masked_export_says_so(database: Database, staff: Staff, tmp_path: Path) -> None:
     register_complaint(database, staff.clerk, draft())
-    reports.export_detail(database, staff.supervisor, SCOPE, tmp_path / "m.xlsx")
+    detail_export.export_detail(database, staff.supervisor, SCOPE, tmp_path / "m.xlsx")
     entry = _entries(database, audit.AuditAction.EXPORT)[-1]
     assert entry.detail["personal_data"] == "masked" and entry.user_id == staff.supervisor.user_id
 

@@ -39,9 +39,11 @@ from desk_app.services import case_workflow
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
 from desk_app.services.demo import DEMO_PASSWORD
+from desk_app.services.detail_export import export_detail
 from desk_app.services.integrity import check_seals
-from desk_app.services.reports import ReportScope, compute_statistics, export_detail
+from desk_app.services.report_scope import ReportScope
 from desk_app.services.setup import SetupRequest, initialise
+from desk_app.services.statistics import compute_statistics
 from desk_app.services.timeline import check_all_chains
 from tests.reports.report_data import NOW, TODAY, build_report_data
 from tests.reports.test_statistics_workbook import _soffice

@@ -28,7 +28,8 @@ from desk_app.services import checklists, imports, legal, reference, risk_signal
 from desk_app.services.accounts import authenticate
 from desk_app.services.consolidation import consolidate
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import ReportScope, export_detail
+from desk_app.services.detail_export import export_detail
+from desk_app.services.report_scope import ReportScope
 from tests.db_digest import database_digest
 from tests.reports.messy_files import gb18030_csv, messy_workbook
 from tests.reports.report_data import NOW, TODAY, build_report_data

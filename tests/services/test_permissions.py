@@ -32,6 +32,7 @@ from desk_app.domain.workflow import Action
 from desk_app.errors import PermissionDeniedError
 from desk_app.services import (
     audit,
+    detail_export,
     extensions,
     handling,
     imports,
@@ -39,8 +40,9 @@ from desk_app.services import (
     letters,
     personal_data,
     quality,
-    reports,
+    report_scope,
     retention,
+    statistics,
 )
 from desk_app.services import case_workflow as wf
 from desk_app.services import risk_signals as rs
@@ -82,9 +84,9 @@ class World:
             session.execute(update(Complaint).where(Complaint.id == self.case.id)
                             .values(status=status.value, stage=stage.value if stage else None))
 
-    def scope(self) -> reports.ReportScope:
+    def scope(self) -> report_scope.ReportScope:
         today = date.today()
-        return reports.ReportScope(today - timedelta(days=30), today + timedelta(days=1))
+        return report_scope.ReportScope(today - timedelta(days=30), today + timedelta(days=1))
 
 
 @pytest.fixture(params=["local", "remote"])
@@ -162,7 +164,7 @@ def _closed_long_ago(w: World) -> None:
 
 def _export(w: World) -> Path:
     path = w.tmp / "branch-export.xlsx"
-    reports.export_detail(w.db, w.actors[Role.SUPERVISOR], w.scope(), path)
+    detail_export.export_detail(w.db, w.actors[Role.SUPERVISOR], w.scope(), path)
     return path
 
 
@@ -195,9 +197,9 @@ PROBES: dict[Permission, Probe] = {
         lambda w, a, _p: w.call(a, letters.issue_letter, w.case.id, LetterKind.REVIEW_DECISION, REVIEW),
         _under_review),
     Permission.SEE_PERSONAL_DATA: Probe(lambda w, a, _p: w.call(a, personal_data.reveal_customer, w.case.id, "核实")),
-    Permission.REPORTS: Probe(lambda w, a, _p: w.call(a, reports.compute_statistics, w.scope()), reads=True),
+    Permission.REPORTS: Probe(lambda w, a, _p: w.call(a, statistics.compute_statistics, w.scope()), reads=True),
     Permission.EXPORT_PERSONAL_DATA: Probe(lambda w, a, _p: w.call(
-        a, reports.export_detail, w.scope(), w.tmp / "unmasked.xlsx", reveal_personal_data=True),
+        a, detail_export.export_detail, w.scope(), w.tmp / "unmasked.xlsx", reveal_personal_data=True),
         output="unmasked.xlsx"),
     Permission.IMPORT_CASES: Probe(lambda w, a, _p: w.call(
         a, imports.save_mapping, "旧系统", imports.ColumnMapping(columns={"facts_what": "事实"}))),

@@ -54,9 +54,10 @@ from desk_app.services.attachments import AttachmentFile
 from desk_app.services.branches import BranchFields
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import register_complaint
+from desk_app.services.dashboard import DashboardQuery
 from desk_app.services.notifications import NotificationKey
 from desk_app.services.portraits import PortraitInput
-from desk_app.services.reports import DashboardQuery, ReportScope, office_today
+from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.setup import SetupRequest, initialise
 from tests.services.conftest import PASSWORD, draft
 

@@ -41,10 +41,10 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType, LetterKind, Role
 from desk_app.errors import DatabaseUnavailableError, DiskFullError, PermissionDeniedError, ValidationError
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
-from desk_app.services import consolidation, imports, letters, reports
+from desk_app.services import consolidation, detail_export, imports, letters, statistics
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.reports import ReportScope
+from desk_app.services.report_scope import ReportScope
 from desk_app.services.sessions import SessionExpiredError
 from desk_app.services.setup import SetupRequest, initialise
 from tests.reports.messy_files import ROWS
@@ -103,8 +103,8 @@ def files_in(folder: Path) -> list[str]:
 def test_statistics_export_is_the_local_export(demo: LiveServer, remote: RemoteBackend, tmp_path: Path) -> None:
     actor = remote.sign_in("hq.analyst", DEMO_PASSWORD)
     path = tmp_path / "out" / "统计.xlsx"
-    stats = remote.call(actor, reports.export_statistics, SCOPE, path, today=TODAY, now=NOW)
-    local = reports.export_statistics(demo.db, authenticate(demo.db, "hq.analyst", DEMO_PASSWORD), SCOPE,
+    stats = remote.call(actor, statistics.export_statistics, SCOPE, path, today=TODAY, now=NOW)
+    local = statistics.export_statistics(demo.db, authenticate(demo.db, "hq.analyst", DEMO_PASSWORD), SCOPE,
                                       tmp_path / "local.xlsx", today=TODAY, now=NOW)
     assert stats == local and stats.summary.total > 0
     assert sheets(path) == sheets(tmp_path / "local.xlsx")
@@ -117,10 +117,10 @@ def test_detail_export_is_the_local_export(demo: LiveServer, remote: RemoteBacke
     path.parent.mkdir()
     path.write_bytes(b"an older export")
     seen: list[tuple[int, int]] = []
-    result = remote.call(actor, reports.export_detail, SCOPE, path, reveal_personal_data=True,
+    result = remote.call(actor, detail_export.export_detail, SCOPE, path, reveal_personal_data=True,
                          progress=lambda done, total: seen.append((done, total)), cancelled=lambda: False,
                          today=TODAY, now=NOW)
-    local = reports.export_detail(demo.db, authenticate(demo.db, "sh01.manager", DEMO_PASSWORD), SCOPE,
+    local = detail_export.export_detail(demo.db, authenticate(demo.db, "sh01.manager", DEMO_PASSWORD), SCOPE,
                                   tmp_path / "local" / "detail.xlsx", reveal_personal_data=True, today=TODAY, now=NOW)
     assert result.path == path
     assert (result.cases, result.records, result.masked) == (local.cases, local.records, local.masked)
@@ -146,8 +146,8 @@ def test_cancel_mid_export_leaves_no_file(demo: LiveServer, remote: RemoteBacken
     # and the file never reaches this PC. Nothing else is written.
     before = database_digest(demo.db, except_tables={"audit_log"})
     seen: list[int] = []
-    with pytest.raises(reports.ExportCancelled, match="no file was written"):
-        remote.call(actor, reports.export_detail, SCOPE, path, progress=lambda done, total: seen.append(done),
+    with pytest.raises(detail_export.ExportCancelled, match="no file was written"):
+        remote.call(actor, detail_export.export_detail, SCOPE, path, progress=lambda done, total: seen.append(done),
                     cancelled=lambda: bool(seen))
     assert len(seen) == 1  # cancelled after the first progress line
     assert path.read_bytes() == b"an older export"
@@ -159,7 +159,7 @@ def test_a_forbidden_export_writes_nothing(demo: LiveServer, remote: RemoteBacke
     actor = remote.sign_in("hq.analyst", DEMO_PASSWORD)
     before = database_digest(demo.db)
     with pytest.raises(PermissionDeniedError):
-        remote.call(actor, reports.export_detail, SCOPE, tmp_path / "out" / "x.xlsx", reveal_personal_data=True)
+        remote.call(actor, detail_export.export_detail, SCOPE, tmp_path / "out" / "x.xlsx", reveal_personal_data=True)
     assert not (tmp_path / "out").exists() or files_in(tmp_path / "out") == []
     assert database_digest(demo.db) == before
 
@@ -338,7 +338,7 @@ def branch_export(tmp_path: Path, _sqlite_template: Path) -> Path:
     try:
         build_report_data(branch, count=60, seed=11)
         path = tmp_path / "sh01 export.xlsx"
-        reports.export_detail(branch, authenticate(branch, "sh01.manager", DEMO_PASSWORD), ALL_TIME, path,
+        detail_export.export_detail(branch, authenticate(branch, "sh01.manager", DEMO_PASSWORD), ALL_TIME, path,
                               reveal_personal_data=True, today=TODAY, now=NOW)
         with branch.unit_of_work() as session:
             expected = session.scalar(select(func.count()).select_from(Complaint).where(
@@ -424,8 +424,8 @@ def test_every_job_matches_its_function() -> None:
     assert set(table) == {"reports.export_statistics", "reports.export_detail", "imports.dry_run",
                           "imports.import_file", "consolidation.consolidate", "letters.render_batch",
                           "attachments.attach_file", "attachments.save_attachment"}
-    assert jobs.job_for(reports.export_detail) is table["reports.export_detail"]
-    assert jobs.job_for(reports.compute_statistics) is None
+    assert jobs.job_for(detail_export.export_detail) is table["reports.export_detail"]
+    assert jobs.job_for(statistics.compute_statistics) is None
 
 
 @pytest.mark.parametrize(("name", "safe"), [
@@ -490,7 +490,7 @@ def test_a_broken_answer_leaves_no_file(tmp_path: Path, case: str) -> None:
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(expected[case]):
-        backend.call(CLIENT_ACTOR, reports.export_detail, SCOPE, out / "d.xlsx")
+        backend.call(CLIENT_ACTOR, detail_export.export_detail, SCOPE, out / "d.xlsx")
     assert files_in(out) == []
     backend.close()
 
@@ -508,7 +508,7 @@ def test_a_full_disk_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(DiskFullError, match="disk is full"):
-        backend.call(CLIENT_ACTOR, reports.export_detail, SCOPE, out / "detail.xlsx")
+        backend.call(CLIENT_ACTOR, detail_export.export_detail, SCOPE, out / "detail.xlsx")
     assert files_in(out) == []
     backend.close()
 

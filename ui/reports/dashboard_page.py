@@ -1,7 +1,7 @@
 """The dashboard (QtCharts): cases per week or month, the Pareto of causes, cases by branch with the
 overdue part, the satisfaction trend, early warnings and improvement actions.
 
-The figures come from ``desk_app.services.reports.dashboard_data`` (aggregated in the database, run
+The figures come from ``desk_app.services.dashboard.dashboard_data`` (aggregated in the database, run
 in the background). Clicking a bar emits ``sig_filter_requested`` with the case-list filter that
 shows those cases; each chart can be saved as a PNG image.
 """
@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _, current_language
 from desk_app.services.case_list import CaseFilter
-from desk_app.services.reports import Dashboard, DashboardQuery, Granularity, dashboard_data
+from desk_app.services.dashboard import Dashboard, DashboardQuery, Granularity, dashboard_data
 from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error

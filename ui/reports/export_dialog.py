@@ -26,14 +26,9 @@ from PySide6.QtWidgets import (
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _, ngettext
 from desk_app.services.access import sees_all_branches
-from desk_app.services.reports import (
-    DetailExportResult,
-    ExportCancelled,
-    ReportScope,
-    export_detail,
-    export_statistics,
-    may_see_personal_data,
-)
+from desk_app.services.detail_export import DetailExportResult, ExportCancelled, export_detail
+from desk_app.services.report_scope import ReportScope, may_see_personal_data
+from desk_app.services.statistics import export_statistics
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error

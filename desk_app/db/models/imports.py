@@ -41,10 +41,10 @@ class ImportBatch(UuidPk, Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-# Indexes for the reports (desk_app.services.reports).
+# Indexes for the reports (desk_app.services.statistics).
 # Repeat complaints: for each case of a period, did its customer complain before? One probe per case.
 Index("ix_complaints_customer_received", Complaint.customer_id, Complaint.received_at)
-# The statistics (desk_app.services.reports) read each branch's cases of a period from this covering
+# The statistics (desk_app.services.statistics) read each branch's cases of a period from this covering
 # index (branch first, so a branch's period is one range and no other branch is read) instead of the
 # wide case rows; every column they count by is in it. Replaces ix_complaints_report (0004, period
 # first), which made SQLite read every branch's rows and sort them for each GROUP BY (migration 0006).
