@@ -14,7 +14,7 @@ from desk_app.domain.enums import ActionState, RootCauseLevel
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.services import improvements
 from desk_app.services.complaints import register_complaint
-from desk_app.services.reports import office_today
+from desk_app.services.report_scope import office_today
 from tests.services.conftest import Staff, draft
 
 TODAY = office_today("Asia/Shanghai")
