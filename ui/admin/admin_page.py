@@ -16,9 +16,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -47,6 +45,7 @@ from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 HELP_SECTION = "administration"
@@ -65,15 +64,7 @@ def _table(parent: QWidget, name: str, model: QSortFilterProxyModel) -> QTableVi
     table.setModel(model)
     table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the service's order first
     table.setSortingEnabled(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
+    return readonly_table(table)
 
 
 def _proxy(model: QAbstractItemModel) -> QSortFilterProxyModel:

@@ -20,12 +20,10 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -46,6 +44,7 @@ from ui.admin.table_model import ROW_ROLE, Column, RowsModel
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 HELP_SECTION = "administration"
@@ -221,14 +220,7 @@ class AuditLogPage(Page):
         self.table = QTableView(self)
         self.table.setObjectName("auditTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.table)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("auditCount")

@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -31,6 +29,7 @@ from desk_app.services.retention import RetentionCandidate
 from ui.admin.service_dialog import busy_call
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.tables import readonly_table
 
 
 class RetentionTab(QWidget):
@@ -58,11 +57,7 @@ class RetentionTab(QWidget):
         self.apply_button.clicked.connect(self.ask_anonymise)
         self.table = QTableWidget(0, 2, self)
         self.table.setObjectName("retentionCases")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.table)
         self.summary = QLabel(self)
         self.summary.setObjectName("retentionSummary")
         self.summary.setWordWrap(True)

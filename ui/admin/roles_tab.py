@@ -11,7 +11,6 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.enums import Role
 from desk_app.domain.permissions import Permission, compensation_limit, has_permission
 from desk_app.i18n import _
+from ui.tables import readonly_table
 
 YES_MARK = "✓"
 NO_MARK = "–"
@@ -40,11 +40,7 @@ class RolesTab(QWidget):
         self.intro.setWordWrap(True)
         self.table = QTableWidget(len(Permission) + 1, len(Role) + 1, self)
         self.table.setObjectName("roleMatrix")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
+        readonly_table(self.table, wrap=True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

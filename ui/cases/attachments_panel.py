@@ -17,10 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -45,6 +43,7 @@ from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.i18n import Retranslating
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 #: What the file dialog offers first: scans, photos and PDF documents.
@@ -86,12 +85,7 @@ class AttachmentsPanel(Retranslating, QWidget):
         self.error = InlineError(self)
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("attachmentsTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table, fit_columns=False)
         self.table.currentCellChanged.connect(lambda *_cells: self._update_buttons())
         self.table.activated.connect(lambda _index: self.open_selected())  # Enter or double click
 

@@ -13,13 +13,11 @@ from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -45,6 +43,7 @@ from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.i18n import Retranslating
 from ui.improvements.dialogs import NewActionDialog, TextDialog
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 Loaded = tuple[ComplaintDetail, RootCauseInfo | None, list[ActionInfo], list[CodeInfo]]
@@ -107,12 +106,7 @@ class RootCausePanel(Retranslating, QWidget):
 
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("caseActionsTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table, fit_columns=False)
         self.table.currentCellChanged.connect(lambda *_cells: self._update_enabled())
         self.new_button = QPushButton(self)
         self.new_button.setObjectName("newActionButton")

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -28,6 +26,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.improvements.dialogs import TextDialog
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 OPEN_STATES = (ActionState.PLANNED, ActionState.IN_PROGRESS)
@@ -52,13 +51,7 @@ class ImprovementsPage(Page):
         self.summary = QLabel(self)
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("improvementsTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table, fit_columns=False)
         self.table.currentCellChanged.connect(lambda *_cells: self._update_buttons())
         self.complete_button = QPushButton(self)
         self.complete_button.setObjectName("completeActionButton")

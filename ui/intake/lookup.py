@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -36,20 +34,14 @@ from ui import icons
 from ui.errors import show_error
 from ui.intake.complainant import CustomerSection
 from ui.intake.widgets import Banner, set_style
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 
 def _table(name: str, parent: QWidget, rows_visible: int) -> QTableWidget:
     table = QTableWidget(parent)
     table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    table.setAlternatingRowColors(True)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    readonly_table(table)
     row = table.fontMetrics().height() + 10
     table.verticalHeader().setDefaultSectionSize(row)
     table.setFixedHeight(row * (rows_visible + 1) + 6)

@@ -14,10 +14,8 @@ import uuid
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -38,8 +36,9 @@ from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.help.help_browser import install_f1
-from ui.legal.article_model import ArticleModel, Column
+from ui.legal.article_model import ArticleModel
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 HELP_SECTION = "legal"
@@ -112,16 +111,7 @@ class LegalReferencePage(Page):
         self.table = QTableView(self)
         self.table.setObjectName("legalTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        columns = self.table.horizontalHeader()
-        columns.setSectionResizeMode(Column.LAW, QHeaderView.ResizeMode.ResizeToContents)
-        columns.setSectionResizeMode(Column.ARTICLE, QHeaderView.ResizeMode.ResizeToContents)
-        columns.setStretchLastSection(True)
+        readonly_table(self.table)  # law and article fit their text; the title takes the rest
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._double_clicked)
 

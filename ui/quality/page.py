@@ -8,12 +8,10 @@ from datetime import date, datetime, timedelta
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -36,6 +34,7 @@ from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 
@@ -120,12 +119,7 @@ class QualityPage(Page):
         self.error = InlineError(self)
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("qualityTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table, fit_columns=False)
         self.table.currentCellChanged.connect(lambda *_cells: self._update_buttons())
         controls = QHBoxLayout()
         for label, field in zip(self.labels, (self.month, self.per_handler, self.seed), strict=True):

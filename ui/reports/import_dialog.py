@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -38,6 +37,7 @@ from desk_app.services import consolidation, imports
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.screen_fit import resize_within_screen
+from ui.tables import readonly_table
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
 PROBLEM = QBrush(QColor("#fde2e2"))
@@ -101,10 +101,7 @@ class ImportDialog(QDialog):
             self.mapping_table.setCellWidget(row, 2, edit)
         self.rows_table = QTableWidget(0, 3, self)
         self.rows_table.setObjectName("previewRows")
-        self.rows_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rows_table.verticalHeader().hide()
-        self.rows_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.rows_table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.rows_table)
         self.guess_table = QTableWidget(0, 4, self)
         self.guess_table.setObjectName("guessTable")
         self.guess_table.verticalHeader().hide()
@@ -113,10 +110,7 @@ class ImportDialog(QDialog):
         self.guess_boxes: dict[tuple[str, str], QComboBox] = {}
         self.summary_table = QTableWidget(0, 4, self)
         self.summary_table.setObjectName("summaryTable")
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.verticalHeader().hide()
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.summary_table)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.rows_table, "")
         self.tabs.addTab(self.guess_table, "")

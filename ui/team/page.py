@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -30,6 +29,7 @@ from desk_app.services.team import TeamFigures, team_figures
 from ui import icons
 from ui.context import AppContext
 from ui.page import Page
+from ui.tables import readonly_table
 from ui.tasks import run_call
 from ui.team.chart import LoadChart
 from ui.team.model import OPEN_COLUMN, SORT_ROLE, TeamModel
@@ -90,10 +90,7 @@ class TeamPage(Page):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(OPEN_COLUMN, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.table)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.notes = QLabel(self)
