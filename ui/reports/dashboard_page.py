@@ -25,14 +25,12 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QDate, QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -51,6 +49,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
 from ui.saved_file import show_saved
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 BLUE = QColor("#305496")
@@ -168,12 +167,7 @@ class DashboardPage(Page):
         self.action_box = QGroupBox(self)
         self.action_table = QTableWidget(0, 6, self.action_box)
         for table, group in ((self.warning_table, self.warning_box), (self.action_table, self.action_box)):
-            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            table.verticalHeader().hide()
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            table.horizontalHeader().setStretchLastSection(True)
-            table.setMinimumHeight(120)
+            readonly_table(table).setMinimumHeight(120)
             QVBoxLayout(group).addWidget(table)
         self.warning_table.setObjectName("earlyWarnings")
         self.action_table.setObjectName("improvementActions")
