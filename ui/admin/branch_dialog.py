@@ -78,6 +78,9 @@ class BranchDialog(ServiceDialog):
         self.active = QCheckBox(self)
         self.active.setObjectName("branchActive")
         self.active.setChecked(True)
+        self.may_take = QCheckBox(self)  # the branch's rule (desk_app.services.case_workflow.take_case)
+        self.may_take.setObjectName("handlersMayTake")
+        self.may_take.setChecked(True)
 
         keys = ("code", "name", "name_en", "institution_type", "hotline", "address", "superior_institution",
                 "superior_contact", "logo_path", "timezone")
@@ -93,6 +96,8 @@ class BranchDialog(ServiceDialog):
         self.field_widgets["branch_code"] = self.code
         self.field_widgets["active"] = self.active
         form.addRow("", self.active)
+        self.field_widgets["handlers_may_take"] = self.may_take
+        form.addRow("", self.may_take)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -120,6 +125,7 @@ class BranchDialog(ServiceDialog):
         self.timezone.setCurrentText(branch.timezone)
         self.active.setChecked(branch.active)
         self.active.setEnabled(not branch.is_headquarters)
+        self.may_take.setChecked(branch.handlers_may_take)
 
     def retranslate_ui(self) -> None:
         self.setWindowTitle(_("Edit branch {code}").format(code=self._branch.code) if self._branch
@@ -138,6 +144,7 @@ class BranchDialog(ServiceDialog):
         self.logo.setPlaceholderText(_("optional PNG or JPEG shown on the letterhead"))
         self.browse.setText(_("&Browse…"))
         self.active.setText(_("&Open (new cases and accounts may be added)"))
+        self.may_take.setText(_("Handlers may ta&ke unassigned cases themselves"))
         current = self.institution.currentData() or (self._branch.institution_type.value if self._branch
                                                      else InstitutionType.BANK.value)
         self.institution.clear()
@@ -158,7 +165,8 @@ class BranchDialog(ServiceDialog):
             name=self.name.text(), institution_type=InstitutionType(self.institution.currentData()),
             name_en=self.name_en.text(), address=self.address.text(), hotline=self.hotline.text(),
             superior_institution=self.superior.text(), superior_contact=self.superior_contact.toPlainText(),
-            logo_path=self.logo.text(), timezone=self.timezone.currentText(), active=self.active.isChecked())
+            logo_path=self.logo.text(), timezone=self.timezone.currentText(), active=self.active.isChecked(),
+            handlers_may_take=self.may_take.isChecked())
 
     def current_version(self) -> Callable[[], object] | None:
         if self._branch is None:

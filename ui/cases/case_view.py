@@ -123,6 +123,7 @@ class CaseView(QWidget):
         self._focus: QWidget | None = None
         self._focus_moved_to: QWidget | None = None
         self._busy_text = ""
+        self._may_take = False  # the signed-in handler may take this unassigned case (case_workflow.may_take)
         self._build()
         self.retranslate_ui()
         self.reload_all()
@@ -215,6 +216,11 @@ class CaseView(QWidget):
         self.action_buttons: dict[Action, QPushButton] = {}
         actions = QHBoxLayout()
         actions.setSpacing(6)
+        self.take_button = QPushButton(self)  # no confirmation: the timeline records who took the case
+        self.take_button.setObjectName("takeCaseButton")
+        self.take_button.clicked.connect(self.take_case)
+        self.take_button.hide()
+        actions.addWidget(self.take_button)
         for action in ACTION_ORDER:
             button = QPushButton(self)
             button.setObjectName(f"action_{action.value}")
@@ -300,6 +306,8 @@ class CaseView(QWidget):
         for action, button in self.action_buttons.items():
             button.setText(action.label + ("…" if action is not Action.START else ""))
         self.no_actions_label.setText(_("No action is open to you on this case."))
+        self.take_button.setText(_("Take this ca&se"))
+        self.take_button.setToolTip(_("Become this case's handler"))
         self._show_busy_text()
         self.stages.resolution.type_names = self._resolution_names()
         self.timeline.names.resolution_types = self._resolution_names()
@@ -416,12 +424,15 @@ class CaseView(QWidget):
         backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         need_items = not self._resolution_items
 
-        def work() -> tuple[list[ItemInfo], CaseFile]:
+        def work() -> tuple[list[ItemInfo], CaseFile, bool]:
             items = backend.read(list_items, "resolution_type") if need_items else []
-            return items, backend.call(actor, handling.case_file, cid)
+            file = backend.call(actor, handling.case_file, cid)
+            may_take = file.detail.owner_id is None and has_permission(actor.role, Permission.HANDLE_CASE) \
+                and backend.call(actor, wf.may_take, cid)
+            return items, file, may_take
 
-        def loaded(result: tuple[list[ItemInfo], CaseFile]) -> None:
-            items, file = result
+        def loaded(result: tuple[list[ItemInfo], CaseFile, bool]) -> None:
+            items, file, self._may_take = result
             if items:
                 self._resolution_items = items
                 self.stages.resolution.type_names = self._resolution_names()
@@ -451,7 +462,7 @@ class CaseView(QWidget):
         if busy:  # only a control that is disabled now (they live as long as the view)
             focus = QApplication.focusWidget()
             disabled = focus is not None and (self.stages.isAncestorOf(focus) or focus in (
-                self.reload_button, self.more_button, *self.action_buttons.values()))
+                self.reload_button, self.more_button, self.take_button, *self.action_buttons.values()))
             self._focus = focus if disabled else None
         self._update_enabled()
         if busy:
@@ -472,7 +483,7 @@ class CaseView(QWidget):
 
     def _update_enabled(self) -> None:
         idle = not self.busy
-        for button in self.action_buttons.values():
+        for button in (self.take_button, *self.action_buttons.values()):
             button.setEnabled(idle)
         self.more_button.setEnabled(idle and self._usable and any(i.isVisible() for i in self.command_actions.values()))
         self.reload_button.setEnabled(idle)
@@ -499,7 +510,7 @@ class CaseView(QWidget):
             user_id=self.actor.user_id)
 
     def _disable_all(self) -> None:
-        for button in self.action_buttons.values():
+        for button in (self.take_button, *self.action_buttons.values()):
             button.hide()
         self._usable = False
         self._update_enabled()
@@ -613,7 +624,8 @@ class CaseView(QWidget):
         commands = set(wf.offered_commands(self.actor, file.detail))
         for command, item in self.command_actions.items():
             item.setVisible(command in commands)
-        self.no_actions_label.setVisible(not offered)
+        self.take_button.setVisible(self._may_take and self._usable)
+        self.no_actions_label.setVisible(not offered and not self._may_take)
         self._update_enabled()
 
     def offered_actions(self) -> list[Action]:
@@ -749,6 +761,14 @@ class CaseView(QWidget):
         dialog = dialogs.confirm_dialog(self, f"{action.value}Dialog", action.label, intros.get(action, ""),
                                         action.label)
         return self._open(dialog, lambda a: backend.call(actor, wf.perform, cid, a.version, action))
+
+    def take_case(self) -> bool:
+        """The signed-in handler takes this unassigned case (no dialog); the view then shows them as its handler.
+        False when another call is under way."""
+        if self.file is None or not self._may_take:
+            return False
+        backend, actor, cid, version = self.ctx.backend, self.actor, self.complaint_id, self.version
+        return self.apply(lambda: backend.call(actor, wf.take_case, cid, version))
 
     def _assign(self, *, reassign: bool) -> None:
         """Read the branch's active handlers, then open the assign dialog."""

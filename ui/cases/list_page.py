@@ -12,13 +12,16 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QIcon, QKeyEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Severity, Status
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import _, ngettext
 from desk_app.services.access import sees_all_branches
-from desk_app.services.case_list import BranchChoice, CaseFilter, SortKey, branches
+from desk_app.services.branches import handlers_may_take
+from desk_app.services.case_list import BranchChoice, CaseFilter, CaseRow, SortKey, branches
+from desk_app.services.overview import ASSIGNABLE
 from ui import icons
 from ui.cases.case_table_model import (
     HEADERS,
@@ -50,13 +53,22 @@ ROOMY_SAMPLES: dict[Column, str] = {Column.BUSINESS: "B2101 机动车辆保险",
 
 
 class CaseTableView(QTableView):
-    """The table; Enter or Return on a row activates it (double-click does too)."""
+    """The table; Enter or Return on a row activates it (double-click does too); the Menu key or Shift+F10
+    asks for the row's menu (a right-click does too)."""
 
     sig_activate = Signal(QModelIndex)
+    sig_menu = Signal(QModelIndex)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.sig_activate.emit(self.currentIndex())
+        key, index = event.key(), self.currentIndex()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
+            self.sig_activate.emit(index)
+            event.accept()
+            return
+        menu_key = key == Qt.Key.Key_Menu or (
+            key == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier)
+        if menu_key and index.isValid():
+            self.sig_menu.emit(index)
             event.accept()
             return
         super().keyPressEvent(event)
@@ -103,6 +115,11 @@ class CaseListPage(Page):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.doubleClicked.connect(self._activate)
         self.table.sig_activate.connect(self._activate)
+        self.table.sig_menu.connect(self._row_menu)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self._row_menu(self.table.indexAt(pos)))
+        self.row_menu: QMenu | None = None  # the open row menu (Open, Take this case)
+        self._may_take = False  # the branch lets this handler take unassigned cases (read on first showing)
 
         self.empty_label = QLabel(self)
         self.empty_label.setObjectName("caseListEmpty")
@@ -162,6 +179,7 @@ class CaseListPage(Page):
         if not self._started:
             self._started = True
             self._load_branches()
+            self._load_take_rule()
             self._query()
         elif not self.model.loading:  # e.g. apply_filter() just started a query
             self.model.refresh(self.today())
@@ -229,6 +247,54 @@ class CaseListPage(Page):
         case_id = self.model.case_id(index.row())
         if case_id is not None:
             self.sig_open_case.emit(case_id)
+
+    # -- the row menu, and taking a case from it ---------------------------------------------------
+    def _load_take_rule(self) -> None:
+        if not has_permission(self._actor.role, Permission.HANDLE_CASE):
+            return
+        backend, actor = self._ctx.backend, self._actor
+
+        def done(allowed: bool) -> None:
+            self._may_take = allowed
+
+        run_call(self, lambda: backend.call(actor, handlers_may_take), done, self._failed)
+
+    def may_take(self, row: CaseRow | None) -> bool:
+        """Whether the menu offers "Take this case" for ``row`` (the service decides again)."""
+        return (row is not None and self._may_take and not row.owner_name and row.status in ASSIGNABLE
+                and row.branch_code == self._actor.branch_code)
+
+    def _row_menu(self, index: QModelIndex) -> None:
+        """The row's menu, shown at the row (non-blocking: ``row_menu`` while it is open)."""
+        if not index.isValid():
+            return
+        case_id = self.model.case_id(index.row())
+        if case_id is None:
+            return
+        self.table.setCurrentIndex(index)
+        row = self.model.row_at(index.row())
+        menu = QMenu(self.table)
+        menu.setObjectName("caseRowMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction(_("&Open"), lambda: self.sig_open_case.emit(case_id))
+        take = menu.addAction(_("&Take this case"), lambda: self.take_case(case_id))
+        take.setObjectName("takeCaseAction")
+        take.setVisible(self.may_take(row))
+        self.row_menu = menu
+        menu.destroyed.connect(lambda *_a: setattr(self, "row_menu", None))
+        rect = self.table.visualRect(index)
+        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def take_case(self, case_id: uuid.UUID) -> None:
+        """Take the case (no confirmation); the list is read again to show the new handler."""
+        from desk_app.services.case_workflow import take_case  # loads with the first case opened or taken
+
+        backend, actor = self._ctx.backend, self._actor
+
+        def done(_detail: object) -> None:
+            self.model.refresh(self.today())
+
+        run_call(self, lambda: backend.call(actor, take_case, case_id), done, self._failed)
 
     def _focus_table(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)

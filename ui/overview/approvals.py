@@ -3,20 +3,10 @@ at their level, 60-day extensions for a branch manager), with Approve and Return
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.approvals import approver_level
@@ -27,9 +17,9 @@ from desk_app.services.approvals import ApprovalKind, PendingApproval
 from ui.cases.action_dialogs import ActionDialog, approval_dialog
 from ui.cases.timeline_widget import money
 from ui.context import AppContext
+from ui.overview.table_model import RowTableModel, row_table
 from ui.tasks import run_call
 
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = (N_("Case number"), N_("Branch"), N_("What"), N_("Amount"), N_("Level"), N_("Asked by"), N_("Asked on"))
 
 
@@ -38,43 +28,18 @@ def is_approver(actor: Actor) -> bool:
                                                                                  Permission.APPROVE_EXTENSION)
 
 
-class ApprovalQueueModel(QAbstractTableModel):
+class ApprovalQueueModel(RowTableModel[PendingApproval]):
+    columns = COLUMNS
+
     def __init__(self, office_tz: ZoneInfo) -> None:
         super().__init__()
         self._tz = office_tz
-        self._rows: tuple[PendingApproval, ...] = ()
 
-    def set_rows(self, rows: tuple[PendingApproval, ...]) -> None:
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
-    def row(self, row: int) -> PendingApproval:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return _(COLUMNS[section])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        item = self._rows[index.row()]
+    def text(self, item: PendingApproval, column: int) -> str:
         return (item.case_number, item.branch_code,
                 _("Extension to 60 days") if item.kind is ApprovalKind.EXTENSION else _("Compensation"),
                 money(item.amount) if item.amount is not None else "", item.level.label, item.requested_by,
-                item.requested_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M"))[index.column()]
+                item.requested_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M"))[column]
 
 
 class ApprovalQueue(QWidget):
@@ -91,15 +56,7 @@ class ApprovalQueue(QWidget):
         self.label = QLabel(self)
         self.label.setStyleSheet("font-weight: bold;")
         self.model = ApprovalQueueModel(ctx.office_tz)
-        self.table = QTableView(self)
-        self.table.setObjectName("approvalTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(self, "approvalTable", self.model)
         self.table.setMaximumHeight(160)
         self.table.activated.connect(lambda index: self.sig_open_case_number.emit(
             self.model.row(index.row()).case_number))
@@ -131,7 +88,7 @@ class ApprovalQueue(QWidget):
         self.approve_button.setText(_("A&pprove…"))
         self.return_button.setText(_("Re&turn…"))
         self.empty_label.setText(_("Nothing waits for your approval."))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.model.retranslate()
 
     def set_rows(self, rows: tuple[PendingApproval, ...]) -> None:
         self.model.set_rows(rows)

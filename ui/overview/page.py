@@ -1,5 +1,6 @@
-"""The Overview page: tiles with the case counts, the approver's queue (approvers only) and a table of the
-most urgent open cases."""
+"""The Overview page: tiles with the case counts, the work queues (cases to assign and overdue cases for
+supervisors; the cases a handler may take), the approver's queue (approvers only) and a table of the most
+urgent open cases. Each list opens a case by Enter or a double-click."""
 
 from __future__ import annotations
 
@@ -8,27 +9,28 @@ from datetime import date, datetime
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Status
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import _
+from desk_app.services.branches import set_handlers_may_take
 from desk_app.services.overview import DUE_SOON_DAYS, Overview, case_overview
 from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.overview.approvals import ApprovalQueue, is_approver
 from ui.overview.model import UrgentCaseModel
+from ui.overview.queues import CaseQueue, TakeRuleBox, shows_assign_queue, shows_overdue_queue
+from ui.overview.table_model import row_table
 from ui.page import Page
 from ui.tasks import run_call
 
@@ -115,6 +117,16 @@ class OverviewPage(Page):
         mine_tiles = QHBoxLayout()
         for tile in self.mine_tiles.values():
             mine_tiles.addWidget(tile, 1)
+        self.to_assign = CaseQueue("assignQueue", ctx.office_tz, self)
+        self.to_assign.hide()
+        self.to_assign.sig_open_case_number.connect(self.sig_open_case_number)
+        self.take_rule = TakeRuleBox(self.to_assign)
+        self.take_rule.setVisible(has_permission(actor.role, Permission.ASSIGN))
+        self.take_rule.sig_toggled_by_user.connect(self._set_take_rule)
+        self.to_assign.header.addWidget(self.take_rule)
+        self.overdue_queue = CaseQueue("overdueQueue", ctx.office_tz, self)
+        self.overdue_queue.setVisible(shows_overdue_queue(actor))
+        self.overdue_queue.sig_open_case_number.connect(self.sig_open_case_number)
         self.approvals = ApprovalQueue(ctx, actor, self)
         self.approvals.setVisible(is_approver(actor))
         self.approvals.sig_decided.connect(self.refresh)
@@ -130,15 +142,7 @@ class OverviewPage(Page):
         self.urgent_label = QLabel(self)
         self.urgent_label.setStyleSheet("font-weight: bold;")
         self.model = UrgentCaseModel(ctx.office_tz)
-        self.table = QTableView(self)
-        self.table.setObjectName("urgentTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(self, "urgentTable", self.model)
         self.urgent_label.setBuddy(self.table)
         self.table.activated.connect(
             lambda index: self.sig_open_case_number.emit(self.model.row(index.row()).case_number))
@@ -151,7 +155,9 @@ class OverviewPage(Page):
         layout.addSpacing(4)
         layout.addWidget(self.mine_label)
         layout.addLayout(mine_tiles)
+        layout.addWidget(self.to_assign)
         layout.addWidget(self.approvals)
+        layout.addWidget(self.overdue_queue)
         layout.addSpacing(4)
         layout.addWidget(self.status_label)
         layout.addLayout(status_tiles)
@@ -201,6 +207,31 @@ class OverviewPage(Page):
         self.empty_label.setText(_("No open case has a running deadline."))
         self.model.retranslate()
         self.approvals.retranslate_ui()
+        self._retranslate_queues()
+
+    def _retranslate_queues(self) -> None:
+        if has_permission(self._actor.role, Permission.ASSIGN):
+            self.to_assign.set_texts(lambda n: _("Cases to a&ssign ({n})").format(n=n), _("Cases to assign"),
+                                     _("Every open case has a handler."))
+        else:
+            self.to_assign.set_texts(lambda n: _("Cases you may ta&ke ({n})").format(n=n),
+                                     _("Cases you may take"), _("No case waits for a handler."))
+        self.take_rule.setText(_("Han&dlers may take these cases themselves"))
+        self.take_rule.setToolTip(_("When on, a handler of the branch takes an unassigned case with "
+                                    "'Take this case'; when off, a supervisor assigns every case."))
+        self.overdue_queue.set_texts(lambda n: _("&Overdue cases ({n})").format(n=n), _("Overdue cases"),
+                                     _("No case is overdue."))
+
+    def _set_take_rule(self, allowed: bool) -> None:
+        """The supervisor changes the branch's rule (audited); the overview is read again afterwards."""
+        backend, actor = self._ctx.backend, self._actor
+
+        def failed(exc: BaseException) -> None:
+            self.take_rule.setChecked(not allowed)
+            show_error(self, exc)
+
+        run_call(self, lambda: backend.call(actor, set_handlers_may_take, allowed), lambda _r: self.refresh(),
+                 failed)
 
     def _update_scope(self) -> None:
         if self.overview is None:
@@ -242,5 +273,10 @@ class OverviewPage(Page):
             tile.set_value(getattr(overview.mine, key))
         self.model.set_rows(overview.urgent)
         self.approvals.set_rows(overview.approvals)
+        queues = overview.queues
+        self.to_assign.setVisible(shows_assign_queue(self._actor, queues.handlers_may_take))
+        self.to_assign.set_rows(queues.to_assign, queues.to_assign_count)
+        self.take_rule.setChecked(queues.handlers_may_take)
+        self.overdue_queue.set_rows(queues.overdue, overview.overdue)
         self.empty_label.setVisible(not overview.urgent)
         self._update_scope()
