@@ -72,6 +72,21 @@ def _find_in_list(qtbot: QtBot, window: MainWindow, number: str) -> CaseListPage
     return page
 
 
+def _open_without_take(qtbot: QtBot, window: MainWindow, page: CaseListPage) -> CaseView:
+    """On the found row: its menu (Menu key) does not offer to take it (Esc); Enter opens the case."""
+    key(qtbot, Qt.Key.Key_Menu)
+    menu = page.row_menu
+    assert menu is not None
+    assert not next(a for a in menu.actions() if a.objectName() == "takeCaseAction").isVisible()
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    _activate(qtbot, window)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _current_view(window) is not None, timeout=10_000)
+    view = _current_view(window)
+    assert view is not None
+    return view
+
+
 def _owner_cell(page: CaseListPage) -> str:
     return str(page.model.index(0, Column.OWNER).data())
 
@@ -121,17 +136,8 @@ def test_a_handler_takes_a_case_from_the_list_menu(qtbot: QtBot, set_up: SetUp,
     # the row's menu no longer offers it; Enter opens the case, which shows its handler
     _activate(qtbot, window)  # the closed menu gives the keyboard back to the window
     assert QApplication.focusWidget() is page.table
-    key(qtbot, Qt.Key.Key_Menu)
-    menu = page.row_menu
-    assert menu is not None
-    assert not next(a for a in menu.actions() if a.objectName() == "takeCaseAction").isVisible()
-    qtbot.keyClick(menu, Qt.Key.Key_Escape)
-    _activate(qtbot, window)
-    key(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: _current_view(window) is not None, timeout=10_000)
-    view = _current_view(window)
-    assert view is not None and handler.display_name in view.owner_label.text()
-    assert not view.take_button.isVisible()
+    view = _open_without_take(qtbot, window, page)
+    assert handler.display_name in view.owner_label.text() and not view.take_button.isVisible()
 
     _refresh_overview(qtbot, supervisor)
     assert waiting_case.case_number not in _queue_numbers(supervisor)
@@ -205,16 +211,8 @@ def test_when_the_branch_does_not_allow_it_nobody_is_offered_the_take(qtbot: QtB
     qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)
     assert not window.overview_page.to_assign.isVisible()
     page = _find_in_list(qtbot, window, waiting_case.case_number)
-    key(qtbot, Qt.Key.Key_Menu)
-    menu = page.row_menu
-    assert menu is not None
-    assert not next(a for a in menu.actions() if a.objectName() == "takeCaseAction").isVisible()
-    qtbot.keyClick(menu, Qt.Key.Key_Escape)
-    _activate(qtbot, window)
-    key(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: _current_view(window) is not None, timeout=10_000)
-    view = _current_view(window)
-    assert view is not None and not view.take_button.isVisible()
+    view = _open_without_take(qtbot, window, page)
+    assert not view.take_button.isVisible()
 
 
 @pytest.mark.parametrize("username", ["sh01.supervisor", "sh01.handler"])

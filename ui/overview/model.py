@@ -3,7 +3,7 @@ overdue cases). Plain UrgentCase / QueueCase rows, never ORM objects."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
@@ -47,47 +47,36 @@ def _deadline_decoration(case: UrgentCase | QueueCase, role: int) -> Any:
     return None
 
 
-class UrgentCaseModel(RowTableModel[UrgentCase]):
-    columns = COLUMNS
+CaseRow = TypeVar("CaseRow", UrgentCase, QueueCase)
+
+
+class _CaseRowsModel(RowTableModel[CaseRow]):
+    """Case rows with times in the office's zone and a deadline column (the last) with icon and colour."""
 
     def __init__(self, office_tz: ZoneInfo) -> None:
         super().__init__()
         self._tz = office_tz
 
-    def decoration(self, item: UrgentCase, column: int, role: int) -> Any:
-        return _deadline_decoration(item, role) if column == DEADLINE_COLUMN else None
+    def decoration(self, item: CaseRow, column: int, role: int) -> Any:
+        return _deadline_decoration(item, role) if column == len(self.columns) - 1 else None
+
+    def received(self, item: CaseRow) -> str:
+        return item.received_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M")
+
+
+class UrgentCaseModel(_CaseRowsModel[UrgentCase]):
+    columns = COLUMNS
 
     def text(self, item: UrgentCase, column: int) -> str:
-        match column:
-            case 0:
-                return item.case_number
-            case 1:
-                return item.received_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M")
-            case 2:
-                return item.customer_name
-            case 3:
-                return item.status.label
-            case 4:
-                return item.severity.label
-            case 5:
-                return item.due_on.isoformat()
-            case _:
-                return deadline_text(item)
+        return (item.case_number, self.received(item), item.customer_name, item.status.label, item.severity.label,
+                item.due_on.isoformat(), deadline_text(item))[column]
 
 
-class QueueCaseModel(RowTableModel[QueueCase]):
+class QueueCaseModel(_CaseRowsModel[QueueCase]):
     """A work queue: who has the case (empty: nobody yet) and how its deadline stands."""
 
     columns = QUEUE_COLUMNS
 
-    def __init__(self, office_tz: ZoneInfo) -> None:
-        super().__init__()
-        self._tz = office_tz
-
-    def decoration(self, item: QueueCase, column: int, role: int) -> Any:
-        return _deadline_decoration(item, role) if column == len(QUEUE_COLUMNS) - 1 else None
-
     def text(self, item: QueueCase, column: int) -> str:
-        return (item.case_number, item.branch_code, item.received_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M"),
-                item.customer_name, item.severity.label, item.owner_name or _("not assigned"),
-                item.due_on.isoformat(), deadline_text(item))[column]
+        return (item.case_number, item.branch_code, self.received(item), item.customer_name, item.severity.label,
+                item.owner_name or _("not assigned"), item.due_on.isoformat(), deadline_text(item))[column]
