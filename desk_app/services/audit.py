@@ -64,6 +64,8 @@ class AuditAction:
     VIEW_PERSONAL_DATA = "view_personal_data"
     CHAINS_REKEYED = "chains_rekeyed"
     ATTACHMENT_READ = "attachment_read"
+    GRUMBLE = "grumble"
+    OPPORTUNITY = "opportunity"
     #: Written before 0011 for every administration change; kept so old entries keep their label.
     ADMINISTRATION = "administration"
 
@@ -97,6 +99,8 @@ AUDITED: Mapping[str, str] = MappingProxyType({
     AuditAction.VIEW_PERSONAL_DATA: N_("Unmasked personal data viewed"),
     AuditAction.CHAINS_REKEYED: N_("Hash chains re-keyed with the chain key (upgrade from unkeyed chains)"),
     AuditAction.ATTACHMENT_READ: N_("Attachment viewed or downloaded: which file, its checksum and why"),
+    AuditAction.GRUMBLE: N_("Grumble recorded (抱怨登记), or turned into a complaint: its cause and whether settled"),
+    AuditAction.OPPORTUNITY: N_("Suggestion or business opportunity recorded on a case or a grumble"),
 })
 
 #: Actions found in old logs but no longer written.

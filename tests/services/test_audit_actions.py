@@ -21,9 +21,10 @@ from desk_app.db.uow import Database
 from desk_app.documents.content import ReceiptInputs
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import CalendarDay, DayKind
-from desk_app.domain.enums import Complexity, InstitutionType, LetterKind, Role
+from desk_app.domain.enums import Channel, Complexity, InstitutionType, LetterKind, Role
 from desk_app.domain.workflow import Action
 from desk_app.errors import UserError
+from desk_app.reports.prevention_figures import OpportunityKind
 from desk_app.services import (
     accounts,
     attachments,
@@ -31,10 +32,12 @@ from desk_app.services import (
     branches,
     detail_export,
     extensions,
+    grumbles,
     handling,
     imports,
     integrity,
     letters,
+    opportunities,
     personal_data,
     report_scope,
     retention,
@@ -45,6 +48,8 @@ from desk_app.services.calendar import enter_year_schedule
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.consolidation import consolidate
 from desk_app.services.dto import ComplaintDetail
+from desk_app.services.grumbles import GrumbleDraft
+from desk_app.services.opportunities import OpportunityDraft
 from tests.reports.messy_files import messy_workbook
 from tests.services.conftest import PASSWORD, Staff, draft
 from tests.services.test_imports import NOW, mapping_for
@@ -147,6 +152,13 @@ def _read_attachment(d: Desk) -> None:
 
 
 #: How to perform each audited action, and what its entry must say (a subset of its detail).
+def _turn_grumble(d: Desk) -> None:
+    """A grumble recorded (its own entry), then turned into a complaint (the last entry)."""
+    g = grumbles.record_grumble(d.db, d.staff.clerk, GrumbleDraft(Channel.COUNTER, "B0302", "C09", "当场解释", False))
+    assert _entries(d.db, audit.AuditAction.GRUMBLE)[-1].detail["event"] == "recorded"
+    grumbles.link_complaint(d.db, d.staff.clerk, g.id, d.case().id)
+
+
 PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
     audit.AuditAction.SIGN_IN: (lambda d: accounts.authenticate(d.db, "clerk", PASSWORD), {}),
     audit.AuditAction.SIGN_IN_FAILED: (
@@ -189,6 +201,10 @@ PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
         d.db, d.staff.clerk, d.case().id, "核实身份"), {}),
     audit.AuditAction.CHAINS_REKEYED: (_rekey, {}),
     audit.AuditAction.ATTACHMENT_READ: (_read_attachment, {"purpose": "download"}),
+    audit.AuditAction.GRUMBLE: (_turn_grumble, {"event": "turned_into_complaint", "cause": "C09"}),
+    audit.AuditAction.OPPORTUNITY: (lambda d: opportunities.add_opportunity(d.db, d.staff.handler, OpportunityDraft(
+        OpportunityKind.OPPORTUNITY, "客户希望开通境外消费提醒", complaint_id=d.case().id)),
+        {"kind": "opportunity", "product": "B0302"}),
 }
 
 

@@ -34,6 +34,7 @@ from desk_app.documents.content import DeliveryMethod, ReceiptInputs
 from desk_app.domain.calendar import CalendarDay, DayKind
 from desk_app.domain.enums import (
     ActionState,
+    Channel,
     Complexity,
     InstitutionType,
     LetterKind,
@@ -47,7 +48,8 @@ from desk_app.domain.risk import default_word_list_path
 from desk_app.domain.workflow import Action
 from desk_app.errors import DeskError
 from desk_app.paths import resources_dir
-from desk_app.services import attachments, checklists, handling, imports, improvements, letters
+from desk_app.reports.prevention_figures import OpportunityKind
+from desk_app.services import attachments, checklists, grumbles, handling, imports, improvements, letters
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import create_user
 from desk_app.services.attachments import AttachmentFile
@@ -55,7 +57,9 @@ from desk_app.services.branches import BranchFields
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dashboard import DashboardQuery
+from desk_app.services.grumbles import GrumbleDraft
 from desk_app.services.notifications import NotificationKey
+from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.portraits import PortraitInput
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.setup import SetupRequest, initialise
@@ -83,6 +87,7 @@ class World:
     clerk: uuid.UUID
     handler: uuid.UUID
     paused: uuid.UUID
+    grumble: uuid.UUID
     local: Database  # the in-process copy: versions are read from it before each call (the same on both)
 
     def case_version(self, case: uuid.UUID | None = None) -> int:
@@ -131,10 +136,12 @@ def _build(db: Database) -> dict[str, uuid.UUID | str]:
     action = improvements.create_action(db, supervisor, improvements.ActionDraft(title="优化柜面受理流程"))
     files = attachments.add_attachments(db, clerk, case.id, [AttachmentFile("凭证.txt", "交易凭证".encode())])
     imports.save_mapping(db, supervisor, "旧系统", imports.ColumnMapping(columns={"facts_what": "事实"}))
+    grumble = grumbles.record_grumble(db, clerk, GrumbleDraft(Channel.COUNTER, "B0302", "C09", "当场解释", False))
     assert case.customer is not None
     return {"case": case.id, "case_number": case.case_number, "customer": case.customer.id, "letter": letter.id,
             "resolution": proposal.id, "action": action.id, "attachment": files[0].id, "branch": admin.branch_id,
-            "bj_branch": bj_id, "clerk": clerk.user_id, "handler": handler.user_id, "paused": paused.id}
+            "bj_branch": bj_id, "clerk": clerk.user_id, "handler": handler.user_id, "paused": paused.id,
+            "grumble": grumble.id}
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
@@ -213,6 +220,11 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "customers.open_customer": lambda w, r: a(w.customer),
     "digest.my_email_address": lambda w, r: a(),
     "digest.set_email_address": lambda w, r: a(w.clerk, "clerk@example.com"),
+    "grumbles.get_grumble": lambda w, r: a(w.grumble),
+    "grumbles.link_complaint": lambda w, r: a(w.grumble, w.case),
+    "grumbles.list_grumbles": lambda w, r: a(settled=False),
+    "grumbles.record_grumble": lambda w, r: a(GrumbleDraft(Channel.HOTLINE, "B0302", "C09", "电话中解释清楚", True,
+                                                           customer_phone="13812345678")),
     "handling.add_contact": lambda w, r: a(w.case, method="phone", summary="电话沟通处理方案"),
     "extensions.decide_extension": lambda w, r: a(w.case, w.case_version(), approve=False, reason="可在30日内办结"),
     "handling.callbacks": lambda w, r: a(w.case),
@@ -267,12 +279,18 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "letters.suggested_inputs": lambda w, r: a(w.case, LetterKind.DECISION),
     "notifications.current_notifications": lambda w, r: a(),
     "notifications.mark_read": lambda w, r: a([NotificationKey(RuleKind.ASSIGNED, w.case, "event:unknown")]),
+    "opportunities.add_opportunity": lambda w, r: a(OpportunityDraft(OpportunityKind.SUGGESTION, "建议增设提醒",
+                                                                     complaint_id=w.case)),
+    "opportunities.list_for_case": lambda w, r: a(w.case),
+    "opportunities.list_opportunities": lambda w, r: a(kind=OpportunityKind.SUGGESTION),
     "overview.case_overview": lambda w, r: a(TODAY),
     "personal_data.reveal_customer": lambda w, r: a(w.case, "回访核实"),
     "portraits.latest_portrait_info": lambda w, r: a(w.case),
     "portraits.portrait_history": lambda w, r: a(w.case),
     "portraits.save_portrait": lambda w, r: a(w.case, PortraitInput(4, 2, 3, 3, 2, 3, notes={"emotion": "激动"})),
     "portraits.trend": lambda w, r: a(w.customer),
+    "prevention.opportunity_summary": lambda w, r: a(SCOPE),
+    "prevention.prevention_funnel": lambda w, r: a(SCOPE),
     "reference.current_versions": lambda w, r: a(),
     "reference.list_items": lambda w, r: a("resolution_type"),
     "reference.list_taxonomy": lambda w, r: a("C"),

@@ -5,6 +5,7 @@ from desk_app.db.models.case_counts import CaseCount
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, DatabaseFact, WordListVersion
+from desk_app.db.models.grumbles import Grumble, Opportunity
 from desk_app.db.models.imports import ImportBatch, ImportMapping
 from desk_app.db.models.notifications import NotificationReceipt
 from desk_app.db.models.org import Branch, User
@@ -47,12 +48,14 @@ __all__ = [
                                            "ComplaintParty",
                                            "Customer",
                                            "DatabaseFact",
+                                           "Grumble",
                                            "ImportBatch",
                                            "ImportMapping",
                                            "ImprovementAction",
                                            "Letter",
                                            "NotificationReceipt",
                                            "NumberCounter",
+                                           "Opportunity",
                                            "Portrait",
                                            "QualitySample",
                                            "ReferenceItem",
