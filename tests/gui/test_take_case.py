@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pytest
 from gui_support import SetUp, open_main_window
-from keyboard import CTRL, key, mnemonic, type_text
+from keyboard import CTRL, choose, key, mnemonic, press, tab_to, type_text
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Status
+from desk_app.domain.workflow import Action
 from desk_app.services import demo
 from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import get_complaint, register_complaint
@@ -163,7 +164,7 @@ def test_a_handler_takes_a_case_in_its_view_and_every_page_follows(qtbot: QtBot,
     assert handler.display_name in view.owner_label.text()  # shown without reopening
     assert view.file.detail.status is Status.ASSIGNED and not view.take_button.isVisible()
     assert view.file.detail.events[-1].payload.get("taken") is True
-    assert view.action_buttons[next(a for a in view.action_buttons if a.value == "start")].isVisible()
+    assert view.action_buttons[Action.START].isVisible()
     mnemonic(qtbot, "B")  # ← Back: the list it came from is read again
     qtbot.waitUntil(lambda: window.current_page() is page, timeout=5000)
     qtbot.waitUntil(lambda: _owner_cell(page) == handler.display_name, timeout=10_000)
@@ -192,7 +193,7 @@ def test_the_supervisor_opens_a_case_from_the_queue_with_enter(qtbot: QtBot, set
     view = _current_view(window)
     assert view is not None and view.case_label.text() == waiting_case.case_number
     assert view.take_button.isVisible()  # a supervisor handles cases too: takes it, or assigns it
-    assert view.action_buttons[next(a for a in view.action_buttons if a.value == "assign")].isVisible()
+    assert view.action_buttons[Action.ASSIGN].isVisible()
 
 
 def test_when_the_branch_does_not_allow_it_nobody_is_offered_the_take(qtbot: QtBot, set_up: SetUp,
@@ -238,3 +239,37 @@ def test_the_queues_and_the_take_button_fit_the_screen(qtbot: QtBot, set_up: Set
             qtbot.wait(50)
             problems += [f"{scale}× case view: {p}" for p in fit_problems(window, window.pages, size)]
     assert problems == [], "\n".join(problems)
+
+
+def test_the_supervisor_assigns_from_the_queue_and_the_overview_follows(qtbot: QtBot, set_up: SetUp,
+                                                                        waiting_case: ComplaintDetail) -> None:
+    window = _supervisor_overview(qtbot, set_up)
+    handler = authenticate(set_up.db, "sh01.handler", DEMO_PASSWORD)
+    _activate(qtbot, window)
+    mnemonic(qtbot, "S")  # Cases to a&ssign
+    for _ in range(_queue_numbers(window).index(waiting_case.case_number)):
+        key(qtbot, Qt.Key.Key_Down)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _current_view(window) is not None, timeout=10_000)
+    view = _current_view(window)
+    assert view is not None
+    press(qtbot, view.action_buttons[Action.ASSIGN])
+    qtbot.waitUntil(lambda: view.active_dialog is not None and view.active_dialog.isVisible(), timeout=10_000)
+    dialog = view.active_dialog
+    assert dialog is not None
+    combo = dialog.fields["owner"]
+    assert isinstance(combo, QComboBox)
+    tab_to(qtbot, combo)
+    choose(qtbot, combo, handler.user_id)
+    mnemonic(qtbot, "A")  # &Assign: the dialog closes once the case is assigned
+    qtbot.waitUntil(lambda: view.active_dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: view.file is not None and view.file.detail.owner_id == handler.user_id
+                    and not view.busy, timeout=10_000)
+    assert handler.display_name in view.owner_label.text()  # the open view shows it
+    _activate(qtbot, window)  # the closed dialog gives the keyboard back (a window manager would)
+    mnemonic(qtbot, "B")  # ← Back to the overview, read again
+    qtbot.waitUntil(lambda: window.current_page() is window.overview_page, timeout=5000)
+    qtbot.waitUntil(lambda: waiting_case.case_number not in _queue_numbers(window), timeout=10_000)
+    queue = window.overview_page.to_assign
+    assert queue.model.rowCount() == len(_queue_numbers(window))
+    assert f"({window.overview_page.overview.queues.to_assign_count})" in queue.label.text()  # type: ignore[union-attr]
