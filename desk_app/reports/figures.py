@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from desk_app.reports.prevention_figures import PreventionFigures
+
 
 def ratio(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
@@ -212,3 +214,5 @@ class Statistics:
     root_causes: tuple[RootCauseRow, ...]
     actions: tuple[ActionRow, ...]
     axis_names: dict[str, str] = field(default_factory=dict)
+    prevention: PreventionFigures | None = None
+    """The grumble funnel and the opportunities (``desk_app.services.prevention``); in the exported workbook."""

@@ -377,6 +377,9 @@ class _Writer:
         self.pareto()
         self.root_causes()
         self.actions()
+        if stats.prevention is not None:  # the grumble funnel and the opportunities (投诉经营)
+            from desk_app.reports.prevention_sheets import write_prevention_sheets
+            write_prevention_sheets(self, stats.prevention)
         self.definitions()
         if self.chart_data is not None:  # keep the chart data last
             self.wb.move_sheet(self.chart_data, offset=len(self.wb.worksheets) - 1

@@ -471,9 +471,13 @@ def _statistics(db: Database, actor: Actor, scope: ReportScope, today: date | No
 def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path, today: date | None = None,
                       now: datetime | None = None) -> Statistics:
     """Compute the statistics and write them as an Excel workbook at ``path``; returns the figures."""
+    from dataclasses import replace
+
     from desk_app.reports.statistics_workbook import write_statistics_workbook
+    from desk_app.services.prevention import prevention_figures
 
     stats, resolved = _statistics(db, actor, scope, today, now)
+    stats = replace(stats, prevention=prevention_figures(db, actor, scope))  # grumbles, opportunities
     write_statistics_workbook(stats, path)  # a full disk is reported before anything is recorded
     audit.record_now(db, actor, audit.AuditAction.EXPORT, detail={
         "export": "statistics", "file": Path(path).name, "personal_data": "none", **report_scope(resolved)})
