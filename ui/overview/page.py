@@ -91,6 +91,7 @@ class OverviewPage(Page):
         self._actor = actor
         self.overview: Overview | None = None
         self._loading = False
+        self._again = False  # a refresh was asked for while one was under way
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -247,9 +248,13 @@ class OverviewPage(Page):
         return datetime.now(self._ctx.office_tz).date()
 
     def refresh(self) -> None:
+        """Read the figures again. Asked while a read is under way (an approval decided meanwhile), it reads
+        once more after that one, so the page never stays at the state before the change."""
         if self._loading:
+            self._again = True
             return
         self._loading = True
+        self._again = False
         backend, actor, today = self._ctx.backend, self._actor, self.today()
 
         run_call(self, lambda: backend.call(actor, case_overview, today), self._loaded, self._failed)
@@ -261,6 +266,8 @@ class OverviewPage(Page):
     def _loaded(self, result: Overview) -> None:
         self._loading = False
         self.set_overview(result)
+        if self._again:
+            self.refresh()
 
     def set_overview(self, overview: Overview) -> None:
         self.overview = overview
