@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from desk_app.domain.team_figures import BranchFigures, HandlerFigures
 from desk_app.reports.prevention_figures import PreventionFigures
 
 
@@ -216,3 +217,7 @@ class Statistics:
     axis_names: dict[str, str] = field(default_factory=dict)
     prevention: PreventionFigures | None = None
     """The grumble funnel and the opportunities (``desk_app.services.prevention``); in the exported workbook."""
+    team: tuple[HandlerFigures, ...] = ()
+    """The team page's figures per handler of the branches in scope (``desk_app.services.team``)."""
+    team_branches: tuple[BranchFigures, ...] = ()
+    """… and per branch, for headquarters (empty for a branch's own report)."""

@@ -1,6 +1,7 @@
 """The statistics workbook for headquarters (openpyxl): a summary sheet, one sheet per breakdown
 (branch, intake channel, taxonomy axes A/B/C/D, severity, special flags), the top-10 causes
-(Pareto), root causes, improvement actions, the chart data and the definitions.
+(Pareto), the team's figures per handler (and per branch at headquarters), root causes, improvement
+actions with their evidence and review, the chart data and the definitions.
 
 Every table sheet has the same shape so people and programs can read it: a title in row 1, the
 period and scope in row 2, the column headers in row ``HEADER_ROW`` (frozen, auto-filtered, repeated
@@ -25,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from desk_app.domain.team_figures import CaseFigures
 from desk_app.i18n import _
 from desk_app.reports.figures import ActionRow, BranchRow, GroupRow, ParetoRow, RootCauseRow, Statistics
 from desk_app.reports.xlsx_common import (
@@ -318,6 +320,26 @@ class _Writer:
         bars.height, bars.width = 9, 18
         ws.add_chart(bars, f"{get_column_letter(len(cols) + 2)}{HEADER_ROW}")
 
+    def team(self, name: str, title: str, first: Col, rows: Sequence[CaseFigures]) -> None:
+        """The team page's figures (``desk_app.services.team``), one row per handler or per branch."""
+        cols = [first, Col(_("Branch"), lambda r: r.branch_code, width=10),
+                Col(_("Open cases"), lambda r: r.open_cases, FMT_INT),
+                Col(_("Due this week"), lambda r: r.due_this_week, FMT_INT),
+                Col(_("Overdue"), lambda r: r.overdue, FMT_INT),
+                Col(_("Cases in period"), lambda r: r.period_cases, FMT_INT),
+                Col(_("Due for a decision"), lambda r: r.needed_decision, FMT_INT),
+                Col(_("Decided on time"), lambda r: r.decided_on_time, FMT_INT),
+                Col(_("On-time rate"), lambda r: r.on_time_rate, FMT_PCT),
+                Col(_("Median days to respond"), lambda r: r.median_days_to_respond, FMT_DAYS),
+                Col(_("Average satisfaction"), lambda r: r.satisfaction, FMT_SCORE),
+                Col(_("Cases with a satisfaction score"), lambda r: r.satisfaction_count, FMT_INT),
+                Col(_("Cases decided"), lambda r: r.decided, FMT_INT),
+                Col(_("Re-opened or reviewed"), lambda r: r.reopened, FMT_INT),
+                Col(_("Reopen / review rate"), lambda r: r.reopen_rate, FMT_PCT),
+                Col(_("Quality score"), lambda r: r.quality_score, FMT_DAYS),
+                Col(_("Cases inspected"), lambda r: r.quality_count, FMT_INT)]
+        self.table(name, title, cols, rows, freeze_cols=2)
+
     def root_causes(self) -> None:
         rows: Sequence[RootCauseRow] = self.stats.root_causes
         cols = [Col(_("Level"), lambda r: r.level, width=10), Col(_("Level name"), lambda r: r.level_name),
@@ -328,14 +350,21 @@ class _Writer:
     def actions(self) -> None:
         rows: Sequence[ActionRow] = self.stats.actions
         cols = [Col(_("Improvement action"), lambda r: r.title), Col(_("Branch"), lambda r: r.branch_code, width=10),
+                Col(_("Department"), lambda r: r.department),
                 Col(_("Cause code"), lambda r: r.cause_code, width=10), Col(_("Cause name"), lambda r: r.cause_name),
                 Col(_("Level"), lambda r: r.level_name), Col(_("Owner"), lambda r: r.owner),
                 Col(_("Due date"), lambda r: r.due_on, FMT_DATE, 12), Col(_("State"), lambda r: r.state_name),
                 Col(_("Completed on"), lambda r: r.completed_on, FMT_DATE, 12),
+                Col(_("Evidence of completion"), lambda r: r.evidence, width=40),
+                Col(_("Review"), lambda r: r.review, width=40), Col(_("Reviewed by"), lambda r: r.reviewed_by),
+                Col(_("Reviewed on"), lambda r: r.reviewed_on, FMT_DATE, 12),
                 Col(_("Linked cases"), lambda r: r.linked_cases, FMT_INT),
                 Col(_("Overdue"), lambda r: _("yes") if r.overdue else "", width=8),
                 Col(_("State code"), lambda r: r.state, width=12)]
-        self.table(_("Improvement actions"), _("Improvement actions and their state"), cols, rows)
+        ws = self.table(_("Improvement actions"), _("Improvement actions and their state"), cols, rows)
+        for column in ("K", "L"):  # evidence and review: wrapped in their column
+            for cell in ws[column][HEADER_ROW:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     def definitions(self) -> None:
         ws = self.sheet(_("Definitions"))
@@ -355,6 +384,11 @@ class _Writer:
             (_("Satisfaction"), _("The last callback with a score (1–5) of each case.")),
             (_("Repeat complaint"), _("The same customer had an earlier case, at any branch.")),
             (_("Upheld rate and compensation"), _("Approved resolutions only.")),
+            (_("Team figures"), _("Per handler: the cases the handler owns now (open, due this week and overdue as "
+                                  "of the report day; the others for the cases of the period). Reopen / review "
+                                  "rate: decided cases re-opened or taken to review since. Quality score: the mean "
+                                  "score (out of 100) of the handler's inspected cases in the months of the "
+                                  "period. The same figures as the team page.")),
             (_("Report day"), self.stats.today.isoformat()),
             (_("Generated at"), generated.strftime("%Y-%m-%d %H:%M")),
         ]
@@ -375,6 +409,10 @@ class _Writer:
         self.flat(_("Severity"), _("Cases by severity"), stats.severities)
         self.flat(_("Special flags"), _("Special complaints by flag"), stats.flags)
         self.pareto()
+        self.team(_("Team"), _("Figures per handler"), Col(_("Handler"), lambda r: r.name), stats.team)
+        if stats.team_branches:
+            self.team(_("Team by branch"), _("Figures per branch"), Col(_("Branch name"), lambda r: r.name),
+                      stats.team_branches)
         self.root_causes()
         self.actions()
         if stats.prevention is not None:  # the grumble funnel and the opportunities (投诉经营)

@@ -58,7 +58,8 @@ from desk_app.i18n import _
 from desk_app.reports.figures import ActionRow, BranchRow, GroupRow, ParetoRow, RootCauseRow, Statistics, Summary, ratio
 from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.sqlexpr import JOIN_SEPARATOR, Dialect, count_if, count_joined, driving_join, joined
-from desk_app.services import audit
+from desk_app.services import audit, team
+from desk_app.services.access import sees_all_branches
 from desk_app.services.reference import label_for, taxonomy_codes
 from desk_app.services.report_scope import ReportScope, ResolvedScope, office_today, report_scope, resolve_scope
 
@@ -403,6 +404,8 @@ def _statistics(db: Database, actor: Actor, scope: ReportScope, today: date | No
         channel_counts, severity_counts, flag_counts = dims["channel"], dims["severity"], dims["flag"]
         root_causes = q.root_causes()
         action_rows = improvement_actions(session, resolved, taxonomy, today)
+        team_rows, team_branches = team.figures_of(session, resolved.branch_ids, scope.date_from, scope.date_to,
+                                                   resolved.timezone, today)
         all_branches = {bid: (code, name) for bid, code, name in session.execute(
             select(Branch.id, Branch.code, Branch.name))}
 
@@ -465,7 +468,8 @@ def _statistics(db: Database, actor: Actor, scope: ReportScope, today: date | No
         flags=_flat_rows([(f.value, f.label) for f in SpecialFlag] + [("any", _("Any special flag"))],
                          flag_counts, total),
         pareto=tuple(pareto), root_causes=root_rows, actions=action_rows,
-        axis_names={axis: axis_label(axis) for axis in "ABCD"}), resolved
+        axis_names={axis: axis_label(axis) for axis in "ABCD"}, team=team_rows,
+        team_branches=team_branches if sees_all_branches(actor) else ()), resolved
 
 
 def export_statistics(db: Database, actor: Actor, scope: ReportScope, path: Path, today: date | None = None,

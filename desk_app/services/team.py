@@ -1,15 +1,6 @@
 """The team page: figures per handler for a period, and each handler's open-case load for assigning.
 
-Definitions (the same words as the statistics workbook, per handler = the case's current owner):
-
-- open: cases not closed, refused or withdrawn; due this week: the statutory clock still runs and the due
-  date falls from today to Sunday; overdue: the clock still runs and the due date is before today;
-- the period's cases: received from ``date_from`` to ``date_to`` inclusive (office-local days);
-- on-time rate: of the period's cases that needed a decision by today (decided, or past their due date;
-  refused and withdrawn cases need none), those decided on or before their due date;
-- median days to respond: from receipt to the decision (responded_at), fractions kept;
-- satisfaction: the mean of the last scored callback (1–5) of each of the period's cases;
-- reopen rate: of the period's decided cases, those re-opened or taken to review (核查) since.
+Definitions: ``desk_app.domain.team_figures``.
 
 Who sees what: supervisors and branch managers their branch, HQ analysts and HQ administrators every
 branch or the one they choose (``Permission.REPORTS``).
@@ -20,6 +11,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +28,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role, Status
 from desk_app.domain.permissions import Permission, has_permission
+from desk_app.domain.team_figures import BranchFigures, HandlerFigures
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES, Action
 from desk_app.errors import ValidationError
@@ -47,69 +40,6 @@ _RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)
 _FINISHED = frozenset(s.value for s in FINISHED_STATES)
 _NO_DECISION = frozenset({Status.REFUSED.value, Status.WITHDRAWN.value})
 _REOPENING = frozenset({Action.REOPEN.value, Action.APPLY_REVIEW.value})
-
-
-@dataclass(frozen=True)
-class HandlerFigures:
-    user_id: uuid.UUID
-    name: str
-    branch_code: str
-    role: Role
-    open_cases: int = 0
-    due_this_week: int = 0
-    overdue: int = 0
-    period_cases: int = 0
-    needed_decision: int = 0
-    decided_on_time: int = 0
-    median_days_to_respond: float | None = None
-    satisfaction: float | None = None
-    satisfaction_count: int = 0
-    decided: int = 0
-    reopened: int = 0
-    quality_score: float | None = None
-    """Mean total (out of 100) of the handler's inspected cases in the months of the period (质检)."""
-    quality_count: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.decided_on_time / self.needed_decision if self.needed_decision else None
-
-    @property
-    def reopen_rate(self) -> float | None:
-        return self.reopened / self.decided if self.decided else None
-
-
-@dataclass(frozen=True)
-class BranchFigures:
-    """A branch's figures: its cases as one team (the medians and means over all its cases, not of its
-    handlers' figures)."""
-
-    branch_id: uuid.UUID
-    name: str
-    branch_code: str
-    handlers: int = 0
-    open_cases: int = 0
-    due_this_week: int = 0
-    overdue: int = 0
-    period_cases: int = 0
-    needed_decision: int = 0
-    decided_on_time: int = 0
-    median_days_to_respond: float | None = None
-    satisfaction: float | None = None
-    satisfaction_count: int = 0
-    decided: int = 0
-    reopened: int = 0
-    quality_score: float | None = None
-    """Mean total of the branch's inspected cases in the months of the period."""
-    quality_count: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.decided_on_time / self.needed_decision if self.needed_decision else None
-
-    @property
-    def reopen_rate(self) -> float | None:
-        return self.reopened / self.decided if self.decided else None
 
 
 @dataclass(frozen=True)
@@ -152,81 +82,92 @@ class _Tally:
                 "satisfaction_count": len(self.scores), "decided": self.decided, "reopened": self.reopened}
 
 
-def _scope(actor: Actor, branch_id: uuid.UUID | None) -> ColumnElement[bool]:
-    if branch_id is not None:
-        require_branch(actor, branch_id)
-        return Complaint.branch_id == branch_id
-    return true() if sees_all_branches(actor) else Complaint.branch_id == actor.branch_id
-
-
 def _office_tz(session: Session, actor: Actor) -> str:
     return session.scalar(select(Branch.timezone).where(Branch.id == actor.branch_id)) or DEFAULT_TIMEZONE
+
+
+def _within(column: Any, branch_ids: Collection[uuid.UUID] | None) -> ColumnElement[bool]:
+    return true() if branch_ids is None else column.in_(list(branch_ids))
 
 
 def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, branch_id: uuid.UUID | None = None,
                  today: date | None = None) -> TeamFigures:
     """Figures per handler of ``actor``'s branch (HQ: every branch, or ``branch_id``) for the period."""
-    from desk_app.reports.sqlexpr import local_midnight_utc  # the reports package: not loaded at start-up
-
     require(actor, Permission.REPORTS)
     if date_from > date_to:
         raise ValidationError(_("The period starts after it ends."), "date_from")
     if (date_to - date_from).days > MAX_PERIOD_DAYS:
         raise ValidationError(_("The period may cover at most ten years."), "date_to")
-    scope = _scope(actor, branch_id)
+    branch_ids: tuple[uuid.UUID, ...] | None = (actor.branch_id,)
+    if branch_id is not None:
+        require_branch(actor, branch_id)
+        branch_ids = (branch_id,)
+    elif sees_all_branches(actor):
+        branch_ids = None
     with db.unit_of_work() as session:
         tz = _office_tz(session, actor)
         today = today or utcnow().astimezone(ZoneInfo(tz)).date()
-        week_end = today + timedelta(days=6 - today.weekday())
-        start, end = local_midnight_utc(date_from, tz), local_midnight_utc(date_to + timedelta(days=1), tz)
-        tallies: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
-        by_branch: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
-        unowned = _Tally()  # cases nobody owns yet count for their branch only
-        for owner, branch, status, due in session.execute(
-                select(Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on)
-                .where(scope, Complaint.status.not_in(_FINISHED))):
-            for t in (tallies[owner] if owner is not None else unowned, by_branch[branch]):
-                t.open_cases += 1
-                if status in _RUNNING:
-                    t.overdue += due < today
-                    t.due_this_week += today <= due <= week_end
-        period = session.execute(
-            select(Complaint.id, Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on,
-                   Complaint.received_at, Complaint.responded_at)
-            .where(scope, Complaint.received_at >= start, Complaint.received_at < end)).all()
-        ids = [row.id for row in period]
-        reopened = _reopened(session, [row.id for row in period if row.responded_at is not None])
-        last_scores = _last_scores(session, ids)
-        zone = ZoneInfo(tz)
-        for row in period:
-            for t in (tallies[row.owner_id] if row.owner_id is not None else unowned, by_branch[row.branch_id]):
-                t.period_cases += 1
-                decided = row.responded_at is not None
-                if decided or (row.due_on < today and row.status not in _NO_DECISION):
-                    t.needed_decision += 1
-                if decided:
-                    t.decided += 1
-                    t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
-                    t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
-                    t.reopened += row.id in reopened
-                if row.id in last_scores:
-                    t.scores.append(last_scores[row.id])
-        branch_rows = session.execute(
-            select(Branch.id, Branch.name, Branch.code, Branch.is_headquarters)
-            .where(*_branch_scope(actor, branch_id)).order_by(Branch.code)).all()
-        users = session.execute(
-            select(User.id, User.display_name, User.role, User.active, Branch.code)
-            .join(Branch, Branch.id == User.branch_id)
-            .where(*_user_scope(actor, branch_id))
-            .order_by(Branch.code, User.display_name)).all()
-        inspected = (QualitySample.total.is_not(None), QualitySample.month >= f"{date_from:%Y-%m}",
-                     QualitySample.month <= f"{date_to:%Y-%m}")
-        quality = {handler: (float(mean), int(n)) for handler, mean, n in session.execute(
-            select(QualitySample.handler_id, func.avg(QualitySample.total), func.count())
-            .where(*inspected).group_by(QualitySample.handler_id))}
-        branch_quality = {branch: (float(mean), int(n)) for branch, mean, n in session.execute(
-            select(QualitySample.branch_id, func.avg(QualitySample.total), func.count())
-            .where(*inspected).group_by(QualitySample.branch_id))}
+        rows, branches = figures_of(session, branch_ids, date_from, date_to, tz, today)
+    return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), rows, branches)
+
+
+def figures_of(session: Session, branch_ids: Collection[uuid.UUID] | None, date_from: date, date_to: date,
+               tz: str, today: date) -> tuple[tuple[HandlerFigures, ...], tuple[BranchFigures, ...]]:
+    """The figures per handler and per branch of ``branch_ids`` (None: every branch) for the period, as of
+    ``today`` on the calendar of ``tz`` (the team page, and the team sheet of the statistics workbook)."""
+    from desk_app.reports.sqlexpr import local_midnight_utc  # the reports package: not loaded at start-up
+
+    scope = _within(Complaint.branch_id, branch_ids)
+    week_end = today + timedelta(days=6 - today.weekday())
+    start, end = local_midnight_utc(date_from, tz), local_midnight_utc(date_to + timedelta(days=1), tz)
+    tallies: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
+    by_branch: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
+    unowned = _Tally()  # cases nobody owns yet count for their branch only
+    for owner, branch, status, due in session.execute(
+            select(Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on)
+            .where(scope, Complaint.status.not_in(_FINISHED))):
+        for t in (tallies[owner] if owner is not None else unowned, by_branch[branch]):
+            t.open_cases += 1
+            if status in _RUNNING:
+                t.overdue += due < today
+                t.due_this_week += today <= due <= week_end
+    period = session.execute(
+        select(Complaint.id, Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on,
+               Complaint.received_at, Complaint.responded_at)
+        .where(scope, Complaint.received_at >= start, Complaint.received_at < end)).all()
+    ids = [row.id for row in period]
+    reopened = _reopened(session, [row.id for row in period if row.responded_at is not None])
+    last_scores = _last_scores(session, ids)
+    zone = ZoneInfo(tz)
+    for row in period:
+        for t in (tallies[row.owner_id] if row.owner_id is not None else unowned, by_branch[row.branch_id]):
+            t.period_cases += 1
+            decided = row.responded_at is not None
+            if decided or (row.due_on < today and row.status not in _NO_DECISION):
+                t.needed_decision += 1
+            if decided:
+                t.decided += 1
+                t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
+                t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
+                t.reopened += row.id in reopened
+            if row.id in last_scores:
+                t.scores.append(last_scores[row.id])
+    branch_rows = session.execute(
+        select(Branch.id, Branch.name, Branch.code, Branch.is_headquarters)
+        .where(_within(Branch.id, branch_ids)).order_by(Branch.code)).all()
+    users = session.execute(
+        select(User.id, User.display_name, User.role, User.active, Branch.code)
+        .join(Branch, Branch.id == User.branch_id)
+        .where(_within(User.branch_id, branch_ids))
+        .order_by(Branch.code, User.display_name)).all()
+    inspected = (QualitySample.total.is_not(None), QualitySample.month >= f"{date_from:%Y-%m}",
+                 QualitySample.month <= f"{date_to:%Y-%m}")
+    quality = {handler: (float(mean), int(n)) for handler, mean, n in session.execute(
+        select(QualitySample.handler_id, func.avg(QualitySample.total), func.count())
+        .where(*inspected).group_by(QualitySample.handler_id))}
+    branch_quality = {branch: (float(mean), int(n)) for branch, mean, n in session.execute(
+        select(QualitySample.branch_id, func.avg(QualitySample.total), func.count())
+        .where(*inspected).group_by(QualitySample.branch_id))}
     rows = []
     handlers: dict[str, int] = defaultdict(int)
     for uid, name, role, active, code in users:
@@ -234,26 +175,13 @@ def team_figures(db: Database, actor: Actor, date_from: date, date_to: date, bra
             continue
         handlers[code] += 1
         score, count = quality.get(uid, (None, 0))
-        rows.append(HandlerFigures(uid, name, code, Role(role), **tallies.get(uid, _Tally()).figures(),
-                                   quality_score=score, quality_count=count))
-    branches = tuple(BranchFigures(bid, name, code, handlers[code], **by_branch[bid].figures(),
-                                   quality_score=branch_quality.get(bid, (None, 0))[0],
+        rows.append(HandlerFigures(user_id=uid, name=name, branch_code=code, role=Role(role),
+                                   **tallies.get(uid, _Tally()).figures(), quality_score=score, quality_count=count))
+    branches = tuple(BranchFigures(branch_id=bid, name=name, branch_code=code, handlers=handlers[code],
+                                   **by_branch[bid].figures(), quality_score=branch_quality.get(bid, (None, 0))[0],
                                    quality_count=branch_quality.get(bid, (None, 0))[1])
                      for bid, name, code, hq in branch_rows if bid in by_branch or (handlers[code] and not hq))
-    return TeamFigures(date_from, date_to, today, branch_id is None and sees_all_branches(actor), tuple(rows),
-                       branches)
-
-
-def _branch_scope(actor: Actor, branch_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
-    if branch_id is not None:
-        return [Branch.id == branch_id]
-    return [] if sees_all_branches(actor) else [Branch.id == actor.branch_id]
-
-
-def _user_scope(actor: Actor, branch_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
-    if branch_id is not None:
-        return [User.branch_id == branch_id]
-    return [] if sees_all_branches(actor) else [User.branch_id == actor.branch_id]
+    return tuple(rows), branches
 
 
 def _reopened(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:

@@ -5,8 +5,10 @@ improvement page's order (overdue first)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from desk_app.db.uow import Database
 from desk_app.domain.cause_types import CauseType
@@ -14,7 +16,9 @@ from desk_app.domain.enums import ActionState, RootCauseLevel
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.services import improvements
 from desk_app.services.complaints import register_complaint
-from desk_app.services.report_scope import office_today
+from desk_app.services.report_scope import ReportScope, office_today
+from desk_app.services.statistics import export_statistics
+from tests.reports.test_statistics_workbook import table
 from tests.services.conftest import Staff, draft
 
 TODAY = office_today("Asia/Shanghai")
@@ -93,3 +97,31 @@ def test_the_page_lists_overdue_actions_first(database: Database, staff: Staff) 
     assert [a.title for a in listed] == ["long overdue", "overdue", "soon", "later", "no date", "finished long ago"]
     assert [a.overdue for a in listed] == [True, True, False, False, False, False]
     assert {later.id, no_date.id, overdue.id, long_overdue.id, soon.id} < {a.id for a in listed}
+
+
+def test_root_cause_and_closed_action_reach_the_statistics_workbook(database: Database, staff: Staff,
+                                                                     tmp_path: Path) -> None:
+    """The whole loop without the GUI: a root cause recorded on a case, an action created for it, closed with
+    evidence and reviewed; both are in the exported workbook."""
+    case = register_complaint(database, staff.clerk, draft())
+    improvements.record_root_cause(database, staff.handler, case.id, RootCauseLevel.RULES, "C03", "规则不清",
+                                   cause_type=CauseType.RULES_PROCESS_PRODUCT)
+    action = improvements.create_action(database, staff.supervisor, improvements.ActionDraft(
+        title="盗刷处置时限写入规则", department="风险管理部", cause_code="C03", level=RootCauseLevel.RULES,
+        owner_id=staff.handler.user_id, due_on=TODAY + timedelta(days=10), case_ids=(case.id,)))
+    done = improvements.complete_action(database, staff.supervisor, action.id, action.version,
+                                        "规则第12条已修订（附发文）", completed_on=TODAY)
+    improvements.review_action(database, staff.manager, action.id, done.version, "一个月内无同类投诉")
+    path = tmp_path / "stats.xlsx"
+    export_statistics(database, staff.supervisor, ReportScope(TODAY - timedelta(days=30), TODAY), path)
+
+    wb = load_workbook(path)
+    roots = table(wb["Root causes"])
+    assert [(r["Level"], r["Cause code"], r["Cases"]) for r in roots] == [("rules", "C03", 1)]
+    [row] = table(wb["Improvement actions"])
+    assert (row["Improvement action"], row["Department"], row["Cause code"], row["State code"]) == (
+        "盗刷处置时限写入规则", "风险管理部", "C03", "done")
+    assert (row["Evidence of completion"], row["Review"], row["Reviewed by"]) == (
+        "规则第12条已修订（附发文）", "一个月内无同类投诉", "Manager")
+    assert row["Completed on"].date() == TODAY and row["Reviewed on"].date() == TODAY
+    assert row["Linked cases"] == 1 and row["Overdue"] is None
