@@ -10,18 +10,21 @@ import pytest
 from gui_support import SetUp, open_main_window
 from keyboard import CTRL, choose, key, mnemonic, press, tab_to, type_text
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog
 from pytestqt.qtbot import QtBot
 
+from desk_app.api.backend import LocalBackend
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Status
+from desk_app.domain.enums import Role, Status
 from desk_app.domain.workflow import Action
 from desk_app.services import demo
-from desk_app.services.accounts import authenticate
+from desk_app.services.accounts import authenticate, create_user
+from desk_app.services.branches import handlers_may_take, list_branches
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.dto import ComplaintDetail
 from tests.services.conftest import draft
+from ui.admin.branch_dialog import BranchDialog
 from ui.cases.case_table_model import Column
 from ui.cases.case_view import CaseView
 from ui.cases.list_page import CaseListPage
@@ -273,3 +276,25 @@ def test_the_supervisor_assigns_from_the_queue_and_the_overview_follows(qtbot: Q
     queue = window.overview_page.to_assign
     assert queue.model.rowCount() == len(_queue_numbers(window))
     assert f"({window.overview_page.overview.queues.to_assign_count})" in queue.label.text()  # type: ignore[union-attr]
+
+
+def test_the_administrator_sets_the_rule_in_the_branch_form_by_keys(qtbot: QtBot, set_up: SetUp) -> None:
+    if set_up.db.engine.dialect.name != "sqlite":
+        pytest.skip("the GUI flow does not depend on the database")
+    branch = next(b for b in list_branches(set_up.db) if b.code == "BJ01")
+    assert branch.handlers_may_take
+    dialog = BranchDialog(LocalBackend(set_up.db), set_up.admin, branch)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    assert dialog.may_take.isChecked()
+    mnemonic(qtbot, "K")  # Handlers may ta&ke unassigned cases themselves: Alt+K toggles it
+    assert not dialog.may_take.isChecked()
+    key(qtbot, Qt.Key.Key_Return)  # OK
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    create_user(set_up.db, set_up.admin, username="bj.handler", display_name="BJ handler", password="Harbour2026x",
+                role=Role.HANDLER, must_change_password=False)
+    assert not handlers_may_take(set_up.db, authenticate(set_up.db, "bj.handler", "Harbour2026x"))
