@@ -42,6 +42,11 @@ class PermissionDeniedError(UserError):
     """The user's role or branch does not allow the action."""
 
 
+class OperationCancelled(UserError):
+    """The user cancelled a long operation (an export, an import, consolidation, demo data); its message says
+    what was left undone (no file written, nothing imported or added)."""
+
+
 class DiskFullError(UserError):
     """A file could not be written because its disk is full (nothing was left under the requested name)."""
 

@@ -27,7 +27,7 @@ from desk_app.config import ENV_DATABASE_URL, AppConfig, first_run_needed, load_
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
-from desk_app.errors import UserError
+from desk_app.errors import OperationCancelled, UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from desk_app.services import setup
@@ -134,7 +134,7 @@ def add_demo_data(ctx: AppContext, count: int, parent: MainWindow | None) -> int
 
     try:
         return run_with_progress(parent, _("Generating demo data…"), work)
-    except demo.DemoCancelled:
+    except OperationCancelled:
         return 0
 
 

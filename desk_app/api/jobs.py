@@ -37,8 +37,8 @@ the answer is HTTP 200, ``application/x-ndjson``: one JSON object a line, told a
 
 Closing the connection cancels the job: the server's ``cancelled()`` then returns True, the service stops
 at its next check and rolls back, and the server removes its temporary files (always, whatever happens).
-The client raises the error the service raises on a cancel (``ExportCancelled``, ``ImportCancelled``,
-``ConsolidationCancelled``; a batch of letters returns its result marked cancelled, as locally). A cancel
+The client raises the error the service raises on a cancel (``OperationCancelled``; a batch of letters
+returns its result marked cancelled, as locally). A cancel
 that arrives after the service's last check cannot stop it: the work is then done although the client
 reports the cancel — as when Cancel is pressed a moment too late on this PC.
 """
@@ -58,7 +58,7 @@ import msgspec
 from desk_app.api.registry import Call, Codec, Tagged, _describe, _from_wire, _to_wire, wire_module
 from desk_app.documents.content import LetterInputs
 from desk_app.domain.enums import LetterKind
-from desk_app.errors import BugError, UserError, ValidationError
+from desk_app.errors import BugError, OperationCancelled, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import attachments, consolidation, detail_export, imports, letters, statistics
 
@@ -255,18 +255,18 @@ JOBS: dict[Any, dict[str, Job]] = {
     statistics: {"export_statistics": Job(output_file="path")},
     detail_export: {
         "export_detail": Job(output_file="path", progress="progress", cancelled="cancelled",
-                             on_cancel=_raise(lambda: detail_export.ExportCancelled(
+                             on_cancel=_raise(lambda: OperationCancelled(
                                  _("The export was cancelled; no file was written.")))),
     },
     imports: {
         "dry_run": Job(input_file="path"),
         "import_file": Job(input_file="path", progress="progress", cancelled="cancelled",
-                           on_cancel=_raise(lambda: imports.ImportCancelled(
+                           on_cancel=_raise(lambda: OperationCancelled(
                                _("The import was cancelled; nothing was imported.")))),
     },
     consolidation: {
         "consolidate": Job(input_file="path", progress="progress", cancelled="cancelled",
-                           on_cancel=_raise(lambda: consolidation.ConsolidationCancelled(
+                           on_cancel=_raise(lambda: OperationCancelled(
                                _("Consolidation was cancelled; nothing was imported.")))),
     },
     letters: {

@@ -39,7 +39,7 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission
-from desk_app.errors import PermissionDeniedError, UserError
+from desk_app.errors import OperationCancelled, PermissionDeniedError
 from desk_app.i18n import _
 from desk_app.reports.records import decode
 from desk_app.services import audit
@@ -49,14 +49,10 @@ from desk_app.services.consolidation_report import Conflict, ConsolidationReport
 from desk_app.services.consolidation_source import is_consolidation_source, open_source, verify_signer
 from desk_app.services.consolidation_writer import Applier
 
-__all__ = ["Conflict", "ConsolidationCancelled", "ConsolidationReport", "consolidate", "is_consolidation_source"]
+__all__ = ["Conflict", "ConsolidationReport", "consolidate", "is_consolidation_source"]
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
-
-
-class ConsolidationCancelled(UserError):
-    """The user cancelled; nothing was imported."""
 
 
 def _spooled(spool: IO[str]) -> Iterator[tuple[str, str]]:
@@ -102,7 +98,7 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
         def tick(done: int) -> None:
             if done % 1000 == 0:
                 if cancelled is not None and cancelled():
-                    raise ConsolidationCancelled(_("Consolidation was cancelled; nothing was imported."))
+                    raise OperationCancelled(_("Consolidation was cancelled; nothing was imported."))
                 if progress is not None:
                     progress(done, max(total[0], done))
 

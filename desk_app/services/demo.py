@@ -51,7 +51,7 @@ from desk_app.domain.enums import (
 )
 from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
 from desk_app.domain.validation import resident_id_check_char
-from desk_app.errors import UserError, ValidationError
+from desk_app.errors import OperationCancelled, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.security import hash_password, personal_data_digest
 from desk_app.services.calendar import load_work_calendar, seed_calendar
@@ -79,10 +79,6 @@ PROGRESS = (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESPO
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
-
-
-class DemoCancelled(UserError):
-    """The user cancelled demo-data generation; nothing was written."""
 
 
 def _person_name(rng: random.Random) -> str:
@@ -207,7 +203,7 @@ def generate_demo_data(db: Database, count: int, progress: ProgressFn | None = N
         done = 0
         while done < count:
             if cancelled is not None and cancelled():
-                raise DemoCancelled(_("Demo data generation was cancelled; nothing was added."))
+                raise OperationCancelled(_("Demo data generation was cancelled; nothing was added."))
             size = min(BATCH, count - done)
             generator.batch(size)
             done += size

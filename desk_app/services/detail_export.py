@@ -26,7 +26,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import IdType
 from desk_app.domain.permissions import Permission
-from desk_app.errors import UserError
+from desk_app.errors import OperationCancelled
 from desk_app.files import disk_full_error, is_disk_full
 from desk_app.i18n import _
 from desk_app.reports.detail import (
@@ -61,10 +61,6 @@ CancelFn = Callable[[], bool]
 _STREAM = {"yield_per": 2000}
 
 
-class ExportCancelled(UserError):
-    """The user cancelled an export; no file was written."""
-
-
 @dataclass(frozen=True)
 class DetailExportResult:
     path: Path
@@ -75,7 +71,7 @@ class DetailExportResult:
 
 
 class _Ticker:
-    """Calls ``progress`` now and then, and raises ExportCancelled when ``cancelled()`` says so."""
+    """Calls ``progress`` now and then, and raises OperationCancelled when ``cancelled()`` says so."""
 
     def __init__(self, total: int, progress: ProgressFn | None, cancelled: CancelFn | None,
                  every: int = 1000) -> None:
@@ -95,7 +91,7 @@ class _Ticker:
 
     def check(self) -> None:
         if self.cancelled is not None and self.cancelled():
-            raise ExportCancelled(_("The export was cancelled; no file was written."))
+            raise OperationCancelled(_("The export was cancelled; no file was written."))
         if self.progress is not None:
             self.progress(min(self.done, self.total), self.total)
 
@@ -130,7 +126,7 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
     the workbook also carries the cases as technical records for consolidation at headquarters,
     masked the same way; they are written on a second connection to the same snapshot, in a second
     thread, while this one writes the readable sheet. ``progress(done, total)`` is called now and
-    then; when ``cancelled()`` returns True the export stops with ExportCancelled and no file is left
+    then; when ``cancelled()`` returns True the export stops with OperationCancelled and no file is left
     behind.
     """
     if reveal_personal_data:

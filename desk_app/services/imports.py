@@ -35,7 +35,7 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission
-from desk_app.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
+from desk_app.errors import NotFoundError, OperationCancelled, PermissionDeniedError, ValidationError
 from desk_app.i18n import _
 from desk_app.reports.limits import DEFAULT_LIMITS, check_file_size
 from desk_app.reports.snapshot import read_snapshot
@@ -65,7 +65,7 @@ from desk_app.services.import_values import CHANNEL_WORDS, Codes
 from desk_app.services.import_writer import Writer as _Writer
 
 __all__ = ["CHANNEL_WORDS", "FIELDS", "FIELD_KEYS", "MAX_TEXT", "ColumnMapping", "ColumnSummary", "FieldSpec",
-           "Guess", "ImportCancelled", "ImportOptions", "ImportPreview", "ImportResult", "ImportSummary",
+           "Guess", "ImportOptions", "ImportPreview", "ImportResult", "ImportSummary",
            "MappingInfo", "Problem", "RowPreview", "ValueCount", "delete_mapping", "dry_run", "import_file",
            "imported_batches", "list_mappings", "load_mapping", "save_mapping", "suggest_mapping"]
 
@@ -126,10 +126,6 @@ class ImportResult:
     last_number: str
     batch_id: uuid.UUID
     skipped: int
-
-
-class ImportCancelled(UserError):
-    """The user cancelled the import; nothing was imported."""
 
 
 @dataclass
@@ -308,7 +304,7 @@ def import_file(db: Database, actor: Actor, path: Path, mapping: ColumnMapping |
                     batch = []
             if seen % BATCH == 0:
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled(_("The import was cancelled; nothing was imported."))
+                    raise OperationCancelled(_("The import was cancelled; nothing was imported."))
                 if progress is not None:
                     progress(seen, total)
         if problems or not (batch or done):

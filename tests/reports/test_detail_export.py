@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.errors import PermissionDeniedError
+from desk_app.errors import OperationCancelled, PermissionDeniedError
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART, RECORDS_RELATIONSHIP
 from desk_app.reports.records_db import extract
 from desk_app.reports.statistics_workbook import HEADER_ROW
 from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
-from desk_app.services.detail_export import ExportCancelled, export_detail
+from desk_app.services.detail_export import export_detail
 from desk_app.services.report_scope import ReportScope
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data, local_day
 from tests.reports.test_statistics_workbook import convert_with_libreoffice
@@ -169,7 +169,7 @@ def test_cancel_leaves_no_file(demo_db: Database, tmp_path: Path) -> None:
         calls.append(1)
         return len(calls) > 1
 
-    with pytest.raises(ExportCancelled):
+    with pytest.raises(OperationCancelled):
         export_detail(demo_db, actor(demo_db, "hq.analyst"), ReportScope(*Q2), path, cancelled=cancelled)
     assert path.read_bytes() == b"an older export"  # the previous file is untouched
     assert sorted(p.name for p in folder.iterdir()) == ["detail.xlsx"]

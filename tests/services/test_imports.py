@@ -15,7 +15,7 @@ from desk_app.db.models import Complaint, ComplaintEvent, Customer, ImportBatch
 from desk_app.db.uow import Database
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
 from desk_app.domain.enums import Regime
-from desk_app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from desk_app.errors import NotFoundError, OperationCancelled, PermissionDeniedError, ValidationError
 from desk_app.services import imports
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import register_complaint
@@ -182,7 +182,7 @@ def test_cancel_imports_nothing(database: Database, staff: Staff, tmp_path: Path
     mapping = imports.dry_run(database, staff.manager, path).mapping
     mapping.defaults["axis_a"] = "A01"
     seen: list[int] = []
-    with pytest.raises(imports.ImportCancelled):
+    with pytest.raises(OperationCancelled):
         imports.import_file(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW),
                             progress=lambda d, t: seen.append(d), cancelled=lambda: True)
     assert counts(database)[0] == 0

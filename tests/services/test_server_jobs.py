@@ -39,7 +39,13 @@ from desk_app.db.uow import Database
 from desk_app.documents.content import ReceiptInputs, RefusalInputs
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType, LetterKind, Role
-from desk_app.errors import DatabaseUnavailableError, DiskFullError, PermissionDeniedError, ValidationError
+from desk_app.errors import (
+    DatabaseUnavailableError,
+    DiskFullError,
+    OperationCancelled,
+    PermissionDeniedError,
+    ValidationError,
+)
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
 from desk_app.services import consolidation, detail_export, imports, letters, statistics
 from desk_app.services.accounts import authenticate, create_user
@@ -146,7 +152,7 @@ def test_cancel_mid_export_leaves_no_file(demo: LiveServer, remote: RemoteBacken
     # and the file never reaches this PC. Nothing else is written.
     before = database_digest(demo.db, except_tables={"audit_log"})
     seen: list[int] = []
-    with pytest.raises(detail_export.ExportCancelled, match="no file was written"):
+    with pytest.raises(OperationCancelled, match="no file was written"):
         remote.call(actor, detail_export.export_detail, SCOPE, path, progress=lambda done, total: seen.append(done),
                     cancelled=lambda: bool(seen))
     assert len(seen) == 1  # cancelled after the first progress line
@@ -234,12 +240,12 @@ def test_cancel_mid_import_imports_nothing(server: LiveServer, staff: Staff, rem
     before = database_digest(server.db)
     seen: list[int] = []
     caplog.set_level(logging.INFO, logger="desk_server")
-    with pytest.raises(imports.ImportCancelled, match="nothing was imported"):
+    with pytest.raises(OperationCancelled, match="nothing was imported"):
         remote.call(manager, imports.import_file, path, mapping, imports.ImportOptions(now=IMPORT_NOW),
                     progress=lambda done, total: seen.append(done), cancelled=lambda: bool(seen))
     assert seen == [1000]
     deadline = time.monotonic() + 10
-    while not any(getattr(r, "error", "") == "ImportCancelled" for r in caplog.records):
+    while not any(getattr(r, "error", "") == "OperationCancelled" for r in caplog.records):
         assert time.monotonic() < deadline, [(r.getMessage(), r.__dict__.get("error")) for r in caplog.records]
         time.sleep(0.05)
     assert database_digest(server.db) == before

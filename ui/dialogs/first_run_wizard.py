@@ -31,7 +31,7 @@ from desk_app.db.engine import sqlite_path, url_label
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
-from desk_app.errors import UserError, ValidationError
+from desk_app.errors import OperationCancelled, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, default_database_path
 from desk_app.services import demo, setup
@@ -491,7 +491,7 @@ class FirstRunWizard(Retranslating, QWizard):
 
         try:
             self.demo_added = run_with_progress(self, _("Generating demo data…"), work)
-        except demo.DemoCancelled:
+        except OperationCancelled:
             self.demo_added = 0
         except Exception as exc:  # the office is set up already; report and carry on without demo data
             show_error(self, exc)

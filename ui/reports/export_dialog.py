@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actor import Actor
+from desk_app.errors import OperationCancelled
 from desk_app.i18n import _, ngettext
 from desk_app.services.access import sees_all_branches
-from desk_app.services.detail_export import DetailExportResult, ExportCancelled, export_detail
+from desk_app.services.detail_export import DetailExportResult, export_detail
 from desk_app.services.report_scope import ReportScope, may_see_personal_data
 from desk_app.services.statistics import export_statistics
 from ui.context import AppContext
@@ -141,7 +142,7 @@ class ExportReportDialog(QDialog):
 
         try:
             result = run_with_progress(self, _("Exporting…"), work)
-        except ExportCancelled:
+        except OperationCancelled:
             return
         except Exception as exc:
             show_error(self, exc)

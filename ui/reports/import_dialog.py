@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Channel
+from desk_app.errors import OperationCancelled
 from desk_app.i18n import _
 from desk_app.services import consolidation, imports
 from ui.context import AppContext
@@ -387,7 +388,7 @@ class ImportDialog(QDialog):
 
         try:
             return run_with_progress(self, _("Working…"), work)
-        except (imports.ImportCancelled, consolidation.ConsolidationCancelled):
+        except OperationCancelled:
             return None
         except Exception as exc:
             show_error(self, exc)
