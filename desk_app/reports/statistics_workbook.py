@@ -332,7 +332,7 @@ class _Writer:
                 Col(_("On-time rate"), lambda r: r.on_time_rate, FMT_PCT),
                 Col(_("Median days to respond"), lambda r: r.median_days_to_respond, FMT_DAYS),
                 Col(_("Average satisfaction"), lambda r: r.satisfaction, FMT_SCORE),
-                Col(_("Cases with a satisfaction score"), lambda r: r.satisfaction_count, FMT_INT),
+                Col(_("Cases scored"), lambda r: r.satisfaction_count, FMT_INT),
                 Col(_("Cases decided"), lambda r: r.decided, FMT_INT),
                 Col(_("Re-opened or reviewed"), lambda r: r.reopened, FMT_INT),
                 Col(_("Reopen / review rate"), lambda r: r.reopen_rate, FMT_PCT),

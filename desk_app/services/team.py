@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -62,24 +62,17 @@ class HandlerLoad:
 
 @dataclass
 class _Tally:
-    open_cases: int = 0
-    due_this_week: int = 0
-    overdue: int = 0
-    period_cases: int = 0
-    needed_decision: int = 0
-    decided_on_time: int = 0
+    """A team's cases counted one by one: the counts by their CaseFigures name, the days to respond and the
+    satisfaction scores for the median and the mean."""
+
+    counts: Counter[str] = field(default_factory=Counter)
     days: list[float] = field(default_factory=list)
     scores: list[int] = field(default_factory=list)
-    decided: int = 0
-    reopened: int = 0
 
     def figures(self) -> dict[str, Any]:
-        return {"open_cases": self.open_cases, "due_this_week": self.due_this_week, "overdue": self.overdue,
-                "period_cases": self.period_cases, "needed_decision": self.needed_decision,
-                "decided_on_time": self.decided_on_time,
-                "median_days_to_respond": statistics.median(self.days) if self.days else None,
+        return {**self.counts, "median_days_to_respond": statistics.median(self.days) if self.days else None,
                 "satisfaction": statistics.fmean(self.scores) if self.scores else None,
-                "satisfaction_count": len(self.scores), "decided": self.decided, "reopened": self.reopened}
+                "satisfaction_count": len(self.scores)}
 
 
 def _office_tz(session: Session, actor: Actor) -> str:
@@ -127,10 +120,10 @@ def figures_of(session: Session, branch_ids: Collection[uuid.UUID] | None, date_
             select(Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on)
             .where(scope, Complaint.status.not_in(_FINISHED))):
         for t in (tallies[owner] if owner is not None else unowned, by_branch[branch]):
-            t.open_cases += 1
+            t.counts["open_cases"] += 1
             if status in _RUNNING:
-                t.overdue += due < today
-                t.due_this_week += today <= due <= week_end
+                t.counts["overdue"] += due < today
+                t.counts["due_this_week"] += today <= due <= week_end
     period = session.execute(
         select(Complaint.id, Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on,
                Complaint.received_at, Complaint.responded_at)
@@ -141,15 +134,15 @@ def figures_of(session: Session, branch_ids: Collection[uuid.UUID] | None, date_
     zone = ZoneInfo(tz)
     for row in period:
         for t in (tallies[row.owner_id] if row.owner_id is not None else unowned, by_branch[row.branch_id]):
-            t.period_cases += 1
+            t.counts["period_cases"] += 1
             decided = row.responded_at is not None
             if decided or (row.due_on < today and row.status not in _NO_DECISION):
-                t.needed_decision += 1
+                t.counts["needed_decision"] += 1
             if decided:
-                t.decided += 1
-                t.decided_on_time += row.responded_at.astimezone(zone).date() <= row.due_on
+                t.counts["decided"] += 1
+                t.counts["decided_on_time"] += row.responded_at.astimezone(zone).date() <= row.due_on
                 t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
-                t.reopened += row.id in reopened
+                t.counts["reopened"] += row.id in reopened
             if row.id in last_scores:
                 t.scores.append(last_scores[row.id])
     branch_rows = session.execute(

@@ -27,7 +27,7 @@ from tests.reports.report_data import NOW, Q2, TODAY, build_report_data, local_d
 from tests.reports.test_statistics_workbook import table
 
 NUMBERS = ("Open cases", "Due this week", "Overdue", "Cases in period", "Due for a decision", "Decided on time",
-           "Cases decided", "Re-opened or reviewed", "Cases with a satisfaction score", "Cases inspected")
+           "Cases decided", "Re-opened or reviewed", "Cases scored", "Cases inspected")
 RATES = ("On-time rate", "Median days to respond", "Average satisfaction", "Reopen / review rate", "Quality score")
 HANDLING_ROLES = {"handler", "supervisor", "branch_manager"}  # the roles that handle cases
 
@@ -91,7 +91,7 @@ def _expected(db: Database, period: tuple[date, date], today: date) -> tuple[dic
         for f in (people[handler], branches[code[branch]]):
             f.setdefault("quality", []).append(total)
     for f in [*(people[uid] for uid in users), *branches.values()]:
-        f["Cases with a satisfaction score"] = len(f.get("scores", []))
+        f["Cases scored"] = len(f.get("scores", []))
         f["Cases inspected"] = len(f.get("quality", []))
         f["On-time rate"] = f["Decided on time"] / f["Due for a decision"] if f["Due for a decision"] else None
         f["Median days to respond"] = statistics.median(f["days"]) if f.get("days") else None
