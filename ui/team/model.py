@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desk_app.domain.team_figures import CaseFigures
 from desk_app.i18n import N_, _
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 
 
-class FigureRow(Protocol):
-    """A handler's or a branch's figures (desk_app.services.team.HandlerFigures, BranchFigures)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def branch_code(self) -> str: ...
-    @property
-    def open_cases(self) -> int: ...
-    @property
-    def due_this_week(self) -> int: ...
-    @property
-    def overdue(self) -> int: ...
-    @property
-    def period_cases(self) -> int: ...
-    @property
-    def on_time_rate(self) -> float | None: ...
-    @property
-    def median_days_to_respond(self) -> float | None: ...
-    @property
-    def satisfaction(self) -> float | None: ...
-    @property
-    def reopen_rate(self) -> float | None: ...
-    @property
-    def quality_score(self) -> float | None: ...
+FigureRow = CaseFigures
+"""A handler's or a branch's figures (HandlerFigures, BranchFigures)."""
 
 
 def _percent(value: float | None) -> str:
