@@ -7,6 +7,7 @@ view builds them with the functions below and opens them window-modal.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -15,8 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QTime
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -368,6 +369,19 @@ class ActionDialog(QDialog):
     def reject(self) -> None:
         if not self.pending:  # a call under way cannot be called back: wait for its outcome
             super().reject()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The keyboard starts in the first field, and Tab goes down the fields, then to OK and Cancel (the
+        buttons are made before the fields, so Qt's own order would start on OK)."""
+        chain = [w for w in self.fields.values() if w.isEnabled()]
+        chain += [b for b in self.buttons.buttons() if b.isEnabled()]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+        super().showEvent(event)
+        if self.fields and not event.spontaneous():
+            start = next((w for w in self.fields.values() if w.isEnabled()), None)
+            if start is not None:
+                start.setFocus(Qt.FocusReason.TabFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.pending:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -481,7 +483,8 @@ class ResolutionBox(QGroupBox):
         return self.type_names.get(code, code)
 
     def _show(self) -> None:
-        self.propose_button.setText(_("&Propose a new resolution…") if self.current else _("&Propose…"))
+        # with a proposal shown, an approver sees A&pprove beside it: Alt+P is theirs then
+        self.propose_button.setText(_("Propose a new resol&ution…") if self.current else _("&Propose…"))
         cur = self.current
         if cur is None:
             self.summary.setText(_("No resolution proposed yet."))
@@ -542,7 +545,7 @@ class CallbackBox(QGroupBox):
         self.setTitle(_("Callback (回访)"))
         self.table.setHorizontalHeaderLabels([_("When"), _("How"), _("Reached"), _("Satisfaction"), _("Comment")])
         self.table.setAccessibleName(_("Callbacks"))
-        self.record_button.setText(_("Record the ca&llback…"))
+        self.record_button.setText(_("Lo&g the callback…"))  # Alt+L reloads the case
         self.hint.setText(_("After the response and 'Wait for callback', call the customer back, record it here, "
                             "then close the case."))
         self.set_callbacks(self._callbacks, self.record_button.isEnabled())
@@ -564,6 +567,7 @@ class CallbackBox(QGroupBox):
 
 def _setup_table(table: QTableWidget) -> None:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)  # read-only rows: Tab leaves the table (the arrows move in it)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setWordWrap(True)
     table.verticalHeader().hide()
@@ -682,8 +686,24 @@ class StagePanel(QWidget):
             or previous.detail.status is not detail.status
         if moved:
             self.show_stage(self.default_stage())
+            if previous is not None and detail.status is Status.IN_PROGRESS and perms.handle:
+                QTimer.singleShot(0, self, self._focus_first_field)
         else:
             self._update_title()
+
+    def _focus_first_field(self) -> None:
+        """After the step moved (Start, Next step, Go back), the keyboard goes to the first field of the step
+        now shown, unless the user is typing in another text field meanwhile. (Focus set while the dialog
+        that moved the step is still open is where the window's focus returns when it closes.)"""
+        form = self.forms[self.selected()]
+        editor = next(iter(form.editors.values()), None)
+        if editor is None or editor.isReadOnly():
+            return
+        focus = self.window().focusWidget()
+        typing_elsewhere = isinstance(focus, QLineEdit | QPlainTextEdit | QTextEdit) and focus.isVisible() \
+            and not self.isAncestorOf(focus)
+        if not typing_elsewhere:
+            editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def default_stage(self) -> Stage:
         assert self._file is not None

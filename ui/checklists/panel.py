@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -225,6 +226,28 @@ class ChecklistPanel(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate_ui()
         super().changeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown by a switch to its tab (Alt+K, or the case view pointing at unticked steps) in a window already
+        in use: the keyboard goes to the first step to tick, so Space ticks it (or Tab to its note)."""
+        super().showEvent(event)
+        if event.spontaneous() or not self.window().isActiveWindow():
+            return
+        focus = QApplication.focusWidget()
+        if focus is not None and self.isAncestorOf(focus):
+            return
+        row = self.first_unticked()
+        if row is not None:
+            row.checkbox.setFocus(Qt.FocusReason.TabFocusReason)
+            self.scroll_area.ensureWidgetVisible(row)
+
+    def first_unticked(self) -> StepRow | None:
+        """The first step that can be ticked now, in the order shown."""
+        for box in self.boxes.values():
+            for row in box.rows.values():
+                if row.checkbox.isEnabled() and not row.checkbox.isChecked():
+                    return row
+        return None
 
     def checkbox(self, checklist_key: str, step_key: str) -> QCheckBox:
         return self.boxes[checklist_key].rows[step_key].checkbox
