@@ -1,29 +1,23 @@
-"""Buttons always visible: every dialog and window opened from the main window — the ones the keyboard test
-walks (``test_mnemonics``: settings, export, import, letters, sign-in, receipt preview, user, branch, each
-case action), the approval of the overview's queue, the receipt prompt and each first-run wizard page — fits a
-1366×768 screen at 100 % and at 150 % display scaling (911×512 logical pixels): it opens no larger than the
-screen, shrinks to it, keeps every widget inside and cuts no text (``ui.screen_fit.dialog_problems``)."""
+"""Buttons always visible: every dialog and window opened from the main window — the gallery the screenshots
+and the keyboard test open (``ui.dialog_gallery``: settings, export, import, letters, sign-in, receipt preview,
+user, branch, the case view's dialogs, the approvals of the overview's queue, …), each case action, the
+receipt prompt and each first-run wizard page — fits a 1366×768 screen at 100 % and at 150 % display scaling
+(911×512 logical pixels): it opens no larger than the screen, shrinks to it, keeps every widget inside and cuts
+no text (``ui.screen_fit.dialog_problems``)."""
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from gui_support import SetUp, open_case_by_number, open_main_window
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from remote_support import when_shown
-from test_mnemonics import _a_case, _dialogs, shown
+from test_mnemonics import _a_case, shown
 
-from desk_app.domain.approvals import ApprovalLevel
 from desk_app.domain.enums import Status
 from desk_app.services import demo
-from desk_app.services.approvals import PendingApproval
 from ui import screen_fit
-from ui.cases import action_dialogs
+from ui.dialog_gallery import every_dialog
 from ui.dialogs.first_run_wizard import FirstRunWizard
 from ui.help.help_browser import HelpWindow
 from ui.i18n import LanguageSupport, switch_language
@@ -45,15 +39,6 @@ def _check(name: str, dialog: QWidget, size: tuple[int, int], found: list[str]) 
     found += [f"{name} at {size[0]}×{size[1]}: {p}" for p in dialog_problems(dialog, size)]
 
 
-def _approvals(window: MainWindow) -> list[tuple[str, Callable[[], QDialog]]]:
-    item = PendingApproval("compensation", uuid.uuid4(), "SH01-20261207-0001", "SH01", ApprovalLevel.SUPERVISOR,
-                           "张伟", datetime.now(UTC), Decimal("3200.00"), detail="退还多收的手续费 " * 8)
-    return [(f"approval ({'approve' if approve else 'return'} {kind})",
-             lambda approve=approve, kind=kind: action_dialogs.approval_dialog(
-                 window, PendingApproval(**{**item.__dict__, "kind": kind}), approve))
-            for kind in ("compensation", "extension") for approve in (True, False)]
-
-
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 @pytest.mark.parametrize("username", ["sh01.supervisor", "admin"])
 def test_every_dialog_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up: SetUp, username: str,
@@ -68,7 +53,7 @@ def test_every_dialog_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_u
     found: list[str] = []
     for scale in SCALES:
         size = _on_screen(monkeypatch, scale)
-        for name, make in [*_dialogs(window), *_approvals(window)]:
+        for name, make in every_dialog(window):
             with shown(qtbot, make()) as dialog:
                 _check(name, dialog, size, found)
         _case_actions(qtbot, set_up, window, size, found)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 
 import pytest
 from gui_support import SetUp, open_case_by_number, open_main_window
@@ -17,35 +16,12 @@ from remote_support import when_shown
 from sqlalchemy import select
 
 from desk_app.db.models import Complaint
-from desk_app.domain.enums import Complexity, Role, Status
+from desk_app.domain.enums import Role, Status
 from desk_app.services import demo
-from desk_app.services.reference import list_taxonomy
-from ui.admin.branch_dialog import BranchDialog
-from ui.admin.user_dialog import UserDialog
-from ui.cases import action_dialogs
 from ui.cases.case_view import CaseView
-from ui.checklists.import_dialog import GuidanceImportDialog
-from ui.dialogs.login_dialog import LoginDialog
-from ui.dialogs.settings_dialog import SettingsDialog
-from ui.intake.code_picker import CodeTreeDialog
+from ui.dialog_gallery import every_dialog
 from ui.letters.actions import ask_receipt
-from ui.letters.batch_dialog import BatchLettersDialog
-from ui.letters.preview_dialog import LetterPreviewDialog
 from ui.main_window import MainWindow
-from ui.reports.export_dialog import ExportReportDialog
-from ui.reports.import_dialog import ImportDialog
-
-
-def _pdf() -> bytes:
-    import io
-
-    from reportlab.pdfgen.canvas import Canvas
-
-    out = io.BytesIO()
-    canvas = Canvas(out)
-    canvas.drawString(72, 720, "receipt")
-    canvas.save()
-    return out.getvalue()
 
 
 @contextlib.contextmanager
@@ -67,34 +43,8 @@ def _report(name: str, window: QWidget, found: dict[str, list[str]]) -> None:
 
 
 def _dialogs(window: MainWindow) -> list[tuple[str, Callable[[], QDialog]]]:
-    ctx, actor = window.ctx, window.actor
-    made: list[tuple[str, Callable[[], QDialog]]] = [
-        ("settings", lambda: SettingsDialog(ctx, actor, window)),
-        ("export", lambda: ExportReportDialog(ctx, actor, window)),
-        ("import", lambda: ImportDialog(ctx, actor, window)),
-        ("letters due", lambda: BatchLettersDialog(ctx, actor, window)),
-        ("checklist import", lambda: GuidanceImportDialog(ctx, actor, window)),
-        ("sign-in", lambda: LoginDialog(ctx.backend, window)),
-        ("letter preview", lambda: LetterPreviewDialog(_pdf(), "receipt", "r.pdf", window)),
-        ("code tree", lambda: CodeTreeDialog(ctx.backend.read(list_taxonomy, "C"), None, "", window)),
-    ]
-    now, tz, today = datetime.now(UTC), ctx.office_tz, date.today()
-    made += [  # the case view's own dialogs (their choices left empty: the keys do not depend on them)
-        ("transfer", lambda: action_dialogs.transfer_dialog(window, [])),
-        ("extension", lambda: action_dialogs.extend_dialog(window, Complexity.COMPLEX, [])),
-        ("pause", lambda: action_dialogs.pause_dialog(window, today)),
-        ("resume", lambda: action_dialogs.resume_dialog(window, today)),
-        ("first contact", lambda: action_dialogs.first_contact_dialog(window, now, tz)),
-        ("note", lambda: action_dialogs.note_dialog(window)),
-        ("contact", lambda: action_dialogs.contact_dialog(window, now, tz)),
-        ("resolution", lambda: action_dialogs.propose_dialog(window, [("refund", "退款")])),
-        ("callback", lambda: action_dialogs.callback_dialog(window, now, tz)),
-    ]
-    if window.admin_page is not None:
-        branches = window.admin_page.branches if hasattr(window.admin_page, "branches") else []
-        made += [("new user", lambda: UserDialog(ctx.backend, actor, list(branches), None, window)),
-                 ("new branch", lambda: BranchDialog(ctx.backend, actor, None, window))]
-    return made
+    """Every dialog opened from the main window (``ui.dialog_gallery``, as the screenshots open them)."""
+    return every_dialog(window)
 
 
 @pytest.mark.parametrize("username", ["sh01.clerk", "sh01.supervisor", "admin"])

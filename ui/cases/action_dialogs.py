@@ -549,7 +549,7 @@ def decide_dialog(parent: QWidget | None, resolution: ResolutionInfo, type_name:
         dialog.show_notice(_("This proposal needs the approval of: {level}. You decide it in person; nobody "
                              "approves their own proposal.").format(level=resolution.approval_level.label))
     if not approve:
-        dialog.add_text("reason", _("&Reason for returning"), required=True, multiline=True)
+        dialog.add_text("reason", _("Reason for re&turning"), required=True, multiline=True)
     return dialog
 
 
@@ -565,7 +565,7 @@ def approval_dialog(parent: QWidget | None, item: PendingApproval, approve: bool
             number=item.case_number, amount=money(item.amount), who=item.requested_by, description=item.detail)
     dialog = ActionDialog("approvalDialog", title, summary, _("&Approve") if approve else _("&Return"), parent)
     if not approve:
-        dialog.add_text("reason", _("&Reason for returning"), required=True, multiline=True)
+        dialog.add_text("reason", _("Reason for re&turning"), required=True, multiline=True)
     return dialog
 
 
