@@ -54,6 +54,7 @@ class EventKind(StrEnum):
     CHECKLIST_UNTICKED = "checklist_unticked"
     RISK_FLAG_CONFIRMED = "risk_flag_confirmed"
     LEGAL_CITED = "legal_cited"
+    ATTACHMENT_ADDED = "attachment_added"
 
 
 @dataclass(frozen=True)

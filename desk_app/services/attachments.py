@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Attachment, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
+from desk_app.domain.timeline import EventKind
 from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
@@ -39,8 +41,8 @@ MAX_FILENAME = 300
 MAX_DESCRIPTION = 300
 MAX_MIME = 100
 DEFAULT_MIME = "application/octet-stream"
-#: Timeline event kind (a plain string until ``EventKind`` gains ATTACHMENT_ADDED).
-ATTACHMENT_ADDED = "attachment_added"
+#: Timeline event kind of added attachments.
+ATTACHMENT_ADDED = EventKind.ATTACHMENT_ADDED.value
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MIME = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
@@ -156,10 +158,10 @@ def store_attachments(session: Session, actor: Actor, complaint_id: uuid.UUID,
         stored.append(row)
     if new:
         session.flush()
-        append_event(session, complaint_id, ATTACHMENT_ADDED, actor.user_id, {
-            "attachments": [{"id": str(a.id), "sha256": a.sha256, "size": a.size, "mime_type": a.mime_type}
-                            for a in new],
-        })
+        append_event(session, complaint_id, ev.AttachmentsAdded(
+            attachments=[{"id": str(a.id), "sha256": a.sha256, "size": a.size, "mime_type": a.mime_type}
+                         for a in new],
+        ), actor.user_id)
     names = _user_names(session, {a.added_by_id for a in stored})
     return [_info(a, names) for a in stored]
 

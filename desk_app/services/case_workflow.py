@@ -17,9 +17,9 @@ from desk_app.db.types import utcnow
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import ApprovalState, Complexity, Regime, Role, Severity, Stage, Status
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.handling import missing_for_leaving
 from desk_app.domain.permissions import Permission, has_permission
-from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import (
     FINISHED_STATES,
     STAGE_ORDER,
@@ -71,8 +71,8 @@ def perform(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, a
         if target in (Status.CLOSED, Status.REFUSED, Status.WITHDRAWN):
             complaint.closed_at = now
         session.flush()
-        append_event(session, complaint.id, EventKind.STATUS_CHANGED.value, actor.user_id, {
-            "action": action.value, "from": status.value, "to": target.value, "reason": reason.strip()})
+        append_event(session, complaint.id, ev.StatusChanged(
+            action=action.value, from_=status.value, to=target.value, reason=reason.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -118,9 +118,9 @@ def assign(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, ow
         old_owner = complaint.owner_id
         complaint.owner_id = owner.id
         session.flush()
-        append_event(session, complaint.id, EventKind.ASSIGNED.value, actor.user_id, {
-            "from_owner": old_owner, "to_owner": owner.id, "owner_name": owner.display_name,
-            "status": complaint.status, "note": note.strip()})
+        append_event(session, complaint.id, ev.Assigned(
+            from_owner=old_owner, to_owner=owner.id, owner_name=owner.display_name,
+            status=complaint.status, note=note.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -185,9 +185,9 @@ def take_case(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int 
             complaint.status = check_transition(status, Action.ASSIGN).value
         complaint.owner_id = actor.user_id
         session.flush()
-        append_event(session, complaint.id, EventKind.ASSIGNED.value, actor.user_id, {
-            "from_owner": None, "to_owner": actor.user_id, "owner_name": actor.display_name,
-            "status": complaint.status, "note": "", "taken": True})
+        append_event(session, complaint.id, ev.Assigned(
+            from_owner=None, to_owner=actor.user_id, owner_name=actor.display_name,
+            status=complaint.status, note="", taken=True), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -224,9 +224,9 @@ def transfer(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, 
         if status is Status.ASSIGNED:
             complaint.status = Status.REGISTERED.value
         session.flush()
-        append_event(session, complaint.id, EventKind.TRANSFERRED.value, actor.user_id, {
-            "from_branch": old_branch, "to_branch": target.id, "to_branch_code": target.code,
-            "reason": reason.strip()})
+        append_event(session, complaint.id, ev.Transferred(
+            from_branch=old_branch, to_branch=target.id, to_branch_code=target.code,
+            reason=reason.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -249,8 +249,8 @@ def move_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int
             check_gate(session, complaint, f"leave:{current.value}")
         complaint.stage = target.value
         session.flush()
-        append_event(session, complaint.id, EventKind.STAGE_CHANGED.value, actor.user_id,
-                     {"from": current.value if current else None, "to": target.value})
+        append_event(session, complaint.id, ev.StageChanged(from_=current.value if current else None, to=target.value),
+                     actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -273,14 +273,14 @@ def pause(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, rea
         branch = session.get_one(Branch, complaint.branch_id)
         complaint.paused = True
         session.flush()
-        append_event(session, complaint.id, EventKind.PAUSED.value, actor.user_id,
-                     {"from": start or _local_today(branch), "reason": reason.strip()})
+        append_event(session, complaint.id, ev.Paused(from_=start or _local_today(branch), reason=reason.strip()),
+                     actor.user_id)
         old = complaint.due_on
         apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
         session.flush()
         if old != complaint.due_on:  # logged, and the new date sealed by its own event
-            append_event(session, complaint.id, EventKind.DEADLINE_RECOMPUTED.value, actor.user_id,
-                         {"old_due_on": old, "new_due_on": complaint.due_on, "reason": _("Clock paused")})
+            append_event(session, complaint.id, ev.DeadlineRecomputed(
+                old_due_on=old, new_due_on=complaint.due_on, reason=_("Clock paused")), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -293,14 +293,13 @@ def resume(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int,
             raise IllegalTransitionError(_("The clock is not paused."))
         branch = session.get_one(Branch, complaint.branch_id)
         complaint.paused = False
-        append_event(session, complaint.id, EventKind.RESUMED.value, actor.user_id,
-                     {"to": end or _local_today(branch)})
+        append_event(session, complaint.id, ev.Resumed(to=end or _local_today(branch)), actor.user_id)
         old = complaint.due_on
         apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
         session.flush()
         if old != complaint.due_on:
-            append_event(session, complaint.id, EventKind.DEADLINE_RECOMPUTED.value, actor.user_id,
-                         {"old_due_on": old, "new_due_on": complaint.due_on, "reason": _("Clock resumed")})
+            append_event(session, complaint.id, ev.DeadlineRecomputed(
+                old_due_on=old, new_due_on=complaint.due_on, reason=_("Clock resumed")), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -320,7 +319,7 @@ def escalate(db: Database, actor: Actor, complaint_id: uuid.UUID, version: int, 
         complaint = load_for(session, actor, complaint_id, version)
         complaint.escalated = True
         session.flush()
-        append_event(session, complaint.id, EventKind.ESCALATED.value, actor.user_id, {"reason": reason.strip()})
+        append_event(session, complaint.id, ev.Escalated(reason=reason.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -336,8 +335,8 @@ def record_first_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, ve
             raise ValidationError(_("The first contact cannot be before the complaint was received."), "at")
         complaint.first_contact_at = contact_at
         session.flush()
-        append_event(session, complaint.id, EventKind.FIRST_CONTACT.value, actor.user_id, {
-            "at": contact_at, "on_time": contact_at <= complaint.first_contact_due, "note": note.strip()})
+        append_event(session, complaint.id, ev.FirstContact(
+            at=contact_at, on_time=contact_at <= complaint.first_contact_due, note=note.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -347,7 +346,7 @@ def add_note(db: Database, actor: Actor, complaint_id: uuid.UUID, text: str) -> 
         raise ValidationError(_("The note is empty."), "text")
     with db.unit_of_work() as session:
         complaint = load_for(session, actor, complaint_id)
-        append_event(session, complaint.id, EventKind.NOTE.value, actor.user_id, {"text": text.strip()})
+        append_event(session, complaint.id, ev.Note(text=text.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 

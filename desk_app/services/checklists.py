@@ -26,9 +26,9 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.checklist import Checklist, Gate, bundled_checklist_files, parse_checklist, parse_gate
 from desk_app.domain.enums import PsychType, SpecialFlag, Stage, Status
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import Bilingual, Dimension
-from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import BugError, IllegalTransitionError, NotFoundError, ValidationError
 from desk_app.i18n import _, current_language
@@ -342,8 +342,8 @@ def tick_step(db: Database, actor: Actor, complaint_id: uuid.UUID, checklist_key
             session.flush()
         session.add(ChecklistTick(run_id=run.id, step_key=step_key, ticked_by_id=actor.user_id, note=text))
         session.flush()
-        append_event(session, complaint.id, EventKind.CHECKLIST_TICKED.value, actor.user_id, {
-            "checklist": checklist.key, "version": checklist.version, "step": step_key, "note": text})
+        append_event(session, complaint.id, ev.ChecklistTicked(
+            checklist=checklist.key, version=checklist.version, step=step_key, note=text), actor.user_id)
         return _one(session, complaint, checklist_key)
 
 
@@ -362,9 +362,9 @@ def untick_step(db: Database, actor: Actor, complaint_id: uuid.UUID, checklist_k
                 step=step_key, key=checklist_key))
         session.delete(tick)
         session.flush()
-        append_event(session, complaint.id, EventKind.CHECKLIST_UNTICKED.value, actor.user_id, {
-            "checklist": checklist_key, "version": run.checklist_version, "step": step_key,
-            "ticked_by_id": tick.ticked_by_id, "ticked_at": tick.ticked_at})
+        append_event(session, complaint.id, ev.ChecklistUnticked(
+            checklist=checklist_key, version=run.checklist_version, step=step_key,
+            ticked_by_id=tick.ticked_by_id, ticked_at=tick.ticked_at), actor.user_id)
         return _one(session, complaint, checklist_key)
 
 

@@ -40,8 +40,10 @@ from desk_app.domain.enums import (
     Stage,
     Status,
 )
+from desk_app.domain.events import payloads as ev
+from desk_app.domain.events import stored_payload
 from desk_app.domain.permissions import Permission
-from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
+from desk_app.domain.timeline import GENESIS_HASH, event_hash
 from desk_app.domain.validation import (
     mask_address,
     mask_email,
@@ -249,17 +251,17 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
                            phone=p.phone, authorisation=p.authorisation)
             for i, p in enumerate(parties)
         ]
-        first: list[tuple[str, dict[str, Any], datetime | None]] = [(EventKind.REGISTERED.value, {
-            "case_number": complaint.case_number, "channel": complaint.channel, "severity": complaint.severity,
-            "axes": [complaint.axis_a, complaint.axis_b, complaint.axis_c, complaint.axis_d],
-            "customer": personal_data_digest(customer.id_number or customer.phone or customer.name),
-            "due_on": complaint.due_on, "regime": complaint.regime,
-        }, received_at if received_at < utcnow() else None)]
+        first: list[tuple[ev.EventPayload, datetime | None]] = [(ev.Registered(
+            case_number=complaint.case_number, channel=complaint.channel, severity=complaint.severity,
+            axes=[complaint.axis_a, complaint.axis_b, complaint.axis_c, complaint.axis_d],
+            customer=personal_data_digest(customer.id_number or customer.phone or customer.name),
+            due_on=complaint.due_on, regime=complaint.regime,
+        ), received_at if received_at < utcnow() else None)]
         if draft.flags:
-            first.append((EventKind.ESCALATED.value, {
-                "flags": sorted(f.value for f in draft.flags),
-                "reason": _("Special complaint: escalated to a supervisor"),
-            }, None))
+            first.append((ev.Escalated(
+                flags=sorted(f.value for f in draft.flags),
+                reason=_("Special complaint: escalated to a supervisor"),
+            ), None))
         session.add(complaint)
         session.flush()  # the row as stored (defaults filled in) is what the first events seal
         events = _first_links(complaint.id, actor.user_id, first, current_seal(session, chain_key(), complaint.id)[0])
@@ -272,15 +274,15 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
 
 
 def _first_links(complaint_id: uuid.UUID, actor_id: uuid.UUID,
-                 entries: list[tuple[str, dict[str, Any], datetime | None]], seal: str) -> list[ComplaintEvent]:
+                 entries: list[tuple[ev.EventPayload, datetime | None]], seal: str) -> list[ComplaintEvent]:
     """The first links of a new case's timeline, chained from the genesis hash as ``append_event`` chains
     them. Nobody else can append yet (the case is not committed), so neither its row lock nor a read of
     the last link is needed."""
     events: list[ComplaintEvent] = []
     prev = GENESIS_HASH
-    for seq, (kind, payload, occurred_at) in enumerate(entries, 1):
+    for seq, (payload, occurred_at) in enumerate(entries, 1):
         at = occurred_at or utcnow()
-        safe_payload = json_safe(payload)
+        kind, safe_payload = payload.KIND.value, stored_payload(payload)
         event = ComplaintEvent(
             complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at, payload=safe_payload,
             prev_hash=prev, seal=seal, hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload,
@@ -431,7 +433,7 @@ def update_complaint(db: Database, actor: Actor, complaint_id: uuid.UUID, versio
                 diff[name] = [old, value]
         if diff:
             session.flush()
-            append_event(session, complaint.id, EventKind.UPDATED.value, actor.user_id, {"changes": diff})
+            append_event(session, complaint.id, ev.Updated(changes=diff), actor.user_id)
         detail = to_detail(session, complaint)
     search.index_soon(db)
     return detail

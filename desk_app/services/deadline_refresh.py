@@ -13,6 +13,7 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, DeadlineResult, PauseInterval, compute_deadline
 from desk_app.domain.enums import Complexity, Regime
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.timeline import EventKind
 from desk_app.services.timeline import append_event
 
@@ -73,7 +74,7 @@ def refresh_due_dates(session: Session, complaints: Iterable[Complaint], calenda
         old = complaint.due_on
         if apply_result(complaint, compute_for(session, complaint, branch, calendar)):
             changed += 1
-            append_event(session, complaint.id, EventKind.DEADLINE_RECOMPUTED.value, actor.user_id,
-                         {"old_due_on": old, "new_due_on": complaint.due_on, "reason": reason})
+            append_event(session, complaint.id, ev.DeadlineRecomputed(
+                old_due_on=old, new_due_on=complaint.due_on, reason=reason), actor.user_id)
     session.flush()
     return changed

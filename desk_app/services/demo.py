@@ -49,7 +49,9 @@ from desk_app.domain.enums import (
     Stage,
     Status,
 )
-from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
+from desk_app.domain.events import payloads as ev
+from desk_app.domain.events import stored_payload
+from desk_app.domain.timeline import GENESIS_HASH, event_hash
 from desk_app.domain.validation import resident_id_check_char
 from desk_app.errors import OperationCancelled, UserError, ValidationError
 from desk_app.i18n import _
@@ -402,16 +404,15 @@ class _Generator:
     def _events(self, row: dict[str, Any], clerk: User, owner: User | None, status: Status,
                 finished_at: datetime | None) -> list[dict[str, Any]]:
         received: datetime = row["received_at"]
-        steps: list[tuple[str, uuid.UUID, datetime, dict[str, Any]]] = [
-            (EventKind.REGISTERED.value, clerk.id, received, {
-                "case_number": row["case_number"], "channel": row["channel"], "severity": row["severity"],
-                "axes": [row["axis_a"], row["axis_b"], row["axis_c"], row["axis_d"]],
-                "customer": personal_data_digest(str(row["customer_id"])), "due_on": row["due_on"],
-                "regime": row["regime"]})]
+        steps: list[tuple[ev.EventPayload, uuid.UUID, datetime]] = [
+            (ev.Registered(
+                case_number=row["case_number"], channel=row["channel"], severity=row["severity"],
+                axes=[row["axis_a"], row["axis_b"], row["axis_c"], row["axis_d"]],
+                customer=personal_data_digest(str(row["customer_id"])), due_on=row["due_on"],
+                regime=row["regime"]), clerk.id, received)]
         if owner is not None:
             at = received + timedelta(minutes=30)
-            steps.append((EventKind.ASSIGNED.value, clerk.id, at, {"to_owner": owner.id,
-                                                                   "owner_name": owner.display_name}))
+            steps.append((ev.Assigned(to_owner=owner.id, owner_name=owner.display_name), clerk.id, at))
         path: list[Status] = []
         if status in (Status.REFUSED, Status.WITHDRAWN, Status.UNDER_REVIEW):
             path = [status]
@@ -421,12 +422,11 @@ class _Generator:
         at = received + timedelta(hours=1)
         for target in path:
             at = min(finished_at or at + timedelta(days=1), self.now) if target is not Status.IN_PROGRESS else at
-            steps.append((EventKind.STATUS_CHANGED.value, (owner or clerk).id, at,
-                          {"from": previous.value, "to": target.value}))
+            steps.append((ev.StatusChanged(from_=previous.value, to=target.value), (owner or clerk).id, at))
             previous = target
         events, prev = [], GENESIS_HASH
-        for seq, (kind, actor, when, payload) in enumerate(steps, start=1):
-            safe = json_safe(payload)
+        for seq, (payload, actor, when) in enumerate(steps, start=1):
+            kind, safe = payload.KIND.value, stored_payload(payload)
             digest = event_hash(prev, row["id"], seq, kind, actor, when, safe)
             events.append({"id": uuid.uuid4(), "complaint_id": row["id"], "seq": seq, "kind": kind,
                            "actor_id": actor, "occurred_at": when, "payload": safe, "prev_hash": prev,

@@ -20,6 +20,7 @@ from desk_app.db.models import Branch, Complaint, ComplaintEvent, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Complexity, Status
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, ValidationError
@@ -87,9 +88,9 @@ def request_extension(db: Database, actor: Actor, complaint_id: uuid.UUID, versi
         complaint.extension_approved_by_id = None
         session.flush()
         needs_approval = complexity is Complexity.SPECIAL
-        append_event(session, complaint.id, EventKind.EXTENSION_REQUESTED.value, actor.user_id, {
-            "from": complaint.complexity, "to": complexity.value, "old_due_on": complaint.due_on,
-            "new_due_on": new_due, "needs_approval": needs_approval, "reason": reason.strip()})
+        append_event(session, complaint.id, ev.ExtensionRequested(
+            from_=complaint.complexity, to=complexity.value, old_due_on=complaint.due_on,
+            new_due_on=new_due, needs_approval=needs_approval, reason=reason.strip()), actor.user_id)
         audit.record(session, actor, audit.AuditAction.EXTENSION_REQUEST, complaint.id,
                      {"to": complexity.value, "new_due_on": new_due, "needs_approval": needs_approval})
         return to_detail(session, complaint)
@@ -115,9 +116,9 @@ def decide_extension(db: Database, actor: Actor, complaint_id: uuid.UUID, versio
         else:
             complaint.extension_requested = None
         session.flush()
-        kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_RETURNED
-        append_event(session, complaint.id, kind.value, actor.user_id,
-                     {"approver": actor.display_name, "reason": reason.strip()})
+        decision = ev.ExtensionApproved if approve else ev.ExtensionReturned
+        append_event(session, complaint.id, decision(approver=actor.display_name, reason=reason.strip()),
+                     actor.user_id)
         audit.record(session, actor,
                      audit.AuditAction.EXTENSION_APPROVAL if approve else audit.AuditAction.EXTENSION_RETURN,
                      complaint.id, {"to": Complexity.SPECIAL.value, "reason": reason.strip()})
@@ -146,7 +147,7 @@ def notice_issued(session: Session, actor: Actor, complaint: Complaint) -> None:
     complaint.extension_requested = None
     apply_result(complaint, compute_for(session, complaint, branch, load_work_calendar(session)))
     session.flush()
-    append_event(session, complaint.id, EventKind.EXTENDED.value, actor.user_id, {
-        "from": old_complexity, "to": complexity.value, "old_due_on": old_due, "new_due_on": complaint.due_on,
-        "approver_id": approver.id if approver else None, "approver": approver.display_name if approver else "",
-        "reason": str(request.payload.get("reason", "")) if request else ""})
+    append_event(session, complaint.id, ev.Extended(
+        from_=old_complexity, to=complexity.value, old_due_on=old_due, new_due_on=complaint.due_on,
+        approver_id=approver.id if approver else None, approver=approver.display_name if approver else "",
+        reason=str(request.payload.get("reason", "")) if request else ""), actor.user_id)

@@ -18,6 +18,7 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.approvals import LEVEL_ORDER, ApprovalLevel, approver_level, covers, required_level
 from desk_app.domain.deadlines import DeadlineResult
 from desk_app.domain.enums import ApprovalState, Stage, Status
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.handling import CONTACT_METHODS, STAGE_FIELDS
 from desk_app.domain.permissions import Permission
 from desk_app.domain.timeline import EventKind
@@ -89,8 +90,7 @@ def record_stage(db: Database, actor: Actor, complaint_id: uuid.UUID, version: i
         records[stage.value] = current
         complaint.stage_records = records
         session.flush()
-        append_event(session, complaint.id, EventKind.STAGE_RECORD.value, actor.user_id,
-                     {"stage": stage.value, "fields": changed})
+        append_event(session, complaint.id, ev.StageRecord(stage=stage.value, fields=changed), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -110,10 +110,10 @@ def add_contact(db: Database, actor: Actor, complaint_id: uuid.UUID, *, method: 
         if complaint.first_contact_at is None:
             complaint.first_contact_at = when
             session.flush()
-            append_event(session, complaint.id, EventKind.FIRST_CONTACT.value, actor.user_id,
-                         {"at": when, "on_time": when <= complaint.first_contact_due})
-        append_event(session, complaint.id, EventKind.CONTACT.value, actor.user_id, {
-            "at": when, "method": method, "summary": summary.strip(), "reaction": reaction.strip()})
+            append_event(session, complaint.id, ev.FirstContact(at=when, on_time=when <= complaint.first_contact_due),
+                         actor.user_id)
+        append_event(session, complaint.id, ev.Contact(
+            at=when, method=method, summary=summary.strip(), reaction=reaction.strip()), actor.user_id)
         return to_detail(session, complaint)
 
 
@@ -150,9 +150,9 @@ def propose_resolution(db: Database, actor: Actor, complaint_id: uuid.UUID, *, r
             proposed_by_id=actor.user_id, carry_out_by=carry_out_by, approval_level=level.value if level else None)
         session.add(resolution)
         session.flush()
-        append_event(session, complaint.id, EventKind.RESOLUTION_PROPOSED.value, actor.user_id, {
-            "type": resolution_type, "amount": value, "needs_approval": needs_approval,
-            "level": level.value if level else None})
+        append_event(session, complaint.id, ev.ResolutionProposed(
+            type_=resolution_type, amount=value, needs_approval=needs_approval,
+            level=level.value if level else None), actor.user_id)
         return _info(session, resolution)
 
 
@@ -192,9 +192,9 @@ def decide_resolution(db: Database, actor: Actor, resolution_id: uuid.UUID, vers
         resolution.approved_at = utcnow()
         resolution.decision_reason = "" if approve else reason.strip()
         session.flush()
-        append_event(session, resolution.complaint_id, EventKind.RESOLUTION_DECIDED.value, actor.user_id, {
-            "approved": approve, "amount": resolution.amount, "level": required.value,
-            "reason": resolution.decision_reason})
+        append_event(session, resolution.complaint_id, ev.ResolutionDecided(
+            approved=approve, amount=resolution.amount, level=required.value,
+            reason=resolution.decision_reason), actor.user_id)
         audit.record(session, actor, audit.AuditAction.APPROVAL if approve else audit.AuditAction.APPROVAL_RETURN,
                      complaint.id, {"resolution_id": resolution.id, "amount": resolution.amount,
                                     "level": required.value, "reason": resolution.decision_reason})
@@ -213,8 +213,8 @@ def record_customer_decision(db: Database, actor: Actor, resolution_id: uuid.UUI
             raise IllegalTransitionError(_("Only an approved resolution can be put to the customer."))
         resolution.customer_accepted = accepted
         session.flush()
-        append_event(session, resolution.complaint_id, EventKind.CUSTOMER_DECISION.value, actor.user_id,
-                     {"accepted": accepted, "note": note.strip()})
+        append_event(session, resolution.complaint_id, ev.CustomerDecision(accepted=accepted, note=note.strip()),
+                     actor.user_id)
         return _info(session, resolution)
 
 
@@ -251,8 +251,8 @@ def record_callback(db: Database, actor: Actor, complaint_id: uuid.UUID, *, meth
                             note=note.strip())
         session.add(callback)
         session.flush()
-        append_event(session, complaint.id, EventKind.CALLBACK.value, actor.user_id, {
-            "reached": reached, "satisfaction": callback.satisfaction, "note": note.strip()})
+        append_event(session, complaint.id, ev.CallbackMade(
+            reached=reached, satisfaction=callback.satisfaction, note=note.strip()), actor.user_id)
         return CallbackInfo(callback.called_at, actor.display_name, method, reached, callback.satisfaction,
                             callback.note)
 

@@ -19,7 +19,9 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import WorkCalendar
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
 from desk_app.domain.enums import Complexity, Regime, Status
-from desk_app.domain.timeline import GENESIS_HASH, EventKind, event_hash, json_safe
+from desk_app.domain.events import payloads as ev
+from desk_app.domain.events import stored_payload
+from desk_app.domain.timeline import GENESIS_HASH, event_hash
 from desk_app.i18n import _
 from desk_app.security import personal_data_digest
 from desk_app.services.import_rows import RowPreview
@@ -137,21 +139,21 @@ class Writer:
             "reference_version": 1, "stage_records": {}, "created_at": self.now, "updated_at": self.now,
             "version": 1, **dict.fromkeys(FLAG_COLUMNS.values(), False),
         }
-        steps: list[tuple[str, datetime, dict[str, Any]]] = [(EventKind.REGISTERED.value, received, {
-            "case_number": number, "channel": row["channel"], "severity": row["severity"],
-            "axes": [row["axis_a"], row["axis_b"], row["axis_c"], row["axis_d"]],
-            "customer": personal_data_digest(v["id_number"] or v["phone"] or v["customer_name"]),
-            "due_on": row["due_on"], "regime": row["regime"], "imported_from": self.source,
-            "source_row": r.source_row, "legacy_number": v["legacy_number"]})]
+        steps: list[tuple[ev.EventPayload, datetime]] = [(ev.Registered(
+            case_number=number, channel=row["channel"], severity=row["severity"],
+            axes=[row["axis_a"], row["axis_b"], row["axis_c"], row["axis_d"]],
+            customer=personal_data_digest(v["id_number"] or v["phone"] or v["customer_name"]),
+            due_on=row["due_on"], regime=row["regime"], imported_from=self.source,
+            source_row=r.source_row, legacy_number=v["legacy_number"]), received)]
         if closed_at is not None:
             self.closed += 1
-            steps.append((EventKind.STATUS_CHANGED.value, closed_at, {
-                "action": "close", "from": Status.REGISTERED.value, "to": Status.CLOSED.value,
-                "reason": _("Imported as closed from {source}").format(source=self.source)
-                + (f": {v['result']}" if v["result"] else "")}))
+            steps.append((ev.StatusChanged(
+                action="close", from_=Status.REGISTERED.value, to=Status.CLOSED.value,
+                reason=_("Imported as closed from {source}").format(source=self.source)
+                + (f": {v['result']}" if v["result"] else "")), closed_at))
         events, prev = [], GENESIS_HASH
-        for seq, (kind, when, payload) in enumerate(steps, start=1):
-            safe = json_safe(payload)
+        for seq, (payload, when) in enumerate(steps, start=1):
+            kind, safe = payload.KIND.value, stored_payload(payload)
             digest = event_hash(prev, cid, seq, kind, self.actor.user_id, when, safe)
             events.append({"id": uuid.uuid4(), "complaint_id": cid, "seq": seq, "kind": kind,
                            "actor_id": self.actor.user_id, "occurred_at": when, "payload": safe, "prev_hash": prev,

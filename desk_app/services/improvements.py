@@ -31,8 +31,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.cause_types import CauseType
 from desk_app.domain.enums import ActionState, RootCauseLevel
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
-from desk_app.domain.timeline import EventKind
 from desk_app.domain.validation import typed_changes
 from desk_app.errors import (
     IllegalTransitionError,
@@ -162,11 +162,11 @@ def record_root_cause(db: Database, actor: Actor, complaint_id: uuid.UUID, level
         row.process_finding = process_finding.strip()
         row.recorded_by_id = actor.user_id
         session.flush()
-        append_event(session, complaint.id, EventKind.NOTE.value, actor.user_id, {
-            "text": _("Root cause: {level} · {code} {name}").format(level=level.label, code=code,
-                                                                    name=_code_name(session, code)),
-            "root_cause": {"level": level.value, "cause_code": code, "cause_type": row.cause_type,
-                           "previous": list(old) if old else None}})
+        append_event(session, complaint.id, ev.Note(
+            text=_("Root cause: {level} · {code} {name}").format(level=level.label, code=code,
+                                                                 name=_code_name(session, code)),
+            root_cause={"level": level.value, "cause_code": code, "cause_type": row.cause_type,
+                        "previous": list(old) if old else None}), actor.user_id)
         return _root_info(session, row, complaint.case_number)
 
 

@@ -27,6 +27,7 @@ from desk_app.db.models import WordListVersion
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Stage
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.legal import (
     LEGAL_REFERENCE,
     Article,
@@ -224,10 +225,10 @@ def cite(db: Database, actor: Actor, complaint_id: uuid.UUID, article_key: str, 
     record_stage(db, actor, complaint_id, version, Stage.ANALYSE,
                  {BASIS_FIELD: f"{basis}\n{line}" if basis else line})
     with db.unit_of_work() as session:
-        event = append_event(session, complaint_id, EventKind.LEGAL_CITED.value, actor.user_id, {
-            "article_key": article.key, "citation": article.citation, "title": article.title_zh,
-            "text": article.summary_zh, "note": text, "verified": article.verified,
-            "reference_version": ref_version, "basis_line": line})
+        event = append_event(session, complaint_id, ev.LegalCited(
+            article_key=article.key, citation=article.citation, title=article.title_zh,
+            text=article.summary_zh, note=text, verified=article.verified,
+            reference_version=ref_version, basis_line=line), actor.user_id)
         return Citation(event.seq, event.occurred_at, actor.display_name, article.key, article.citation,
                         article.title_zh, article.summary_zh, text, article.verified, ref_version)
 

@@ -50,6 +50,7 @@ from desk_app.documents.render import render_letter
 from desk_app.documents.summary import suggest_summary
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import ApprovalState, Complexity, LetterKind, Stage
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import OPEN_BEFORE_RESPONSE, Action
@@ -247,18 +248,12 @@ def _issue_in(session: Session, actor: Actor, complaint: Complaint, kind: Letter
     )
     session.add(letter)
     session.flush()
-    payload: dict[str, object] = {
-        "letter_id": letter.id, "kind": kind.value, "number": number, "version_no": letter.version_no,
-        "sha256": digest, "language": chosen, "template_version": content.template_version,
-        "common_version": content.common_version}
-    if correction_of is not None:
-        payload.update({"supersedes_id": correction_of.id, "supersedes_number": correction_of.number,
-                        "reason": reason})
-        append_event(session, complaint.id, EventKind.LETTER_CORRECTED.value, actor.user_id, payload,
-                     occurred_at=issued_at)
-    else:
-        append_event(session, complaint.id, EventKind.LETTER_ISSUED.value, actor.user_id, payload,
-                     occurred_at=issued_at)
+    issued = ev.LetterIssued(letter_id=letter.id, kind=kind.value, number=number, version_no=letter.version_no,
+                             sha256=digest, language=chosen, template_version=content.template_version,
+                             common_version=content.common_version)
+    event: ev.EventPayload = issued if correction_of is None else ev.LetterCorrected.of(
+        issued, supersedes_id=correction_of.id, supersedes_number=correction_of.number, reason=reason)
+    append_event(session, complaint.id, event, actor.user_id, occurred_at=issued_at)
     audit.record(session, actor, audit.AuditAction.LETTER_ISSUE, complaint.id, {"kind": kind.value, "number": number})
     info = IssuedLetter(
         id=letter.id, complaint_id=complaint.id, case_number=complaint.case_number, kind=kind, number=number,
@@ -372,9 +367,9 @@ def record_delivery(db: Database, actor: Actor, letter_id: uuid.UUID, method: De
         letter.delivery_method = method.value
         letter.delivered_on = on
         session.flush()
-        append_event(session, complaint.id, EventKind.LETTER_DELIVERED.value, actor.user_id, {
-            "letter_id": letter.id, "number": letter.number, "method": method.value, "on": on,
-            "previous": previous})
+        append_event(session, complaint.id, ev.LetterDelivered(
+            letter_id=letter.id, number=letter.number, method=method.value, on=on, previous=previous),
+            actor.user_id)
         return _info(session, letter.id)
 
 

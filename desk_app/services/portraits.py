@@ -17,10 +17,10 @@ from desk_app.db.models import Branch, Complaint, Portrait, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import PsychType, Status
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import Dimension, PortraitInput, changed_ratings, validate_portrait
 from desk_app.domain.risk import suggests_escalation
-from desk_app.domain.timeline import EventKind
 from desk_app.domain.workflow import FINISHED_STATES
 from desk_app.errors import IllegalTransitionError, StaleVersionError
 from desk_app.i18n import _
@@ -114,14 +114,14 @@ def save_portrait(db: Database, actor: Actor, complaint_id: uuid.UUID, data: Por
         session.add(portrait)
         session.flush()
         old_types = (previous.primary_type, previous.secondary_type) if previous else (None, None)
-        append_event(session, complaint.id, EventKind.PORTRAIT_SAVED.value, actor.user_id, {
-            "version_no": portrait.version_no,
-            "ratings": {d.value: v for d, v in ratings.items()},
-            "changes": changed_ratings(ratings_of(previous) if previous else None, ratings),
-            "primary_type": portrait.primary_type, "secondary_type": portrait.secondary_type,
-            "types_changed": old_types != (portrait.primary_type, portrait.secondary_type),
-            "escalation_suggested": suggests_escalation(ratings[Dimension.RISK]),
-        })
+        append_event(session, complaint.id, ev.PortraitSaved(
+            version_no=portrait.version_no,
+            ratings={d.value: v for d, v in ratings.items()},
+            changes=changed_ratings(ratings_of(previous) if previous else None, ratings),
+            primary_type=portrait.primary_type, secondary_type=portrait.secondary_type,
+            types_changed=old_types != (portrait.primary_type, portrait.secondary_type),
+            escalation_suggested=suggests_escalation(ratings[Dimension.RISK]),
+        ), actor.user_id)
         return _info(portrait, complaint.case_number, actor.display_name)
 
 

@@ -20,6 +20,7 @@ from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import SpecialFlag, Stage
+from desk_app.domain.events import payloads as ev
 from desk_app.domain.permissions import Permission
 from desk_app.domain.portrait import DIMENSIONS, Dimension
 from desk_app.domain.risk import (
@@ -268,10 +269,10 @@ def confirm_flag(db: Database, actor: Actor, complaint_id: uuid.UUID, version: i
             raise ValidationError(_("The case is already escalated."), "flag")
         complaint.escalated = True
         session.flush()
-        append_event(session, complaint.id, EventKind.RISK_FLAG_CONFIRMED.value, actor.user_id,
-                     {"flag": flag.value if flag else None, "evidence": text})
+        append_event(session, complaint.id, ev.RiskFlagConfirmed(flag=flag.value if flag else None, evidence=text),
+                     actor.user_id)
         reason = (_("Special complaint '{flag}' confirmed from risk signals").format(flag=flag.label) if flag
                   else _("High risk rating: escalated to a supervisor"))
-        append_event(session, complaint.id, EventKind.ESCALATED.value, actor.user_id,
-                     {"flags": [flag.value] if flag else [], "reason": reason})
+        append_event(session, complaint.id, ev.Escalated(flags=[flag.value] if flag else [], reason=reason),
+                     actor.user_id)
         return to_detail(session, complaint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from desk_app.db.models import Complaint, ComplaintEvent, User
 from desk_app.db.types import utcnow
-from desk_app.domain.timeline import GENESIS_HASH, ChainBreak, ChainLink, event_hash, json_safe, verify_chain
+from desk_app.domain.events import EventPayload, build_payload, stored_payload
+from desk_app.domain.timeline import GENESIS_HASH, ChainBreak, ChainLink, event_hash, verify_chain
 from desk_app.security import chain_key
 from desk_app.services.seals import current_seal
 
@@ -26,10 +28,18 @@ class EventInfo:
     payload: dict[str, Any]
 
 
-def append_event(session: Session, complaint_id: uuid.UUID, kind: str, actor_id: uuid.UUID | None,
-                 payload: dict[str, Any] | None = None, occurred_at: datetime | None = None) -> ComplaintEvent:
+def append_event(session: Session, complaint_id: uuid.UUID, event: EventPayload | str, actor_id: uuid.UUID | None,
+                 payload: Mapping[str, Any] | None = None, occurred_at: datetime | None = None) -> ComplaintEvent:
     """Add the next link of the complaint's chain. The caller's transaction keeps seq unique (the
-    complaint row is locked by its version update, and (complaint_id, seq) is a unique key)."""
+    complaint row is locked by its version update, and (complaint_id, seq) is a unique key).
+
+    ``event`` is the typed payload (``desk_app.domain.events``), which names its kind; a kind and a
+    ``payload`` dict are still taken, checked against the declared payload of that kind (an undeclared
+    kind or key is a ValueError), so nothing undeclared is stored."""
+    typed = event if isinstance(event, EventPayload) else build_payload(event, payload or {})
+    if isinstance(event, EventPayload) and payload is not None:
+        raise ValueError("a typed event carries its own payload")
+    kind = typed.KIND.value
     # Serialise writers of this chain: row lock on PostgreSQL; SQLite already holds the write lock.
     session.execute(select(Complaint.id).where(Complaint.id == complaint_id).with_for_update())
     last = session.execute(
@@ -40,17 +50,17 @@ def append_event(session: Session, complaint_id: uuid.UUID, kind: str, actor_id:
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = occurred_at or utcnow()
-    safe_payload = json_safe(payload or {})
+    safe_payload = stored_payload(typed)
     key = chain_key()
     seal, _anonymised = current_seal(session, key, complaint_id)  # the case's rows as this event leaves them
-    event = ComplaintEvent(
+    row = ComplaintEvent(
         complaint_id=complaint_id, seq=seq, kind=kind, actor_id=actor_id, occurred_at=at,
         payload=safe_payload, prev_hash=prev, seal=seal,
         hash=event_hash(prev, complaint_id, seq, kind, actor_id, at, safe_payload, seal=seal, key=key),
     )
-    session.add(event)
+    session.add(row)
     session.flush()
-    return event
+    return row
 
 
 def list_events(session: Session, complaint_id: uuid.UUID) -> list[EventInfo]:

@@ -287,10 +287,10 @@ def test_timeline_texts_are_readable() -> None:
     ], tz, TimelineNames(resolution_types={"refund": "退款"}))
     assert [e.seq for e in entries] == [5, 4, 3, 2, 1]
     by_seq = {e.seq: e for e in entries}
-    assert by_seq[1].title == "Due date recomputed: 12-09 → 12-14"
+    assert by_seq[1].title == "Due date recomputed: 2026-12-09 → 2026-12-14"
     assert by_seq[1].details == ("Reason: Clock resumed",)
     assert by_seq[2].title == "Status: Assigned → In progress" and by_seq[2].details == ("Action: Start handling",)
-    assert by_seq[3].title == "Clock paused from 12-01"
+    assert by_seq[3].title == "Clock paused from 2026-12-01"
     assert by_seq[4].title == "Resolution proposed: 退款" and "Amount: 3,200.00" in by_seq[4].details
     assert by_seq[5].title == "mystery" and by_seq[5].details == ("x: 1",)
     assert by_seq[2].when.hour == 10 and by_seq[2].who == "李处理"  # local office time

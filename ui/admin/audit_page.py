@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
+from desk_app.domain.events import describe_event
+from desk_app.domain.timeline import EventKind
 from desk_app.i18n import _, ngettext
 from desk_app.services import audit
 from desk_app.services.access import sees_all_branches
@@ -105,8 +107,24 @@ def _value(key: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
+#: Audited actions that record a case event as well: their details are described as that event is on the
+#: case's timeline (desk_app.domain.events.describe_event), with the values the entry implies.
+CASE_EVENTS: dict[str, tuple[EventKind, dict[str, Any]]] = {
+    AuditAction.APPROVAL: (EventKind.RESOLUTION_DECIDED, {"approved": True}),
+    AuditAction.APPROVAL_RETURN: (EventKind.RESOLUTION_DECIDED, {"approved": False}),
+    AuditAction.EXTENSION_REQUEST: (EventKind.EXTENSION_REQUESTED, {}),
+    AuditAction.EXTENSION_APPROVAL: (EventKind.EXTENSION_APPROVED, {}),
+    AuditAction.EXTENSION_RETURN: (EventKind.EXTENSION_RETURNED, {}),
+    AuditAction.LETTER_ISSUE: (EventKind.LETTER_ISSUED, {}),
+}
+
+
 def describe(entry: AuditInfo) -> str:
-    """The details column in words: the operation, then "key: value" and "field: old → new"."""
+    """The details column in words: a case event as the timeline says it; otherwise the operation, then
+    "key: value" and "field: old → new"."""
+    if entry.action in CASE_EVENTS:
+        kind, implied = CASE_EVENTS[entry.action]
+        return describe_event(kind, {"approver": entry.user_name, **entry.detail, **implied})
     detail = dict(entry.detail)
     keys = _key_labels()
     parts: list[str] = []
