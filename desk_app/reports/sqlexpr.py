@@ -141,6 +141,11 @@ def joined(value: Any) -> ColumnElement[str]:
     return func.aggregate_strings(value, JOIN_SEPARATOR)
 
 
+def joined_ints(text: str | None, n: int) -> list[int]:
+    """The integers of a ``joined`` text of ``n`` items."""
+    return list(map(int, text.split(JOIN_SEPARATOR))) if n and text is not None else []
+
+
 def count_joined(text: str | None, n: int) -> Counter[str]:
     """The items of a ``joined`` text of ``n`` items, counted."""
     return Counter(text.split(JOIN_SEPARATOR)) if n and text is not None else Counter()

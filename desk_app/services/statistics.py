@@ -57,7 +57,7 @@ from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.i18n import _
 from desk_app.reports.figures import ActionRow, BranchRow, GroupRow, ParetoRow, RootCauseRow, Statistics, Summary, ratio
 from desk_app.reports.snapshot import read_snapshot
-from desk_app.reports.sqlexpr import JOIN_SEPARATOR, Dialect, count_if, count_joined, driving_join, joined
+from desk_app.reports.sqlexpr import Dialect, count_if, count_joined, driving_join, joined, joined_ints
 from desk_app.services import audit, team
 from desk_app.services.access import sees_all_branches
 from desk_app.services.reference import label_for, taxonomy_codes
@@ -82,10 +82,6 @@ _CODE_BASE = 48
 MS_PER_DAY = 86_400_000
 
 
-def _ints(text: str | None, n: int) -> list[int]:
-    return list(map(int, text.split(JOIN_SEPARATOR))) if n and text is not None else []
-
-
 def _median_days(values: list[int]) -> float | None:
     """The median of durations in milliseconds, in days (the mean of the middle two for an even count).
     Sorts ``values`` in place."""
@@ -107,8 +103,8 @@ class _Durations:
 
     def add(self, branch_id: uuid.UUID, row: Any) -> None:
         """``row``: the count and joined durations to first contact, then to decision."""
-        self.first_contact += _ints(row[1], int(row[0]))
-        self.decision[branch_id] = _ints(row[3], int(row[2]))
+        self.first_contact += joined_ints(row[1], int(row[0]))
+        self.decision[branch_id] = joined_ints(row[3], int(row[2]))
 
     def medians(self) -> tuple[float | None, float | None, dict[uuid.UUID, float]]:
         """Median days to first contact, to decision, and to decision per branch."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, Callback, Complaint, ComplaintEvent, User
@@ -40,6 +40,7 @@ _RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)
 _FINISHED = frozenset(s.value for s in FINISHED_STATES)
 _NO_DECISION = frozenset({Status.REFUSED.value, Status.WITHDRAWN.value})
 _REOPENING = frozenset({Action.REOPEN.value, Action.APPLY_REVIEW.value})
+MS_PER_DAY = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,19 @@ class HandlerLoad:
 
 @dataclass
 class _Tally:
-    """A team's cases counted one by one: the counts by their CaseFigures name, the days to respond and the
-    satisfaction scores for the median and the mean."""
+    """A team's counts by their CaseFigures name, the milliseconds from receipt to decision (for the
+    median) and the sum and number of the satisfaction scores (for the mean)."""
 
     counts: Counter[str] = field(default_factory=Counter)
-    days: list[float] = field(default_factory=list)
-    scores: list[int] = field(default_factory=list)
+    decision_ms: list[int] = field(default_factory=list)
+    score_sum: int = 0
 
     def figures(self) -> dict[str, Any]:
-        return {**self.counts, "median_days_to_respond": statistics.median(self.days) if self.days else None,
-                "satisfaction": statistics.fmean(self.scores) if self.scores else None,
-                "satisfaction_count": len(self.scores)}
+        scored = self.counts["satisfaction_count"]
+        return {**self.counts,
+                "median_days_to_respond": statistics.median(self.decision_ms) / MS_PER_DAY if self.decision_ms
+                else None,
+                "satisfaction": self.score_sum / scored if scored else None}
 
 
 def _office_tz(session: Session, actor: Actor) -> str:
@@ -108,43 +111,15 @@ def figures_of(session: Session, branch_ids: Collection[uuid.UUID] | None, date_
                tz: str, today: date) -> tuple[tuple[HandlerFigures, ...], tuple[BranchFigures, ...]]:
     """The figures per handler and per branch of ``branch_ids`` (None: every branch) for the period, as of
     ``today`` on the calendar of ``tz`` (the team page, and the team sheet of the statistics workbook)."""
-    from desk_app.reports.sqlexpr import local_midnight_utc  # the reports package: not loaded at start-up
-
-    scope = _within(Complaint.branch_id, branch_ids)
-    week_end = today + timedelta(days=6 - today.weekday())
-    start, end = local_midnight_utc(date_from, tz), local_midnight_utc(date_to + timedelta(days=1), tz)
     tallies: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
     by_branch: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
-    unowned = _Tally()  # cases nobody owns yet count for their branch only
-    for owner, branch, status, due in session.execute(
-            select(Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on)
-            .where(scope, Complaint.status.not_in(_FINISHED))):
-        for t in (tallies[owner] if owner is not None else unowned, by_branch[branch]):
-            t.counts["open_cases"] += 1
-            if status in _RUNNING:
-                t.counts["overdue"] += due < today
-                t.counts["due_this_week"] += today <= due <= week_end
-    period = session.execute(
-        select(Complaint.id, Complaint.owner_id, Complaint.branch_id, Complaint.status, Complaint.due_on,
-               Complaint.received_at, Complaint.responded_at)
-        .where(scope, Complaint.received_at >= start, Complaint.received_at < end)).all()
-    ids = [row.id for row in period]
-    reopened = _reopened(session, [row.id for row in period if row.responded_at is not None])
-    last_scores = _last_scores(session, ids)
-    zone = ZoneInfo(tz)
-    for row in period:
-        for t in (tallies[row.owner_id] if row.owner_id is not None else unowned, by_branch[row.branch_id]):
-            t.counts["period_cases"] += 1
-            decided = row.responded_at is not None
-            if decided or (row.due_on < today and row.status not in _NO_DECISION):
-                t.counts["needed_decision"] += 1
-            if decided:
-                t.counts["decided"] += 1
-                t.counts["decided_on_time"] += row.responded_at.astimezone(zone).date() <= row.due_on
-                t.days.append((row.responded_at - row.received_at).total_seconds() / 86400)
-                t.counts["reopened"] += row.id in reopened
-            if row.id in last_scores:
-                t.scores.append(last_scores[row.id])
+    for owner, branch, counts, durations, score_sum in _grouped_counts(session, branch_ids, date_from, date_to,
+                                                                       tz, today):
+        # cases nobody owns yet count for their branch only
+        for t in ([tallies[owner]] if owner is not None else []) + [by_branch[branch]]:
+            t.counts.update(counts)
+            t.decision_ms += durations
+            t.score_sum += score_sum
     branch_rows = session.execute(
         select(Branch.id, Branch.name, Branch.code, Branch.is_headquarters)
         .where(_within(Branch.id, branch_ids)).order_by(Branch.code)).all()
@@ -177,28 +152,50 @@ def figures_of(session: Session, branch_ids: Collection[uuid.UUID] | None, date_
     return tuple(rows), branches
 
 
-def _reopened(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Cases among ``ids`` re-opened or taken to review after their decision."""
-    found: set[uuid.UUID] = set()
+def _grouped_counts(session: Session, branch_ids: Collection[uuid.UUID] | None, date_from: date, date_to: date,
+                    tz: str, today: date) -> Iterator[tuple[uuid.UUID | None, uuid.UUID, Counter[str], list[int], int]]:
+    """(owner, branch, counts, milliseconds to decision, sum of the last scores) per owner and branch, counted
+    in the database (a million cases are not loaded): the open cases, then the period's cases."""
+    from desk_app.reports.sqlexpr import (  # the reports package: not loaded at start-up
+        Dialect,
+        count_if,
+        joined,
+        joined_ints,
+        local_midnight_utc,
+    )
+
+    c, sql = Complaint, Dialect.of(session, tz, date_from)
+    scope = _within(c.branch_id, branch_ids)
+    running = c.status.in_(_RUNNING)
+    week_end = today + timedelta(days=6 - today.weekday())
+    for owner, branch, n, overdue, this_week in session.execute(
+            select(c.owner_id, c.branch_id, func.count(), count_if(and_(running, c.due_on < today)),
+                   count_if(and_(running, c.due_on >= today, c.due_on <= week_end)))
+            .where(scope, c.status.not_in(_FINISHED)).group_by(c.owner_id, c.branch_id)):
+        yield owner, branch, Counter(open_cases=n, overdue=overdue, due_this_week=this_week), [], 0
+    decided = c.responded_at.is_not(None)
     action = ComplaintEvent.payload["action"].as_string()  # filtered in SQL: no payload is decoded
-    for chunk in range(0, len(ids), 500):
-        found.update(session.scalars(
-            select(ComplaintEvent.complaint_id)
-            .where(ComplaintEvent.kind == EventKind.STATUS_CHANGED.value,
-                   ComplaintEvent.complaint_id.in_(ids[chunk:chunk + 500]), action.in_(sorted(_REOPENING)))))
-    return found
-
-
-def _last_scores(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """The last scored callback of each case among ``ids``."""
-    scores: dict[uuid.UUID, tuple[datetime, int]] = {}
-    for chunk in range(0, len(ids), 500):
-        for cid, at, score in session.execute(
-                select(Callback.complaint_id, Callback.called_at, Callback.satisfaction)
-                .where(Callback.satisfaction.is_not(None), Callback.complaint_id.in_(ids[chunk:chunk + 500]))):
-            if cid not in scores or at >= scores[cid][0]:
-                scores[cid] = (at, int(score or 0))
-    return {cid: score for cid, (_at, score) in scores.items()}
+    reopened = exists().where(ComplaintEvent.complaint_id == c.id,
+                              ComplaintEvent.kind == EventKind.STATUS_CHANGED.value, action.in_(sorted(_REOPENING)))
+    cb, later = Callback, aliased(Callback)
+    newer = exists().where(later.complaint_id == cb.complaint_id, later.satisfaction.is_not(None),
+                           or_(later.called_at > cb.called_at, and_(later.called_at == cb.called_at, later.id > cb.id)))
+    last_score = (select(func.max(cb.satisfaction)).where(cb.complaint_id == c.id, cb.satisfaction.is_not(None), ~newer)
+                  .correlate(c).scalar_subquery())
+    for (owner, branch, n, needed, n_decided, on_time, n_reopened, ms, scored,
+         score_sum) in session.execute(
+            select(c.owner_id, c.branch_id, func.count(),
+                   count_if(or_(decided, and_(c.due_on < today, c.status.not_in(_NO_DECISION)))),
+                   func.count(c.responded_at), count_if(and_(decided, sql.local_date(c.responded_at) <= c.due_on)),
+                   count_if(and_(decided, reopened)),
+                   joined(sql.text(sql.milliseconds_between(c.received_at, c.responded_at))),
+                   func.count(last_score), func.coalesce(func.sum(last_score), 0))
+            .where(scope, c.received_at >= local_midnight_utc(date_from, tz),
+                   c.received_at < local_midnight_utc(date_to + timedelta(days=1), tz))
+            .group_by(c.owner_id, c.branch_id)):
+        yield owner, branch, Counter(period_cases=n, needed_decision=needed, decided=n_decided,
+                                     decided_on_time=on_time, reopened=n_reopened,
+                                     satisfaction_count=scored), joined_ints(ms, n_decided), int(score_sum)
 
 
 def handler_loads(db: Database, actor: Actor, branch_id: uuid.UUID) -> list[HandlerLoad]:
