@@ -35,6 +35,7 @@ from ui import icons
 from ui.cases.list_page import CaseListPage
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
+from ui.grumbles import may_use_opportunities, open_grumble_log, open_opportunities
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 from ui.idle_lock import IdleLock
@@ -318,6 +319,15 @@ class MainWindow(Retranslating, QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+        self.grumble_action = QAction(self)  # Ctrl+G: the grumble log (ui.grumbles)
+        self.grumble_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.grumble_action.triggered.connect(lambda: open_grumble_log(self))
+        self.grumble_action.setVisible(has_permission(self.actor.role, Permission.REGISTER))
+        self.file_menu.addAction(self.grumble_action)
+        self.opportunities_action = QAction(self)
+        self.opportunities_action.triggered.connect(lambda: open_opportunities(self))
+        self.opportunities_action.setVisible(may_use_opportunities(self.actor))
+        self.file_menu.addAction(self.opportunities_action)
 
         self.letters_action = QAction(self)
         self.letters_action.triggered.connect(self.show_batch_letters)
@@ -395,6 +405,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.lock_action.setText(_("&Lock the screen"))
         self.switch_user_action.setText(_("Sign &out / switch user"))
         self.letters_action.setText(_("Letters &due today…"))
+        self.grumble_action.setText(_("Record a &grumble (抱怨登记)…"))
+        self.opportunities_action.setText(_("O&pportunities and suggestions…"))
         self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.export_action.setText(_("&Export statistics and case details…"))
         self.import_action.setText(_("&Import spreadsheets or branch exports…"))

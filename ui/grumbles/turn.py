@@ -1,0 +1,69 @@
+"""Turning a grumble into a complaint: the intake form is filled from it (through the form's own
+``set_state``, as a restored draft is), and the case registered next from that form is linked back to the
+grumble (``grumbles.link_complaint``), which the prevention funnel counts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from desk_app.domain.actor import Actor
+from desk_app.i18n import _
+from desk_app.services.grumbles import GrumbleInfo, link_complaint
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.intake.intake_page import IntakePage
+from ui.tasks import run_call
+
+#: How long to wait for the intake form's lists before filling it (they load in the background).
+READY_WAIT_MS = 15_000
+
+
+def intake_state(info: GrumbleInfo) -> dict[str, Any]:
+    """The intake form's state (``IntakePage.state`` shape) carrying the grumble: channel, business and cause
+    codes, the customer (unless masked), and what was said and done as the facts."""
+    parts = [info.remark.strip()] if info.remark.strip() else []
+    parts.append(_("Grumble recorded {time}; done on the spot: {action}").format(
+        time=info.recorded_at.strftime("%Y-%m-%d %H:%M UTC"), action=info.action_taken))
+    customer = {} if info.masked else {"name": info.customer_name, "phone": info.customer_phone}
+    return {"customer": customer, "facts": {"what": "\n".join(parts)},
+            "classification": {"channel": info.channel.value, "axes": {"B": info.axis_b, "C": info.axis_c}}}
+
+
+class GrumbleTurner(QObject):
+    """Fills ``page`` from a grumble and links the next case saved from it to the grumble."""
+
+    def __init__(self, ctx: AppContext, actor: Actor, page: IntakePage) -> None:
+        super().__init__(page)
+        self.ctx, self.actor, self.page = ctx, actor, page
+        self.pending: uuid.UUID | None = None
+        self.linked: list[uuid.UUID] = []
+        page.sig_saved.connect(self._saved)
+
+    def turn(self, info: GrumbleInfo, waited_ms: int = 0) -> None:
+        page = self.page
+        if not page.ready and waited_ms < READY_WAIT_MS:  # the lists are loading: fill the form after them
+            QTimer.singleShot(100, lambda: self.turn(info, waited_ms + 100))
+            return
+        if not page.is_blank():
+            box = QMessageBox(QMessageBox.Icon.Question, _("Turn into a complaint"),
+                              _("The intake form holds a complaint not saved yet. Replace it with the grumble?"),
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, page)
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            if box.exec() != QMessageBox.StandardButton.Yes:
+                return
+        page.set_state(intake_state(info))
+        page.save_draft()
+        self.pending = info.id
+        page.customer.name.setFocus()
+
+    def _saved(self, complaint_id: object) -> None:
+        grumble_id, self.pending = self.pending, None
+        if grumble_id is None or not isinstance(complaint_id, uuid.UUID):
+            return
+        backend, actor = self.ctx.backend, self.actor
+        run_call(self, lambda: backend.call(actor, link_complaint, grumble_id, complaint_id),
+                 lambda info: self.linked.append(info.id), lambda exc: show_error(self.page, exc))
