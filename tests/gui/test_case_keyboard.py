@@ -206,7 +206,7 @@ def _handler_walks_the_steps(qtbot: QtBot, view: CaseView, parts: Parts) -> None
     mnemonic(qtbot, "c")                                  # Log a &contact…
     contact = _dialog(qtbot, view)
     assert contact.objectName() == "contactDialog"
-    mnemonic(qtbot, "s")                                  # What was &said
+    assert focus_widget() is contact.fields["summary"]    # the first required field (When is now, How a call)
     type_text(qtbot, "电话告知处理方案")
     mnemonic(qtbot, "r")                                  # Customer's &reaction
     type_text(qtbot, "客户表示接受")
@@ -261,10 +261,8 @@ def _issue_decision_letter(qtbot: QtBot, view: CaseView) -> None:
     assert isinstance(dialog, IssueLetterDialog)
     activate(dialog)
     qtbot.waitUntil(lambda: dialog.prefilled, timeout=20_000)
-    for letter, text in (("v", "调取了交易授权记录和出入境记录。"), ("d", "支持客户的投诉请求，全额退还。"),
-                         ("s", "该笔交易为伪卡交易。")):
-        mnemonic(qtbot, letter)
-        type_text(qtbot, text)
+    for name in ("summary", "verification", "decision", "basis", "reasons"):  # prefilled from the step records
+        assert dialog.widgets[name].toPlainText().strip(), name  # type: ignore[attr-defined]
     mnemonic(qtbot, "i")                                  # &Issue
     qtbot.waitUntil(lambda: dialog.issued is not None or bool(dialog.error.text()), timeout=30_000)
     assert dialog.issued is not None, dialog.error.text()

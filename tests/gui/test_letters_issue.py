@@ -62,6 +62,7 @@ def test_decision_letter_form_refuses_missing_elements_then_issues(qtbot: QtBot,
     qtbot.waitUntil(lambda: dialog.prefilled, timeout=10_000)
     assert dialog.windowTitle() == "Decision letter"
     assert dialog.labels["verification"].buddy() is dialog.widgets["verification"]
+    assert dialog.focusWidget() is dialog.widgets["verification"]  # the first element left to write
     dialog.issue_button.click()
     assert dialog.issued is None and dialog.isVisible()
     assert dialog.error.text().startswith("The decision letter cannot be issued. Missing: how the complaint was "

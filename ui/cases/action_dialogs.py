@@ -371,17 +371,19 @@ class ActionDialog(QDialog):
             super().reject()
 
     def showEvent(self, event: QShowEvent) -> None:
-        """The keyboard starts in the first field, and Tab goes down the fields, then to OK and Cancel (the
+        """The keyboard starts in the first field to fill, and Tab goes down the fields, then to OK and Cancel (the
         buttons are made before the fields, so Qt's own order would start on OK)."""
         chain = [w for w in self.fields.values() if w.isEnabled()]
         chain += [b for b in self.buttons.buttons() if b.isEnabled()]
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
         super().showEvent(event)
-        if self.fields and not event.spontaneous():
-            start = next((w for w in self.fields.values() if w.isEnabled()), None)
+        if self.fields and not event.spontaneous():  # the first required field still empty, else the first
+            enabled = [key for key, widget in self.fields.items() if widget.isEnabled()]
+            empty = [key for key in enabled if key in self._required and not self._filled(key)]
+            start = (empty or enabled or [None])[0]
             if start is not None:
-                start.setFocus(Qt.FocusReason.TabFocusReason)
+                self.fields[start].setFocus(Qt.FocusReason.TabFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.pending:

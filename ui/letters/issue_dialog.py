@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QEvent
+from PySide6.QtCore import QDate, QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -52,28 +52,31 @@ class FieldSpec:
     label: str
     hint: str = ""
     multiline: bool = True
+    optional: bool = False  # left empty, the letter takes a default (the keyboard does not start there)
 
 
 _FROM_BRANCH = N_("Empty: from the branch settings")
 _TEXT_FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
     FieldSpec("received_items", N_("What was &received"),
-              N_("One item per line. Empty: the registration and the case's attachments")),
-    FieldSpec("reason", N_("&Reason"), N_("Empty: the reason recorded with the extension")),
+              N_("One item per line. Empty: the registration and the case's attachments"), optional=True),
+    FieldSpec("reason", N_("&Reason"), N_("Empty: the reason recorded with the extension"), optional=True),
     FieldSpec("summary", N_("Complaint su&mmary"),
               N_("What the letter says the complaint is about, written to the customer. Check it: internal "
                  "notes (mood, threats, handling remarks) never belong here")),
     FieldSpec("findings", N_("What the review &found")),
-    FieldSpec("grounds", N_("&Grounds for refusing"), N_("Empty: the reason recorded with the refusal")),
+    FieldSpec("grounds", N_("&Grounds for refusing"), N_("Empty: the reason recorded with the refusal"),
+              optional=True),
     FieldSpec("verification", N_("How it was &verified"), N_("Material reviewed, records and recordings checked")),
     FieldSpec("decision", N_("&Decision")),
     FieldSpec("basis", N_("&Basis"), N_("Law, contract clause or internal rule")),
     FieldSpec("reasons", N_("Rea&sons")),
-    FieldSpec("corrective_action", N_("Corrective action"), N_("Measures without money, e.g. a card replaced")),
-    FieldSpec("superior_institution", N_("Superior institution"), _FROM_BRANCH, False),
-    FieldSpec("superior_contact", N_("Its contact details"), _FROM_BRANCH, False),
-    FieldSpec("mediation_body", N_("Mediation body"), N_("Empty: the standard wording"), False),
-    FieldSpec("contact_person", N_("Contact person"), N_("Empty: the handler"), False),
-    FieldSpec("contact_phone", N_("Contact telephone"), N_("Empty: the branch hotline"), False),
+    FieldSpec("corrective_action", N_("Corrective action"), N_("Measures without money, e.g. a card replaced"),
+              optional=True),
+    FieldSpec("superior_institution", N_("Superior institution"), _FROM_BRANCH, False, True),
+    FieldSpec("superior_contact", N_("Its contact details"), _FROM_BRANCH, False, True),
+    FieldSpec("mediation_body", N_("Mediation body"), N_("Empty: the standard wording"), False, True),
+    FieldSpec("contact_person", N_("Contact person"), N_("Empty: the handler"), False, True),
+    FieldSpec("contact_phone", N_("Contact telephone"), N_("Empty: the branch hotline"), False, True),
 )}
 #: The order of the form: what the letter says first, then the optional overrides of the branch settings.
 _FORM_ORDER = ("summary", "received_items", "reason", "findings", "grounds", "verification", "decision", "basis",
@@ -241,12 +244,22 @@ class IssueLetterDialog(QDialog):
             self.set_inputs(result)
             self.suggested_summary = str(getattr(result, "summary", ""))
             self.prefilled = True
+            if self.correcting is None:
+                self._focus_first_empty()
 
         def failed(exc: BaseException) -> None:
             self.prefilled = True
             self.error.show_message(str(exc))
 
         run_call(self, lambda: ctx.backend.call(actor, letters.suggested_inputs, complaint_id, kind), done, failed)
+
+    def _focus_first_empty(self) -> None:
+        """Once the suggestions are in, the keyboard goes to the first element left to write that has no
+        default (typing need not start with Tab past the prefilled ones)."""
+        empty = next((w for name, w in self.widgets.items() if w.isVisible() and w.isEnabled()
+                      and not _TEXT_FIELDS[name].optional and not _text_of(w).strip()), None)
+        if empty is not None:
+            empty.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _language_changed(self) -> None:
         """Suggest the summary again in the chosen language, unless the user has written their own."""
