@@ -159,5 +159,22 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
     return made
 
 
+def prevention_dialogs(window: MainWindow) -> Gallery:
+    """The grumble log (Ctrl+G) and the opportunities, for the roles that see them."""
+    from desk_app.domain.permissions import Permission, has_permission
+    from ui.grumbles import may_use_opportunities
+    from ui.grumbles.grumble_dialog import GrumbleDialog
+    from ui.grumbles.opportunities_dialog import OpportunitiesDialog
+
+    ctx, actor = window.ctx, window.actor
+    made: Gallery = []
+    if has_permission(actor.role, Permission.REGISTER):
+        made.append(("grumble", lambda: GrumbleDialog(ctx, actor, window)))
+    if may_use_opportunities(actor):
+        made.append(("opportunities", lambda: OpportunitiesDialog(ctx, actor, window)))
+    return made
+
+
 def every_dialog(window: MainWindow, case_id: uuid.UUID | None = None) -> Gallery:
-    return [*main_dialogs(window), *approval_dialogs(window), *more_dialogs(window, case_id)]
+    return [*main_dialogs(window), *approval_dialogs(window), *more_dialogs(window, case_id),
+            *prevention_dialogs(window)]

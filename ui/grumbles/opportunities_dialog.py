@@ -31,6 +31,7 @@ from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.i18n import Retranslating
+from ui.screen_fit import resize_within_screen
 from ui.tasks import run_call
 
 
@@ -90,8 +91,9 @@ class OpportunitiesDialog(Retranslating, QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.list_box, 1)
         layout.addWidget(buttons)
-        self.resize(900, 560)
+        resize_within_screen(self, 900, 560)
         self.retranslate_ui()
+        (self.case_number if self.add_box.isVisibleTo(self) else self.filter_kind).setFocus()
         self.refresh()
 
     def retranslate_ui(self) -> None:
