@@ -381,9 +381,9 @@ class ActionDialog(QDialog):
         if self.fields and not event.spontaneous():  # the first required field still empty, else the first
             enabled = [key for key, widget in self.fields.items() if widget.isEnabled()]
             empty = [key for key in enabled if key in self._required and not self._filled(key)]
-            start = (empty or enabled or [None])[0]
-            if start is not None:
-                self.fields[start].setFocus(Qt.FocusReason.TabFocusReason)
+            start = empty or enabled
+            if start:
+                self.fields[start[0]].setFocus(Qt.FocusReason.TabFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.pending:
