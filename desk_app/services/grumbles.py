@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, Grumble, TaxonomyCode, User
@@ -154,6 +154,15 @@ def link_complaint(db: Database, actor: Actor, grumble_id: uuid.UUID, complaint_
         audit.record(session, actor, audit.AuditAction.GRUMBLE, complaint_id, detail={
             "grumble": str(row.id), "event": "turned_into_complaint", "cause": row.axis_c})
         return _info(session, actor, row)
+
+
+def forget_grumble_customers(session: Session, cutoff: datetime) -> int:
+    """Retention (inside ``retention.anonymise``): blank the customer of grumbles recorded before ``cutoff``;
+    returns how many."""
+    rows = session.execute(update(Grumble).where(
+        Grumble.recorded_at < cutoff, or_(Grumble.customer_name != "", Grumble.customer_phone != ""))
+        .values(customer_name="", customer_phone=""))
+    return int(rows.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def _get(session: Session, actor: Actor, grumble_id: uuid.UUID) -> Grumble:

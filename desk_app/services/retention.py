@@ -24,6 +24,7 @@ from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require
+from desk_app.services.grumbles import forget_grumble_customers
 
 ANONYMOUS = "（已匿名）"
 
@@ -68,7 +69,8 @@ def anonymise(db: Database, actor: Actor, years: int, today: date) -> int:
     with db.unit_of_work() as session:
         due = select(Complaint.id).where(Complaint.status.in_(finished), Complaint.closed_at < cutoff)
         case_ids = list(session.scalars(due))
-        if not case_ids:
+        grumbles_cleared = forget_grumble_customers(session, cutoff)  # grumbles have no closing: their date
+        if not case_ids and not grumbles_cleared:
             return 0
         customers = set(session.scalars(select(Complaint.customer_id).where(Complaint.id.in_(case_ids))))
         still_needed = set(session.scalars(select(Complaint.customer_id).where(
@@ -85,5 +87,6 @@ def anonymise(db: Database, actor: Actor, years: int, today: date) -> int:
         session.execute(update(Letter).where(Letter.complaint_id.in_(case_ids)).values(content=b""))
         remaining = session.scalar(select(func.count()).select_from(Complaint).where(Complaint.id.in_(case_ids)))
         audit.record(session, actor, audit.AuditAction.ANONYMISE, None, {
-            "years": years, "cutoff": cutoff, "cases": remaining, "customers": len(cleared)})
+            "years": years, "cutoff": cutoff, "cases": remaining, "customers": len(cleared),
+            "grumbles": grumbles_cleared})
         return len(case_ids)

@@ -208,3 +208,14 @@ def test_opportunity_summary_by_product_and_kind(database: Database, staff: Staf
             for r in prevention.opportunity_summary(database, analyst, SCOPE)}
     assert rows == {("B0302", OpportunityKind.SUGGESTION): (1, 1, 0),
                     ("B01", OpportunityKind.OPPORTUNITY): (2, 1, 1)}
+
+
+def test_retention_blanks_the_customer_of_old_grumbles(database: Database, staff: Staff) -> None:
+    from desk_app.services import retention
+
+    old = grumbles.record_grumble(database, staff.clerk, grumble(customer_name="王芳", customer_phone="13812345678"))
+    recent = grumbles.record_grumble(database, staff.clerk, grumble(customer_name="李四"))
+    _backdate(database, old.id, 4 * 366)
+    assert retention.anonymise(database, staff.admin, 3, TODAY) == 0  # no case, but the grumble's customer
+    kept = {g.id: (g.customer_name, g.customer_phone) for g in grumbles.list_grumbles(database, staff.clerk)}
+    assert kept == {old.id: ("", ""), recent.id: ("李四", "")}
