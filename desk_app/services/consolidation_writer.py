@@ -14,14 +14,10 @@ from sqlalchemy.orm import Session
 
 from desk_app.db.models import (
     Branch,
-    Callback,
     Complaint,
     ComplaintEvent,
-    ComplaintParty,
     Customer,
     ImprovementAction,
-    Resolution,
-    RootCause,
     User,
     improvement_action_cases,
 )
@@ -31,6 +27,9 @@ from desk_app.security import chain_key
 from desk_app.services.consolidation_check import CHUNK, Plan
 from desk_app.services.consolidation_report import ConsolidationReport
 from desk_app.services.seals import current_seal
+
+CASE_CHILDREN = ("party", "resolution", "callback", "root_cause")
+"""The records of a case that a fast-forward replaces."""
 
 
 class Applier:
@@ -119,8 +118,8 @@ class Applier:
                                         .order_by(ComplaintEvent.seq.desc()).limit(1)).first()
             self.hq_last_seq[v["id"]] = int(last[0]) if last else 0
             self.prev[v["id"]] = str(last[1]) if last else GENESIS_HASH
-            for model in (ComplaintParty, Resolution, Callback, RootCause):
-                self.conn.execute(delete(model).where(model.complaint_id == v["id"]))
+            for kind in CASE_CHILDREN:  # replaced by the branch's rows (queued next)
+                self.conn.execute(delete(TABLES[kind]).where(TABLES[kind].c.complaint_id == v["id"]))
 
     def _child(self, kind: str, v: dict[str, Any]) -> None:
         decision = self._case(v["complaint_id"])
