@@ -151,6 +151,8 @@ def cmd_export_report(args: argparse.Namespace, database: DatabaseFactory) -> in
 
     if args.reveal_personal_data and not args.detail:
         raise ValidationError(_("--reveal-personal-data is for the detail export (--detail)."))
+    if args.timeline and not args.detail:
+        raise ValidationError(_("--timeline is for the detail export (--detail)."))
     codes = tuple(code for item in args.branch or () for code in item.split(",") if code.strip())
     with session(args, database) as (backend, actor):
         tz = load_config(args.database_url).office_timezone
@@ -158,7 +160,7 @@ def cmd_export_report(args: argparse.Namespace, database: DatabaseFactory) -> in
         out = Path(args.out)
         if args.detail:
             result = backend.call(actor, export_detail, scope, out, reveal_personal_data=args.reveal_personal_data,
-                                  progress=_progress_printer(_("Exporting")))
+                                  include_timeline=args.timeline, progress=_progress_printer(_("Exporting")))
             print(_("Wrote {path}: {n} cases (personal data {state}).").format(
                 path=out, n=result.cases, state=_("masked") if result.masked else _("NOT masked")))
         else:
@@ -246,6 +248,8 @@ def add_report_commands(sub: Any, database: DatabaseFactory) -> None:
     export.add_argument("--reveal-personal-data", action="store_true",
                         help=_("do not mask ID numbers, phones and addresses (supervisor, branch manager or "
                                "administrator only)"))
+    export.add_argument("--timeline", action="store_true", help=_("with --detail: add a sheet with every event of "
+                                                                  "the cases, as their timelines describe them"))
     export.add_argument("--user", metavar="USERNAME", help=_("act as this account (its role and branch); with "
                                                              "--server, sign in as it"))
     export.set_defaults(func=lambda args: cmd_export_report(args, database))

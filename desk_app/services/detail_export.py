@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Complaint, ImprovementAction, ReferenceItem
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import IdType
+from desk_app.domain.events import EventNames
 from desk_app.domain.permissions import Permission
 from desk_app.errors import OperationCancelled
 from desk_app.files import disk_full_error, is_disk_full
@@ -47,6 +48,13 @@ from desk_app.reports.records import (
 )
 from desk_app.reports.records_db import RecordsFileJob
 from desk_app.reports.snapshot import read_snapshots
+from desk_app.reports.timeline_sheet import (
+    check_event_count,
+    event_count_query,
+    render_event_row,
+    timeline_columns,
+    timeline_rows_query,
+)
 from desk_app.reports.xlsx_common import atomic_path
 from desk_app.reports.xlsx_stream import StreamingWorkbook
 from desk_app.services import audit
@@ -115,7 +123,7 @@ class _Name:
 
 
 def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
-                  reveal_personal_data: bool = False, include_records: bool = True,
+                  reveal_personal_data: bool = False, include_records: bool = True, include_timeline: bool = False,
                   progress: ProgressFn | None = None, cancelled: CancelFn | None = None,
                   today: date | None = None, now: datetime | None = None) -> DetailExportResult:
     """Every case received in ``scope``'s period, one row each, streamed to ``path`` (.xlsx).
@@ -127,7 +135,8 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
     masked the same way; they are written on a second connection to the same snapshot, in a second
     thread, while this one writes the readable sheet. ``progress(done, total)`` is called now and
     then; when ``cancelled()`` returns True the export stops with OperationCancelled and no file is left
-    behind.
+    behind. With ``include_timeline`` a second sheet lists every event of the cases, described as the case
+    view's timeline describes it (``desk_app.reports.timeline_sheet``).
     """
     if reveal_personal_data:
         require(actor, Permission.EXPORT_PERSONAL_DATA)
@@ -144,6 +153,8 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
             resolved = resolve_scope(session, actor, scope)
             case_filter = and_(resolved.condition(), resolved.current)
             cases = session.scalar(select(func.count()).select_from(Complaint).where(case_filter)) or 0
+            events = (session.scalar(event_count_query(case_filter)) or 0) if include_timeline else 0
+            check_event_count(events)
             labels = _detail_labels(session)
             job = None
             if include_records:
@@ -151,7 +162,7 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                                  else ImprovementAction.branch_id.in_(resolved.branch_ids))
                 job = RecordsFileJob(records_session[0].connection(), record_sections(case_filter, action_filter),
                                      records_file, records_gz, masked)
-            ticker = _Ticker(cases + (1 if job else 0), progress, cancelled)
+            ticker = _Ticker(cases + events + (1 if job else 0), progress, cancelled)
             ticker.check()
             p = resolved.period
             heading = [_("Complaint cases {start} – {end}").format(start=p.date_from.isoformat(),
@@ -169,6 +180,8 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                         for row in rows:
                             sheet.append(render_case_row(row, labels, clock, today, masked))
                         ticker.advance(len(rows))
+                if include_timeline:
+                    _timeline_sheet(wb, conn, case_filter, clock, labels, ticker, heading)
                 if job is not None:
                     _wait(job, ticker, path)
                     manifest = wb.add_sheet(MANIFEST_SHEET, [], hidden=True, autofilter=False)
@@ -180,9 +193,21 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
                 ticker.check()
     audit.record_now(db, actor, audit.AuditAction.EXPORT, detail={
         "export": "detail", "file": path.name, "cases": cases, "personal_data": "masked" if masked else "UNMASKED",
-        "records": include_records, **report_scope(resolved)})
+        "records": include_records, **({"timeline_events": events} if include_timeline else {}),
+        **report_scope(resolved)})
     return DetailExportResult(path, cases, {k: n for k, n in job.counts.items() if n} if job else {}, masked,
                               job.sha256 if job else "")
+
+
+def _timeline_sheet(wb: StreamingWorkbook, conn: Connection, case_filter: ColumnElement[bool], clock: LocalClock,
+                    labels: Labels, ticker: _Ticker, heading: list[str]) -> None:
+    sheet = wb.add_sheet(_("Timeline"), timeline_columns(), heading=heading, freeze_columns=1)
+    names = EventNames(resolution_types=labels.resolution)
+    with closing(conn.execute(timeline_rows_query(case_filter), execution_options=_STREAM)) as result:
+        for rows in result.partitions(500):
+            for row in rows:
+                sheet.append(render_event_row(row, clock, names))
+            ticker.advance(len(rows))
 
 
 @contextmanager

@@ -1,12 +1,17 @@
-"""One event, one description: the case timeline and the audit log viewer say the same about it, in the
-words of ``desk_app.domain.events.describe_event``."""
+"""One event, one description: the case timeline, the audit log viewer and the detail export's timeline
+sheet say the same about it, in the words of ``desk_app.domain.events.describe_event``."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gui_support import SetUp
+from keyboard import key, mnemonic, tab_to, type_text
+from openpyxl import load_workbook
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desk_app.api.backend import LocalBackend
@@ -23,6 +28,7 @@ from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from ui.admin.audit_page import AuditLogPage
 from ui.cases.timeline_widget import TimelineWidget
 from ui.context import AppContext
+from ui.reports.export_dialog import ExportReportDialog
 
 PASSWORD = "counter2026"
 
@@ -33,7 +39,8 @@ def _account(set_up: SetUp, login: str, role: Role) -> Actor:
     return authenticate(set_up.db, login, PASSWORD)
 
 
-def test_the_timeline_and_the_audit_page_describe_an_event_alike(qtbot: QtBot, set_up: SetUp) -> None:
+def test_the_timeline_the_audit_page_and_the_export_describe_an_event_alike(
+        qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
     clerk, handler = _account(set_up, "clerk", Role.COUNTER_CLERK), _account(set_up, "handler", Role.HANDLER)
     manager = _account(set_up, "manager", Role.BRANCH_MANAGER)
     case = register_complaint(set_up.db, clerk, ComplaintDraft(
@@ -65,3 +72,26 @@ def test_the_timeline_and_the_audit_page_describe_an_event_alike(qtbot: QtBot, s
     assert len(returned) == 1
     cell = page.model.index(returned[0], page.model.column_of("details")).data()
     assert cell == expected
+
+    dialog = ExportReportDialog(ctx, manager)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    today = datetime.now(ctx.office_tz).date()
+    dialog.date_from.setDate(QDate(today.year, today.month, today.day).addDays(-7))
+    dialog.date_to.setDate(QDate(today.year, today.month, today.day))
+    assert not dialog.timeline.isEnabled()  # the statistics workbook has no timeline
+    mnemonic(qtbot, "c")  # Every &case
+    qtbot.waitUntil(dialog.timeline.isEnabled, timeout=2_000)
+    mnemonic(qtbot, "m")  # ti&meline
+    qtbot.waitUntil(dialog.timeline.isChecked, timeout=2_000)
+    assert dialog.detail.isChecked()
+    tab_to(qtbot, dialog.path)
+    type_text(qtbot, str(tmp_path / "cases.xlsx"))
+    key(qtbot, Qt.Key.Key_Return)
+    assert dialog.result_path == tmp_path / "cases.xlsx"
+    sheet = load_workbook(dialog.result_path)["Timeline"]
+    exported = [row for row in sheet.iter_rows(values_only=True)
+                if row[0] == case.case_number and row[4] == "extension_returned"]
+    assert [row[5] for row in exported] == [expected]

@@ -72,6 +72,10 @@ class ExportReportDialog(QDialog):
         self.reveal = QCheckBox(self)
         self.reveal.setEnabled(False)
         self.detail.toggled.connect(lambda on: self.reveal.setEnabled(on and may_see_personal_data(actor)))
+        self.timeline = QCheckBox(self)
+        self.timeline.setObjectName("exportTimeline")
+        self.timeline.setEnabled(False)
+        self.detail.toggled.connect(self.timeline.setEnabled)
         self.path = QLineEdit(self)
         self.browse = QPushButton(self)
         self.browse.clicked.connect(self._browse)
@@ -91,6 +95,7 @@ class ExportReportDialog(QDialog):
         self.form.addRow(self.branches_label, self.branches)
         self.form.addRow("", kind_row)
         self.form.addRow("", self.reveal)
+        self.form.addRow("", self.timeline)
         self.form.addRow("", path_row)
         self.error = InlineError(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
@@ -112,6 +117,7 @@ class ExportReportDialog(QDialog):
         self.statistics.setText(_("&Statistics workbook"))
         self.detail.setText(_("Every &case (detail, with the data for consolidation at HQ)"))
         self.reveal.setText(_("Do not mask ID numbers, phones and addresses"))
+        self.timeline.setText(_("Add every case's ti&meline (a sheet with one row per event)"))
         self.browse.setText(_("Choose…"))
         self.path.setPlaceholderText(_("the .xlsx file to write"))
 
@@ -132,12 +138,12 @@ class ExportReportDialog(QDialog):
             return
         path, scope = Path(self.path.text().strip()), self.scope()
         backend, actor = self._ctx.backend, self._actor
-        detail, reveal = self.detail.isChecked(), self.reveal.isChecked()
+        detail, reveal, timeline = self.detail.isChecked(), self.reveal.isChecked(), self.timeline.isChecked()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> object:
             if detail:
                 return backend.call(actor, export_detail, scope, path, reveal_personal_data=reveal,
-                                    progress=progress, cancelled=cancelled)
+                                    include_timeline=timeline, progress=progress, cancelled=cancelled)
             return backend.call(actor, export_statistics, scope, path)
 
         try:
