@@ -53,6 +53,8 @@ __all__ = ["Conflict", "ConsolidationReport", "consolidate", "is_consolidation_s
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
+CHECK_EVERY = 1000
+"""Records between two looks at ``cancelled()`` and two progress reports."""
 
 
 def _spooled(spool: IO[str]) -> Iterator[tuple[str, str]]:
@@ -96,7 +98,7 @@ def consolidate(db: Database, actor: Actor, path: Path, *, dry_run: bool = False
         total = [0]
 
         def tick(done: int) -> None:
-            if done % 1000 == 0:
+            if done % CHECK_EVERY == 0:
                 if cancelled is not None and cancelled():
                     raise OperationCancelled(_("Consolidation was cancelled; nothing was imported."))
                 if progress is not None:

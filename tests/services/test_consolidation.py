@@ -25,17 +25,17 @@ from sqlalchemy import func, select, text
 
 from desk_app import signing
 from desk_app.db.engine import make_engine
-from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, User
+from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, ImportBatch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType, Role
-from desk_app.errors import PermissionDeniedError
+from desk_app.errors import OperationCancelled, PermissionDeniedError
 from desk_app.reports.figures import Summary
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
 from desk_app.reports.records_db import extract
 from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.security import chain_key
-from desk_app.services import case_workflow
+from desk_app.services import case_workflow, consolidation
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
 from desk_app.services.demo import DEMO_PASSWORD
@@ -367,3 +367,15 @@ def rewrite_manifest(path: Path, out: Path, rows: list[tuple[str, Any]]) -> Path
             for name in names:
                 dst.writestr(name, xml if name == sheet else zf.read(name))
     return out
+
+
+def test_a_cancelled_consolidation_imports_nothing(branch_db: Database, database: Database, hq: Actor,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = export(branch_db, tmp_path / "sh01.xlsx")
+    monkeypatch.setattr(consolidation, "CHECK_EVERY", 50)  # the file holds a few hundred records
+    seen: list[int] = []
+    with office(tmp_path / "hq-chain.key"), pytest.raises(OperationCancelled, match="nothing was imported"):
+        consolidate(database, hq, path, progress=lambda done, _total: seen.append(done), cancelled=lambda: bool(seen))
+    assert seen and case_count(database) == 0
+    with database.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(ImportBatch)) == 0
