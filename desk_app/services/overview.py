@@ -21,6 +21,7 @@ from desk_app.db.models import Branch, Complaint, Customer, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Severity, Status
+from desk_app.domain.permissions import Permission, has_permission
 from desk_app.domain.validation import mask_name
 from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES
 from desk_app.services.access import sees_all_branches
@@ -30,6 +31,9 @@ DUE_SOON_DAYS = 2
 URGENT_LIMIT = 50
 #: Rows each work queue shows (its count says how many there are in all).
 QUEUE_LIMIT = 50
+#: The count of cases to assign stops here (shown as "1000+"): counting a big backlog exactly costs more than
+#: it tells.
+QUEUE_COUNT_CAP = 1000
 #: The states in which a case without a handler waits to be assigned: ``case_workflow.ASSIGNABLE`` (not
 #: imported: the overview is on the first window, the workflow module loads with the first case opened).
 ASSIGNABLE = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.UNDER_REVIEW})
@@ -84,6 +88,7 @@ class WorkQueues:
 
     to_assign: tuple[QueueCase, ...] = ()
     to_assign_count: int = 0
+    """How many wait, at most ``QUEUE_COUNT_CAP``."""
     overdue: tuple[QueueCase, ...] = ()
     handlers_may_take: bool = True
     """The rule of the actor's own branch (``Branch.handlers_may_take``)."""
@@ -183,13 +188,35 @@ def _queue_rows(session: Session, today: date, where: Sequence[ColumnElement[boo
                  for cid, number, code, received, name, status, severity, owner, due in rows)
 
 
+def assigns_cases(actor: Actor) -> bool:
+    """Who sees the cases nobody handles: a branch's supervisors and managers (they assign), and its handlers
+    (they may take them when the branch allows it). Headquarters does not assign a branch's cases."""
+    return not sees_all_branches(actor) and (has_permission(actor.role, Permission.ASSIGN)
+                                             or has_permission(actor.role, Permission.HANDLE_CASE))
+
+
+def watches_overdue(actor: Actor) -> bool:
+    """Who gets the list of overdue cases with their handlers: a branch's supervisors and managers, who act on
+    it (headquarters follows the urgent list, which starts with the overdue cases of every branch)."""
+    return has_permission(actor.role, Permission.ASSIGN) and not sees_all_branches(actor)
+
+
 def _queues(session: Session, actor: Actor, today: date) -> WorkQueues:
+    """Only the queues ``actor`` gets (a clerk's overview reads none). Cases to assign come oldest first by
+    the (owner, branch, received) index: over 1,000,000 cases a branch's oldest 50 are read in milliseconds;
+    their count stops at ``QUEUE_COUNT_CAP``."""
     scope = _in_scope(actor)
-    unassigned = (scope, Complaint.owner_id.is_(None), Complaint.status.in_(_ASSIGNABLE))
-    to_assign_count = int(session.scalar(select(func.count()).select_from(Complaint).where(*unassigned)) or 0)
-    to_assign = _queue_rows(session, today, unassigned, (Complaint.received_at, Complaint.case_number))
-    overdue = _queue_rows(session, today, (scope, Complaint.status.in_(_RUNNING), Complaint.due_on < today),
-                          (Complaint.due_on, Complaint.received_at, Complaint.case_number))
+    to_assign: tuple[QueueCase, ...] = ()
+    to_assign_count = 0
+    if assigns_cases(actor):
+        unassigned = (scope, Complaint.owner_id.is_(None), Complaint.status.in_(_ASSIGNABLE))
+        capped = select(Complaint.id).where(*unassigned).limit(QUEUE_COUNT_CAP).subquery()
+        to_assign_count = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+        to_assign = _queue_rows(session, today, unassigned, (Complaint.received_at,))
+    overdue: tuple[QueueCase, ...] = ()
+    if watches_overdue(actor):
+        overdue = _queue_rows(session, today, (scope, Complaint.status.in_(_RUNNING), Complaint.due_on < today),
+                              (Complaint.due_on, Complaint.received_at, Complaint.case_number))
     may_take = bool(session.scalar(select(Branch.handlers_may_take).where(Branch.id == actor.branch_id)))
     return WorkQueues(to_assign=to_assign, to_assign_count=to_assign_count, overdue=overdue,
                       handlers_may_take=may_take)

@@ -17,7 +17,7 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role, Status
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError
-from desk_app.services import branches
+from desk_app.services import branches, overview
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
@@ -179,3 +179,22 @@ def test_the_queues_list_the_case_until_it_is_taken(database: Database, staff: S
 
 def test_the_queues_share_the_assignable_states() -> None:
     assert ASSIGNABLE == wf.ASSIGNABLE
+
+
+def test_only_those_who_act_on_a_queue_read_it(database: Database, staff: Staff,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    today = date.today()
+    for _ in range(3):
+        case = register_complaint(database, staff.clerk, draft())
+    with database.unit_of_work() as session:
+        session.execute(update(Complaint).where(Complaint.id == case.id).values(due_on=today - timedelta(days=1)))
+    for actor in (staff.clerk, staff.admin):  # a clerk assigns nothing; headquarters follows the urgent list
+        queues = work_queues(database, actor, today)
+        assert (queues.to_assign, queues.to_assign_count, queues.overdue) == ((), 0, ())
+    handler = work_queues(database, staff.handler, today)  # may take them, has no overdue list
+    assert handler.to_assign_count == 3 and handler.overdue == ()
+    manager = work_queues(database, staff.manager, today)
+    assert manager.to_assign_count == 3 and [c.complaint_id for c in manager.overdue] == [case.id]
+    monkeypatch.setattr(overview, "QUEUE_COUNT_CAP", 2)  # a big backlog is counted up to the cap
+    capped = work_queues(database, staff.supervisor, today)
+    assert capped.to_assign_count == 2 and len(capped.to_assign) == 3

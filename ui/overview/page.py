@@ -23,13 +23,19 @@ from desk_app.domain.enums import Status
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import _
 from desk_app.services.branches import set_handlers_may_take
-from desk_app.services.overview import DUE_SOON_DAYS, Overview, case_overview
+from desk_app.services.overview import (
+    DUE_SOON_DAYS,
+    QUEUE_COUNT_CAP,
+    Overview,
+    case_overview,
+    watches_overdue,
+)
 from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.overview.approvals import ApprovalQueue, is_approver
 from ui.overview.model import UrgentCaseModel
-from ui.overview.queues import CaseQueue, TakeRuleBox, shows_assign_queue, shows_overdue_queue
+from ui.overview.queues import CaseQueue, TakeRuleBox, shows_assign_queue
 from ui.overview.table_model import row_table
 from ui.page import Page
 from ui.tasks import run_call
@@ -126,7 +132,7 @@ class OverviewPage(Page):
         self.take_rule.sig_toggled_by_user.connect(self._set_take_rule)
         self.to_assign.header.addWidget(self.take_rule)
         self.overdue_queue = CaseQueue("overdueQueue", ctx.office_tz, self)
-        self.overdue_queue.setVisible(shows_overdue_queue(actor))
+        self.overdue_queue.setVisible(watches_overdue(actor))
         self.overdue_queue.sig_open_case_number.connect(self.sig_open_case_number)
         self.approvals = ApprovalQueue(ctx, actor, self)
         self.approvals.setVisible(is_approver(actor))
@@ -282,7 +288,8 @@ class OverviewPage(Page):
         self.approvals.set_rows(overview.approvals)
         queues = overview.queues
         self.to_assign.setVisible(shows_assign_queue(self._actor, queues.handlers_may_take))
-        self.to_assign.set_rows(queues.to_assign, queues.to_assign_count)
+        self.to_assign.set_rows(queues.to_assign, queues.to_assign_count,
+                                capped=queues.to_assign_count >= QUEUE_COUNT_CAP)
         self.take_rule.setChecked(queues.handlers_may_take)
         self.overdue_queue.set_rows(queues.overdue, overview.overdue)
         self.empty_label.setVisible(not overview.urgent)

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission, has_permission
-from desk_app.services.access import sees_all_branches
-from desk_app.services.overview import QueueCase
+from desk_app.services.overview import QueueCase, assigns_cases
 from ui.overview.model import QueueCaseModel
 from ui.overview.table_model import row_table
 
@@ -22,12 +21,7 @@ VISIBLE_ROWS = 5
 
 def shows_assign_queue(actor: Actor, handlers_may_take: bool) -> bool:
     """Supervisors and managers assign; handlers see what they may take when their branch allows it."""
-    return has_permission(actor.role, Permission.ASSIGN) or (
-        handlers_may_take and has_permission(actor.role, Permission.HANDLE_CASE))
-
-
-def shows_overdue_queue(actor: Actor) -> bool:
-    return has_permission(actor.role, Permission.ASSIGN) or sees_all_branches(actor)
+    return assigns_cases(actor) and (has_permission(actor.role, Permission.ASSIGN) or handlers_may_take)
 
 
 class CaseQueue(QWidget):
@@ -54,20 +48,27 @@ class CaseQueue(QWidget):
         layout.addLayout(self.header)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table)
-        self._title: Callable[[int], str] = str
+        self._title: Callable[[str], str] = str
         self._count = 0
+        self._capped = False
 
-    def set_texts(self, title: Callable[[int], str], accessible: str, empty: str) -> None:
-        """``title(count)`` with its mnemonic; the table's accessible name; what an empty queue says."""
+    def _title_text(self) -> str:
+        return self._title(f"{self._count}+" if self._capped else str(self._count))
+
+    def set_texts(self, title: Callable[[str], str], accessible: str, empty: str) -> None:
+        """``title(count)`` with its mnemonic (the count as text, "1000+" when capped); the table's accessible
+        name; what an empty queue says."""
         self._title = title
-        self.label.setText(title(self._count))
+        self.label.setText(self._title_text())
         self.table.setAccessibleName(accessible)
         self.empty_label.setText(empty)
         self.model.retranslate()
 
-    def set_rows(self, rows: tuple[QueueCase, ...], count: int | None = None) -> None:
+    def set_rows(self, rows: tuple[QueueCase, ...], count: int | None = None, *, capped: bool = False) -> None:
+        """``count``: how many there are in all (``capped``: at least that many)."""
         self._count = len(rows) if count is None else count
-        self.label.setText(self._title(self._count))
+        self._capped = capped
+        self.label.setText(self._title_text())
         self.model.set_rows(rows)
         self.empty_label.setVisible(not rows)
         self.table.setVisible(bool(rows))
