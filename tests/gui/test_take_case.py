@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from gui_support import SetUp, open_main_window
 from keyboard import CTRL, choose, key, mnemonic, press, tab_to, type_text
+from mnemonics import bindings, problems
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog
 from pytestqt.qtbot import QtBot
@@ -300,3 +301,20 @@ def test_the_administrator_sets_the_rule_in_the_branch_form_by_keys(qtbot: QtBot
     create_user(set_up.db, set_up.admin, username="bj.handler", display_name="BJ handler", password="Harbour2026x",
                 role=Role.HANDLER, must_change_password=False)
     assert not handlers_may_take(set_up.db, authenticate(set_up.db, "bj.handler", "Harbour2026x"))
+
+
+def test_a_handlers_keys_stay_one_per_letter(qtbot: QtBot, set_up: SetUp, waiting_case: ComplaintDetail) -> None:
+    """test_mnemonics walks a clerk's, a supervisor's and an administrator's windows; the handler's overview
+    (Cases you may ta&ke) and the case with Take this ca&se are checked here."""
+    window = open_main_window(qtbot, set_up, "sh01.handler")
+    qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)
+    assert window.overview_page.to_assign.isVisible()
+    found = problems(window)
+    _find_in_list(qtbot, window, waiting_case.case_number)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _current_view(window) is not None, timeout=10_000)
+    view = _current_view(window)
+    assert view is not None and view.take_button.isVisible()
+    assert "Alt+S" in {b.keys for b in bindings(window)}  # the take button is among the keys checked
+    found += problems(window)
+    assert found == []
