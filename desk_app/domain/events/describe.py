@@ -51,6 +51,9 @@ class EventNames:
     steps: dict[tuple[str, str], Bilingual] = field(default_factory=dict)
 
 
+_NO_NAMES = EventNames()
+
+
 @dataclass(frozen=True)
 class EventText:
     title: str
@@ -73,8 +76,8 @@ def event_text(kind: str, payload: Mapping[str, Any] | p.EventPayload | None, *,
                names: EventNames | None = None, tz: tzinfo = UTC) -> EventText:
     """The event's title and detail lines; ``payload`` is the stored dict (decoded here) or a payload."""
     typed = payload if isinstance(payload, p.EventPayload) else p.decode_payload(kind, payload)
-    title, details = _Describer(tz, names or EventNames()).describe(typed)
-    return EventText(title, tuple(d for d in details if d))
+    title, details = _Describer(tz, names or _NO_NAMES).describe(typed)
+    return EventText(title, tuple([d for d in details if d]))
 
 
 def enum_label(enum: type[Any], value: object) -> str:
