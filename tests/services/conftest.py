@@ -1,60 +1,20 @@
-"""Service tests: a set-up database with a branch, staff of every role, and reference data."""
+"""Service tests: a set-up database with a branch, staff of every role, and reference data.
+
+The factories live in tests/support; the names below stay importable from here only for the modules that
+have not moved to tests.support yet.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pytest
 
 from desk_app.db.uow import Database
-from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Channel, InstitutionType, Role, Severity
-from desk_app.services.accounts import authenticate, create_user
-from desk_app.services.dto import ComplaintDraft, CustomerDraft
-from desk_app.services.setup import SetupRequest, initialise
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft, make_staff
 
-PASSWORD = "counter2026"
-
-
-@dataclass(frozen=True)
-class Staff:
-    admin: Actor
-    clerk: Actor
-    handler: Actor
-    supervisor: Actor
-    manager: Actor
-    other_branch_clerk: Actor
+__all__ = ["PASSWORD", "Staff", "draft", "staff"]
 
 
 @pytest.fixture
 def staff(database: Database) -> Staff:
-    admin = initialise(database, SetupRequest("SH01", "上海浦东支行", InstitutionType.BANK, "admin", "管理员",
-                                              "admin2026", is_headquarters=True))
-    actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER),
-                        ("supervisor", Role.SUPERVISOR), ("manager", Role.BRANCH_MANAGER)):
-        create_user(database, admin, username=login, display_name=login.title(), password=PASSWORD, role=role,
-                    branch_id=admin.branch_id, must_change_password=False)
-        actors[login] = authenticate(database, login, PASSWORD)
-    from desk_app.db.models import Branch
-
-    with database.unit_of_work() as session:
-        other = Branch(code="BJ01", name="北京朝阳支行", institution_type="bank", regime="banking_insurance")
-        session.add(other)
-        session.flush()
-        other_id = other.id
-    create_user(database, admin, username="bjclerk", display_name="BJ clerk", password=PASSWORD,
-                role=Role.COUNTER_CLERK, branch_id=other_id, must_change_password=False)
-    return Staff(admin, actors["clerk"], actors["handler"], actors["supervisor"], actors["manager"],
-                 authenticate(database, "bjclerk", PASSWORD))
-
-
-def draft(**overrides: object) -> ComplaintDraft:
-    values: dict[str, object] = dict(
-        channel=Channel.COUNTER, axis_a="A01", axis_b="B0302", axis_c="C09", severity=Severity.GENERAL,
-        facts_what="客户反映信用卡出现一笔未授权境外消费3,200.00元", request_kinds=("refund",),
-        request_text="要求退还被盗刷款项", claimed_amount="3200",
-        customer=CustomerDraft(name="王芳", id_number="11010519491231002X", phone="13812345678"),
-    )
-    values.update(overrides)
-    return ComplaintDraft(**values)  # type: ignore[arg-type]
+    return make_staff(database)
