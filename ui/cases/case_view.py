@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import TypeVar
+from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,35 +36,26 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actor import Actor
-from desk_app.domain.deadlines import UNIT_WORKING, DeadlineState, days_left, deadline_state
-from desk_app.domain.enums import Complexity, Severity, Stage, Status
-from desk_app.domain.handling import STAGE_FIELDS
+from desk_app.domain.enums import Status
 from desk_app.domain.permissions import Permission, has_permission
-from desk_app.domain.validation import mask_name, mask_phone
-from desk_app.domain.workflow import STOPPED_STATES, Action
-from desk_app.errors import IllegalTransitionError, StaleVersionError, UserError
-from desk_app.i18n import N_, _, ngettext
+from desk_app.domain.workflow import Action
+from desk_app.errors import UserError
+from desk_app.i18n import N_, _
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling
-from desk_app.services.accounts import UserInfo, list_users
-from desk_app.services.case_workflow import BranchChoice, Command
+from desk_app.services.case_workflow import Command
 from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for, list_items
-from desk_app.services.team import HandlerLoad, handler_loads
-from ui import icons
-from ui.cases import action_dialogs as dialogs
-from ui.cases.action_dialogs import ActionDialog, Answers
+from ui.cases.action_dialogs import ActionDialog
+from ui.cases.case_actions import CaseActions
+from ui.cases.case_header import CaseHeader
 from ui.cases.stage_panel import Permissions, StagePanel
-from ui.cases.timeline_widget import TimelineWidget, stage_title
+from ui.cases.timeline_widget import TimelineWidget
 from ui.checklists.panel import ChecklistPanel
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.tasks import run_call
-
-T = TypeVar("T")
-#: A change a dialog asks for: runs in a worker thread with the dialog's answers.
-Change = Callable[[Answers], object]
 
 #: Order of the lifecycle buttons; the ones that move the case forward come first.
 ACTION_ORDER = (Action.ASSIGN, Action.START, Action.RESPOND, Action.AWAIT_CALLBACK, Action.CLOSE,
@@ -83,14 +72,6 @@ COMMAND_LABELS: dict[Command, str] = {
 }
 #: Narrower than this (a 1366 px screen at 150 %), the side panels go below the steps.
 NARROW = 1000
-SEVERITY_COLOURS = {Severity.GENERAL: "#5b6b7a", Severity.SERIOUS: "#c46a00", Severity.CRITICAL: "#b3261e"}
-
-
-def _chip(label: QLabel, text: str, colour: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-    label.setStyleSheet(f"background: {colour}; color: white; border-radius: 8px; padding: 2px 8px;"
-                        "font-weight: bold;")
 
 
 def _icon_label(parent: QWidget) -> QLabel:
@@ -100,10 +81,9 @@ def _icon_label(parent: QWidget) -> QLabel:
     return label
 
 
-class CaseView(QWidget):
+class CaseView(CaseHeader, CaseActions):
     """The detail page of one case (案件详情)."""
 
-    sig_changed = Signal(object)  # uuid.UUID of the case, after every successful change
     sig_closed = Signal()
     sig_loaded = Signal()  # after the case has been read and shown
 
@@ -515,108 +495,6 @@ class CaseView(QWidget):
         self._usable = False
         self._update_enabled()
 
-    # -- header ------------------------------------------------------------------------------------
-    def _show_header(self, file: CaseFile) -> None:
-        d = file.detail
-        tz = self.ctx.office_tz
-        self.case_label.setText(d.case_number)
-        _chip(self.status_chip, d.status.label, "#1f5fa8")
-        self.status_chip.setAccessibleName(_("Status: {status}").format(status=d.status.label))
-        stage_text = stage_title(d.stage) if d.stage else ""
-        _chip(self.stage_chip, _("Step {step}").format(step=stage_text) if stage_text else "", "#3d7d4a")
-        _chip(self.severity_chip, d.severity.label, SEVERITY_COLOURS[d.severity])
-        flags = [f.label for f in sorted(d.flags)]
-        if d.escalated:
-            flags.append(_("Escalated"))
-        _chip(self.flags_chip, " · ".join(flags), "#6a3d9a")
-
-        customer = mask_name(d.customer.name)
-        if d.customer.phone:
-            customer += f" {mask_phone(d.customer.phone)}"
-        self.customer_label.setText(_("Customer: {name}").format(name=customer))
-        self.branch_label.setText(_("Branch: {code} {name}").format(code=d.branch_code, name=d.branch_name))
-        self.owner_label.setText(_("Handler: {name}").format(name=d.owner_name or _("not assigned")))
-        self.received_label.setText(_("Received: {time} ({channel})").format(
-            time=f"{d.received_at.astimezone(tz):%Y-%m-%d %H:%M}", channel=d.channel.label))
-        self.summary_label.setText(_("Summary: {text}").format(text=d.summary))
-        self.summary_label.setToolTip(d.facts_what)
-        self._show_due(file)
-        self._show_first_contact(file)
-        self._show_clock(file)
-        warnings = list(file.deadline_warnings)
-        self.warning_label.setText("\n".join(f"⚠ {w}" for w in warnings))
-        self.warning_label.setVisible(bool(warnings))
-
-    def _show_due(self, file: CaseFile) -> None:
-        d = file.detail
-        today = self.today()
-        stopped = d.status in STOPPED_STATES or d.paused
-        state = deadline_state(d.due_on, today, stopped=stopped)
-        left = days_left(d.due_on, today)
-        text = _("Due date: {date}").format(date=d.due_on.isoformat())
-        icon_name, colour = "", ""
-        if d.status in STOPPED_STATES:
-            text += " · " + _("clock stopped ({status})").format(status=d.status.label)
-        elif d.paused:
-            text += " · " + _("clock paused")
-        elif state is DeadlineState.OVERDUE:
-            text += " · " + ngettext("Overdue by {n} day", "Overdue by {n} days", -left).format(n=-left)
-            icon_name, colour = icons.OVERDUE, "#b3261e"
-        elif left == 0:
-            text += " · " + _("Due today")
-            icon_name, colour = icons.DUE_SOON, "#c46a00"
-        else:
-            text += " · " + ngettext("{n} day left", "{n} days left", left).format(n=left)
-            if state is DeadlineState.DUE_SOON:
-                icon_name, colour = icons.DUE_SOON, "#c46a00"
-        if d.acceptance_due_on is not None and d.status in (Status.REGISTERED, Status.ASSIGNED):
-            text += " · " + _("accept or refuse by {date}").format(date=d.acceptance_due_on.isoformat())
-        self.due_label.setText(text)
-        self.due_label.setAccessibleName(text)
-        self.due_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if colour else "font-weight: bold;")
-        self._set_icon(self.due_icon, icon_name)
-
-    def _show_first_contact(self, file: CaseFile) -> None:
-        d = file.detail
-        tz = self.ctx.office_tz
-        target = f"{d.first_contact_due.astimezone(tz):%m-%d %H:%M}"
-        icon_name, colour = "", ""
-        if d.first_contact_at is not None:
-            met = d.first_contact_at <= d.first_contact_due
-            text = _("First contact: {time} ({state})").format(
-                time=f"{d.first_contact_at.astimezone(tz):%m-%d %H:%M}",
-                state=_("target met") if met else _("late; target {target}").format(target=target))
-            if not met:
-                icon_name, colour = icons.WARNING, "#c46a00"
-        elif datetime.now(UTC) > d.first_contact_due and d.status not in STOPPED_STATES:
-            text = _("First contact overdue (target {target})").format(target=target)
-            icon_name, colour = icons.OVERDUE, "#b3261e"
-        else:
-            text = _("First contact by {target}").format(target=target)
-        self.contact_label.setText(text)
-        self.contact_label.setStyleSheet(f"color: {colour};" if colour else "")
-        self._set_icon(self.contact_icon, icon_name)
-
-    def _show_clock(self, file: CaseFile) -> None:
-        d = file.detail
-        unit = _("working days") if file.limit_unit == UNIT_WORKING else _("calendar days")
-        parts = [_("Limit: {n} {unit} ({complexity})").format(n=file.limit_days, unit=unit,
-                                                              complexity=d.complexity.label)]
-        if d.complexity is not Complexity.SIMPLE:
-            parts.append(_("extended — the customer must receive the extension notice"))
-        if d.paused:
-            parts.append(_("PAUSED for appraisal/testing"))
-        if file.paused_days:
-            parts.append(_("{n} paused days not counted").format(n=file.paused_days))
-        self.clock_label.setText(" · ".join(parts))
-        self.clock_label.setStyleSheet("color: #6a3d9a; font-weight: bold;" if d.paused else "")
-
-    @staticmethod
-    def _set_icon(label: QLabel, name: str) -> None:
-        if name:
-            label.setPixmap(icons.icon(name).pixmap(QSize(18, 18)))
-        label.setVisible(bool(name))
-
     def _show_actions(self, file: CaseFile) -> None:
         offered = set(wf.offered_actions(self.actor, file.detail))
         for action, button in self.action_buttons.items():
@@ -633,320 +511,3 @@ class CaseView(QWidget):
 
     def offered_commands(self) -> list[Command]:
         return [c for c, item in self.command_actions.items() if item.isVisible()]
-
-    # -- changing the case -------------------------------------------------------------------------
-    @property
-    def version(self) -> int:
-        assert self.file is not None
-        return self.file.detail.version
-
-    def apply(self, change: Callable[[], object], *, done: Callable[[], None] | None = None,
-              failed: Callable[[BaseException], None] | None = None) -> bool:
-        """Run one service call off the GUI thread (False, and nothing done, when another call is under
-        way). On success: reload, announce the change, then ``done()``. A stale version reloads, says who
-        changed the case, and hands the error to ``failed`` (so a dialog can stay open and a form keeps its
-        text); an illegal transition first shows the checklists when unticked steps are the reason. Without
-        ``failed`` an error goes to the error presenter."""
-        if self.busy:
-            return False
-        self.banner.clear()
-        self._set_busy(True, N_("Saving…"))
-
-        def report(exc: BaseException) -> None:
-            if failed is not None:
-                failed(exc)
-            else:
-                show_error(self, exc)
-
-        def changed(ok: bool) -> None:
-            if ok:
-                self.checklists.refresh()  # which checklists apply depends on the step and the status
-            self._set_busy(False)
-            self.sig_changed.emit(self.complaint_id)
-            if done is not None:
-                done()
-
-        def stale(exc: StaleVersionError) -> Callable[[bool], None]:
-            def reloaded(ok: bool) -> None:
-                if ok:
-                    self.checklists.refresh()
-                self.banner.show_message(str(exc) + " " + _(
-                    "The case has now been reloaded for you; what you typed is kept. Check it and save again."))
-                self._set_busy(False)
-                report(exc)
-
-            return reloaded
-
-        def refused(exc: BaseException) -> None:
-            if isinstance(exc, StaleVersionError):
-                self._load(stale(exc))
-                return
-            if isinstance(exc, IllegalTransitionError):
-                self._point_to_checklists()
-            self._set_busy(False)
-            report(exc)
-
-        run_call(self, change, lambda _result: self._load(changed), refused)
-        return True
-
-    def _open(self, dialog: ActionDialog, change: Change) -> ActionDialog:
-        """Open ``dialog``; its OK runs ``change`` with the answers (off the GUI thread) and closes the
-        dialog only when the call has succeeded."""
-
-        def run(d: ActionDialog) -> None:
-            answers = d.answers(self.version)
-            if not self.apply(lambda: change(answers), done=d.succeeded, failed=d.refused):
-                d.refused(UserError(_("Another change to this case is still under way; try again in a moment.")))
-
-        dialog.submit = run
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
-        self.active_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _fetch(self, work: Callable[[], T], then: Callable[[T], object]) -> None:
-        """Read what a dialog offers off the GUI thread, then open it (no other action starts meanwhile)."""
-        if self.busy:
-            return
-        self._set_busy(True, N_("Loading…"))
-
-        def got(result: T) -> None:
-            self._set_busy(False)
-            then(result)
-
-        def failed(exc: BaseException) -> None:
-            self._set_busy(False)
-            show_error(self, exc)
-
-        run_call(self, work, got, failed)
-
-    def _dialog_closed(self, dialog: ActionDialog) -> None:
-        if self.active_dialog is dialog:
-            self.active_dialog = None
-        dialog.deleteLater()
-
-    def start_action(self, action: Action) -> ActionDialog | None:
-        """Open the dialog of a lifecycle action (assigning first reads the branch's handlers, in the
-        background: its dialog opens when they have arrived, and None is returned)."""
-        if self.file is None or self.busy:
-            return None
-        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
-        if action is Action.ASSIGN:
-            self._assign(reassign=False)
-            return None
-        reasons: dict[Action, tuple[str, str, str]] = {
-            Action.REFUSE: (_("The complaint is not accepted (不予受理). State the grounds; the customer receives "
-                              "a written refusal."), _("&Grounds"), _("&Refuse")),
-            Action.WITHDRAW: (_("The customer withdraws the complaint; the case ends today."),
-                              _("&Reason / how the withdrawal was received"), _("Record &withdrawal")),
-            Action.APPLY_REVIEW: (_("The customer applied in writing to the superior institution for a review "
-                                    "(核查)."), _("&Application (date and content)"), _("&Record")),
-            Action.FINISH_REVIEW: (_("The review is finished and the case closes."),
-                                   _("&Result of the review"), _("&Finish")),
-            Action.REOPEN: (_("The case goes back to 处理中 in progress, at the first step 听."),
-                            _("&Why re-open"), _("Re-&open")),
-        }
-        if action in reasons:
-            intro, label, ok = reasons[action]
-            dialog = dialogs.reason_dialog(self, f"{action.value}Dialog", action.label, intro, label, ok)
-            return self._open(dialog, lambda a: backend.call(actor, wf.perform, cid, a.version, action,
-                                                             a.text("reason")))
-        intros = {
-            Action.START: _("Handling starts at the first step, 听 listen."),
-            Action.RESPOND: _("Record that the decision was communicated to the customer: the statutory clock "
-                              "stops. Issue the decision letter."),
-            Action.AWAIT_CALLBACK: _("The case waits for the callback (回访) to the customer."),
-            Action.CLOSE: _("Close the case (结案). Check the callback and the records first."),
-        }
-        dialog = dialogs.confirm_dialog(self, f"{action.value}Dialog", action.label, intros.get(action, ""),
-                                        action.label)
-        return self._open(dialog, lambda a: backend.call(actor, wf.perform, cid, a.version, action))
-
-    def take_case(self) -> bool:
-        """The signed-in handler takes this unassigned case (no dialog); the view then shows them as its handler.
-        False when another call is under way."""
-        if self.file is None or not self._may_take:
-            return False
-        backend, actor, cid, version = self.ctx.backend, self.actor, self.complaint_id, self.version
-        return self.apply(lambda: backend.call(actor, wf.take_case, cid, version))
-
-    def _assign(self, *, reassign: bool) -> None:
-        """Read the branch's active handlers, then open the assign dialog."""
-        assert self.file is not None
-        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
-        branch, owner = self.file.detail.branch_id, self.file.detail.owner_id
-
-        def handlers() -> tuple[list[UserInfo], dict[uuid.UUID, HandlerLoad]]:
-            users = [u for u in backend.read(list_users)
-                     if u.branch_id == branch and u.active and has_permission(u.role, Permission.HANDLE_CASE)]
-            return users, {load.user_id: load for load in backend.call(actor, handler_loads, branch)}
-
-        def submit(a: Answers) -> object:
-            chosen = a.data("owner")
-            assert isinstance(chosen, uuid.UUID)
-            return backend.call(actor, wf.assign, cid, a.version, chosen, a.text("note"))
-
-        self._fetch(handlers, lambda found: self._open(
-            dialogs.assign_dialog(self, found[0], owner, reassign=reassign, loads=found[1]), submit))
-
-    def start_command(self, command: Command) -> ActionDialog | None:
-        """Open the dialog of an event command (transfer, extension, pause…). Re-assigning, transferring and
-        extending first read their choices in the background: their dialogs open later, and None is
-        returned."""
-        if self.file is None or self.busy:
-            return None
-        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
-        dialog: ActionDialog
-        if command is Command.REASSIGN:
-            self._assign(reassign=True)
-            return None
-        if command is Command.TRANSFER:
-            def transfer(a: Answers) -> object:
-                branch = a.data("branch")
-                assert isinstance(branch, uuid.UUID)
-                return backend.call(actor, wf.transfer, cid, a.version, branch, a.text("reason"))
-
-            def targets() -> list[BranchChoice]:
-                return backend.call(actor, wf.transfer_targets, cid)
-
-            self._fetch(targets, lambda branches: self._open(dialogs.transfer_dialog(self, branches), transfer))
-            return None
-        if command is Command.ESCALATE:
-            dialog = dialogs.reason_dialog(self, "escalateDialog", _("Escalate to a supervisor"),
-                                           _("For special complaints and cases that need a supervisor's attention."),
-                                           _("&Reason"), _("&Escalate"))
-            return self._open(dialog, lambda a: backend.call(actor, wf.escalate, cid, a.version, a.text("reason")))
-        if command is Command.EXTEND:  # a request: the branch manager approves 60 days from their overview
-            return self._open(dialogs.extend_dialog(self, self.file.detail.complexity), lambda a: backend.call(
-                actor, wf.extend, cid, a.version, Complexity(str(a.data("complexity"))), a.text("reason")))
-        if command is Command.PAUSE:
-            dialog = dialogs.pause_dialog(self, self.today())
-            return self._open(dialog, lambda a: backend.call(actor, wf.pause, cid, a.version, a.text("reason"),
-                                                             a.date("start")))
-        if command is Command.RESUME:
-            dialog = dialogs.resume_dialog(self, self.today())
-            return self._open(dialog, lambda a: backend.call(actor, wf.resume, cid, a.version, a.date("end")))
-        if command is Command.FIRST_CONTACT:
-            dialog = dialogs.first_contact_dialog(self, datetime.now(UTC), tz)
-            return self._open(dialog, lambda a: backend.call(actor, wf.record_first_contact, cid, a.version,
-                                                             a.moment("at", tz), a.text("note")))
-        dialog = dialogs.note_dialog(self)
-        return self._open(dialog, lambda a: backend.call(actor, wf.add_note, cid, a.text("text")))
-
-    # -- the six steps -----------------------------------------------------------------------------
-    def save_record(self, stage: Stage, then: Callable[[], None] | None = None) -> bool:
-        """Save the record of ``stage`` in the background; errors show inside the form, and ``then()``
-        runs once it is saved. False when another call is under way (nothing is saved)."""
-        if self.busy or self.file is None:
-            return False
-        form = self.stages.forms[stage]
-        self.stages.clear_errors()
-        values = form.values()
-        backend, actor, cid, version = self.ctx.backend, self.actor, self.complaint_id, self.version
-
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, StaleVersionError):
-                return  # the banner says it, over the reloaded case
-            if isinstance(exc, UserError):
-                self.stages.show_error(stage, str(exc))
-            else:
-                show_error(self, exc)
-
-        return self.apply(lambda: backend.call(actor, handling.record_stage, cid, version, stage, values),
-                          done=then, failed=failed)
-
-    def move_to(self, target: Stage) -> None:
-        """Go to ``target`` (the next step, or back). Unsaved records of the selected step and of the current
-        step (which must be on record before leaving it) are saved first, one call after the other."""
-        if self.busy or self.file is None:
-            return
-        stage = self.stages.selected()
-        form = self.stages.forms[stage]
-        current = self.file.detail.stage
-        dirty = [s for s in dict.fromkeys(s for s in (stage, current) if s is not None)
-                 if self.stages.forms[s].is_dirty()]
-        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
-
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, StaleVersionError):
-                return
-            if isinstance(exc, IllegalTransitionError):
-                values = form.values()
-                missing = {f.key for f in STAGE_FIELDS[stage] if f.required and not values.get(f.key)}
-                self.stages.show_error(stage, str(exc), missing)
-            elif isinstance(exc, UserError):
-                self.stages.show_error(stage, str(exc))
-            else:
-                show_error(self, exc)
-
-        def step() -> None:
-            if dirty:
-                self.save_record(dirty.pop(0), then=step)
-                return
-            self.stages.clear_errors()
-            version = self.version
-            self.apply(lambda: backend.call(actor, wf.move_stage, cid, version, target), failed=failed)
-
-        step()
-
-    def add_contact(self) -> ActionDialog | None:
-        if self.busy:
-            return None
-        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
-        dialog = dialogs.contact_dialog(self, datetime.now(UTC), tz)
-        return self._open(dialog, lambda a: backend.call(
-            actor, handling.add_contact, cid, method=str(a.data("method")), summary=a.text("summary"),
-            reaction=a.text("reaction"), at=a.moment("at", tz)))
-
-    def propose_resolution(self) -> ActionDialog | None:
-        if self.busy:
-            return None
-        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
-        types = [(label_for(item), item.code) for item in self._resolution_items]
-        dialog = dialogs.propose_dialog(self, types)
-
-        def submit(a: Answers) -> object:
-            upheld = a.data("upheld")
-            return backend.call(
-                actor, handling.propose_resolution, cid, resolution_type=str(a.data("type")),
-                amount=a.text("amount") or None, description=a.text("description"), basis=a.text("basis"),
-                upheld=upheld if isinstance(upheld, bool) else None)
-
-        return self._open(dialog, submit)
-
-    def decide_resolution(self, approve: bool) -> ActionDialog | None:
-        resolution = self.stages.resolution.current
-        if resolution is None or self.busy:
-            return None
-        backend, actor = self.ctx.backend, self.actor
-        limit: Decimal | None = dialogs.approval_limit(self.actor.role)
-        dialog = dialogs.decide_dialog(self, resolution, self.stages.resolution.type_name(resolution.resolution_type),
-                                       approve, limit)
-        return self._open(dialog, lambda a: backend.call(
-            actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
-            reason="" if approve else a.text("reason")))
-
-    def customer_decision(self, accepted: bool) -> ActionDialog | None:
-        resolution = self.stages.resolution.current
-        if resolution is None or self.busy:
-            return None
-        backend, actor = self.ctx.backend, self.actor
-        dialog = dialogs.customer_decision_dialog(
-            self, resolution, self.stages.resolution.type_name(resolution.resolution_type), accepted)
-        return self._open(dialog, lambda a: backend.call(
-            actor, handling.record_customer_decision, resolution.id, accepted, a.text("note")))
-
-    def record_callback(self) -> ActionDialog | None:
-        if self.busy:
-            return None
-        backend, actor, cid, tz = self.ctx.backend, self.actor, self.complaint_id, self.ctx.office_tz
-        dialog = dialogs.callback_dialog(self, datetime.now(UTC), tz)
-
-        def submit(a: Answers) -> object:
-            reached = a.checked("reached")
-            return backend.call(
-                actor, handling.record_callback, cid, method=str(a.data("method")), reached=reached,
-                satisfaction=a.number("satisfaction") if reached else None, note=a.text("note"),
-                at=a.moment("at", tz))
-
-        return self._open(dialog, submit)
