@@ -36,6 +36,7 @@ class SigningKeyDialog(ServiceDialog):
         self.own_key = QLineEdit(self.own_box)
         self.own_key.setReadOnly(True)
         self.own_fingerprint = QLabel(self.own_box)
+        self.own_fingerprint.setWordWrap(True)  # read in after the dialog is laid out: it may not widen it
         self.own_labels = [QLabel(self.own_box), QLabel(self.own_box)]
         own_form = QFormLayout(self.own_box)
         own_form.addRow(self.own_labels[0], self.own_key)
@@ -48,6 +49,7 @@ class SigningKeyDialog(ServiceDialog):
         self.new_key.setMaxLength(120)
         self.new_key.textChanged.connect(self._show_fingerprint)
         self.new_fingerprint = QLabel(self.branch_box)
+        self.new_fingerprint.setWordWrap(True)
         self.branch_labels = [QLabel(self.branch_box), QLabel(self.branch_box)]
         self.branch_labels[0].setBuddy(self.new_key)
         branch_form = QFormLayout(self.branch_box)
