@@ -26,9 +26,9 @@ from desk_app.services.accounts import (
     create_user,
     list_users,
 )
+from tests.support.passwords import PASSWORD
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-PASSWORD = "counter2026"
 
 
 @dataclass

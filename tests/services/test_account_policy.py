@@ -16,7 +16,8 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import Role
 from desk_app.errors import ValidationError
 from desk_app.services import accounts, demo
-from tests.services.conftest import PASSWORD, Staff
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff
 
 
 def test_the_deny_list_holds_thousands_of_common_passwords() -> None:

@@ -31,7 +31,8 @@ from desk_app.services.accounts import (
     update_user,
     validate_password,
 )
-from tests.services.conftest import PASSWORD, Staff
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff
 
 
 def _user(db: Database, username: str) -> UserInfo:

@@ -22,7 +22,8 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 
 def _in_progress(db: Database, staff: Staff, clerk: Actor | None = None, supervisor: Actor | None = None,

@@ -25,7 +25,8 @@ from desk_app.services.attachments import (
     save_attachment,
 )
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 
 def _reads(db: Database) -> list[AuditEntry]:

@@ -14,7 +14,7 @@ from desk_app.domain.enums import InstitutionType, Regime, Role
 from desk_app.errors import NotFoundError, PermissionDeniedError, StaleVersionError, ValidationError
 from desk_app.services.accounts import authenticate, create_user, list_users, update_user
 from desk_app.services.branches import BranchFields, BranchInfo, create_branch, list_branches, update_branch
-from tests.services.conftest import Staff
+from tests.support.staff import Staff
 
 GZ = BranchFields(name="广州天河支行", institution_type=InstitutionType.INSURER, name_en="Guangzhou Tianhe",
                   address="广州市天河区体育西路1号", hotline="020-12345678", superior_institution="广东分公司",

@@ -15,7 +15,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.case_list import CaseFilter, SortKey, branches, count_cases, fetch_page
 from desk_app.services.complaints import get_complaint, register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def _setup(database: Database, staff: Staff) -> dict[str, str]:

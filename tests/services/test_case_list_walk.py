@@ -13,7 +13,7 @@ from desk_app.services import case_list
 from desk_app.services import case_workflow as wf
 from desk_app.services.case_list import CaseFilter, SortKey, fetch_page
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 @pytest.mark.parametrize("flt_name", ["all", "severity", "status", "branches", "cause"])

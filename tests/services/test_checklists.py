@@ -28,7 +28,7 @@ from desk_app.services import handling
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.portraits import save_portrait
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 EMPATHY = (bundled_checklists_dir() / "strategic_empathy.toml").read_text(encoding="utf-8")
 

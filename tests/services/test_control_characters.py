@@ -15,7 +15,7 @@ from desk_app.domain.validation import reject_control_characters
 from desk_app.errors import ValidationError
 from desk_app.services.complaints import register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 @pytest.mark.parametrize(("bad", "code"), [("\x00", "U+0000"), ("\u202e", "U+202E"), ("\x1b", "U+001B"),

@@ -21,7 +21,7 @@ from desk_app.services.customers import (
     open_customer,
 )
 from desk_app.services.dto import CustomerDraft
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 WANG = CustomerDraft(name="王芳", id_number="11010519491231002X", phone="13812345678", address="上海市浦东新区")
 

@@ -33,7 +33,7 @@ from desk_app.services.report_scope import ReportScope
 from tests.db_digest import database_digest
 from tests.reports.messy_files import gb18030_csv, messy_workbook
 from tests.reports.report_data import NOW, TODAY, build_report_data
-from tests.services.conftest import Staff
+from tests.support.staff import Staff
 
 
 def _largest_sheet(data: bytes) -> str:

@@ -22,7 +22,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.complaints import register_complaint
 from desk_app.services.digest import SmtpSettings, send_digests, set_email_address
 from desk_app.services.notifications import current_notifications
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 class Sink:

@@ -29,7 +29,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services import extensions, handling, letters, portraits
 from desk_app.services.complaints import get_complaint, register_complaint
 from tests.documents.pdf_tools import flat_text, needs_poppler
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 pytestmark = needs_poppler
 

@@ -22,7 +22,8 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.notifications import Notification, _record_told, current_notifications, mark_read
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 TZ = ZoneInfo("Asia/Shanghai")
 

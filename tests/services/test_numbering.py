@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from desk_app.db.engine import make_engine
 from desk_app.db.uow import Database
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 # PostgreSQL is the shared multi-client database: hundreds of registrations at once. A SQLite file has
 # one counter PC, so a smaller burst checks its BEGIN IMMEDIATE serialisation.

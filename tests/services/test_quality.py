@@ -17,7 +17,8 @@ from desk_app.errors import PermissionDeniedError, StaleVersionError, Validation
 from desk_app.services import quality
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 CLOSED_AT = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai, November
 

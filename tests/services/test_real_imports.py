@@ -23,7 +23,7 @@ from tests.reports.real_exports import (
     consumer_register_csv,
     gbk_register,
 )
-from tests.services.conftest import Staff
+from tests.support.staff import Staff
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 CODES = {"Web": "app_web", "Phone": "hotline", "Email": "email"}

@@ -14,7 +14,7 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import CustomerDraft
 from desk_app.services.integrity import run_checks
 from desk_app.services.retention import ANONYMOUS, anonymise, candidates
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def test_dry_run_then_anonymise(database: Database, staff: Staff) -> None:

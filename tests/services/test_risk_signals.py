@@ -19,7 +19,7 @@ from desk_app.services import handling
 from desk_app.services import risk_signals as rs
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.portraits import save_portrait
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 WORDS = default_word_list_path().read_text(encoding="utf-8")
 

@@ -20,7 +20,7 @@ from desk_app.db.uow import Database
 from desk_app.services.case_list import PAGE_SIZE, CaseFilter, count_cases, fetch_page
 from desk_app.services.complaints import get_complaint, register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 # (facts, request, summary): the words sit in each field in turn
 TEXTS = [

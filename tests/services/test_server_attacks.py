@@ -25,7 +25,8 @@ from desk_app.domain.enums import Role
 from desk_app.services.accounts import update_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 
 class Raw:

@@ -55,10 +55,11 @@ from desk_app.services.sessions import SessionExpiredError
 from desk_app.services.setup import SetupRequest, initialise
 from tests.reports.messy_files import ROWS
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data
-from tests.services.conftest import PASSWORD, Staff
 from tests.services.test_imports import NOW as IMPORT_NOW
 from tests.services.test_imports import check_imported
 from tests.services.test_letters import _register_today, _today
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff
 
 SCOPE = ReportScope(*Q2)
 ALL_TIME = ReportScope(date(2024, 1, 1), date(2026, 12, 31))
