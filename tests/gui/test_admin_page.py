@@ -31,6 +31,7 @@ from desk_app.services.accounts import (
     update_user,
 )
 from desk_app.services.branches import BranchFields, create_branch, list_branches
+from tests.support.passwords import PASSWORD
 from ui.admin.admin_page import AdminPage
 from ui.admin.branch_dialog import BranchDialog
 from ui.admin.roles_tab import YES_MARK
@@ -38,8 +39,6 @@ from ui.admin.service_dialog import ServiceDialog
 from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
 from ui.main_window import MainWindow
-
-PASSWORD = "counter2026"
 
 
 def _ctx(set_up: SetUp) -> AppContext:

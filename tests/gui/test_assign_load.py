@@ -20,10 +20,9 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from tests.services.conftest import draft
+from tests.support.passwords import PASSWORD
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
-
-PASSWORD = "counter2026"
 
 
 def _person(set_up: SetUp, login: str, role: Role) -> Actor:

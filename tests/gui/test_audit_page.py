@@ -20,11 +20,10 @@ from desk_app.services.accounts import authenticate, create_user, list_users, up
 from desk_app.services.complaints import register_complaint
 from desk_app.services.personal_data import reveal_customer
 from tests.services.conftest import draft
+from tests.support.passwords import PASSWORD
 from ui.admin import audit_page as audit_module
 from ui.admin.audit_page import AuditLogPage
 from ui.context import AppContext
-
-PASSWORD = "counter2026"
 
 
 def _actor(set_up: SetUp, login: str, role: Role) -> Actor:

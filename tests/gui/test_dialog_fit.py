@@ -12,10 +12,10 @@ from gui_support import SetUp, open_case_by_number, open_main_window
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from remote_support import when_shown
-from test_mnemonics import _a_case, shown
 
 from desk_app.domain.enums import Status
 from desk_app.services import demo
+from tests.support.gui import first_case_number, shown
 from ui import screen_fit
 from ui.dialog_gallery import every_dialog
 from ui.dialogs.first_run_wizard import FirstRunWizard
@@ -68,7 +68,7 @@ def _case_actions(qtbot: QtBot, set_up: SetUp, window: MainWindow, size: tuple[i
                   found: list[str]) -> None:
     """Each action a case offers in each status opens its dialog (as ``test_mnemonics`` walks them)."""
     for status in (Status.REGISTERED, Status.IN_PROGRESS, Status.RESPONDED, Status.AWAITING_CALLBACK):
-        number = _a_case(set_up, window, status)
+        number = first_case_number(set_up.db, window.actor.branch_id, status)
         if number is None:
             continue
         view = open_case_by_number(qtbot, window, number)

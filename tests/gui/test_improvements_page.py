@@ -10,19 +10,19 @@ from keyboard import key, mnemonic, press, tab_to, type_text
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from remote_support import activate
-from test_case_attachments import _staff
 
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.services import improvements
 from desk_app.services.report_scope import office_today
+from tests.support.staff import make_branch_staff
 from ui.context import AppContext
 from ui.improvements.dialogs import TextDialog
 from ui.improvements.page import ImprovementsPage
 
 
 def test_overdue_first_and_a_review_from_the_keyboard(qtbot: QtBot, set_up: SetUp) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     db, supervisor = set_up.db, staff["supervisor"]
     today = office_today("Asia/Shanghai")
 

@@ -16,10 +16,10 @@ from gui_support import SetUp, open_case_by_number, open_main_window
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QGroupBox, QHeaderView, QLabel, QMenuBar, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
-from test_mnemonics import _a_case
 
 from desk_app.domain.enums import Status
 from desk_app.services import demo
+from tests.support.gui import first_case_number
 from ui.app import application
 from ui.cases.case_view import CaseView
 from ui.i18n import LanguageSupport, switch_language
@@ -111,7 +111,7 @@ def test_switching_to_english_and_back_twice_leaves_no_english(qtbot: QtBot, set
     switch_language("zh_CN")
     window = open_main_window(qtbot, set_up, username)
     qtbot.waitUntil(lambda: window.overview_page.overview is not None, timeout=10_000)
-    number = _a_case(set_up, window, Status.IN_PROGRESS)  # its steps show "done"
+    number = first_case_number(set_up.db, window.actor.branch_id, Status.IN_PROGRESS)  # its steps show "done"
     # the screens as first built in Chinese
     pages = _pages(qtbot, window)
     tabs = _case_tabs(qtbot, window, open_case_by_number(qtbot, window, number)) if number else {}

@@ -22,13 +22,12 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from tests.services.conftest import draft
+from tests.support.passwords import PASSWORD
 from ui.context import AppContext
 from ui.help.help_browser import HelpWindow
 from ui.i18n import LanguageSupport, switch_language
 from ui.legal.article_model import ARTICLE_KEY_ROLE, ArticleModel, Column
 from ui.legal.legal_page import LegalReferencePage
-
-PASSWORD = "counter2026"
 
 
 @dataclass(frozen=True)

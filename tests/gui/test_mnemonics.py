@@ -5,7 +5,7 @@ dialogs opened from it — has no mnemonic or shortcut twice, and no Alt letter 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from gui_support import SetUp, open_case_by_number, open_main_window
@@ -13,26 +13,14 @@ from mnemonics import bindings, menu_letters, problems
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from remote_support import when_shown
-from sqlalchemy import select
 
-from desk_app.db.models import Complaint
 from desk_app.domain.enums import Role, Status
 from desk_app.services import demo
+from tests.support.gui import first_case_number, shown
 from ui.cases.case_view import CaseView
 from ui.dialog_gallery import every_dialog
 from ui.letters.actions import ask_receipt
 from ui.main_window import MainWindow
-
-
-@contextlib.contextmanager
-def shown(qtbot: QtBot, dialog: QDialog) -> Iterator[QDialog]:
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    try:
-        yield dialog
-    finally:
-        dialog.reject()
 
 
 def _report(name: str, window: QWidget, found: dict[str, list[str]]) -> None:
@@ -64,7 +52,7 @@ def test_no_window_binds_a_key_twice_or_clashes_with_the_menu_bar(qtbot: QtBot, 
         _report(f"main window ▸ {title}", window, found)
     opened = 0
     for status in (Status.REGISTERED, Status.IN_PROGRESS, Status.RESPONDED, Status.AWAITING_CALLBACK):
-        number = _a_case(set_up, window, status)
+        number = first_case_number(set_up.db, window.actor.branch_id, status)
         if number is None:
             continue
         opened += 1
@@ -89,14 +77,6 @@ def test_no_window_binds_a_key_twice_or_clashes_with_the_menu_bar(qtbot: QtBot, 
     ask_receipt(window, "SH01-20261207-0001")
     assert len(seen) == 1
     assert found == {}, "\n".join(f"{name}: {p}" for name, ps in found.items() for p in ps)
-
-
-def _a_case(set_up: SetUp, window: MainWindow, status: Status) -> str | None:
-    with set_up.db.unit_of_work() as session:
-        number = session.scalars(select(Complaint.case_number).where(
-            Complaint.status == status.value, Complaint.branch_id == window.actor.branch_id)
-            .order_by(Complaint.case_number)).first()
-    return number
 
 
 def _case_dialogs(qtbot: QtBot, view: CaseView, found: dict[str, list[str]]) -> None:

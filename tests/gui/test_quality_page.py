@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from remote_support import activate
 from sqlalchemy import update
-from test_case_attachments import _staff
 
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
@@ -19,12 +18,13 @@ from desk_app.db.models import Complaint
 from desk_app.services import quality
 from desk_app.services.complaints import register_complaint
 from tests.services.conftest import draft
+from tests.support.staff import make_branch_staff
 from ui.context import AppContext
 from ui.quality.page import QualityPage
 
 
 def test_draw_score_and_the_handler_sees_it(qtbot: QtBot, set_up: SetUp) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     db = set_up.db
     ids = [register_complaint(db, staff["clerk"], draft()).id for _i in range(3)]
     with db.unit_of_work() as session:
