@@ -3,7 +3,6 @@ database, service errors next to their field, keyboard flow, group representativ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,49 +14,16 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
-from desk_app.api.backend import LocalBackend
-from desk_app.config import AppConfig
-from desk_app.db.migrate import schema_state
-from desk_app.db.models import Branch, Complaint, TaxonomyCode
-from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Channel, PartyRole, Role, Severity, SpecialFlag, Status
-from desk_app.services.accounts import authenticate, create_user
+from desk_app.db.models import Complaint, TaxonomyCode
+from desk_app.domain.enums import Channel, PartyRole, Severity, SpecialFlag, Status
 from desk_app.services.complaints import get_complaint
-from desk_app.services.drafts import DraftStore
 from desk_app.services.personal_data import reveal_customer
-from ui.context import AppContext
+from tests.support.intake import Counter, make_counter, open_page
 from ui.intake.intake_page import IntakePage
 
 VALID_ID = "11010519491231002X"
 BAD_CHECKSUM_ID = "110105194912310021"
 PHONE = "13812345678"
-
-
-@dataclass(frozen=True)
-class Counter:
-    ctx: AppContext
-    clerk: Actor
-
-
-def make_counter(set_up: SetUp, *, institution_type: str = "bank", cap: int = 5) -> Counter:
-    with set_up.db.unit_of_work() as session:
-        session.execute(update(Branch).values(hotline="95533", institution_type=institution_type,
-                                              group_rep_cap=cap))
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="counter2026!",
-                role=Role.COUNTER_CLERK, must_change_password=False)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
-                     schema_state(set_up.db.engine).current)
-    return Counter(ctx, authenticate(set_up.db, "clerk", "counter2026!"))
-
-
-def open_page(qtbot: QtBot, counter: Counter, drafts_dir: Path) -> IntakePage:
-    page = IntakePage(counter.ctx, counter.clerk, drafts=DraftStore(counter.clerk.username, drafts_dir))
-    qtbot.addWidget(page)
-    page.resize(1180, 720)
-    page.show()
-    qtbot.waitExposed(page)
-    qtbot.waitUntil(lambda: page.ready, timeout=10_000)
-    return page
 
 
 def fill_valid(page: IntakePage) -> None:
@@ -82,7 +48,7 @@ def fill_valid(page: IntakePage) -> None:
 
 @pytest.fixture
 def counter(set_up: SetUp) -> Counter:
-    return make_counter(set_up)
+    return make_counter(set_up.db, set_up.admin)
 
 
 @pytest.fixture
@@ -245,7 +211,7 @@ def test_organisation_agent_and_group_representatives(qtbot: QtBot, page: Intake
 
 
 def test_market_regulation_cap_and_insurance_axis(qtbot: QtBot, set_up: SetUp, tmp_path: Path) -> None:
-    counter = make_counter(set_up, institution_type="insurer", cap=2)
+    counter = make_counter(set_up.db, set_up.admin, institution_type="insurer", cap=2)
     page = open_page(qtbot, counter, tmp_path)
     assert page.classification.pickers["D"].isVisible()
     page.classification.flags[SpecialFlag.GROUP].setChecked(True)

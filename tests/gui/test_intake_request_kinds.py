@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from gui_support import SetUp
 from pytestqt.qtbot import QtBot
-from test_intake_form import make_counter, open_page
 
+from tests.support.intake import make_counter, open_page
 from ui.i18n import LanguageSupport, switch_language
 
 GOODS = {"repair", "redo", "replace", "return", "make_up"}
@@ -22,7 +22,7 @@ def test_the_request_kinds_follow_the_branch_s_institution_type(
         qtbot: QtBot, set_up: SetUp, tmp_path: Path, institution_type: str, offered: set[str],
         not_offered: set[str], language_support: LanguageSupport) -> None:
     switch_language("zh_CN")
-    page = open_page(qtbot, make_counter(set_up, institution_type=institution_type), tmp_path)
+    page = open_page(qtbot, make_counter(set_up.db, set_up.admin, institution_type=institution_type), tmp_path)
     shown = set(page.request.kinds)
     assert offered <= shown
     assert not shown & not_offered

@@ -6,3 +6,5 @@ from __future__ import annotations
 PASSWORD = "counter2026"
 #: The administrator ``make_staff`` sets the database up with.
 ADMIN_PASSWORD = "admin2026"
+#: The counter clerk of the intake and switch-user GUI tests.
+CLERK_PASSWORD = "counter2026!"
