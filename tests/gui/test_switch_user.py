@@ -20,6 +20,7 @@ from desk_app.db.migrate import schema_state
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role
 from desk_app.services.accounts import create_user
+from tests.support.passwords import CLERK_PASSWORD
 from ui.context import AppContext
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.password_dialog import ChangePasswordDialog
@@ -27,7 +28,6 @@ from ui.main_window import MainWindow
 from ui.session import DeskSession
 from ui.tasks import db_pool
 
-CLERK_PASSWORD = "counter2026!"
 D = TypeVar("D", bound=QDialog)
 
 
