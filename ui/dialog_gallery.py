@@ -48,7 +48,7 @@ def main_dialogs(window: MainWindow) -> Gallery:
     from desk_app.services.reference import list_taxonomy
     from ui.admin.branch_dialog import BranchDialog
     from ui.admin.user_dialog import UserDialog
-    from ui.cases import action_dialogs
+    from ui.cases import action_dialogs, resolution_dialogs
     from ui.checklists.import_dialog import GuidanceImportDialog
     from ui.dialogs.login_dialog import LoginDialog
     from ui.dialogs.settings_dialog import SettingsDialog
@@ -78,7 +78,7 @@ def main_dialogs(window: MainWindow) -> Gallery:
         ("first contact", lambda: action_dialogs.first_contact_dialog(window, now, tz)),
         ("note", lambda: action_dialogs.note_dialog(window)),
         ("contact", lambda: action_dialogs.contact_dialog(window, now, tz)),
-        ("resolution", lambda: action_dialogs.propose_dialog(window, [("refund", "退款")])),
+        ("resolution", lambda: resolution_dialogs.propose_dialog(window, [("refund", "退款")])),
         ("callback", lambda: action_dialogs.callback_dialog(window, now, tz)),
     ]
     if window.admin_page is not None:
@@ -91,7 +91,7 @@ def main_dialogs(window: MainWindow) -> Gallery:
 def approval_dialogs(window: MainWindow) -> Gallery:
     """The approver's decisions from the overview's queue: a compensation and a 60-day extension, approved or
     returned (a long description, as real ones are)."""
-    from ui.cases import action_dialogs
+    from ui.cases import resolution_dialogs
 
     made: Gallery = []
     for kind in (ApprovalKind.COMPENSATION, ApprovalKind.EXTENSION):
@@ -99,7 +99,7 @@ def approval_dialogs(window: MainWindow) -> Gallery:
                                datetime.now(UTC), Decimal("3200.00"), detail="退还多收的手续费 " * 8)
         for approve in (True, False):
             made.append((f"approval ({'approve' if approve else 'return'} {kind.value})",
-                         partial(action_dialogs.approval_dialog, window, item, approve)))
+                         partial(resolution_dialogs.approval_dialog, window, item, approve)))
     return made
 
 
@@ -116,7 +116,7 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
     from desk_app.services import quality
     from ui.admin.signing_key_dialog import SigningKeyDialog
     from ui.admin.user_dialog import ResetPasswordDialog
-    from ui.cases import action_dialogs
+    from ui.cases import action_dialogs, resolution_dialogs
     from ui.dialogs.password_dialog import ChangePasswordDialog
     from ui.idle_lock import UnlockDialog
     from ui.quality.page import ScoreDialog
@@ -127,10 +127,10 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
     resolution = _sample_resolution()
     made: Gallery = [
         ("assign", lambda: action_dialogs.assign_dialog(window, [handler], None, reassign=False)),
-        ("approve resolution", lambda: action_dialogs.decide_dialog(window, resolution, "退款", True)),
-        ("return resolution", lambda: action_dialogs.decide_dialog(window, resolution, "退款", False)),
-        ("customer accepts", lambda: action_dialogs.customer_decision_dialog(window, resolution, "退款", True)),
-        ("customer rejects", lambda: action_dialogs.customer_decision_dialog(window, resolution, "退款", False)),
+        ("approve resolution", lambda: resolution_dialogs.decide_dialog(window, resolution, "退款", True)),
+        ("return resolution", lambda: resolution_dialogs.decide_dialog(window, resolution, "退款", False)),
+        ("customer accepts", lambda: resolution_dialogs.customer_decision_dialog(window, resolution, "退款", True)),
+        ("customer rejects", lambda: resolution_dialogs.customer_decision_dialog(window, resolution, "退款", False)),
         ("escalate", lambda: action_dialogs.reason_dialog(
             window, "escalateDialog", _("Escalate to a supervisor"),
             _("For special complaints and cases that need a supervisor's attention."), _("&Reason"), _("&Escalate"))),

@@ -29,6 +29,7 @@ from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for
 from desk_app.services.team import HandlerLoad, handler_loads
 from ui.cases import action_dialogs as dialogs
+from ui.cases import resolution_dialogs
 from ui.cases.action_dialogs import ActionDialog, Answers
 from ui.errors import show_error
 from ui.tasks import run_call
@@ -336,7 +337,7 @@ class CaseActions(QWidget):
             return None
         backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
         types = [(label_for(item), item.code) for item in self._resolution_items]
-        dialog = dialogs.propose_dialog(self, types)
+        dialog = resolution_dialogs.propose_dialog(self, types)
 
         def submit(a: Answers) -> object:
             upheld = a.data("upheld")
@@ -352,9 +353,9 @@ class CaseActions(QWidget):
         if resolution is None or self.busy:
             return None
         backend, actor = self.ctx.backend, self.actor
-        limit: Decimal | None = dialogs.approval_limit(self.actor.role)
-        dialog = dialogs.decide_dialog(self, resolution, self.stages.resolution.type_name(resolution.resolution_type),
-                                       approve, limit)
+        limit: Decimal | None = resolution_dialogs.approval_limit(self.actor.role)
+        type_name = self.stages.resolution.type_name(resolution.resolution_type)
+        dialog = resolution_dialogs.decide_dialog(self, resolution, type_name, approve, limit)
         return self._open(dialog, lambda a: backend.call(
             actor, handling.decide_resolution, resolution.id, resolution.version, approve=approve,
             reason="" if approve else a.text("reason")))
@@ -364,7 +365,7 @@ class CaseActions(QWidget):
         if resolution is None or self.busy:
             return None
         backend, actor = self.ctx.backend, self.actor
-        dialog = dialogs.customer_decision_dialog(
+        dialog = resolution_dialogs.customer_decision_dialog(
             self, resolution, self.stages.resolution.type_name(resolution.resolution_type), accepted)
         return self._open(dialog, lambda a: backend.call(
             actor, handling.record_customer_decision, resolution.id, accepted, a.text("note")))

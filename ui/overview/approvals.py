@@ -14,7 +14,8 @@ from desk_app.domain.permissions import Permission, has_permission
 from desk_app.i18n import N_, _
 from desk_app.services import extensions, handling
 from desk_app.services.approvals import ApprovalKind, PendingApproval
-from ui.cases.action_dialogs import ActionDialog, approval_dialog
+from ui.cases.action_dialogs import ActionDialog
+from ui.cases.resolution_dialogs import approval_dialog
 from ui.cases.timeline_widget import money
 from ui.context import AppContext
 from ui.overview.table_model import RowTableModel, row_table
