@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -55,6 +55,7 @@ from ui.checklists.panel import ChecklistPanel
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.tasks import run_call
 
 #: Order of the lifecycle buttons; the ones that move the case forward come first.
@@ -81,7 +82,7 @@ def _icon_label(parent: QWidget) -> QLabel:
     return label
 
 
-class CaseView(CaseHeader, CaseActions):
+class CaseView(Retranslating, CaseHeader, CaseActions):
     """The detail page of one case (案件详情)."""
 
     sig_closed = Signal()
@@ -318,11 +319,6 @@ class CaseView(CaseHeader, CaseActions):
         vertical = self.splitter.orientation() is Qt.Orientation.Vertical
         room = max(self.splitter.height() if vertical else self.splitter.width(), 600)
         self.splitter.setSizes([room * 62 // 100, room * 38 // 100])
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def add_side_tab(self, widget: QWidget, title: str) -> int:
         """Another panel about this case (portrait, risk signals, letters…) beside the timeline. ``title`` is

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -30,6 +30,7 @@ from desk_app.services.risk_signals import WordListImport
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
 
@@ -56,7 +57,7 @@ def guess_kind(data: bytes) -> str | None:
     return None
 
 
-class GuidanceImportDialog(QDialog):
+class GuidanceImportDialog(Retranslating, QDialog):
     """Pick a file, see the validation result, import. ``sig_imported`` carries the import report."""
 
     sig_imported = Signal(object)
@@ -135,11 +136,6 @@ class GuidanceImportDialog(QDialog):
             self.file_label.setText(_("No file chosen."))
         self.loaded_label.setText(_("&Loaded now:"))
         self.import_button.setText(_("&Import"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def kind(self) -> str:
         return WORD_LIST if self.word_list_radio.isChecked() else CHECKLIST

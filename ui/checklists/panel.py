@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +39,7 @@ from desk_app.services.checklists import ChecklistView, StepView
 from desk_app.services.complaints import get_complaint
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
@@ -172,7 +173,7 @@ class _Loaded:
     views: list[ChecklistView]
 
 
-class ChecklistPanel(QWidget):
+class ChecklistPanel(Retranslating, QWidget):
     """The checklists that apply to a case now (and those it started); ``sig_changed`` after a tick."""
 
     sig_changed = Signal()
@@ -221,11 +222,6 @@ class ChecklistPanel(QWidget):
         self.scroll_area.setAccessibleName(_("Checklists"))
         if self.views:
             self._show(self.views)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Shown by a switch to its tab (Alt+K, or the case view pointing at unticked steps) in a window already

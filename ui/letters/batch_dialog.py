@@ -6,7 +6,7 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from desk_app.services import letter_ahead, letters
 from desk_app.services.letters import BatchResult, DueLetter
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.letters.printing import letter_printer, print_files
 from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
@@ -41,7 +42,7 @@ def default_folder(day: date) -> Path:
     return documents / "Complaint Desk" / f"letters-{day.isoformat()}"
 
 
-class BatchLettersDialog(QDialog):
+class BatchLettersDialog(Retranslating, QDialog):
     COLUMNS = 5
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None,
@@ -107,12 +108,7 @@ class BatchLettersDialog(QDialog):
         self.browse_button.setText(_("&Browse…"))
         self.save_button.setText(_("&Save all"))
         self.print_button.setText(_("&Print all…"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-            self._fill()
-        super().changeEvent(event)
+        self._fill()  # the rows' texts (kinds, reasons) follow the language too
 
     # -- data --------------------------------------------------------------------------------------
     def refresh(self) -> None:

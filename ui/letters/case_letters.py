@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from desk_app.services import letters
 from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.letters.actions import show_letter
 from ui.letters.issue_dialog import IssueLetterDialog
 from ui.tasks import run_call
@@ -75,7 +76,7 @@ class DeliveryDialog(QDialog):
         return DeliveryMethod(self.method.currentData()), date(day.year(), day.month(), day.day())
 
 
-class CaseLettersWidget(QWidget):
+class CaseLettersWidget(Retranslating, QWidget):
     """Embed in the case page; emits ``changed`` after a letter is issued, corrected or delivered."""
 
     changed = Signal()
@@ -131,11 +132,6 @@ class CaseLettersWidget(QWidget):
         self.correct_button.setText(_("&Correct…"))
         self.deliver_button.setText(_("Record &delivery…"))
         self._fill()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def refresh(self) -> None:
         ctx, actor, complaint_id = self.ctx, self.actor, self.complaint_id

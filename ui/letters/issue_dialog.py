@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QEvent, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -41,6 +41,7 @@ from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.letters.preview_dialog import LetterPreviewDialog, open_preview
 from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
@@ -99,7 +100,7 @@ def _set_text(widget: QWidget, value: str) -> None:
         widget.setText(value)
 
 
-class IssueLetterDialog(QDialog):
+class IssueLetterDialog(Retranslating, QDialog):
     """Issue a letter of ``kind`` for a case, or (with ``correcting``) issue a corrected version."""
 
     def __init__(self, ctx: AppContext, actor: Actor, complaint_id: uuid.UUID, kind: LetterKind,
@@ -226,11 +227,6 @@ class IssueLetterDialog(QDialog):
         self.language.setCurrentIndex(max(current, 0))
         self.preview_button.setText(_("&Preview"))
         self.issue_button.setText(_("&Issue") if not self.correcting else _("&Issue correction"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     # -- data --------------------------------------------------------------------------------------
     def _prefill(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -31,12 +31,13 @@ from desk_app.services import letters
 from desk_app.services.letters import IssuedLetter
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.i18n import Retranslating
 from ui.letters.printing import letter_printer, load_pdf, print_documents
 from ui.screen_fit import resize_within_screen
 from ui.tasks import run_call
 
 
-class LetterPreviewDialog(QDialog):
+class LetterPreviewDialog(Retranslating, QDialog):
     """Shows PDF bytes. With ``letter`` (an issued letter) and ``ctx``/``actor`` it also offers to record
     that the letter was handed over at the counter."""
 
@@ -114,11 +115,6 @@ class LetterPreviewDialog(QDialog):
         self.handed_button.setToolTip(_("Record that the customer received this letter at the counter today"))
         self.view.setAccessibleName(_("Letter preview"))
         self._update_page_label()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
-        super().changeEvent(event)
 
     def _update_page_label(self) -> None:
         self.page_label.setText(_("Page {page} of {pages}").format(
