@@ -32,6 +32,7 @@ from ui.dialogs.common import InlineError
 from ui.errors import show_error
 from ui.i18n import Retranslating
 from ui.screen_fit import resize_within_screen
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 
@@ -72,9 +73,7 @@ class OpportunitiesDialog(Retranslating, QDialog):
         self.filter_label.setBuddy(self.filter_kind)
         self.table = QTableWidget(0, 6, self.list_box)
         self.table.setObjectName("opportunityTable")
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        readonly_table(self.table)
         top = QHBoxLayout()
         top.addWidget(self.filter_label)
         top.addWidget(self.filter_kind)

@@ -9,12 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -34,6 +32,7 @@ from ui.errors import show_error
 from ui.i18n import Retranslating
 from ui.letters.printing import letter_printer, print_files
 from ui.screen_fit import resize_within_screen
+from ui.tables import readonly_table
 from ui.tasks import CancelledFn, ProgressFn, run_call, run_with_progress
 
 
@@ -60,10 +59,7 @@ class BatchLettersDialog(Retranslating, QDialog):
         self.intro.setWordWrap(True)
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("dueTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table)  # the tick boxes are toggled with Space on the current row
         self.folder_label = QLabel(self)
         self.folder_edit = QLineEdit(str(default_folder(self.today)), self)
         self.folder_edit.setObjectName("folderEdit")

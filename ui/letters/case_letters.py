@@ -8,14 +8,12 @@ from datetime import date, datetime
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -37,6 +35,7 @@ from ui.errors import show_error
 from ui.i18n import Retranslating
 from ui.letters.actions import show_letter
 from ui.letters.issue_dialog import IssueLetterDialog
+from ui.tables import readonly_table
 from ui.tasks import run_call
 
 
@@ -94,11 +93,7 @@ class CaseLettersWidget(Retranslating, QWidget):
 
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setObjectName("lettersTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(self.COLUMNS - 1, QHeaderView.ResizeMode.Stretch)
+        readonly_table(self.table)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.new_menu = QMenu(self)
