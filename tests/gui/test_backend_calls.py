@@ -78,10 +78,29 @@ def call_sites() -> list[Site]:
     return sites
 
 
+def _lazy_imports(module: str) -> dict[str, Any]:
+    """The names a module imports inside its functions (kept out of start-up on purpose), as they bind them."""
+    path = UI.parent.joinpath(*module.split(".")).with_suffix(".py")
+    names: dict[str, Any] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            source = importlib.import_module(node.module)
+            for alias in node.names:
+                value = getattr(source, alias.name, None)
+                names[alias.asname or alias.name] = (
+                    value if value is not None else importlib.import_module(f"{node.module}.{alias.name}"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.partition(".")[0]] = importlib.import_module(
+                    alias.name if alias.asname else alias.name.partition(".")[0])
+    return names
+
+
 def resolve(site: Site) -> Callable[..., Any]:
-    """The function object a site names, looked up in its module's namespace (``wf.assign``, ``list_users``)."""
-    namespace = vars(importlib.import_module(site.module))
-    fn = eval(compile(site.fn_source, str(site), "eval"), dict(namespace))  # names and attributes only
+    """The function object a site names, looked up in its module's namespace (``wf.assign``, ``list_users``),
+    including what the module imports inside a function."""
+    namespace = {**_lazy_imports(site.module), **vars(importlib.import_module(site.module))}
+    fn = eval(compile(site.fn_source, str(site), "eval"), namespace)  # names and attributes only
     assert callable(fn), f"{site} is not a function"
     return fn  # type: ignore[no-any-return]
 

@@ -20,7 +20,7 @@ from ui.intake.intake_page import IntakePage
 
 @pytest.fixture
 def counter(set_up: SetUp) -> Counter:
-    return make_counter(set_up)
+    return make_counter(set_up.db, set_up.admin)
 
 
 def _store(tmp_path: Path) -> DraftStore:

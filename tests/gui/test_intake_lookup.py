@@ -28,7 +28,7 @@ WANG = CustomerDraft(name="王芳", id_number=VALID_ID, phone=PHONE, address="�
 
 @pytest.fixture
 def counter(set_up: SetUp) -> Counter:
-    return make_counter(set_up)
+    return make_counter(set_up.db, set_up.admin)
 
 
 @pytest.fixture
