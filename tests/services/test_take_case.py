@@ -15,6 +15,7 @@ from desk_app.db.models import AuditEntry, Branch, Complaint, ComplaintEvent
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Role, Status
+from desk_app.domain.events import describe_event
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError, PermissionDeniedError, StaleVersionError
 from desk_app.services import branches, overview
@@ -47,6 +48,7 @@ def test_a_handler_takes_an_unassigned_case(database: Database, staff: Staff, ca
     event = taken.events[-1]
     assert event.kind == "assigned" and event.payload["taken"] is True
     assert event.payload["to_owner"] == str(staff.handler.user_id) and event.payload["owner_name"] == "Handler"
+    assert describe_event(event.kind, event.payload).startswith("Taken by Handler")  # not "Assigned to"
     with database.unit_of_work() as session:
         actor_id = session.scalar(select(ComplaintEvent.actor_id).where(ComplaintEvent.complaint_id == case.id)
                                   .order_by(ComplaintEvent.seq.desc()).limit(1))

@@ -148,7 +148,10 @@ class _Describer:
         return _("Case details changed"), lines
 
     def assigned(self, e: p.Assigned) -> Lines:
-        title = _("Re-assigned to {name}") if e.from_owner else _("Assigned to {name}")
+        if e.taken:
+            title = _("Taken by {name}")
+        else:
+            title = _("Re-assigned to {name}") if e.from_owner else _("Assigned to {name}")
         return title.format(name=e.owner_name), [_note(e.note)]
 
     def transferred(self, e: p.Transferred) -> Lines:
