@@ -40,14 +40,9 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-@dataclass(frozen=True)
-class FunnelRow:
-    """Grumbles of one cause at one branch in the period: how many were settled on the spot and how many
-    became formal complaints."""
+class FunnelRates:
+    """The funnel's two rates, for a row and for the whole (each a dataclass with these three counts)."""
 
-    branch_code: str
-    cause_code: str
-    cause_name: str
     grumbles: int
     settled: int
     turned: int
@@ -59,6 +54,19 @@ class FunnelRow:
     @property
     def turned_rate(self) -> float | None:
         return rate(self.turned, self.grumbles)
+
+
+@dataclass(frozen=True)
+class FunnelRow(FunnelRates):
+    """Grumbles of one cause at one branch in the period: how many were settled on the spot and how many
+    became formal complaints."""
+
+    branch_code: str
+    cause_code: str
+    cause_name: str
+    grumbles: int
+    settled: int
+    turned: int
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ class RisingCause:
 
 
 @dataclass(frozen=True)
-class PreventionFunnel:
+class PreventionFunnel(FunnelRates):
     date_from: date
     date_to: date
     previous_from: date
@@ -92,14 +100,6 @@ class PreventionFunnel:
     """By branch code, then by count (most first) and cause code."""
     rising: tuple[RisingCause, ...]
     """Most risen first."""
-
-    @property
-    def settled_rate(self) -> float | None:
-        return rate(self.settled, self.grumbles)
-
-    @property
-    def turned_rate(self) -> float | None:
-        return rate(self.turned, self.grumbles)
 
 
 @dataclass(frozen=True)
