@@ -116,7 +116,8 @@ WIRE_MODULES: dict[Any, str] = {statistics: "reports", dashboard: "reports", det
 
 def wire_module(module: Any) -> str:
     """The first part of the wire name of ``module``'s calls."""
-    return WIRE_MODULES.get(module, module.__name__.rsplit(".", 1)[-1])
+    name: str = module.__name__
+    return WIRE_MODULES.get(module, name.rsplit(".", 1)[-1])
 
 
 class Tagged(msgspec.Struct, frozen=True):

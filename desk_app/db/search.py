@@ -26,6 +26,7 @@ import operator
 import re
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -295,7 +296,8 @@ def search_condition(session: Session, query: str, outer_key: Any, *, walk_order
         return _row_test(q)
     parts, _disjoint = _parts(session, q)
     probe = outer_key + 0 if sqlite and walk_order else outer_key
-    return probe.in_(union_all(*parts) if len(parts) > 1 else parts[0])
+    test: ColumnElement[bool] = probe.in_(union_all(*parts) if len(parts) > 1 else parts[0])
+    return test
 
 
 def _row_test(q: str) -> ColumnElement[bool]:
@@ -320,5 +322,5 @@ def count_matches(session: Session, query: str) -> int:
     parts, disjoint = _parts(session, q)
     if disjoint:
         return sum(int(session.scalar(select(func.count()).select_from(p.subquery())) or 0) for p in parts)
-    whole: CompoundSelect = union(*parts)
+    whole: CompoundSelect[tuple[uuid.UUID]] = union(*parts)
     return int(session.scalar(select(func.count()).select_from(whole.subquery())) or 0)

@@ -251,7 +251,7 @@ def _canvas_maker(content: LetterContent, font: str) -> Callable[..., Canvas]:
     head = content.letterhead
     footer = "    ".join(part for part in (head.address_line, head.hotline_line) if part)
 
-    class LetterCanvas(Canvas):
+    class LetterCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type hints
         """Draws the footer, and "page n of m" once the number of pages is known."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -169,7 +169,8 @@ class LocalClock:
         if value is None:
             return None
         if value.__class__ is not str:
-            return value.astimezone(self.tz)
+            aware: datetime = value.astimezone(self.tz)
+            return aware
         offset = self._offsets.get(value[:10], _UNKNOWN)
         if offset is _UNKNOWN:
             offset = self._offsets[value[:10]] = self._day_offset(value[:10])

@@ -55,8 +55,9 @@ def _digest(key: bytes, label: str, value: Any) -> str:
 
 
 def _row(source: Any, names: Iterable[str]) -> dict[str, Any]:
-    get = source.get if isinstance(source, Mapping) else lambda name: getattr(source, name, None)
-    return {name: _canonical(get(name)) for name in names}
+    if isinstance(source, Mapping):
+        return {name: _canonical(source.get(name)) for name in names}
+    return {name: _canonical(getattr(source, name, None)) for name in names}
 
 
 def seal_of(key: bytes, complaint: Any, resolutions: Iterable[Any], customer: Any | None) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ColumnElement, Index, Integer, String, Uuid, or_, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from desk_app.db.base import Base
 from desk_app.db.models.complaints import Complaint
@@ -33,7 +33,8 @@ class CaseCount(Base):
 
 
 def _flag(name: str) -> ColumnElement[bool]:
-    return getattr(Complaint, f"flag_{name}") == true()
+    column: InstrumentedAttribute[bool] = getattr(Complaint, f"flag_{name}")
+    return column == true()
 
 
 def _any_flag() -> ColumnElement[bool]:
