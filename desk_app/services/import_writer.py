@@ -1,6 +1,7 @@
 """Writing imported rows: case numbers from the intake's counters, customers found or created, due
-dates from the deadline engine and a hash-chained timeline per case, in batches, inside the caller's
-transaction (the import is all or nothing)."""
+dates from the deadline engine and a hash-chained timeline per case whose last event carries the seal of
+the rows as imported (so ``desk-cli check`` covers an imported case from the start), in batches, inside
+the caller's transaction (the import is all or nothing)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from desk_app.domain.events import payloads as ev
 from desk_app.domain.events import stored_payload
 from desk_app.domain.timeline import GENESIS_HASH, event_hash
 from desk_app.i18n import _
-from desk_app.security import personal_data_digest
+from desk_app.security import chain_key, personal_data_digest
 from desk_app.services.import_rows import RowPreview
 from desk_app.services.import_values import BranchInfo
+from desk_app.services.seals import CUSTOMER_FIELDS, seal_of
 
 
 def allocate(session: Session, wanted: dict[str, int]) -> dict[str, int]:
@@ -46,6 +48,9 @@ class Writer:
     def __init__(self, session: Session, actor: Actor, source: str, calendar: WorkCalendar, now: datetime) -> None:
         self.session, self.actor, self.source, self.calendar, self.now = session, actor, source, calendar, now
         self.customers: dict[tuple[str, str], uuid.UUID] = {}
+        self.identities: dict[uuid.UUID, dict[str, Any]] = {}
+        """Each known customer's identity columns, which the seal covers."""
+        self.key = chain_key()
         self.created = 0
         self.closed = 0
         self.numbers: list[str] = []
@@ -61,17 +66,20 @@ class Writer:
         ids = {r.values["id_number"] for r in rows if r.values["id_number"] and ("id", r.values["id_number"])
                not in self.customers}
         if ids:
-            for cid, number in self.session.execute(select(Customer.id, Customer.id_number)
-                                                    .where(Customer.id_number.in_(ids))):
+            for cid, name, id_type, number in self.session.execute(
+                    select(Customer.id, Customer.name, Customer.id_type, Customer.id_number)
+                    .where(Customer.id_number.in_(ids))):
                 self.customers.setdefault(("id", number), cid)
+                self.identities[cid] = dict(zip(CUSTOMER_FIELDS, (name, id_type, number), strict=True))
         pairs = {(r.values["phone"], r.values["customer_name"]) for r in rows
                  if not r.values["id_number"] and r.values["phone"]}
         if pairs:  # by the indexed phone column, names compared here (a row-value IN would scan the table)
-            for cid, phone, name in self.session.execute(
-                    select(Customer.id, Customer.phone, Customer.name)
+            for cid, phone, name, id_type, number in self.session.execute(
+                    select(Customer.id, Customer.phone, Customer.name, Customer.id_type, Customer.id_number)
                     .where(Customer.phone.in_({phone for phone, _name in pairs}))):
                 if (phone, name) in pairs:
                     self.customers.setdefault(("phone", f"{phone}\t{name}"), cid)
+                    self.identities[cid] = dict(zip(CUSTOMER_FIELDS, (name, id_type, number), strict=True))
 
     def write(self, rows: list[RowPreview]) -> None:
         self._load_customers(rows)
@@ -101,6 +109,7 @@ class Writer:
                     "id_number": v["id_number"], "phone": v["phone"], "phone2": "", "email": "",
                     "address": v["address"], "language": "zh_CN", "legal_representative": "", "contact_person": "",
                     "anonymised": False, "created_at": self.now, "updated_at": self.now, "version": 1})
+                self.identities[customer_id] = {field: new_customers[-1][field] for field in CUSTOMER_FIELDS}
             complaint, case_events = self._complaint(r, numbers[r.source_row], customer_id)
             complaints.append(complaint)
             events.extend(case_events)
@@ -151,12 +160,16 @@ class Writer:
                 action="close", from_=Status.REGISTERED.value, to=Status.CLOSED.value,
                 reason=_("Imported as closed from {source}").format(source=self.source)
                 + (f": {v['result']}" if v["result"] else "")), closed_at))
+        # The last event seals the rows as imported (a case with a customer found in the database is sealed
+        # with that customer's identity as read above); earlier events left rows no longer kept, so no seal.
+        final_seal = seal_of(self.key, row, (), self.identities.get(customer_id))
         events, prev = [], GENESIS_HASH
         for seq, (payload, when) in enumerate(steps, start=1):
             kind, safe = payload.KIND.value, stored_payload(payload)
-            digest = event_hash(prev, cid, seq, kind, self.actor.user_id, when, safe)
+            seal = final_seal if seq == len(steps) else None
+            digest = event_hash(prev, cid, seq, kind, self.actor.user_id, when, safe, seal=seal, key=self.key)
             events.append({"id": uuid.uuid4(), "complaint_id": cid, "seq": seq, "kind": kind,
                            "actor_id": self.actor.user_id, "occurred_at": when, "payload": safe, "prev_hash": prev,
-                           "hash": digest})
+                           "seal": seal, "hash": digest})
             prev = digest
         return row, events

@@ -23,7 +23,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import Role
 from desk_app.services.accounts import create_user
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import draft
+from tests.support.staff import draft
 
 ADMIN_PASSWORD = "admin-2026-server"
 SERVER = [sys.executable, "-c", "import sys; from desk_app.server.cli import main; sys.exit(main())"]

@@ -19,8 +19,8 @@ from desk_app.domain.workflow import Action
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import draft
 from tests.support.passwords import PASSWORD
+from tests.support.staff import draft
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
 

@@ -19,8 +19,8 @@ from desk_app.domain.enums import Role
 from desk_app.services.accounts import authenticate, create_user, list_users, update_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.personal_data import reveal_customer
-from tests.services.conftest import draft
 from tests.support.passwords import PASSWORD
+from tests.support.staff import draft
 from ui.admin import audit_page as audit_module
 from ui.admin.audit_page import AuditLogPage
 from ui.context import AppContext

@@ -28,7 +28,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.attachments import MAX_ATTACHMENT_BYTES, list_attachments
 from desk_app.services.complaints import get_complaint, register_complaint
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases import attachments_panel
 from ui.cases.attachments_panel import AttachmentsPanel
 from ui.context import AppContext

@@ -27,7 +27,7 @@ from desk_app.domain.workflow import Action
 from desk_app.services import checklists, handling, letters
 from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import get_complaint, register_complaint
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.action_dialogs import ActionDialog
 from ui.cases.case_view import CaseView
 from ui.dialogs.login_dialog import LoginDialog

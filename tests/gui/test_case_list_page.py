@@ -25,7 +25,7 @@ from desk_app.services.accounts import authenticate
 from desk_app.services.case_list import CaseFilter, SortKey, count_cases
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import CustomerDraft
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.case_table_model import Column
 from ui.cases.list_page import CaseListPage
 from ui.context import AppContext

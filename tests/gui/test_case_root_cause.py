@@ -29,7 +29,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services import checklists, handling, improvements
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.report_scope import office_today
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.root_cause_panel import RootCausePanel
 from ui.context import AppContext
 from ui.improvements.dialogs import NewActionDialog, TextDialog

@@ -27,7 +27,7 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.case_workflow import Command
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
 from ui.tasks import running_tasks

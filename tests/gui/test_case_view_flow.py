@@ -17,7 +17,7 @@ from desk_app.domain.enums import ApprovalState, Role, Stage, Status
 from desk_app.domain.workflow import Action
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.action_dialogs import ActionDialog, find_data
 from ui.cases.case_view import CaseView
 from ui.context import AppContext

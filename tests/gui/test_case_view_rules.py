@@ -24,7 +24,7 @@ from desk_app.services.case_workflow import Command
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.timeline import EventInfo
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.cases.action_dialogs import ActionDialog, find_data
 from ui.cases.case_view import CaseView
 from ui.cases.timeline_widget import TimelineNames, describe_events

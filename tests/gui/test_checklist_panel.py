@@ -26,7 +26,7 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.checklists import check_gate, seed_checklists
 from desk_app.services.complaints import register_complaint
 from desk_app.services.portraits import save_portrait
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.checklists import panel as panel_module
 from ui.checklists.panel import ChecklistPanel
 from ui.context import AppContext

@@ -19,7 +19,7 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.customers import REPEAT_WINDOW_DAYS
 from desk_app.services.dto import CustomerDraft
 from tests.gui.test_intake_form import PHONE, VALID_ID, Counter, fill_valid, make_counter, open_page
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.intake.intake_page import IntakePage
 
 WANG = CustomerDraft(name="王芳", id_number=VALID_ID, phone=PHONE, address="北京市朝阳区建国路88号",

@@ -21,8 +21,8 @@ from desk_app.services import handling, legal
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import draft
 from tests.support.passwords import PASSWORD
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.help.help_browser import HelpWindow
 from ui.i18n import LanguageSupport, switch_language

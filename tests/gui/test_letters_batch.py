@@ -17,7 +17,7 @@ from desk_app.services import letters
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import CustomerDraft
 from tests.gui.test_letters_preview import make_counter, pdf_pages, pdf_printer
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.letters import batch_dialog
 from ui.letters.batch_dialog import BatchLettersDialog
 

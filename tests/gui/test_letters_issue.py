@@ -20,7 +20,7 @@ from tests.documents.pdf_tools import flat_text
 from tests.gui.keyboard import CTRL, choose, key, mnemonic, replace_text, type_text
 from tests.gui.remote_support import when_shown
 from tests.gui.test_letters_preview import Counter, make_counter
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.letters.actions import offer_receipt
 from ui.letters.case_letters import CaseLettersWidget, DeliveryDialog
 from ui.letters.issue_dialog import IssueLetterDialog

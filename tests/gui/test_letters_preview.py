@@ -26,7 +26,7 @@ from desk_app.services import letters
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from tests.documents.samples import DECISION, FACTS, ISSUED_AT, ISSUER, LETTER_DAY
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.letters import preview_dialog
 from ui.letters.actions import offer_receipt

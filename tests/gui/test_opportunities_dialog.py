@@ -14,7 +14,7 @@ from desk_app.reports.prevention_figures import OpportunityKind
 from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import register_complaint
 from desk_app.services.opportunities import list_for_case
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.grumbles.opportunities_dialog import OpportunitiesDialog
 
 

@@ -19,7 +19,7 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.overview import case_overview
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.overview.page import OverviewPage
 

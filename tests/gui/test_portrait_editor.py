@@ -20,7 +20,7 @@ from desk_app.domain.portrait import DIMENSIONS, Dimension, PortraitInput
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.portraits import PortraitInfo, portrait_history, save_portrait
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.portrait.editor import PortraitEditor
 

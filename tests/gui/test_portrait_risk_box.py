@@ -14,7 +14,7 @@ from desk_app.domain.enums import Role, SpecialFlag
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.portrait.risk_box import RiskSignalsBox
 

@@ -17,8 +17,7 @@ from desk_app.config import AppConfig
 from desk_app.db.models import Complaint
 from desk_app.services import quality
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import draft
-from tests.support.staff import make_branch_staff
+from tests.support.staff import draft, make_branch_staff
 from ui.context import AppContext
 from ui.quality.page import QualityPage
 

@@ -25,7 +25,7 @@ from desk_app.services.branches import handlers_may_take, list_branches
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.admin.branch_dialog import BranchDialog
 from ui.cases.case_table_model import Column
 from ui.cases.case_view import CaseView

@@ -15,7 +15,7 @@ from desk_app.domain.enums import Role
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
-from tests.services.conftest import draft
+from tests.support.staff import draft
 from ui.context import AppContext
 from ui.team.page import TeamPage
 

@@ -21,12 +21,17 @@ from desk_app.services import improvements
 from desk_app.services.complaints import register_complaint
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.statistics import compute_statistics
-from tests.services.conftest import Staff, draft, staff  # noqa: F401 - the fixture
+from tests.support.staff import Staff, draft, make_staff
 
 TODAY = office_today("Asia/Shanghai")
 
 
-def test_root_cause_is_recorded_corrected_and_logged(database: Database, staff: Staff) -> None:  # noqa: F811
+@pytest.fixture
+def staff(database: Database) -> Staff:
+    return make_staff(database)
+
+
+def test_root_cause_is_recorded_corrected_and_logged(database: Database, staff: Staff) -> None:
     case = register_complaint(database, staff.clerk, draft())
     info = improvements.record_root_cause(database, staff.handler, case.id, RootCauseLevel.RULES, "c03", "规则不清")
     assert (info.level, info.cause_code, info.case_number) == (RootCauseLevel.RULES, "C03", case.case_number)
@@ -48,7 +53,7 @@ def test_root_cause_is_recorded_corrected_and_logged(database: Database, staff: 
         improvements.record_root_cause(database, staff.other_branch_clerk, case.id, RootCauseLevel.DATA, "C01")
 
 
-def test_action_lifecycle_links_and_listing(database: Database, staff: Staff) -> None:  # noqa: F811
+def test_action_lifecycle_links_and_listing(database: Database, staff: Staff) -> None:
     cases = [register_complaint(database, staff.clerk, draft()) for _i in range(3)]
     action = improvements.create_action(database, staff.supervisor, improvements.ActionDraft(
         title="优化盗刷处置流程", cause_code="C09", level=RootCauseLevel.PROCESS, owner_id=staff.handler.user_id,
@@ -78,7 +83,7 @@ def test_action_lifecycle_links_and_listing(database: Database, staff: Staff) ->
     assert improvements.list_actions(database, staff.manager, open_only=True) == []
 
 
-def test_action_rights(database: Database, staff: Staff) -> None:  # noqa: F811
+def test_action_rights(database: Database, staff: Staff) -> None:
     with pytest.raises(PermissionDeniedError):
         improvements.create_action(database, staff.handler, improvements.ActionDraft(title="x"))
     with pytest.raises(PermissionDeniedError):  # only HQ runs network-wide actions (the admin here is HQ's)
@@ -98,7 +103,7 @@ def test_action_rights(database: Database, staff: Staff) -> None:  # noqa: F811
     assert [a.title for a in improvements.list_actions(database, staff.supervisor)] == ["全辖服务礼仪培训"]
 
 
-def test_root_causes_and_actions_in_the_statistics(database: Database, staff: Staff) -> None:  # noqa: F811
+def test_root_causes_and_actions_in_the_statistics(database: Database, staff: Staff) -> None:
     cases = [register_complaint(database, staff.clerk, draft()) for _i in range(3)]
     for case, (level, code) in zip(cases, [(RootCauseLevel.DATA, "C09"), (RootCauseLevel.DATA, "C09"),
                                            (RootCauseLevel.RULES, "C03")], strict=True):

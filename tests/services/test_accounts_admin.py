@@ -253,7 +253,7 @@ def test_audit_viewer_finds_a_case_by_part_of_its_number(database: Database, sta
     from desk_app.services.audit import list_entries
     from desk_app.services.complaints import register_complaint
     from desk_app.services.personal_data import reveal_customer
-    from tests.services.conftest import draft
+    from tests.support.staff import draft
 
     case = register_complaint(database, staff.clerk, draft())
     reveal_customer(database, staff.handler, case.id, purpose="回访")

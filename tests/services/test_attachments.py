@@ -25,7 +25,7 @@ from desk_app.services.attachments import (
 )
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.timeline import check_chain
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 SCAN = AttachmentFile("王芳身份证.jpg", b"\xff\xd8\xff\xe0fake jpeg", "image/jpeg", "身份证复印件")
 STATEMENT = AttachmentFile("C:\\scans\\statement.pdf", b"%PDF-1.4 statement")

@@ -51,8 +51,9 @@ from desk_app.services.dto import ComplaintDetail
 from desk_app.services.grumbles import GrumbleDraft
 from desk_app.services.opportunities import OpportunityDraft
 from tests.reports.messy_files import messy_workbook
-from tests.services.conftest import PASSWORD, Staff, draft
 from tests.services.test_imports import NOW, mapping_for
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 TODAY = date.today()
 SCOPE = report_scope.ReportScope(TODAY - timedelta(days=30), TODAY + timedelta(days=1))

@@ -20,7 +20,7 @@ from desk_app.services.calendar import enter_year_schedule
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.timeline import check_chain
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def _assigned(database: Database, staff: Staff, **overrides: object) -> ComplaintDetail:

@@ -21,7 +21,7 @@ from desk_app.errors import (
 )
 from desk_app.services.complaints import get_complaint, register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft, PartyDraft
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def _counts(db: Database) -> tuple[int, int, int]:

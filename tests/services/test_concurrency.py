@@ -33,7 +33,7 @@ from desk_app.services import letters
 from desk_app.services.complaints import get_complaint, load_for, register_complaint, update_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from desk_app.services.timeline import append_event, check_all_chains
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 RECEIVED = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 November 2026 in Shanghai
 DAY = "20261102"

@@ -26,7 +26,8 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.grumbles import GrumbleDraft
 from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.report_scope import ReportScope
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 TODAY = datetime.now(UTC).date()
 SCOPE = ReportScope(TODAY - timedelta(days=29), TODAY)  # previous period: the 30 days before

@@ -16,9 +16,11 @@ from desk_app.db.uow import Database
 from desk_app.domain.deadlines import DeadlineInput, compute_deadline
 from desk_app.domain.enums import Regime
 from desk_app.errors import NotFoundError, OperationCancelled, PermissionDeniedError, ValidationError
+from desk_app.security import chain_key
 from desk_app.services import imports
 from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import register_complaint
+from desk_app.services.integrity import check_seals
 from desk_app.services.timeline import check_chain
 from tests.reports.messy_files import (
     EXPECTED_AMOUNTS,
@@ -30,7 +32,7 @@ from tests.reports.messy_files import (
     gb18030_csv,
     messy_workbook,
 )
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -79,6 +81,9 @@ def check_imported(db: Database) -> None:
                                                .order_by(ComplaintEvent.seq))]
             assert kinds == (["registered", "status_changed"] if closed else ["registered"])
             assert check_chain(s, c.id) is None
+            assert s.scalars(select(ComplaintEvent.seal).where(ComplaintEvent.complaint_id == c.id)
+                             .order_by(ComplaintEvent.seq.desc()).limit(1)).one()  # sealed from the start
+        assert check_seals(s, chain_key()) == []
     first = rows[0][0]
     assert rows[0][1].id_number == "11010519491231002X" and rows[0][1].phone == "13812345678"
     assert first.received_at.astimezone(SHANGHAI).strftime("%H:%M") == "09:30"
@@ -101,6 +106,34 @@ def test_messy_workbook_imports_after_mapping(database: Database, staff: Staff, 
     check_imported(database)
     with pytest.raises(ValidationError, match="already imported"):
         imports.import_file(database, staff.manager, path, mapping, imports.ImportOptions(now=NOW))
+
+
+def test_imported_cases_are_sealed_so_an_edit_behind_the_app_is_found(database: Database, staff: Staff,
+                                                                       tmp_path: Path) -> None:
+    """The second file's rows find the first file's customers in the database: their seals cover the
+    identity read there. A direct edit of an imported case or customer is then named by the check."""
+    workbook = messy_workbook(tmp_path / "台账.xlsx")
+    imports.import_file(database, staff.manager, workbook, mapping_for(database, staff, workbook),
+                        imports.ImportOptions(now=NOW))
+    csv_file = gb18030_csv(tmp_path / "register.csv")
+    result = imports.import_file(database, staff.manager, csv_file, mapping_for(database, staff, csv_file),
+                                 imports.ImportOptions(now=NOW))
+    assert result.customers_created < len(ROWS)  # found in the database, not created again
+    key = chain_key()
+    with database.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Complaint)) == 2 * len(ROWS)
+        assert check_seals(s, key) == []
+        victim = s.scalars(select(Complaint).where(Complaint.claimed_amount.is_not(None))
+                           .order_by(Complaint.case_number)).first()
+        assert victim is not None
+        victim_number, customer_id = victim.case_number, victim.customer_id
+        s.execute(Complaint.__table__.update().where(Complaint.id == victim.id)
+                  .values(claimed_amount=victim.claimed_amount * 100))
+        s.execute(Customer.__table__.update().where(Customer.id == customer_id).values(name="改名"))
+    with database.unit_of_work() as s:
+        found = {(b.case_number, b.parts) for b in check_seals(s, key)}
+    assert (victim_number, ("case", "customer")) in found
+    assert {parts for _number, parts in found} <= {("case", "customer"), ("customer",)}
 
 
 def test_gb18030_csv_imports_with_a_saved_mapping(database: Database, staff: Staff, tmp_path: Path) -> None:

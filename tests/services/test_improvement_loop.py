@@ -19,7 +19,7 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.statistics import export_statistics
 from tests.reports.test_statistics_workbook import table
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 TODAY = office_today("Asia/Shanghai")
 

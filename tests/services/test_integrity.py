@@ -23,7 +23,7 @@ from desk_app.services import anchors, audit, handling, integrity, retention
 from desk_app.services import case_workflow as wf
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def _failures(db: Database) -> list[str]:

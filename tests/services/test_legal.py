@@ -23,7 +23,7 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.letters import suggested_inputs
 from desk_app.services.timeline import check_chain
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 BUNDLED = default_legal_reference_path().read_text(encoding="utf-8")
 

@@ -34,7 +34,7 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail, CustomerDraft
 from desk_app.services.timeline import check_chain
 from tests.documents.pdf_tools import flat_text, needs_poppler, pdf_fonts
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in Shanghai

@@ -16,7 +16,7 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import CustomerDraft
 from desk_app.services.portraits import latest_portrait_info, portrait_history, save_portrait, trend
 from desk_app.services.timeline import list_events
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 
 def rating(emotion: int = 4, risk: int = 2, **overrides: object) -> PortraitInput:

@@ -63,7 +63,8 @@ from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.portraits import PortraitInput
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.setup import SetupRequest, initialise
-from tests.services.conftest import PASSWORD, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import draft
 
 ADMIN_PASSWORD = "admin2026"
 LOGINS = {Role.COUNTER_CLERK: "clerk", Role.HANDLER: "handler", Role.SUPERVISOR: "supervisor",

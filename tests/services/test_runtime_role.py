@@ -19,7 +19,7 @@ from desk_app.server.cli import open_server_database
 from desk_app.server.config import ServerConfig
 from desk_app.services.complaints import register_complaint
 from desk_app.services.personal_data import reveal_customer
-from tests.services.conftest import Staff, draft
+from tests.support.staff import Staff, draft
 
 pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 

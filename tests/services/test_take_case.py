@@ -24,7 +24,8 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from desk_app.services.overview import ASSIGNABLE, case_overview, work_queues
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 
 def _bj_handler(db: Database, staff: Staff) -> Actor:

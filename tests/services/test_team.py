@@ -22,7 +22,8 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.team import handler_loads, team_figures
 from desk_app.services.timeline import append_event
-from tests.services.conftest import PASSWORD, Staff, draft
+from tests.support.passwords import PASSWORD
+from tests.support.staff import Staff, draft
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC)
