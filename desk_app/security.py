@@ -102,13 +102,20 @@ def chain_key() -> bytes:
         return key
 
 
+def forget_chain_keys() -> None:
+    """Drop the keys read so far, so the next ``chain_key()`` reads its file again (after a key import)."""
+    with _lock:
+        _keys.clear()
+
+
 def keyed_digest(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def personal_data_digest(value: str) -> str:
+def personal_data_digest(value: str, key: bytes | None = None) -> str:
     """The form in which a personal-data value appears in timeline events (never the value itself), so
     anonymising a customer never breaks the hash chain. Keyed (HMAC with this office's chain key): a plain
     hash of an 11-digit phone or an 18-digit ID number is reversed by trying them all; without the key,
-    nobody can. (Events written before keyed pseudonyms hold "sha256:…"; they stay as they were.)"""
-    return "hmac:" + keyed_digest(chain_key(), "pseudonym\x00" + value)[:16] if value else ""
+    nobody can. (Events written before keyed pseudonyms hold "sha256:…"; they stay as they were.)
+    ``key``: the chain key, when the caller has it at hand (bulk writers: resolving it is most of the cost)."""
+    return "hmac:" + keyed_digest(key or chain_key(), "pseudonym\x00" + value)[:16] if value else ""

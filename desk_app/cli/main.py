@@ -1,7 +1,7 @@
 """``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
 
 Sub-commands: migrate, demo-data, check, backup, restore, retention, self-test, export-report,
-import (the last two in desk_app.cli.reports), trust-server. The database is found as in
+import (the last two in desk_app.cli.reports), trust-server, keys (desk_app.cli.keys). The database is found as in
 DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
 
 The data commands export-report and import also run against a desk server (``--server URL`` or
@@ -147,6 +147,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 2
     check = verify_backup(Path(args.file))
     print(_("Backup verified: schema {revision}, {n} cases.").format(revision=check.revision, n=check.complaints))
+    if check.chain_key_matches is False:
+        print(_("Warning: its case timelines were sealed with another chain key than this installation's. After "
+                "the restore, put the office's keys back with 'desk-cli keys import ARCHIVE' (made at the office "
+                "with 'desk-cli keys export'), or every timeline check will fail."), file=sys.stderr)
     if not args.yes:
         print(_("Add --yes to replace {target} with it (close every Complaint Desk window first).").format(
             target=target))
@@ -317,8 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     trust.add_argument("--fingerprint", metavar="SHA256", help=_("the fingerprint IT gave you: compare with it "
                                                                  "instead of asking"))
     trust.set_defaults(func=cmd_trust_server)
+    from desk_app.cli.keys import add_keys_command
     from desk_app.cli.reports import add_report_commands
 
+    add_keys_command(sub)
     add_report_commands(sub, _database)
     return parser
 

@@ -2,6 +2,8 @@
 
 A restore never touches the live database until the backup has passed ``PRAGMA integrity_check`` and
 carries a schema revision this program knows; the live file is itself backed up before it is replaced.
+The keys are not in a backup (``desk_app.key_archive``): the check says whether the backup's timelines
+verify with this installation's chain key, so a restore on a replacement PC asks for the key archive.
 PostgreSQL is backed up with pg_dump (see README).
 """
 
@@ -12,12 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.orm import Session
 
 from desk_app.db.engine import sqlite_path
 from desk_app.db.migrate import alembic_config, backup_sqlite
+from desk_app.db.models import ComplaintEvent
 from desk_app.errors import DatabaseUnavailableError, ValidationError
 from desk_app.i18n import _
+from desk_app.security import chain_key, chain_key_file
+from desk_app.services.timeline import check_chain
 
 DEFAULT_KEEP = 14
 SCHEDULED_LABEL = "scheduled"
@@ -28,6 +34,8 @@ class BackupCheck:
     path: Path
     revision: str
     complaints: int
+    chain_key_matches: bool | None = None
+    """Whether the backup's timelines verify with this installation's chain key (None: no timeline yet)."""
 
 
 def _backups(folder: Path, label: str) -> list[Path]:
@@ -83,7 +91,25 @@ def verify_backup(path: Path) -> BackupCheck:
     if revision not in known:
         raise ValidationError(_("The backup {path} is from a newer program version (schema {revision}).").format(
             path=path, revision=revision))
-    return BackupCheck(path, revision, int(complaints))
+    return BackupCheck(path, revision, int(complaints), _sealed_with_this_key(path))
+
+
+def _sealed_with_this_key(path: Path, sample: int = 20) -> bool | None:
+    """Whether the timelines of a sample of the backup's cases verify with this installation's chain key.
+    One intact chain is enough (a tampered case is for ``desk-cli check``; another key breaks them all)."""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with Session(engine) as session:
+            ids = session.scalars(select(ComplaintEvent.complaint_id).where(ComplaintEvent.seq == 1)
+                                  .limit(sample)).all()
+            if not ids:
+                return None
+            if not chain_key_file().exists():
+                return False
+            key = chain_key()
+            return any(check_chain(session, cid, key) is None for cid in ids)
+    finally:
+        engine.dispose()
 
 
 def restore(backup: Path, target: Path, safety_folder: Path) -> BackupCheck:
