@@ -32,9 +32,10 @@ def _passphrase(args: argparse.Namespace, twice: bool) -> str:
     return first
 
 
-def _paths(args: argparse.Namespace) -> dict[str, Path | None]:
-    return {"chain_key_path": Path(args.chain_key) if args.chain_key else None,
-            "signing_folder": Path(args.signing_keys) if args.signing_keys else None}
+def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The chain key file and the signing keys folder named on the command line (None: this PC's)."""
+    return (Path(args.chain_key) if args.chain_key else None,
+            Path(args.signing_keys) if args.signing_keys else None)
 
 
 def _describe(info: key_archive.KeyArchiveInfo) -> str:
@@ -45,14 +46,17 @@ def _describe(info: key_archive.KeyArchiveInfo) -> str:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     path = Path(args.archive)
+    chain_key_path, signing_folder = _paths(args)
     if args.action == "export":
-        info = key_archive.export_keys(path, _passphrase(args, twice=True), **_paths(args))
+        info = key_archive.export_keys(path, _passphrase(args, twice=True), chain_key_path=chain_key_path,
+                                       signing_folder=signing_folder)
         print(_("Key archive written: {path} ({what}). Keep it apart from the backups, with its passphrase "
                 "in another place.").format(path=path, what=_describe(info)))
     elif args.action == "show":
         print(_describe(key_archive.read_keys(path, _passphrase(args, twice=False))))
     else:
-        info = key_archive.import_keys(path, _passphrase(args, twice=False), replace=args.replace, **_paths(args))
+        info = key_archive.import_keys(path, _passphrase(args, twice=False), replace=args.replace,
+                                       chain_key_path=chain_key_path, signing_folder=signing_folder)
         print(_("Keys installed ({what}). Run 'desk-cli check' to see the timelines verify.").format(
             what=_describe(info)))
     return 0
