@@ -1,5 +1,6 @@
 """The dashboard's figures: the trend per week or month, the Pareto of causes, cases and overdue share
-per branch, the satisfaction trend, early warnings and the improvement actions, aggregated in the
+per branch, the satisfaction trend, early warnings, the improvement actions and the prevention funnel
+(grumbles, as ``desk_app.services.prevention`` computes them for the workbook), aggregated in the
 database."""
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.enums import Status
 from desk_app.domain.workflow import STOPPED_STATES
 from desk_app.reports.figures import ActionRow, ParetoRow, ratio
+from desk_app.reports.prevention_figures import PreventionFunnel
 from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.sqlexpr import Dialect, count_if, local_midnight_utc
+from desk_app.services.prevention import funnel_in
 from desk_app.services.reference import label_for, taxonomy_codes
 from desk_app.services.report_scope import ReportScope, office_today, resolve_scope
 from desk_app.services.statistics import PARETO_SIZE, improvement_actions
@@ -109,6 +112,9 @@ class Dashboard:
     satisfaction: tuple[SatisfactionPoint, ...]
     warnings: tuple[EarlyWarning, ...]
     actions: tuple[ActionRow, ...]
+    funnel: PreventionFunnel
+    """Grumbles of the period: settled on the spot, turned into complaints, by branch and cause, and the causes
+    rising among grumbles (against the previous period) beside their complaints."""
 
 
 def bucket_start(day: date, granularity: Granularity) -> date:
@@ -176,6 +182,7 @@ def dashboard_data(db: Database, actor: Actor, query: DashboardQuery, today: dat
         names = {code: name for code, name in session.execute(select(Branch.code, Branch.name))}
         taxonomy = taxonomy_codes(session)
         action_rows = improvement_actions(session, resolved, taxonomy, today)
+        funnel = funnel_in(session, resolved)
 
     total = sum(trend_counts.values())
     trend = tuple(TrendPoint(a, b, trend_counts.get(bucket_start(a, g), 0)) for a, b in
@@ -208,7 +215,7 @@ def dashboard_data(db: Database, actor: Actor, query: DashboardQuery, today: dat
                      pareto=tuple(pareto),
                      branches=tuple(BranchBar(bid, code, name, int(n), int(o))
                                     for bid, code, name, n, o in branch_rows),
-                     satisfaction=satisfaction, warnings=tuple(warnings), actions=action_rows)
+                     satisfaction=satisfaction, warnings=tuple(warnings), actions=action_rows, funnel=funnel)
 
 
 def _as_date(value: Any) -> date:

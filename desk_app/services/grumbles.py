@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, Grumble, TaxonomyCode, User
@@ -27,6 +27,7 @@ from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require, require_branch, sees_all_branches
+from desk_app.services.recorded import newest_recorded
 from desk_app.services.reference import label_for, require_code
 
 MAX_TEXT = 2000
@@ -111,22 +112,34 @@ def get_grumble(db: Database, actor: Actor, grumble_id: uuid.UUID) -> GrumbleInf
 
 
 def list_grumbles(db: Database, actor: Actor, since: datetime | None = None, until: datetime | None = None,
-                  settled: bool | None = None, limit: int = 100) -> list[GrumbleInfo]:
+                  settled: bool | None = None, limit: int = 100, *, cause: str = "", turned: bool | None = None,
+                  text: str = "") -> list[GrumbleInfo]:
     """Grumbles newest first (``Permission.VIEW_CASE``): the actor's branch, or every branch at HQ; ``since``
-    inclusive, ``until`` exclusive; at most ``MAX_LIST``."""
+    inclusive, ``until`` exclusive; ``cause`` a C code or its prefix; ``turned`` whether it became a
+    complaint; ``text`` found in what the customer said or what was done (and in the customer's name and
+    phone where the actor sees them unmasked); at most ``MAX_LIST``."""
     require(actor, Permission.VIEW_CASE)
+    conditions: list[ColumnElement[bool]] = []
+    if settled is not None:
+        conditions.append(Grumble.settled.is_(settled))
+    if turned is not None:
+        conditions.append(Grumble.complaint_id.is_not(None) if turned else Grumble.complaint_id.is_(None))
+    if cause.strip():
+        conditions.append(Grumble.axis_c.startswith(cause.strip().upper(), autoescape=True))
+    if text.strip():
+        conditions.append(_text_condition(actor, text.strip()))
     with db.unit_of_work() as session:
-        stmt = select(Grumble)
-        if not sees_all_branches(actor):
-            stmt = stmt.where(Grumble.branch_id == actor.branch_id)
-        if since is not None:
-            stmt = stmt.where(Grumble.recorded_at >= since)
-        if until is not None:
-            stmt = stmt.where(Grumble.recorded_at < until)
-        if settled is not None:
-            stmt = stmt.where(Grumble.settled.is_(settled))
-        stmt = stmt.order_by(Grumble.recorded_at.desc(), Grumble.id).limit(max(1, min(limit, MAX_LIST)))
+        stmt = newest_recorded(Grumble, actor, since, until, conditions, limit, MAX_LIST)
         return [_info(session, actor, row) for row in session.scalars(stmt)]
+
+
+def _text_condition(actor: Actor, text: str) -> ColumnElement[bool]:
+    found = [Grumble.remark.icontains(text, autoescape=True), Grumble.action_taken.icontains(text, autoescape=True)]
+    if has_permission(actor.role, Permission.SEE_PERSONAL_DATA):  # only where _info shows them unmasked
+        found.append(and_(Grumble.branch_id == actor.branch_id,
+                          or_(Grumble.customer_name.icontains(text, autoescape=True),
+                              Grumble.customer_phone.contains(text.replace(" ", ""), autoescape=True))))
+    return or_(*found)
 
 
 def link_complaint(db: Database, actor: Actor, grumble_id: uuid.UUID, complaint_id: uuid.UUID) -> GrumbleInfo:

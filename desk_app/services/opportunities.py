@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Branch, Complaint, Grumble, Opportunity, TaxonomyCode, User
@@ -23,7 +23,8 @@ from desk_app.errors import NotFoundError, ValidationError
 from desk_app.i18n import _
 from desk_app.reports.prevention_figures import OpportunityKind
 from desk_app.services import audit
-from desk_app.services.access import require, require_branch, sees_all_branches
+from desk_app.services.access import require, require_branch
+from desk_app.services.recorded import newest_recorded
 from desk_app.services.reference import label_for, require_code
 
 MAX_TEXT = 2000
@@ -93,19 +94,13 @@ def list_opportunities(db: Database, actor: Actor, since: datetime | None = None
     """Opportunities newest first for headquarters' list (``Permission.REPORTS``): every branch at HQ, the own
     branch elsewhere; ``since`` inclusive, ``until`` exclusive; ``product`` a B code or its prefix."""
     require(actor, Permission.REPORTS)
+    conditions: list[ColumnElement[bool]] = []
+    if kind is not None:
+        conditions.append(Opportunity.kind == kind.value)
+    if product.strip():
+        conditions.append(Opportunity.product.startswith(product.strip().upper(), autoescape=True))
     with db.unit_of_work() as session:
-        stmt = select(Opportunity)
-        if not sees_all_branches(actor):
-            stmt = stmt.where(Opportunity.branch_id == actor.branch_id)
-        if since is not None:
-            stmt = stmt.where(Opportunity.recorded_at >= since)
-        if until is not None:
-            stmt = stmt.where(Opportunity.recorded_at < until)
-        if kind is not None:
-            stmt = stmt.where(Opportunity.kind == kind.value)
-        if product.strip():
-            stmt = stmt.where(Opportunity.product.startswith(product.strip().upper(), autoescape=True))
-        stmt = stmt.order_by(Opportunity.recorded_at.desc(), Opportunity.id).limit(max(1, min(limit, MAX_LIST)))
+        stmt = newest_recorded(Opportunity, actor, since, until, conditions, limit, MAX_LIST)
         return _infos(session, list(session.scalars(stmt)))
 
 

@@ -33,7 +33,7 @@ from desk_app.services.report_scope import ReportScope, ResolvedScope, resolve_s
 def prevention_funnel(db: Database, actor: Actor, scope: ReportScope) -> PreventionFunnel:
     """The funnel and the rising causes for ``scope`` (``Permission.REPORTS``)."""
     with db.unit_of_work() as session:
-        return _funnel(session, resolve_scope(session, actor, scope))
+        return funnel_in(session, resolve_scope(session, actor, scope))
 
 
 def opportunity_summary(db: Database, actor: Actor, scope: ReportScope) -> list[OpportunityRow]:
@@ -46,7 +46,7 @@ def prevention_figures(db: Database, actor: Actor, scope: ReportScope) -> Preven
     """Both, in one transaction: what the statistics workbook's prevention sheets show."""
     with db.unit_of_work() as session:
         resolved = resolve_scope(session, actor, scope)
-        return PreventionFigures(_funnel(session, resolved), _opportunities(session, resolved))
+        return PreventionFigures(funnel_in(session, resolved), _opportunities(session, resolved))
 
 
 def _names(session: Session, codes: set[str]) -> dict[str, str]:
@@ -55,7 +55,9 @@ def _names(session: Session, codes: set[str]) -> dict[str, str]:
     return {c.code: label_for(c) for c in session.scalars(select(TaxonomyCode).where(TaxonomyCode.code.in_(codes)))}
 
 
-def _funnel(session: Session, resolved: ResolvedScope) -> PreventionFunnel:
+def funnel_in(session: Session, resolved: ResolvedScope) -> PreventionFunnel:
+    """The funnel and the rising causes over ``resolved``, in the caller's transaction (the dashboard reads
+    them in its own snapshot)."""
     current = case((Grumble.recorded_at >= resolved.start, 1), else_=0)
     settled = case((Grumble.settled.is_(True), 1), else_=0)
     turned = case((Grumble.complaint_id.is_not(None), 1), else_=0)

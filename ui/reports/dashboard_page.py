@@ -1,5 +1,6 @@
 """The dashboard (QtCharts): cases per week or month, the Pareto of causes, cases by branch with the
-overdue part, the satisfaction trend, early warnings and improvement actions.
+overdue part, the satisfaction trend; under them, as tabs, early warnings, improvement actions and the
+prevention funnel of grumbles (``ui.reports.prevention_panel``).
 
 The figures come from ``desk_app.services.dashboard.dashboard_data`` (aggregated in the database, run
 in the background). Clicking a bar emits ``sig_filter_requested`` with the case-list filter that
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -48,6 +50,7 @@ from ui import icons
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.reports.prevention_panel import PreventionPanel
 from ui.saved_file import show_saved
 from ui.tables import readonly_table
 from ui.tasks import run_call
@@ -171,15 +174,18 @@ class DashboardPage(Page):
             QVBoxLayout(group).addWidget(table)
         self.warning_table.setObjectName("earlyWarnings")
         self.action_table.setObjectName("improvementActions")
-        lists = QHBoxLayout()
-        lists.addWidget(self.warning_box, 1)
-        lists.addWidget(self.action_box, 1)
+        self.prevention = PreventionPanel(self)
+        self.lists = QTabWidget(self)  # one list at a time: the charts keep their height on a 768-pixel screen
+        self.lists.setObjectName("dashboardLists")
+        self.lists.addTab(self.warning_box, "")
+        self.lists.addTab(self.action_box, "")
+        self.lists.addTab(self.prevention, "")
 
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
         layout.addLayout(bar)
         layout.addLayout(self.chart_grid, 3)
-        layout.addLayout(lists, 1)
+        layout.addWidget(self.lists, 1)
         self.retranslate_ui()
 
     def _place_charts(self, columns: int) -> None:
@@ -229,6 +235,9 @@ class DashboardPage(Page):
         self.action_box.setTitle(_("Improvement actions"))
         self.action_table.setHorizontalHeaderLabels([_("Improvement action"), _("Branch"), _("Cause"), _("Owner"),
                                                 _("Due date"), _("State")])
+        for index, text in enumerate((_("Early &warnings"), _("Improvement a&ctions"), _("Prevention f&unnel"))):
+            self.lists.setTabText(index, text)
+        self.prevention.retranslate_ui()
         self._update_scope()
         if self.data is not None:
             self.set_dashboard(self.data)
@@ -289,6 +298,7 @@ class DashboardPage(Page):
             (a.title, a.branch_code or _("all branches"), f"{a.cause_code} {a.cause_name}".strip(), a.owner,
              a.due_on.isoformat() if a.due_on else "", a.state_name + (" ⚠" if a.overdue else ""))
             for a in data.actions])
+        self.prevention.set_funnel(data.funnel)
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
