@@ -4,6 +4,7 @@ from desk_app.db.base import Base
 from desk_app.db.models.case_counts import CaseCount
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
+from desk_app.db.models.drills import PracticeDrill, PracticeDrillStep
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, DatabaseFact, WordListVersion
 from desk_app.db.models.grumbles import Grumble, Opportunity
 from desk_app.db.models.imports import ImportBatch, ImportMapping
@@ -57,6 +58,8 @@ __all__ = [
                                            "NumberCounter",
                                            "Opportunity",
                                            "Portrait",
+                                           "PracticeDrill",
+                                           "PracticeDrillStep",
                                            "QualitySample",
                                            "ReferenceItem",
                                            "ReferenceVersion",
