@@ -20,7 +20,7 @@ from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.report_scope import ReportScope
 from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import Q2, build_report_data
-from tests.services.test_server_jobs import exported_csv
+from tests.support.imported import exported_csv
 
 
 @pytest.fixture(autouse=True)

@@ -55,7 +55,7 @@ from desk_app.services.customers import intake_options
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.personal_data import reveal_customer
 from tests.reports.report_data import build_report_data
-from tests.services.test_server_jobs import exported_csv
+from tests.support.imported import exported_csv
 from ui.context import AppContext
 from ui.idle_lock import UnlockDialog
 from ui.tasks import db_pool

@@ -6,89 +6,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from desk_app.db.models import Complaint, ComplaintEvent, Customer, ImportBatch
 from desk_app.db.uow import Database
-from desk_app.domain.deadlines import DeadlineInput, compute_deadline
-from desk_app.domain.enums import Regime
 from desk_app.errors import NotFoundError, OperationCancelled, PermissionDeniedError, ValidationError
 from desk_app.security import chain_key
 from desk_app.services import imports
-from desk_app.services.calendar import load_work_calendar
 from desk_app.services.complaints import register_complaint
 from desk_app.services.integrity import check_seals
-from desk_app.services.timeline import check_chain
 from tests.reports.messy_files import (
-    EXPECTED_AMOUNTS,
-    EXPECTED_B,
-    EXPECTED_C,
-    EXPECTED_CHANNELS,
-    EXPECTED_DATES,
     ROWS,
     gb18030_csv,
     messy_workbook,
 )
+from tests.support.imported import NOW, check_imported, mapping_for
 from tests.support.staff import Staff, draft
-
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def counts(db: Database) -> tuple[int, int, int, int]:
     with db.unit_of_work() as s:
         return tuple(s.scalar(select(func.count()).select_from(t)) or 0  # type: ignore[return-value]
                      for t in (Complaint, Customer, ComplaintEvent, ImportBatch))
-
-
-def mapping_for(db: Database, staff: Staff, path: Path) -> imports.ColumnMapping:
-    """What a user does in the mapping dialog: accept the suggestion, set the A axis default."""
-    preview = imports.dry_run(db, staff.manager, path, options=imports.ImportOptions(now=NOW))
-    assert any(p.field == "axis_a" for r in preview.problem_rows for p in r.problems)
-    mapping = preview.mapping
-    mapping.defaults["axis_a"] = "A01"
-    return mapping
-
-
-def imported_cases(db: Database) -> list[tuple[Complaint, Customer]]:
-    with db.unit_of_work() as s:
-        return [tuple(r) for r in s.execute(  # type: ignore[misc]
-            select(Complaint, Customer).join(Customer, Customer.id == Complaint.customer_id)
-            .order_by(Complaint.received_at)).all()]
-
-
-def check_imported(db: Database) -> None:
-    rows = imported_cases(db)
-    assert len(rows) == len(ROWS)
-    with db.unit_of_work() as s:
-        calendar = load_work_calendar(s)
-        for (c, customer), date_text, amount, channel, b, cause, source in zip(
-                rows, EXPECTED_DATES, EXPECTED_AMOUNTS, EXPECTED_CHANNELS, EXPECTED_B, EXPECTED_C, ROWS, strict=True):
-            local = c.received_at.astimezone(SHANGHAI)
-            assert local.date().isoformat() == date_text
-            assert c.case_number.startswith(f"SH01-{date_text.replace('-', '')}-")
-            assert (c.claimed_amount, c.channel, c.axis_a, c.axis_b, c.axis_c) == (amount, channel, "A01", b, cause)
-            assert customer.name == source[2]
-            expected_due = compute_deadline(DeadlineInput(Regime.BANKING_INSURANCE, c.received_at), calendar).due_on
-            assert c.due_on == expected_due
-            closed = source[11] is not None
-            assert c.status == ("closed" if closed else "registered")
-            assert (c.closed_at is not None) == closed
-            kinds = [e.kind for e in s.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
-                                               .order_by(ComplaintEvent.seq))]
-            assert kinds == (["registered", "status_changed"] if closed else ["registered"])
-            assert check_chain(s, c.id) is None
-            assert s.scalars(select(ComplaintEvent.seal).where(ComplaintEvent.complaint_id == c.id)
-                             .order_by(ComplaintEvent.seq.desc()).limit(1)).one()  # sealed from the start
-        assert check_seals(s, chain_key()) == []
-    first = rows[0][0]
-    assert rows[0][1].id_number == "11010519491231002X" and rows[0][1].phone == "13812345678"
-    assert first.received_at.astimezone(SHANGHAI).strftime("%H:%M") == "09:30"
-    fourth = rows[3][1]
-    assert fourth.phone == "13700001111"  # +86 137-0000-1111
 
 
 def test_messy_workbook_imports_after_mapping(database: Database, staff: Staff, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ an oversized upload leave nothing written, on the client or on the server."""
 
 from __future__ import annotations
 
-import csv
 import errno
 import hashlib
 import io
@@ -55,9 +54,9 @@ from desk_app.services.sessions import SessionExpiredError
 from desk_app.services.setup import SetupRequest, initialise
 from tests.reports.messy_files import ROWS
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data
-from tests.services.test_imports import NOW as IMPORT_NOW
-from tests.services.test_imports import check_imported
 from tests.services.test_letters import _register_today, _today
+from tests.support.imported import NOW as IMPORT_NOW
+from tests.support.imported import check_imported, exported_csv
 from tests.support.passwords import PASSWORD
 from tests.support.staff import Staff
 
@@ -172,21 +171,6 @@ def test_a_forbidden_export_writes_nothing(demo: LiveServer, remote: RemoteBacke
 
 
 # --- imports ------------------------------------------------------------------------------------------
-
-def exported_csv(path: Path) -> Path:
-    """The register as a real system exports it: every field quoted where needed, quotes doubled, line
-    breaks inside the complaint text, CRLF line ends, GB18030."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["序号", "投诉日期", "客户姓名", "联系电话", "证件号码", "投诉渠道", "业务类别", "投诉原因",
-                     "投诉内容", "客户诉求", "涉及金额", "完成时间", "处理结果"])
-    for row in ROWS:
-        cells = ["" if v is None else v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else str(v)
-                 for v in row]
-        cells[8] = f'客户称"{cells[8]}"，\n要求"尽快"处理'
-        writer.writerow(cells)
-    path.write_bytes(out.getvalue().encode("gb18030"))
-    return path
 
 
 def test_dry_run_and_import_of_an_exported_csv(server: LiveServer, staff: Staff, remote: RemoteBackend,
