@@ -21,7 +21,7 @@ from desk_app.db.uow import Database
 from desk_app.documents.content import ReceiptInputs
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import CalendarDay, DayKind
-from desk_app.domain.enums import Channel, Complexity, InstitutionType, LetterKind, LinkKind, Role
+from desk_app.domain.enums import Channel, Complexity, InstitutionType, LetterKind, Role
 from desk_app.domain.workflow import Action
 from desk_app.errors import UserError
 from desk_app.reports.prevention_figures import OpportunityKind
@@ -30,8 +30,6 @@ from desk_app.services import (
     attachments,
     audit,
     branches,
-    case_library,
-    case_links,
     detail_export,
     extensions,
     grumbles,
@@ -154,34 +152,6 @@ def _read_attachment(d: Desk) -> None:
     attachments.save_attachment(d.db, d.staff.handler, info.id, d.tmp / "copy.pdf")
 
 
-def _link(d: Desk) -> None:
-    main, other = d.case(), d.case()
-    case_links.link_cases(d.db, d.staff.clerk, main.id, other.case_number, LinkKind.SAME_CUSTOMER, "电话也投诉了")
-
-
-def _unlink(d: Desk) -> None:
-    main, other = d.case(), d.case()
-    [link] = case_links.link_cases(d.db, d.staff.clerk, main.id, other.case_number, LinkKind.GROUP_MEMBER)
-    assert link.link_id is not None
-    case_links.unlink_cases(d.db, d.staff.clerk, main.id, link.link_id, "误关联")
-
-
-def _merge(d: Desk) -> None:
-    main, duplicate = d.case(), d.case()
-    case_links.merge_cases(d.db, d.staff.supervisor, main.id, main.version, duplicate.case_number,
-                           case_links.MergeDirection.INTO_THIS, "监管转办与柜面投诉为同一事项")
-
-
-def _library(d: Desk) -> None:
-    """A closed case added to the case library (its own entry), then removed (the last entry)."""
-    case = d.case()
-    with d.db.unit_of_work() as session:
-        session.execute(update(Complaint).where(Complaint.id == case.id).values(status="closed"))
-    entry = case_library.mark_case(d.db, d.staff.supervisor, case.id, "先共情再给方案")
-    assert _entries(d.db, audit.AuditAction.CASE_LIBRARY)[-1].detail["event"] == "added"
-    case_library.remove_entry(d.db, d.staff.supervisor, entry.row.id)
-
-
 #: How to perform each audited action, and what its entry must say (a subset of its detail).
 def _turn_grumble(d: Desk) -> None:
     """A grumble recorded (its own entry), then turned into a complaint (the last entry)."""
@@ -236,10 +206,6 @@ PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
     audit.AuditAction.OPPORTUNITY: (lambda d: opportunities.add_opportunity(d.db, d.staff.handler, OpportunityDraft(
         OpportunityKind.OPPORTUNITY, "客户希望开通境外消费提醒", complaint_id=d.case().id)),
         {"kind": "opportunity", "product": "B0302"}),
-    audit.AuditAction.CASE_LIBRARY: (_library, {"event": "removed", "cause": "C09"}),
-    audit.AuditAction.CASE_LINK: (_link, {"kind": "same_customer"}),
-    audit.AuditAction.CASE_UNLINK: (_unlink, {"kind": "group_member"}),
-    audit.AuditAction.CASE_MERGE: (_merge, {"duplicate_status": "registered"}),
 }
 
 
