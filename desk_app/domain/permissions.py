@@ -46,6 +46,7 @@ class Permission(StrEnum):
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     VIEW_AUDIT_LOG = "view_audit_log"
     ANONYMISE = "anonymise"
+    CURATE_LIBRARY = "curate_library"
     ADMINISTER = "administer"
 
     @property
@@ -79,6 +80,7 @@ _LABELS: dict[Permission, str] = {
     Permission.MANAGE_REFERENCE_DATA: N_("Maintain the holiday calendar"),
     Permission.VIEW_AUDIT_LOG: N_("View the audit log"),
     Permission.ANONYMISE: N_("Anonymise expired personal data (retention)"),
+    Permission.CURATE_LIBRARY: N_("Add closed cases to the case library as model cases, and remove them"),
     Permission.ADMINISTER: N_("Administer user accounts"),
 }
 
@@ -87,7 +89,8 @@ _BRANCH_STAFF = frozenset({_P.REGISTER, _P.FIND_CUSTOMERS, _P.VIEW_CASE, _P.EDIT
                            _P.ISSUE_RECEIPT, _P.SEE_PERSONAL_DATA})
 _HANDLER = _BRANCH_STAFF | {_P.HANDLE_CASE, _P.ISSUE_LETTER}
 _SUPERVISOR = _HANDLER | {_P.ASSIGN, _P.TRANSFER, _P.APPROVE_COMPENSATION, _P.ISSUE_REVIEW_DECISION, _P.REPORTS,
-                          _P.EXPORT_PERSONAL_DATA, _P.IMPORT_CASES, _P.MANAGE_IMPROVEMENTS, _P.INSPECT_QUALITY}
+                          _P.EXPORT_PERSONAL_DATA, _P.IMPORT_CASES, _P.MANAGE_IMPROVEMENTS, _P.INSPECT_QUALITY,
+                          _P.CURATE_LIBRARY}
 _HQ_TOOLS = frozenset({_P.VIEW_CASE, _P.REPORTS, _P.IMPORT_CASES, _P.CONSOLIDATE, _P.MANAGE_IMPROVEMENTS,
                        _P.MANAGE_GUIDANCE, _P.MANAGE_REFERENCE_DATA, _P.VIEW_AUDIT_LOG})
 
@@ -97,7 +100,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     Role.HANDLER: frozenset(_HANDLER),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
     Role.BRANCH_MANAGER: frozenset(_SUPERVISOR | {_P.APPROVE_EXTENSION}),
-    Role.HQ_ANALYST: frozenset(_HQ_TOOLS | {_P.FIND_CUSTOMERS, _P.ESCALATE, _P.INSPECT_QUALITY}),
+    Role.HQ_ANALYST: frozenset(_HQ_TOOLS | {_P.FIND_CUSTOMERS, _P.ESCALATE, _P.INSPECT_QUALITY, _P.CURATE_LIBRARY}),
     Role.ADMINISTRATOR: frozenset(_HQ_TOOLS | {_P.EXPORT_PERSONAL_DATA, _P.ANONYMISE, _P.ADMINISTER}),
 })
 

@@ -66,6 +66,7 @@ class AuditAction:
     ATTACHMENT_READ = "attachment_read"
     GRUMBLE = "grumble"
     OPPORTUNITY = "opportunity"
+    CASE_LIBRARY = "case_library"
     #: Written before 0011 for every administration change; kept so old entries keep their label.
     ADMINISTRATION = "administration"
 
@@ -101,6 +102,7 @@ AUDITED: Mapping[str, str] = MappingProxyType({
     AuditAction.ATTACHMENT_READ: N_("Attachment viewed or downloaded: which file, its checksum and why"),
     AuditAction.GRUMBLE: N_("Grumble recorded (抱怨登记), or turned into a complaint: its cause and whether settled"),
     AuditAction.OPPORTUNITY: N_("Suggestion or business opportunity recorded on a case or a grumble"),
+    AuditAction.CASE_LIBRARY: N_("Closed case added to the case library (anonymised copy) or removed from it"),
 })
 
 #: Actions found in old logs but no longer written.

@@ -30,6 +30,7 @@ from desk_app.services import (
     attachments,
     audit,
     branches,
+    case_library,
     detail_export,
     extensions,
     grumbles,
@@ -152,6 +153,16 @@ def _read_attachment(d: Desk) -> None:
     attachments.save_attachment(d.db, d.staff.handler, info.id, d.tmp / "copy.pdf")
 
 
+def _library(d: Desk) -> None:
+    """A closed case added to the case library (its own entry), then removed (the last entry)."""
+    case = d.case()
+    with d.db.unit_of_work() as session:
+        session.execute(update(Complaint).where(Complaint.id == case.id).values(status="closed"))
+    entry = case_library.mark_case(d.db, d.staff.supervisor, case.id, "先共情再给方案")
+    assert _entries(d.db, audit.AuditAction.CASE_LIBRARY)[-1].detail["event"] == "added"
+    case_library.remove_entry(d.db, d.staff.supervisor, entry.row.id)
+
+
 #: How to perform each audited action, and what its entry must say (a subset of its detail).
 def _turn_grumble(d: Desk) -> None:
     """A grumble recorded (its own entry), then turned into a complaint (the last entry)."""
@@ -206,6 +217,7 @@ PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
     audit.AuditAction.OPPORTUNITY: (lambda d: opportunities.add_opportunity(d.db, d.staff.handler, OpportunityDraft(
         OpportunityKind.OPPORTUNITY, "客户希望开通境外消费提醒", complaint_id=d.case().id)),
         {"kind": "opportunity", "product": "B0302"}),
+    audit.AuditAction.CASE_LIBRARY: (_library, {"event": "removed", "cause": "C09"}),
 }
 
 

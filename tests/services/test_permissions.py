@@ -34,6 +34,7 @@ from desk_app.db.models import (
     ImportMapping,
     ImprovementAction,
     Letter,
+    LibraryCase,
     Resolution,
     WordListVersion,
 )
@@ -48,6 +49,7 @@ from desk_app.domain.workflow import Action
 from desk_app.errors import PermissionDeniedError
 from desk_app.services import (
     audit,
+    case_library,
     detail_export,
     extensions,
     handling,
@@ -393,6 +395,11 @@ PROBES: dict[Permission, Probe] = {
     Permission.VIEW_AUDIT_LOG: Probe(lambda w, a, _p: w.call(a, audit.list_entries), _audit_listed),
     Permission.ANONYMISE: Probe(lambda w, a, _p: w.call(a, retention.anonymise, 3, date.today()), _anonymised,
                                 prepare=_closed_long_ago),
+    Permission.CURATE_LIBRARY: Probe(
+        lambda w, a, _p: w.call(a, case_library.mark_case, w.case.id, "先共情再给方案"),
+        lambda w, a, entry: _row_exists(LibraryCase, LibraryCase.id == entry.row.id,
+                                        LibraryCase.marked_by_id == a.user_id)(w, a, entry),
+        prepare=lambda w: w.set_state(Status.CLOSED)),
     Permission.ADMINISTER: Probe(lambda w, a, _p: w.call(
         a, create_user, username="newclerk", display_name="New clerk", password=PASSWORD, role=Role.COUNTER_CLERK),
         lambda w, _a, _r: _same(authenticate(w.db, "newclerk", PASSWORD).role, Role.COUNTER_CLERK)),

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from server_support import live_server
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from desk_app.api.backend import LocalBackend
 from desk_app.api.registry import Call, calls
@@ -38,6 +38,7 @@ from desk_app.domain.enums import (
     Complexity,
     InstitutionType,
     LetterKind,
+    PsychType,
     Role,
     RootCauseLevel,
     SpecialFlag,
@@ -49,11 +50,12 @@ from desk_app.domain.workflow import Action
 from desk_app.errors import DeskError
 from desk_app.paths import resources_dir
 from desk_app.reports.prevention_figures import OpportunityKind
-from desk_app.services import attachments, checklists, grumbles, handling, imports, improvements, letters
+from desk_app.services import attachments, case_library, checklists, grumbles, handling, imports, improvements, letters
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import create_user
 from desk_app.services.attachments import AttachmentFile
 from desk_app.services.branches import BranchFields
+from desk_app.services.case_library import LibraryFilter
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dashboard import DashboardQuery
@@ -89,6 +91,8 @@ class World:
     handler: uuid.UUID
     paused: uuid.UUID
     grumble: uuid.UUID
+    closed: uuid.UUID
+    library_entry: uuid.UUID
     local: Database  # the in-process copy: versions are read from it before each call (the same on both)
 
     def case_version(self, case: uuid.UUID | None = None) -> int:
@@ -138,11 +142,15 @@ def _build(db: Database) -> dict[str, uuid.UUID | str]:
     files = attachments.add_attachments(db, clerk, case.id, [AttachmentFile("凭证.txt", "交易凭证".encode())])
     imports.save_mapping(db, supervisor, "旧系统", imports.ColumnMapping(columns={"facts_what": "事实"}))
     grumble = grumbles.record_grumble(db, clerk, GrumbleDraft(Channel.COUNTER, "B0302", "C09", "当场解释", False))
+    closed, model = register_complaint(db, clerk, draft()), register_complaint(db, clerk, draft())
+    with db.unit_of_work() as session:  # closed behind the services' back: closing is tested elsewhere
+        session.execute(update(Complaint).where(Complaint.id.in_([closed.id, model.id])).values(status="closed"))
+    entry = case_library.mark_case(db, supervisor, model.id, "先共情再给方案")
     assert case.customer is not None
     return {"case": case.id, "case_number": case.case_number, "customer": case.customer.id, "letter": letter.id,
             "resolution": proposal.id, "action": action.id, "attachment": files[0].id, "branch": admin.branch_id,
             "bj_branch": bj_id, "clerk": clerk.user_id, "handler": handler.user_id, "paused": paused.id,
-            "grumble": grumble.id}
+            "grumble": grumble.id, "closed": closed.id, "library_entry": entry.row.id}
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
@@ -184,6 +192,12 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
                                              version=w.version_of(Branch, w.bj_branch)),
     "calendar.enter_year_schedule": lambda w, r: a(2031, [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")]),
     "calendar.list_years": lambda w, r: a(),
+    "case_library.get_entry": lambda w, r: a(w.library_entry),
+    "case_library.mark_case": lambda w, r: a(w.closed, "先共情再给方案"),
+    "case_library.remove_entry": lambda w, r: a(w.library_entry),
+    "case_library.search_library": lambda w, r: a(LibraryFilter(cause="C09", psych_type=PsychType.COMPENSATION,
+                                                                flag=SpecialFlag.MEDIA, text="共情")),
+    "case_library.similar_to": lambda w, r: a(w.case),
     "case_list.branches": lambda w, r: a(),
     "case_list.count_cases": lambda w, r: a(CaseFilter(), TODAY),
     "case_list.fetch_page": lambda w, r: a(CaseFilter(), TODAY),

@@ -8,6 +8,7 @@ from desk_app.db.models.drills import PracticeDrill, PracticeDrillStep
 from desk_app.db.models.governance import AuditEntry, ChecklistDefinition, DatabaseFact, WordListVersion
 from desk_app.db.models.grumbles import Grumble, Opportunity
 from desk_app.db.models.imports import ImportBatch, ImportMapping
+from desk_app.db.models.library import LibraryCase
 from desk_app.db.models.notifications import NotificationReceipt
 from desk_app.db.models.org import Branch, User
 from desk_app.db.models.quality import QualitySample
@@ -54,6 +55,7 @@ __all__ = [
                                            "ImportMapping",
                                            "ImprovementAction",
                                            "Letter",
+                                           "LibraryCase",
                                            "NotificationReceipt",
                                            "NumberCounter",
                                            "Opportunity",
