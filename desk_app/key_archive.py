@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.paths import private_dir, user_config_dir
+from desk_app.paths import private_dir
 from desk_app.security import chain_key_file, forget_chain_keys
-from desk_app.signing import KEY_FOLDER
+from desk_app.signing import key_folder
 
 FORMAT = "complaint-desk-key-archive"
 VERSION = 1
@@ -64,7 +64,7 @@ def _sealing_key(passphrase: str, salt: bytes) -> bytes:
 
 
 def _signing_folder(folder: Path | None) -> Path:
-    return folder if folder is not None else user_config_dir() / KEY_FOLDER
+    return folder if folder is not None else key_folder()
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.paths import private_dir, user_config_dir
+from desk_app.paths import private_dir
+from desk_app.security import chain_key_file
 
 KEY_FOLDER = "signing-keys"
 #: Manifest rows written by ``signed_rows`` (the signature is over the others it names).
@@ -38,9 +39,15 @@ SIGNED_FIELDS = ("format", "format_version", "sha256", SIGNER, "branches", "all_
                  "period_to", "exported_at", "exported_by", "personal_data", "cases")
 
 
+def key_folder() -> Path:
+    """``signing-keys/`` beside the chain key: this PC's configuration folder, or beside ``server.toml`` on
+    the desk server (whose chain key is there)."""
+    return chain_key_file().parent / KEY_FOLDER
+
+
 def key_file(branch_code: str, folder: Path | None = None) -> Path:
     safe = "".join(ch for ch in branch_code.upper() if ch.isalnum() or ch == "_")
-    return (folder or user_config_dir() / KEY_FOLDER) / f"{safe}.pem"
+    return (folder or key_folder()) / f"{safe}.pem"
 
 
 def branch_key(branch_code: str, folder: Path | None = None) -> Ed25519PrivateKey:

@@ -1,10 +1,10 @@
 """``desk-cli keys export|import|show``: the office's chain and signing keys in a passphrase-protected
 archive (``desk_app.key_archive``), for the day a PC or desk server is replaced and a backup restored.
 
-On a desk server, name its files: ``--chain-key`` (``chain.key`` beside ``server.toml``) and
-``--signing-keys`` (``signing-keys/`` beside it). The passphrase is asked twice on export, or read from the
-environment variable named by ``--passphrase-env`` for a scripted run (never from the command line, which
-other users of the machine can see).
+On a desk server, name its chain key, ``--chain-key /etc/complaint-desk/chain.key`` (beside
+``server.toml``); the signing keys are found beside it (``--signing-keys`` names another folder). The
+passphrase is asked twice on export, or read from the environment variable named by ``--passphrase-env``
+for a scripted run (never from the command line, which other users of the machine can see).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def add_keys_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     keys.add_argument("--replace", action="store_true",
                       help=_("on import, put the archive's keys in place of different ones (kept beside them)"))
     keys.add_argument("--chain-key", metavar="FILE", help=_("the chain key file (default: this PC's)"))
-    keys.add_argument("--signing-keys", metavar="FOLDER", help=_("the signing keys folder (default: this PC's)"))
+    keys.add_argument("--signing-keys", metavar="FOLDER",
+                      help=_("the signing keys folder (default: signing-keys beside the chain key)"))
     keys.add_argument("--passphrase-env", metavar="NAME",
                       help=_("read the passphrase from this environment variable instead of asking"))
     keys.set_defaults(func=cmd_keys)

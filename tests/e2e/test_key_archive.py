@@ -132,8 +132,10 @@ def test_restore_on_a_new_pc_warns_until_the_keys_are_imported(tmp_path: Path, m
                  str(tmp_path / "b")]) == 0
     backup = next((tmp_path / "b").glob("*.sqlite3"))
     monkeypatch.setenv("DESK_TEST_PASSPHRASE", PASSPHRASE)
+    sh01 = public_key_text(branch_key("SH01"))  # the office signs as SH01: its key beside the chain key
+    assert (office_key.parent / "signing-keys" / "SH01.pem").exists()
     assert main(["--language", "en", "keys", "export", str(tmp_path / "keys.archive"), "--passphrase-env",
-                 "DESK_TEST_PASSPHRASE", "--signing-keys", str(tmp_path / "office" / "signing-keys")]) == 0
+                 "DESK_TEST_PASSPHRASE"]) == 0
 
     new_key = tmp_path / "new-pc" / "chain.key"
     monkeypatch.setenv(ENV_CHAIN_KEY, str(new_key))
@@ -144,8 +146,9 @@ def test_restore_on_a_new_pc_warns_until_the_keys_are_imported(tmp_path: Path, m
     assert "sealed with another chain key" in capsys.readouterr().err
     assert main(["--language", "en", "--database-url", f"sqlite:///{new_db}", "check"]) == 1  # another key
     assert main(["--language", "en", "keys", "import", str(tmp_path / "keys.archive"), "--passphrase-env",
-                 "DESK_TEST_PASSPHRASE", "--replace", "--signing-keys", str(tmp_path / "new-pc" / "signing-keys")]) == 0
+                 "DESK_TEST_PASSPHRASE", "--replace"]) == 0
     capsys.readouterr()
+    assert public_key_text(branch_key("SH01")) == sh01  # read from beside the new PC's chain key
     assert main(["--language", "en", "--database-url", f"sqlite:///{new_db}", "check"]) == 0
     assert main(["--language", "en", "--database-url", f"sqlite:///{new_db}", "restore", str(backup)]) == 1
     assert "another chain key" not in capsys.readouterr().err
