@@ -34,6 +34,7 @@ from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDetail, CustomerDraft
 from desk_app.services.timeline import check_chain
 from tests.documents.pdf_tools import flat_text, needs_poppler, pdf_fonts
+from tests.support.letters import letterhead, office_today, register_today
 from tests.support.staff import Staff, draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,24 +49,12 @@ DECISION = DecisionInputs(
 )
 
 
-def _letterhead(database: Database, *, hotline: str = "95588", superior: bool = True) -> None:
-    with database.unit_of_work() as session:
-        session.execute(update(Branch).where(Branch.code == "SH01").values(
-            name_en="Shanghai Pudong Sub-branch", address="上海市浦东新区世纪大道100号", hotline=hotline,
-            superior_institution="上海分行消费者权益保护部" if superior else "",
-            superior_contact="上海市黄浦区中山东一路1号，电话021-61234567" if superior else ""))
-
-
-def _today() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
 def _year() -> int:
-    return _today().year
+    return office_today().year
 
 
 def _case(database: Database, staff: Staff, **overrides: object) -> ComplaintDetail:
-    _letterhead(database)
+    letterhead(database)
     return register_complaint(database, staff.clerk, draft(**{"received_at": RECEIVED, **overrides}))
 
 
@@ -107,7 +96,7 @@ def test_receipt_states_case_number_deadline_handler_and_follow_up(database: Dat
     issued = letters.issue_letter(database, staff.clerk, case.id, LetterKind.RECEIPT, ReceiptInputs())
     pdf = letters.reprint(database, staff.clerk, issued.id)
     text = flat_text(pdf)
-    today = _today()
+    today = office_today()
     for part in ("投诉受理回执", f"编号：{issued.number}", "尊敬的王芳：", f"投诉编号{case.case_number}",
                  "受理日期2026年3月2日", "经办人Clerk",
                  "答复期限2026年3月17日前作出处理决定并告知您",  # 15 calendar days from 2 March
@@ -120,7 +109,7 @@ def test_reprint_returns_the_stored_bytes_not_a_new_rendering(database: Database
     case = _case(database, staff)
     issued = letters.issue_letter(database, staff.clerk, case.id, LetterKind.RECEIPT, ReceiptInputs())
     first = letters.reprint(database, staff.clerk, issued.id)
-    _letterhead(database, hotline="400-000-0000")  # the branch changes its details after issue
+    letterhead(database, hotline="400-000-0000")  # the branch changes its details after issue
     with database.unit_of_work() as session:
         session.execute(update(Branch).where(Branch.code == "SH01").values(name="上海浦东新区支行"))
     again = letters.reprint(database, staff.handler, issued.id)
@@ -139,7 +128,7 @@ def test_a_damaged_stored_copy_is_reported(database: Database, staff: Staff) -> 
 
 def test_receipt_without_a_follow_up_phone_cannot_be_issued(database: Database, staff: Staff) -> None:
     case = _case(database, staff)
-    _letterhead(database, hotline="")
+    letterhead(database, hotline="")
     with pytest.raises(LetterContentError, match="telephone number for follow-up") as caught:
         letters.issue_letter(database, staff.clerk, case.id, LetterKind.RECEIPT, ReceiptInputs())
     assert caught.value.missing == ("contact_phone",)
@@ -180,7 +169,7 @@ def test_decision_letter_roles_and_content_check(database: Database, staff: Staf
                              DecisionInputs(verification="已核实", decision="不予支持", reasons="无依据",
                                             remedy=Remedy("补偿", None, date(2026, 3, 20))))
     assert caught.value.missing == ("basis", "remedy.amount")
-    _letterhead(database, superior=False)
+    letterhead(database, superior=False)
     with pytest.raises(LetterContentError) as caught:
         letters.issue_letter(database, staff.handler, case.id, LetterKind.DECISION, DECISION)
     assert caught.value.missing == ("superior_institution", "superior_contact")
@@ -238,7 +227,7 @@ def test_corrected_letter_says_what_it_replaces(database: Database, staff: Staff
     corrected = letters.correct_letter(database, staff.clerk, original.id, "材料清单遗漏",
                                        ReceiptInputs(received_items=("投诉登记表", "银行卡交易流水")))
     text = flat_text(letters.reprint(database, staff.clerk, corrected.id))
-    today = _today()
+    today = office_today()
     assert (f"更正说明：本函更正并取代{today.year}年{today.month}月{today.day}日出具的第{original.number}号函，"
             f"原函作废。更正原因：材料清单遗漏") in text
     assert "收到的材料1.投诉登记表2.银行卡交易流水" in text
@@ -247,7 +236,7 @@ def test_corrected_letter_says_what_it_replaces(database: Database, staff: Staff
 def test_record_delivery(database: Database, staff: Staff) -> None:
     case = _case(database, staff)
     issued = letters.issue_letter(database, staff.clerk, case.id, LetterKind.RECEIPT, ReceiptInputs())
-    today = _today()
+    today = office_today()
     with pytest.raises(ValidationError, match="future"):
         letters.record_delivery(database, staff.clerk, issued.id, DeliveryMethod.POST, today + timedelta(days=1))
     with pytest.raises(ValidationError, match="before it was issued"):
@@ -271,7 +260,7 @@ def test_other_branches_cannot_see_letters(database: Database, staff: Staff) -> 
     for call in (lambda: letters.reprint(database, staff.other_branch_clerk, issued.id),
                  lambda: letters.list_letters(database, staff.other_branch_clerk, case.id),
                  lambda: letters.record_delivery(database, staff.other_branch_clerk, issued.id,
-                                                 DeliveryMethod.POST, _today())):
+                                                 DeliveryMethod.POST, office_today())):
         with pytest.raises(PermissionDeniedError):
             call()
     with pytest.raises(NotFoundError):
@@ -331,7 +320,7 @@ def test_review_decision_needs_a_review(database: Database, staff: Staff) -> Non
         letters.issue_letter(database, staff.handler, case.id, LetterKind.REVIEW_DECISION, inputs)
     issued = letters.issue_letter(database, staff.supervisor, case.id, LetterKind.REVIEW_DECISION, inputs)
     assert issued.number == f"SH01-HC-{_year()}-0001"
-    today = _today()
+    today = office_today()
     assert (f"您于{today.year}年{today.month}月{today.day}日对{today.year}年{today.month}月{today.day}日出具的"
             f"投诉处理决定书（编号：{decision.number}）提出核查申请") in flat_text(
                 letters.reprint(database, staff.supervisor, issued.id))
@@ -388,18 +377,13 @@ def test_suggested_decision_inputs_come_from_the_case_records(database: Database
 
 # --- batches ---------------------------------------------------------------------------------------------
 
-def _register_today(database: Database, staff: Staff, n: int) -> list[ComplaintDetail]:
-    _letterhead(database)
-    return [register_complaint(database, staff.clerk, draft(
-        customer=CustomerDraft(name=f"客户{i}", id_type=None, phone=f"1391234{i:04d}"))) for i in range(n)]
-
 
 def test_letters_due_today(database: Database, staff: Staff) -> None:
-    cases = _register_today(database, staff, 3)
+    cases = register_today(database, staff, 3)
     old = register_complaint(database, staff.clerk, draft(received_at=datetime.now(UTC) - timedelta(days=3)))
     issued = letters.issue_letter(database, staff.clerk, cases[0].id, LetterKind.RECEIPT, ReceiptInputs())
     extended = wf.extend(database, staff.handler, old.id, old.version, Complexity.COMPLEX, "案情复杂")
-    due = letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, _today())
+    due = letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, office_today())
     summary = sorted((d.kind, d.case_number, d.issued) for d in due)
     assert summary == sorted([
         (LetterKind.RECEIPT, cases[0].case_number, True),
@@ -408,20 +392,20 @@ def test_letters_due_today(database: Database, staff: Staff) -> None:
         (LetterKind.EXTENSION, extended.case_number, False),
     ])
     assert next(d for d in due if d.issued).number == issued.number
-    letters.record_delivery(database, staff.clerk, issued.id, DeliveryMethod.HANDED_OVER, _today())
-    assert len(letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, _today())) == 3
+    letters.record_delivery(database, staff.clerk, issued.id, DeliveryMethod.HANDED_OVER, office_today())
+    assert len(letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, office_today())) == 3
     with pytest.raises(PermissionDeniedError):
-        letters.letters_due_today(database, staff.other_branch_clerk, staff.clerk.branch_id, _today())
+        letters.letters_due_today(database, staff.other_branch_clerk, staff.clerk.branch_id, office_today())
 
 
 def test_render_batch_saves_issues_and_skips(database: Database, staff: Staff, tmp_path: Path) -> None:
-    cases = _register_today(database, staff, 3)
+    cases = register_today(database, staff, 3)
     issued = letters.issue_letter(database, staff.clerk, cases[0].id, LetterKind.RECEIPT, ReceiptInputs())
     closed = register_complaint(database, staff.clerk, draft(received_at=RECEIVED))
     _set_state(database, closed.id, Status.CLOSED)
     items: list[letters.BatchItem] = [
         issued.id,
-        *[d for d in letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, _today())
+        *[d for d in letters.letters_due_today(database, staff.clerk, staff.clerk.branch_id, office_today())
           if not d.issued],
         letters.LetterRequest(closed.id, LetterKind.RECEIPT),
     ]
@@ -442,7 +426,7 @@ def test_render_batch_saves_issues_and_skips(database: Database, staff: Staff, t
 
 
 def test_render_batch_can_be_cancelled(database: Database, staff: Staff, tmp_path: Path) -> None:
-    cases = _register_today(database, staff, 3)
+    cases = register_today(database, staff, 3)
     requests = [letters.LetterRequest(c.id, LetterKind.RECEIPT) for c in cases]
     calls = {"n": 0}
 
@@ -467,7 +451,7 @@ def test_letter_numbers_are_unique_per_kind_and_year(database: Database, staff: 
 @needs_poppler
 def test_rendering_ahead_in_worker_processes_prints_the_stored_number(database: Database, staff: Staff,
                                                                        tmp_path: Path) -> None:
-    cases = _register_today(database, staff, 6)
+    cases = register_today(database, staff, 6)
     requests = [letters.LetterRequest(c.id, LetterKind.RECEIPT) for c in cases]
     intruder = register_complaint(database, staff.clerk, draft(received_at=RECEIVED))
     seen: list[int] = []

@@ -54,9 +54,9 @@ from desk_app.services.sessions import SessionExpiredError
 from desk_app.services.setup import SetupRequest, initialise
 from tests.reports.messy_files import ROWS
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data
-from tests.services.test_letters import _register_today, _today
 from tests.support.imported import NOW as IMPORT_NOW
 from tests.support.imported import check_imported, exported_csv
+from tests.support.letters import office_today, register_today
 from tests.support.passwords import PASSWORD
 from tests.support.staff import Staff
 
@@ -373,9 +373,9 @@ def test_consolidation_through_the_server(server: LiveServer, remote: RemoteBack
 # --- letters --------------------------------------------------------------------------------------------
 
 def test_a_batch_of_letters(server: LiveServer, staff: Staff, remote: RemoteBackend, tmp_path: Path) -> None:
-    cases = _register_today(server.db, staff, 4)
+    cases = register_today(server.db, staff, 4)
     issued = letters.issue_letter(server.db, staff.clerk, cases[0].id, LetterKind.RECEIPT, ReceiptInputs())
-    due = [d for d in letters.letters_due_today(server.db, staff.clerk, staff.clerk.branch_id, _today())
+    due = [d for d in letters.letters_due_today(server.db, staff.clerk, staff.clerk.branch_id, office_today())
            if not d.issued and d.complaint_id != cases[3].id]
     items: list[letters.BatchItem] = [issued.id, *due, letters.LetterRequest(cases[3].id, LetterKind.RECEIPT,
                                                                                ReceiptInputs()),
@@ -400,7 +400,7 @@ def test_a_batch_of_letters(server: LiveServer, staff: Staff, remote: RemoteBack
 
 def test_a_cancelled_batch_of_letters(server: LiveServer, staff: Staff, remote: RemoteBackend,
                                       tmp_path: Path) -> None:
-    cases = _register_today(server.db, staff, 2)
+    cases = register_today(server.db, staff, 2)
     clerk = remote.sign_in("clerk", PASSWORD)
     requests = [letters.LetterRequest(c.id, LetterKind.RECEIPT) for c in cases]
     result = remote.call(clerk, letters.render_batch, requests, tmp_path / "out", None, lambda: True)
