@@ -18,8 +18,8 @@ from desk_app.services import case_workflow as wf
 from desk_app.services import handling, retention
 from desk_app.services.case_list import CaseFilter, count_cases, fetch_page
 from desk_app.services.complaints import get_complaint, register_complaint
-from tests.services.test_case_workflow import walk_to_act
 from tests.support.staff import Staff, draft
+from tests.support.workflow import walk_to_act
 
 
 def _assert_exact(database: Database) -> None:
