@@ -35,7 +35,8 @@ from ui import icons
 from ui.cases.list_page import CaseListPage
 from ui.context import AppContext, database_label, local_database
 from ui.dialogs.settings_dialog import SettingsDialog
-from ui.grumbles import may_use_opportunities, open_grumble_log, open_opportunities
+from ui.drills import open_practice_mode
+from ui.grumbles import may_use_opportunities, open_grumble_list, open_grumble_log, open_opportunities
 from ui.help.help_browser import install_f1, section_for, show_help
 from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 from ui.idle_lock import IdleLock
@@ -43,6 +44,7 @@ from ui.improvements import lazy_improvements_page, shows_improvements_page
 from ui.intake.intake_page import IntakePage
 from ui.keyboard import install as install_keyboard_model
 from ui.lazy_page import LazyPage
+from ui.library import lazy_library_page, shows_library_page
 from ui.notifications import NotificationCentre
 from ui.overview.page import OverviewPage
 from ui.page import Page
@@ -151,6 +153,8 @@ class MainWindow(Retranslating, QMainWindow):
         # built when first shown, like the dashboard: their modules load then, not while the window opens
         self.legal_page = LazyPage(self._legal_page, lambda: _("Legal reference"), lambda: icons.icon(icons.LEGAL))
         self.add_page(self.legal_page)
+        if shows_library_page(actor):  # 案例库: anonymised model cases of every branch
+            self.add_page(lazy_library_page(ctx, actor))
         self.admin_page: LazyPage | None = None
         if has_permission(actor.role, Permission.ADMINISTER):
             self.admin_page = LazyPage(self._admin_page, lambda: _("Administration"), lambda: icons.icon(icons.ADMIN))
@@ -324,10 +328,19 @@ class MainWindow(Retranslating, QMainWindow):
         self.grumble_action.triggered.connect(lambda: open_grumble_log(self))
         self.grumble_action.setVisible(has_permission(self.actor.role, Permission.REGISTER))
         self.file_menu.addAction(self.grumble_action)
+        self.grumble_list_action = QAction(self)  # Ctrl+Shift+G: past grumbles (ui.grumbles)
+        self.grumble_list_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
+        self.grumble_list_action.triggered.connect(lambda: open_grumble_list(self))
+        self.grumble_list_action.setVisible(has_permission(self.actor.role, Permission.VIEW_CASE))
+        self.file_menu.addAction(self.grumble_list_action)
         self.opportunities_action = QAction(self)
         self.opportunities_action.triggered.connect(lambda: open_opportunities(self))
         self.opportunities_action.setVisible(may_use_opportunities(self.actor))
         self.file_menu.addAction(self.opportunities_action)
+        self.practice_action = QAction(self)  # practice mode: drills on the practice database (ui.drills)
+        self.practice_action.setObjectName("practiceAction")
+        self.practice_action.triggered.connect(lambda: open_practice_mode(self))
+        self.file_menu.addAction(self.practice_action)
 
         self.letters_action = QAction(self)
         self.letters_action.triggered.connect(self.show_batch_letters)
@@ -406,7 +419,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.switch_user_action.setText(_("Sign &out / switch user"))
         self.letters_action.setText(_("Letters &due today…"))
         self.grumble_action.setText(_("Record a &grumble (抱怨登记)…"))
+        self.grumble_list_action.setText(_("Pas&t grumbles…"))
         self.opportunities_action.setText(_("O&pportunities and suggestions…"))
+        self.practice_action.setText(_("P&ractice mode: drills (模拟演练)…"))
         self.guidance_action.setText(_("Import &checklists and word lists…"))
         self.export_action.setText(_("&Export statistics and case details…"))
         self.import_action.setText(_("&Import spreadsheets or branch exports…"))

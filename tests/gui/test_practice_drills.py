@@ -1,0 +1,134 @@
+"""Practice mode with key events only (every key into the focused widget): File ▸ Practice mode opens the
+practice window on its own database (title and banner say so), a scenario is chosen by its filters, its six
+steps are played by ticking the script's calming moves with Space, the type and real demand are judged, and
+the debrief shows the best score, worked out here from the scenario file. The real database is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from desk_steps import PASSWORD, local_context, set_up_branch, settle
+from keyboard import ALT, CTRL, choose, focus_widget, key, mnemonic
+from mnemonics import problems
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMenu
+from pytestqt.qtbot import QtBot
+from remote_support import activate
+from sqlalchemy import func, select
+
+from desk_app.db.engine import make_engine
+from desk_app.db.models import PracticeDrill
+from desk_app.db.uow import Database
+from desk_app.domain.drill_scenario import STAGES, Effect, scenario_by_key
+from desk_app.domain.enums import PsychType, SpecialFlag
+from desk_app.services import practice
+from desk_app.services.accounts import authenticate
+from tests.db_digest import database_digest
+from ui.drills.practice_window import PracticeWindow
+from ui.main_window import MainWindow
+
+SCENARIO = "insurer_surrender_compensation_litigation"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, gui_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    if gui_db.engine.dialect.name != "sqlite":
+        pytest.skip("practice mode opens its own SQLite file whatever the real database is")
+    monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice" / "practice.sqlite3")
+    (tmp_path / "practice").mkdir()
+    set_up_branch(gui_db)
+    main = MainWindow(local_context(gui_db), authenticate(gui_db, "clerk", PASSWORD))
+    qtbot.addWidget(main)
+    main.resize(1366, 740)
+    main.show()
+    qtbot.waitExposed(main)
+    activate(main)
+    yield main
+    settle()
+
+
+def _open_practice(qtbot: QtBot, main: MainWindow) -> PracticeWindow:
+    qtbot.keyClick(main, Qt.Key.Key_F, ALT)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    menu = QApplication.activePopupWidget()
+    assert menu is main.file_menu
+    qtbot.keyClick(menu, Qt.Key.Key_R)  # P&ractice mode
+    qtbot.waitUntil(lambda: any(isinstance(w, PracticeWindow) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=20_000)
+    practice_window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, PracticeWindow))
+    qtbot.waitExposed(practice_window)
+    activate(practice_window)
+    return practice_window
+
+
+def test_a_drill_played_with_keys_on_the_practice_database(qtbot: QtBot, window: MainWindow, gui_db: Database,
+                                                           tmp_path: Path) -> None:
+    real_before = database_digest(gui_db)
+    practice_window = _open_practice(qtbot, window)
+    assert practice_window.windowTitle().startswith("[PRACTICE]")
+    assert "practice database" in practice_window.windowTitle()
+    assert window.windowTitle() != practice_window.windowTitle()
+    assert practice_window.banner.isVisible() and "PRACTICE MODE" in practice_window.banner.text()
+    assert str(tmp_path / "practice" / "practice.sqlite3") in practice_window.banner.text()
+    geometry = practice_window.frameGeometry()
+    assert geometry.width() <= 1366 and geometry.height() <= 768, geometry
+    assert problems(practice_window) == []
+
+    page = practice_window.page
+    picker = page.picker
+    assert focus_widget() is picker.table
+    mnemonic(qtbot, "k")
+    choose(qtbot, picker.kind_filter, SpecialFlag.LITIGATION)
+    mnemonic(qtbot, "t")
+    choose(qtbot, picker.type_filter, PsychType.COMPENSATION)
+    assert [s.key for s in picker.shown] == [SCENARIO]
+    mnemonic(qtbot, "o")
+    assert focus_widget() is picker.table
+    key(qtbot, Qt.Key.Key_Return)
+    run = page.run
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is run and focus_widget() is run.moves, timeout=15_000)
+    assert problems(practice_window) == []
+
+    scenario = scenario_by_key(SCENARIO)
+    calm_total = 0
+    for stage in STAGES:
+        assert run.state is not None and run.state.next_stage is stage
+        assert scenario.step(stage).statement.text() in run.statement.text()
+        wanted = {m.move for m in scenario.step(stage).moves if m.effect is Effect.CALM}
+        calm_total += len(wanted)
+        for row in range(run.moves.count()):  # walk the list with Down, Space on each calming move
+            if run.moves.item(row).data(Qt.ItemDataRole.UserRole) in wanted:
+                key(qtbot, Qt.Key.Key_Space)
+            key(qtbot, Qt.Key.Key_Down)
+        assert set(run.ticked()) == wanted
+        key(qtbot, Qt.Key.Key_Return, CTRL)
+        qtbot.waitUntil(lambda stage=stage: run.state is not None and run.state.next_stage is not stage
+                        and not page.pending, timeout=15_000)
+        reactions = {m.reaction.text() for m in scenario.step(stage).moves if m.effect is Effect.CALM}
+        assert all(r in run.reaction.text() for r in reactions)
+    assert run.mood.value() == 1 and focus_widget() is run.type_guess
+
+    choose(qtbot, run.type_guess, PsychType.COMPENSATION)
+    mnemonic(qtbot, "d")
+    choose(qtbot, run.demand_guess, scenario.real_demand.key)
+    with qtbot.waitSignal(page.sig_debrief, timeout=15_000) as finished:
+        key(qtbot, Qt.Key.Key_Return, CTRL)
+    expected = calm_total + 2 + 2  # every calming move, the type and the demand: the best score
+    assert finished.args[0].score == expected
+    assert page.debrief.score.text() == f"Score: {expected} of {expected}"
+    assert page.debrief.steps.rowCount() == 6
+    assert problems(practice_window) == []
+
+    key(qtbot, Qt.Key.Key_W, CTRL)  # P&ractice ▸ Close
+    qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)
+    settle()
+    assert database_digest(gui_db) == real_before  # the drill wrote nothing into the real database
+    stored = Database(make_engine(f"sqlite:///{tmp_path / 'practice' / 'practice.sqlite3'}"))
+    try:
+        with stored.unit_of_work() as session:
+            assert session.scalar(select(func.count()).select_from(PracticeDrill)) == 1
+            assert session.scalar(select(PracticeDrill.score)) == expected
+    finally:
+        stored.dispose()
