@@ -55,6 +55,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="add N fictitious demo cases after start-up")
     parser.add_argument("--self-test", action="store_true",
                         help="run the built-in checks and open/close the main window, then exit")
+    parser.add_argument("--practice", action="store_true",
+                        help="practice mode: drills on the practice database only, never the real one")
     # Qt options (-platform, -style…) are left for QApplication.
     args, _unknown = parser.parse_known_args(argv)
     return args
@@ -197,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             i18n.set_language(args.language or config.language)
             if args.self_test:
                 return gui_self_test()
+            if args.practice:  # opens neither the real database nor a desk server
+                from ui.drills import run_practice_mode
+
+                return run_practice_mode(app, config)
             on_desk_server = bool(config.server_url) and not forced_local(args.database_url)
             if not on_desk_server and first_run_needed(args.database_url):
                 from ui.dialogs.first_run_wizard import FirstRunWizard

@@ -132,3 +132,31 @@ def test_a_drill_played_with_keys_on_the_practice_database(qtbot: QtBot, window:
             assert session.scalar(select(PracticeDrill.score)) == expected
     finally:
         stored.dispose()
+
+
+def test_desk_app_practice_opens_practice_mode_alone(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``desk-app --practice``: the practice window on the practice file, and no real database is opened (the
+    configured one, here the default local file, is never made)."""
+    from desk_app.paths import default_database_path
+    from ui import app as app_module
+
+    monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice.sqlite3")
+    seen: list[str] = []
+
+    def fake_exec() -> int:  # instead of the event loop: look at the window, close it by its key
+        practice_window = next(w for w in QApplication.topLevelWidgets()
+                               if isinstance(w, PracticeWindow) and w.isVisible())
+        qtbot.waitExposed(practice_window)
+        activate(practice_window)
+        seen.append(practice_window.windowTitle())
+        assert practice_window.page.picker.table.rowCount() == 12
+        key(qtbot, Qt.Key.Key_W, CTRL)
+        qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)
+        return 0
+
+    monkeypatch.setattr(qapp, "exec", fake_exec)
+    assert app_module.main(["--practice"]) == 0
+    assert seen and seen[0].startswith("[PRACTICE]")
+    assert (tmp_path / "practice.sqlite3").exists()
+    assert not default_database_path().exists()

@@ -40,8 +40,10 @@ def run_practice_mode(app: QApplication, config: AppConfig) -> int:
     except (KeyError, OSError):
         user = ""
     try:
-        open_practice_window(None, practice_trainee(user), config.db_url)
+        window = open_practice_window(None, practice_trainee(user), config.db_url)
     except Exception as exc:
         show_error(None, exc)
         return 2
-    return app.exec()
+    code = app.exec()
+    del window  # kept until the event loop ends: a window without a parent lives as long as its reference
+    return code
