@@ -26,7 +26,7 @@ from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.detail_export import export_detail
 from desk_app.services.report_scope import ReportScope
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data, local_day
-from tests.reports.test_statistics_workbook import convert_with_libreoffice
+from tests.support.office import convert_with_libreoffice
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@ with the cells; the workbook's format; LibreOffice opens it and converts it to P
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -25,6 +22,8 @@ from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.report_scope import ReportScope, previous_period
 from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import NOW, Q1, Q2, TODAY, Expected, build_report_data, expected_figures, median
+from tests.support.office import convert_with_libreoffice
+from tests.support.workbooks import table
 
 
 @pytest.fixture
@@ -36,16 +35,6 @@ def demo_db(database: Database) -> Database:
 @pytest.fixture
 def hq(demo_db: Database) -> Actor:
     return authenticate(demo_db, "hq.analyst", DEMO_PASSWORD)
-
-
-def table(ws: Worksheet) -> list[dict[str, Any]]:
-    headers = [c.value for c in ws[HEADER_ROW]]
-    rows = []
-    for values in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
-        if all(v is None for v in values):
-            break
-        rows.append(dict(zip(headers, values, strict=False)))
-    return rows
 
 
 def summary_values(ws: Worksheet) -> dict[str, Any]:
@@ -235,27 +224,6 @@ def test_workbook_format(q2_workbook: tuple[Path, Expected]) -> None:
     assert wb["Summary"]["B5"].number_format == "yyyy-mm-dd"
     assert len(wb["By branch"]._charts) == 1 and len(wb["Top causes"]._charts) == 1
     assert len(wb["C cause"]._charts) == 1 and len(wb["Summary"]._charts) == 1
-
-
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("LibreOffice (libreoffice-calc-nogui) is needed in CI to check the workbooks")
-        pytest.skip("LibreOffice is not installed")
-    return found
-
-
-def convert_with_libreoffice(path: Path, target: str, out_dir: Path) -> list[Path]:
-    profile = out_dir / "lo-profile"
-    result = subprocess.run(
-        [_soffice(), "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", target,
-         "--outdir", str(out_dir), str(path)], capture_output=True, text=True, timeout=180, check=False)
-    assert result.returncode == 0, result.stderr
-    produced = sorted(p for p in out_dir.iterdir() if p.is_file() and p.stem.startswith(path.stem)
-                      and p.suffix != path.suffix)
-    assert produced, result.stdout + result.stderr
-    return produced
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -24,7 +24,7 @@ from desk_app.services.report_scope import ReportScope
 from desk_app.services.statistics import export_statistics
 from desk_app.services.timeline import append_event
 from tests.reports.report_data import NOW, Q2, TODAY, build_report_data, local_day
-from tests.reports.test_statistics_workbook import table
+from tests.support.workbooks import table
 
 NUMBERS = ("Open cases", "Due this week", "Overdue", "Cases in period", "Due for a decision", "Decided on time",
            "Cases decided", "Re-opened or reviewed", "Cases scored", "Cases inspected")

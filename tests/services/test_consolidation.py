@@ -9,7 +9,6 @@ import hashlib
 import re
 import shutil
 import sqlite3
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -46,7 +45,7 @@ from desk_app.services.setup import SetupRequest, initialise
 from desk_app.services.statistics import compute_statistics
 from desk_app.services.timeline import check_all_chains
 from tests.reports.report_data import NOW, TODAY, build_report_data
-from tests.reports.test_statistics_workbook import _soffice
+from tests.support.office import convert_with_libreoffice
 
 ALL_TIME = ReportScope(date(2024, 1, 1), date(2026, 12, 31))
 
@@ -325,12 +324,8 @@ def test_a_workbook_saved_again_in_libreoffice_still_consolidates(branch_db: Dat
     (a part it does not know, reached by a relationship), with its checksum intact. (A program that drops
     it gets the "saved again" message of ``test_damaged_records_part_imports_nothing``.)"""
     path = export(branch_db, tmp_path / "sh01.xlsx")
-    out = tmp_path / "saved-again"
-    done = subprocess.run([_soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-                           "--convert-to", "xlsx", "--outdir", str(out), str(path)],
-                          capture_output=True, text=True, timeout=180, check=False)
-    resaved = out / "sh01.xlsx"
-    assert done.returncode == 0 and resaved.exists(), done.stderr
+    [resaved] = convert_with_libreoffice(path, "xlsx", tmp_path / "saved-again")
+    assert resaved.name == "sh01.xlsx"
     with zipfile.ZipFile(path) as original, zipfile.ZipFile(resaved) as again:
         assert again.read(RECORDS_PART) == original.read(RECORDS_PART)
         assert "sharedStrings" in " ".join(again.namelist())  # really rewritten by LibreOffice

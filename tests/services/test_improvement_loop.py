@@ -18,8 +18,8 @@ from desk_app.services import improvements
 from desk_app.services.complaints import register_complaint
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.statistics import export_statistics
-from tests.reports.test_statistics_workbook import table
 from tests.support.staff import Staff, draft
+from tests.support.workbooks import table
 
 TODAY = office_today("Asia/Shanghai")
 
