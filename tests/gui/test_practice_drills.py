@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desk_steps import PASSWORD, local_context, set_up_branch, settle
+from desk_steps import PASSWORD, context, local_context, set_up_branch, settle
 from keyboard import ALT, CTRL, choose, focus_widget, key, mnemonic
 from mnemonics import problems
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from remote_support import activate
+from server_support import LiveServer
 from sqlalchemy import func, select
 
 from desk_app.db.engine import make_engine
@@ -160,3 +161,47 @@ def test_desk_app_practice_opens_practice_mode_alone(qapp: QApplication, qtbot: 
     assert seen and seen[0].startswith("[PRACTICE]")
     assert (tmp_path / "practice.sqlite3").exists()
     assert not default_database_path().exists()
+
+
+def test_practice_on_a_desk_server_counter_pc_stays_on_this_pc(qtbot: QtBot, server: LiveServer, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real database is a desk server's (SQLite or PostgreSQL behind it): practice still runs on this PC's
+    practice file, and the server's database is unchanged by a whole drill."""
+    monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice.sqlite3")
+    set_up_branch(server.db)
+    backend = server.backend()
+    try:
+        main = MainWindow(context(backend), backend.sign_in("clerk", PASSWORD))
+        qtbot.addWidget(main)
+        main.show()
+        qtbot.waitExposed(main)
+        activate(main)
+        settle()
+        before = database_digest(server.db, except_tables=("api_sessions", "audit_log"))
+        practice_window = _open_practice(qtbot, main)
+        page = practice_window.page
+        assert str(tmp_path / "practice.sqlite3") in practice_window.banner.text()
+        key(qtbot, Qt.Key.Key_Return)  # the first scenario
+        qtbot.waitUntil(lambda: page.stack.currentWidget() is page.run and not page.pending, timeout=15_000)
+        for _stage in STAGES:  # nothing ticked: the customer is left unmoved at every step
+            key(qtbot, Qt.Key.Key_Return, CTRL)
+            qtbot.waitUntil(lambda: not page.pending, timeout=15_000)
+        with qtbot.waitSignal(page.sig_debrief, timeout=15_000) as finished:
+            key(qtbot, Qt.Key.Key_Return, CTRL)
+        assert finished.args[0].score == 0 and finished.args[0].final_mood == finished.args[0].start_mood
+        key(qtbot, Qt.Key.Key_W, CTRL)
+        qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)
+        settle()
+        assert database_digest(server.db, except_tables=("api_sessions", "audit_log")) == before
+        with server.db.unit_of_work() as session:
+            assert session.scalar(select(func.count()).select_from(PracticeDrill)) == 0
+        stored = Database(make_engine(f"sqlite:///{tmp_path / 'practice.sqlite3'}"))
+        try:
+            with stored.unit_of_work() as session:
+                assert session.scalar(select(func.count()).select_from(PracticeDrill)) == 1
+        finally:
+            stored.dispose()
+        main.close()
+    finally:
+        settle()
+        backend.close()
