@@ -37,6 +37,19 @@ class Status(LabelledEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     UNDER_REVIEW = "under_review"
+    MERGED = "merged"
+    """A duplicate merged into its main case (desk_app.services.case_links): finished, counted once."""
+
+
+class LinkKind(LabelledEnum):
+    """Why two cases are linked (desk_app.services.case_links)."""
+
+    SAME_CUSTOMER = "same_customer"
+    """The same customer's complaint arriving by several channels."""
+    REGULATOR_DUPLICATE = "regulator_duplicate"
+    """A regulator-transferred duplicate of a counter case."""
+    GROUP_MEMBER = "group_member"
+    """Members of one group complaint."""
 
 
 class Stage(LabelledEnum):
@@ -175,6 +188,10 @@ _LABEL_PAIRS: tuple[tuple[StrEnum, str], ...] = (
     (Status.REFUSED, N_("Refused")),
     (Status.WITHDRAWN, N_("Withdrawn")),
     (Status.UNDER_REVIEW, N_("Under review")),
+    (Status.MERGED, N_("Merged")),
+    (LinkKind.SAME_CUSTOMER, N_("Same customer, another channel")),
+    (LinkKind.REGULATOR_DUPLICATE, N_("Regulator-transferred duplicate")),
+    (LinkKind.GROUP_MEMBER, N_("Member of the same group complaint")),
     (Stage.LISTEN, N_("Listen")),
     (Stage.INVESTIGATE, N_("Investigate")),
     (Stage.DELIBERATE, N_("Deliberate")),

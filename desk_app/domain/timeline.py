@@ -55,6 +55,12 @@ class EventKind(StrEnum):
     RISK_FLAG_CONFIRMED = "risk_flag_confirmed"
     LEGAL_CITED = "legal_cited"
     ATTACHMENT_ADDED = "attachment_added"
+    CASE_LINKED = "case_linked"
+    CASE_UNLINKED = "case_unlinked"
+    CASE_MERGED = "case_merged"
+    """On the main case: a duplicate was merged into it."""
+    MERGED_INTO = "merged_into"
+    """On the duplicate: it was merged into its main case."""
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,10 @@ TRANSITIONS: dict[Action, Transition] = {
 
 #: States in which the statutory clock no longer runs.
 STOPPED_STATES = frozenset({Status.RESPONDED, Status.AWAITING_CALLBACK, Status.CLOSED, Status.REFUSED,
-                            Status.WITHDRAWN})
-#: States that count as finished for lists and reports.
-FINISHED_STATES = frozenset({Status.CLOSED, Status.REFUSED, Status.WITHDRAWN})
+                            Status.WITHDRAWN, Status.MERGED})
+#: States that count as finished for lists and reports. A merged duplicate (Status.MERGED) is finished and
+#: has no action: its main case carries the complaint on (desk_app.services.case_links).
+FINISHED_STATES = frozenset({Status.CLOSED, Status.REFUSED, Status.WITHDRAWN, Status.MERGED})
 
 STAGE_ORDER: tuple[Stage, ...] = (Stage.LISTEN, Stage.INVESTIGATE, Stage.DELIBERATE, Stage.ANALYSE,
                                   Stage.NEGOTIATE, Stage.ACT)

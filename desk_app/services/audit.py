@@ -66,6 +66,9 @@ class AuditAction:
     ATTACHMENT_READ = "attachment_read"
     GRUMBLE = "grumble"
     OPPORTUNITY = "opportunity"
+    CASE_LINK = "case_link"
+    CASE_UNLINK = "case_unlink"
+    CASE_MERGE = "case_merge"
     CASE_LIBRARY = "case_library"
     #: Written before 0011 for every administration change; kept so old entries keep their label.
     ADMINISTRATION = "administration"
@@ -102,6 +105,9 @@ AUDITED: Mapping[str, str] = MappingProxyType({
     AuditAction.ATTACHMENT_READ: N_("Attachment viewed or downloaded: which file, its checksum and why"),
     AuditAction.GRUMBLE: N_("Grumble recorded (抱怨登记), or turned into a complaint: its cause and whether settled"),
     AuditAction.OPPORTUNITY: N_("Suggestion or business opportunity recorded on a case or a grumble"),
+    AuditAction.CASE_LINK: N_("Two related cases linked: their numbers and how they are related"),
+    AuditAction.CASE_UNLINK: N_("Link between two cases removed"),
+    AuditAction.CASE_MERGE: N_("Duplicate case merged into its main case: both numbers and the due date"),
     AuditAction.CASE_LIBRARY: N_("Closed case added to the case library (anonymised copy) or removed from it"),
 })
 

@@ -26,7 +26,7 @@ from desk_app.reports.snapshot import read_snapshot
 from desk_app.reports.sqlexpr import Dialect, count_if, local_midnight_utc
 from desk_app.services.prevention import funnel_in
 from desk_app.services.reference import label_for, taxonomy_codes
-from desk_app.services.report_scope import ReportScope, office_today, resolve_scope
+from desk_app.services.report_scope import ReportScope, counted, office_today, resolve_scope
 from desk_app.services.statistics import PARETO_SIZE, improvement_actions
 
 _RUNNING = tuple(s.value for s in Status if s not in STOPPED_STATES)
@@ -165,14 +165,14 @@ def dashboard_data(db: Database, actor: Actor, query: DashboardQuery, today: dat
         scores = {_as_date(start): (float(avg) if avg is not None else None, int(n)) for start, avg, n in
                   session.execute(select(bucket(cb.called_at), func.avg(cb.satisfaction), func.count())
                                   .join(c, c.id == cb.complaint_id)
-                                  .where(in_scope, called_in_period, cb.satisfaction.is_not(None))
+                                  .where(in_scope, counted(), called_in_period, cb.satisfaction.is_not(None))
                                   .group_by(bucket(cb.called_at)))}
         latest = bucket_start(query.date_to, g)
         baseline_start = latest
         for _i in range(query.baseline_periods):
             baseline_start = bucket_start(baseline_start - timedelta(days=1), g)
         window = and_(c.received_at >= local_midnight_utc(baseline_start, query.timezone),
-                      c.received_at < resolved.end)
+                      c.received_at < resolved.end, counted())
         series: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
         for code, cause, start, n in session.execute(
                 select(Branch.code, c.axis_c, bucket(c.received_at), func.count())

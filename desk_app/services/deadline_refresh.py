@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,18 +40,33 @@ def pause_intervals(session: Session, complaint: Complaint) -> tuple[PauseInterv
 
 
 def compute_for(session: Session, complaint: Complaint, branch: Branch, calendar: WorkCalendar) -> DeadlineResult:
-    return compute_deadline(
-        DeadlineInput(
-            regime=Regime(complaint.regime),
-            received_at=complaint.received_at,
-            office_tz=branch.timezone,
-            complexity=Complexity(complaint.complexity),
-            special_extension_approved=complaint.special_extension_approved,
-            pauses=pause_intervals(session, complaint),
-            first_contact_hours=branch.first_contact_hours,
-        ),
-        calendar,
-    )
+    """The case's deadlines. A main case into which duplicates were merged (desk_app.services.case_links)
+    keeps one deadline, the earliest: each duplicate's receipt and regime counted with the main case's
+    complexity, extension and pauses, so every later recomputation (pause, extension, holiday table)
+    keeps the earlier date."""
+    def deadline(regime: str, received_at: datetime) -> DeadlineResult:
+        return compute_deadline(
+            DeadlineInput(
+                regime=Regime(regime),
+                received_at=received_at,
+                office_tz=branch.timezone,
+                complexity=Complexity(complaint.complexity),
+                special_extension_approved=complaint.special_extension_approved,
+                pauses=pauses,
+                first_contact_hours=branch.first_contact_hours,
+            ),
+            calendar,
+        )
+
+    pauses = pause_intervals(session, complaint)
+    result = deadline(complaint.regime, complaint.received_at)
+    merged = session.execute(select(Complaint.regime, Complaint.received_at)
+                             .where(Complaint.merged_into_id == complaint.id)).all()
+    for regime, received_at in merged:
+        other = deadline(regime, received_at)
+        if other.due_on < result.due_on:
+            result = other
+    return result
 
 
 def apply_result(complaint: Complaint, result: DeadlineResult) -> bool:

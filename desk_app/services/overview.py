@@ -120,7 +120,8 @@ class Overview:
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        """Every case but the duplicates merged into their main case (the complaint counts once)."""
+        return sum(n for status, n in self.counts.items() if status is not Status.MERGED)
 
     @property
     def open(self) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, Complaint
 from desk_app.domain.actor import Actor
+from desk_app.domain.enums import Status
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.errors import PermissionDeniedError, ValidationError
 from desk_app.i18n import _
@@ -75,15 +76,23 @@ class ResolvedScope:
 
     @property
     def current(self) -> ColumnElement[bool]:
-        return and_(Complaint.received_at >= self.start, Complaint.received_at < self.end)
+        """The cases of this period, merged duplicates left out (``counted``)."""
+        return and_(Complaint.received_at >= self.start, Complaint.received_at < self.end, counted())
 
     @property
     def previous(self) -> ColumnElement[bool]:
-        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.start)
+        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.start, counted())
 
     @property
     def both(self) -> ColumnElement[bool]:
-        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.end)
+        return and_(Complaint.received_at >= self.previous_start, Complaint.received_at < self.end, counted())
+
+
+def counted(complaint: Any = Complaint) -> ColumnElement[bool]:
+    """The cases the figures count: every case but a duplicate merged into its main case
+    (desk_app.services.case_links), so a complaint that came in twice is counted once, as its main case."""
+    status: ColumnElement[bool] = complaint.status != Status.MERGED.value
+    return status
 
 
 def report_scope(resolved: ResolvedScope) -> dict[str, object]:

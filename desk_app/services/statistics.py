@@ -61,7 +61,14 @@ from desk_app.reports.sqlexpr import Dialect, count_if, count_joined, driving_jo
 from desk_app.services import audit, team
 from desk_app.services.access import sees_all_branches
 from desk_app.services.reference import label_for, taxonomy_codes
-from desk_app.services.report_scope import ReportScope, ResolvedScope, office_today, report_scope, resolve_scope
+from desk_app.services.report_scope import (
+    ReportScope,
+    ResolvedScope,
+    counted,
+    office_today,
+    report_scope,
+    resolve_scope,
+)
 
 PARETO_SIZE = 10
 """How many causes the Pareto tables list."""
@@ -147,14 +154,15 @@ class _StatisticsQuery:
                               func.aggregate_strings(self.sql.char(self._case_code() + _CODE_BASE), "")]
         if outcomes:
             earlier = aliased(Complaint)
-            repeat = exists().where(earlier.customer_id == c.customer_id, earlier.received_at < c.received_at)
+            repeat = exists().where(earlier.customer_id == c.customer_id, earlier.received_at < c.received_at,
+                                    counted(earlier))
             columns += [count_if(repeat),
                         func.count(c.first_contact_at),
                         joined(self.sql.text(self.sql.milliseconds_between(c.received_at, c.first_contact_at))),
                         func.count(c.responded_at),
                         joined(self.sql.text(self.sql.milliseconds_between(c.received_at, c.responded_at)))]
         return select(*columns).where(c.branch_id == bindparam("branch_id"), c.received_at >= bindparam("start"),
-                                      c.received_at < bindparam("end"))
+                                      c.received_at < bindparam("end"), counted())
 
     def _branch_ids(self) -> list[uuid.UUID]:
         if self.scope.branch_ids is not None:

@@ -34,6 +34,7 @@ from desk_app.domain.workflow import FINISHED_STATES, STOPPED_STATES, Action
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services.access import require, require_branch, sees_all_branches
+from desk_app.services.report_scope import counted
 
 MAX_PERIOD_DAYS = 3660
 _RUNNING = frozenset(s.value for s in Status if s not in STOPPED_STATES)
@@ -191,7 +192,7 @@ def _grouped_counts(session: Session, branch_ids: Collection[uuid.UUID] | None, 
                    joined(sql.text(sql.milliseconds_between(c.received_at, c.responded_at))),
                    func.count(last_score), func.coalesce(func.sum(last_score), 0))
             .where(scope, c.received_at >= local_midnight_utc(date_from, tz),
-                   c.received_at < local_midnight_utc(date_to + timedelta(days=1), tz))
+                   c.received_at < local_midnight_utc(date_to + timedelta(days=1), tz), counted())
             .group_by(c.owner_id, c.branch_id)):
         yield owner, branch, Counter(period_cases=n, needed_decision=needed, decided=n_decided,
                                      decided_on_time=on_time, reopened=n_reopened,

@@ -161,6 +161,12 @@ SAMPLES: dict[EventKind, ev.EventPayload] = {
     EventKind.RISK_FLAG_CONFIRMED: ev.RiskFlagConfirmed(flag="media", evidence="客户称将联系记者"),
     EventKind.LEGAL_CITED: ev.LegalCited(citation="《银行业保险业消费投诉处理管理办法》第十四条"),
     EventKind.ATTACHMENT_ADDED: ev.AttachmentsAdded(attachments=[{"id": "1", "sha256": "ab", "size": 3}]),
+    EventKind.CASE_LINKED: ev.CaseLinked(other_number="BJ01-20261201-0002", link_kind="same_customer", note="电话"),
+    EventKind.CASE_UNLINKED: ev.CaseUnlinked(other_number="BJ01-20261201-0002", link_kind="group_member",
+                                             reason="误关联"),
+    EventKind.CASE_MERGED: ev.CaseMerged(duplicate_number="BJ01-20261201-0003", old_due_on=date(2026, 12, 16),
+                                         new_due_on=date(2026, 12, 9), reason="同一事项"),
+    EventKind.MERGED_INTO: ev.MergedInto(main_number="BJ01-20261201-0001", from_="registered", reason="同一事项"),
 }
 
 

@@ -21,7 +21,7 @@ from desk_app.db.uow import Database
 from desk_app.documents.content import ReceiptInputs
 from desk_app.domain.actor import Actor
 from desk_app.domain.calendar import CalendarDay, DayKind
-from desk_app.domain.enums import Channel, Complexity, InstitutionType, LetterKind, Role
+from desk_app.domain.enums import Channel, Complexity, InstitutionType, LetterKind, LinkKind, Role
 from desk_app.domain.workflow import Action
 from desk_app.errors import UserError
 from desk_app.reports.prevention_figures import OpportunityKind
@@ -31,6 +31,7 @@ from desk_app.services import (
     audit,
     branches,
     case_library,
+    case_links,
     detail_export,
     extensions,
     grumbles,
@@ -153,6 +154,24 @@ def _read_attachment(d: Desk) -> None:
     attachments.save_attachment(d.db, d.staff.handler, info.id, d.tmp / "copy.pdf")
 
 
+def _link(d: Desk) -> None:
+    main, other = d.case(), d.case()
+    case_links.link_cases(d.db, d.staff.clerk, main.id, other.case_number, LinkKind.SAME_CUSTOMER, "电话也投诉了")
+
+
+def _unlink(d: Desk) -> None:
+    main, other = d.case(), d.case()
+    [link] = case_links.link_cases(d.db, d.staff.clerk, main.id, other.case_number, LinkKind.GROUP_MEMBER)
+    assert link.link_id is not None
+    case_links.unlink_cases(d.db, d.staff.clerk, main.id, link.link_id, "误关联")
+
+
+def _merge(d: Desk) -> None:
+    main, duplicate = d.case(), d.case()
+    case_links.merge_cases(d.db, d.staff.supervisor, main.id, main.version, duplicate.case_number,
+                           case_links.MergeDirection.INTO_THIS, "监管转办与柜面投诉为同一事项")
+
+
 def _library(d: Desk) -> None:
     """A closed case added to the case library (its own entry), then removed (the last entry)."""
     case = d.case()
@@ -218,6 +237,9 @@ PERFORMERS: dict[str, tuple[Callable[[Desk], Any], dict[str, Any]]] = {
         OpportunityKind.OPPORTUNITY, "客户希望开通境外消费提醒", complaint_id=d.case().id)),
         {"kind": "opportunity", "product": "B0302"}),
     audit.AuditAction.CASE_LIBRARY: (_library, {"event": "removed", "cause": "C09"}),
+    audit.AuditAction.CASE_LINK: (_link, {"kind": "same_customer"}),
+    audit.AuditAction.CASE_UNLINK: (_unlink, {"kind": "group_member"}),
+    audit.AuditAction.CASE_MERGE: (_merge, {"duplicate_status": "registered"}),
 }
 
 

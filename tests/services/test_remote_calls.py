@@ -38,6 +38,7 @@ from desk_app.domain.enums import (
     Complexity,
     InstitutionType,
     LetterKind,
+    LinkKind,
     PsychType,
     Role,
     RootCauseLevel,
@@ -50,12 +51,23 @@ from desk_app.domain.workflow import Action
 from desk_app.errors import DeskError
 from desk_app.paths import resources_dir
 from desk_app.reports.prevention_figures import OpportunityKind
-from desk_app.services import attachments, case_library, checklists, grumbles, handling, imports, improvements, letters
+from desk_app.services import (
+    attachments,
+    case_library,
+    case_links,
+    checklists,
+    grumbles,
+    handling,
+    imports,
+    improvements,
+    letters,
+)
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import create_user
 from desk_app.services.attachments import AttachmentFile
 from desk_app.services.branches import BranchFields
 from desk_app.services.case_library import LibraryFilter
+from desk_app.services.case_links import MergeDirection
 from desk_app.services.case_list import CaseFilter
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dashboard import DashboardQuery
@@ -93,6 +105,8 @@ class World:
     grumble: uuid.UUID
     closed: uuid.UUID
     library_entry: uuid.UUID
+    link: uuid.UUID
+    """A link between the case and the closed case (for unlinking)."""
     local: Database  # the in-process copy: versions are read from it before each call (the same on both)
 
     def case_version(self, case: uuid.UUID | None = None) -> int:
@@ -146,11 +160,13 @@ def _build(db: Database) -> dict[str, uuid.UUID | str]:
     with db.unit_of_work() as session:  # closed behind the services' back: closing is tested elsewhere
         session.execute(update(Complaint).where(Complaint.id.in_([closed.id, model.id])).values(status="closed"))
     entry = case_library.mark_case(db, supervisor, model.id, "先共情再给方案")
+    [link] = case_links.link_cases(db, clerk, case.id, closed.case_number, LinkKind.GROUP_MEMBER)
     assert case.customer is not None
     return {"case": case.id, "case_number": case.case_number, "customer": case.customer.id, "letter": letter.id,
             "resolution": proposal.id, "action": action.id, "attachment": files[0].id, "branch": admin.branch_id,
             "bj_branch": bj_id, "clerk": clerk.user_id, "handler": handler.user_id, "paused": paused.id,
-            "grumble": grumble.id, "closed": closed.id, "library_entry": entry.row.id}
+            "grumble": grumble.id, "closed": closed.id, "library_entry": entry.row.id,
+            "link": link.link_id}
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
@@ -162,6 +178,12 @@ SCOPE = ReportScope(TODAY - timedelta(days=30), TODAY + timedelta(days=1))
 
 def a(*args: Any, **kwargs: Any) -> Args:
     return args, kwargs
+
+
+def _number(w: World, case: uuid.UUID) -> str:
+    """The case number of ``case`` (the same on both copies)."""
+    with w.local.unit_of_work() as session:
+        return session.get_one(Complaint, case).case_number
 
 
 #: How to call each exposed use case in the world: (world, role) → (args, kwargs).
@@ -198,6 +220,11 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "case_library.search_library": lambda w, r: a(LibraryFilter(cause="C09", psych_type=PsychType.COMPENSATION,
                                                                 flag=SpecialFlag.MEDIA, text="共情")),
     "case_library.similar_to": lambda w, r: a(w.case),
+    "case_links.link_cases": lambda w, r: a(w.case, _number(w, w.paused), LinkKind.SAME_CUSTOMER, "同一客户"),
+    "case_links.list_links": lambda w, r: a(w.case),
+    "case_links.merge_cases": lambda w, r: a(w.case, w.case_version(), _number(w, w.paused),
+                                             MergeDirection.INTO_THIS, "同一事项"),
+    "case_links.unlink_cases": lambda w, r: a(w.case, w.link, "误关联"),
     "case_list.branches": lambda w, r: a(),
     "case_list.count_cases": lambda w, r: a(CaseFilter(), TODAY),
     "case_list.fetch_page": lambda w, r: a(CaseFilter(), TODAY),

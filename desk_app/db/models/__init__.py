@@ -2,6 +2,7 @@
 
 from desk_app.db.base import Base
 from desk_app.db.models.case_counts import CaseCount
+from desk_app.db.models.case_links import CaseLink
 from desk_app.db.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintParty, NumberCounter
 from desk_app.db.models.customers import Customer
 from desk_app.db.models.drills import PracticeDrill, PracticeDrillStep
@@ -42,6 +43,7 @@ __all__ = [
                                            "CalendarYear",
                                            "Callback",
                                            "CaseCount",
+                                           "CaseLink",
                                            "ChecklistDefinition",
                                            "ChecklistRun",
                                            "ChecklistTick",

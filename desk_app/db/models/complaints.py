@@ -86,6 +86,9 @@ class Complaint(UuidPk, Timestamps, Versioned, Base):
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     reference_version: Mapped[int] = mapped_column(Integer, default=1)
     stage_records: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The main case this duplicate was merged into (status ``merged``); no foreign key, because SQLite adds
+    #: one only by rebuilding the table and its triggers (desk_app.services.case_links checks it).
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
 
     parties: Mapped[list[ComplaintParty]] = relationship(
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintParty.position")

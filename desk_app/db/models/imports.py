@@ -54,8 +54,10 @@ Index("ix_complaints_branch_report", Complaint.branch_id, Complaint.received_at,
       Complaint.flag_irrational, Complaint.flag_group, Complaint.flag_media, Complaint.flag_regulator,
       Complaint.flag_litigation)
 # Resolutions, callbacks and root causes are read in case-id order from their own covering indexes, and
-# each is matched to its case's branch and receipt time here: one narrow probe, no read of the case row.
-Index("ix_complaints_id_branch_received", Complaint.id, Complaint.branch_id, Complaint.received_at)
+# each is matched to its case's branch, receipt time and status (merged duplicates are left out, migration
+# 0017) here: one narrow probe, no read of the case row.
+Index("ix_complaints_id_branch_received", Complaint.id, Complaint.branch_id, Complaint.received_at,
+      Complaint.status)
 Index("ix_resolutions_outcome", Resolution.complaint_id, Resolution.approval_state, Resolution.upheld,
       Resolution.amount)
 Index("ix_callbacks_score", Callback.complaint_id, Callback.satisfaction, Callback.called_at, Callback.id)

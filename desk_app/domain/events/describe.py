@@ -17,6 +17,7 @@ from desk_app.domain.enums import (
     Channel,
     Complexity,
     LetterKind,
+    LinkKind,
     PsychType,
     Regime,
     Severity,
@@ -213,6 +214,23 @@ class _Describer:
         return _("First contact with the customer ({state})").format(state=state), [
             _("At: {time}").format(time=self.time(e.at)), _note(e.note)]
 
+    def case_linked(self, e: p.CaseLinked) -> Lines:
+        return _("Linked with case {number}").format(number=e.other_number), [
+            _("Link: {kind}").format(kind=enum_label(LinkKind, e.link_kind)), _note(e.note)]
+
+    def case_unlinked(self, e: p.CaseUnlinked) -> Lines:
+        return _("Link with case {number} removed").format(number=e.other_number), [
+            _("Link: {kind}").format(kind=enum_label(LinkKind, e.link_kind)), _reason(e.reason)]
+
+    def case_merged(self, e: p.CaseMerged) -> Lines:
+        due = (_("Due date: {old} → {new}").format(old=_day(e.old_due_on), new=_day(e.new_due_on))
+               if e.old_due_on != e.new_due_on else "")
+        return _("Case {number} merged into this case").format(number=e.duplicate_number), [due, _reason(e.reason)]
+
+    def merged_into(self, e: p.MergedInto) -> Lines:
+        return _("Merged into case {number}").format(number=e.main_number), [
+            _("Status before: {status}").format(status=enum_label(Status, e.from_)), _reason(e.reason)]
+
     def deadline_recomputed(self, e: p.DeadlineRecomputed) -> Lines:
         return _("Due date recomputed: {old} → {new}").format(old=_day(e.old_due_on), new=_day(e.new_due_on)), [
             _reason(e.reason)]
@@ -318,6 +336,8 @@ _HANDLERS: dict[type[p.EventPayload], Callable[[_Describer, Any], Lines]] = {
     p.ChecklistTicked: _Describer.checklist_ticked, p.ChecklistUnticked: _Describer.checklist_unticked,
     p.RiskFlagConfirmed: _Describer.risk_flag_confirmed, p.LegalCited: _Describer.legal_cited,
     p.AttachmentsAdded: _Describer.attachments_added, p.UnknownEvent: _Describer.unknown,
+    p.CaseLinked: _Describer.case_linked, p.CaseUnlinked: _Describer.case_unlinked,
+    p.CaseMerged: _Describer.case_merged, p.MergedInto: _Describer.merged_into,
 }
 
 

@@ -303,6 +303,44 @@ class AttachmentsAdded(EventPayload, frozen=True, kw_only=True):
     """``{id, sha256, size, mime_type}`` of each file added (never its name)."""
 
 
+class CaseLinked(EventPayload, frozen=True, kw_only=True):
+    KIND = EventKind.CASE_LINKED
+    other_id: uuid.UUID | None = None
+    other_number: str = ""
+    link_kind: str = ""
+    note: str = ""
+
+
+class CaseUnlinked(EventPayload, frozen=True, kw_only=True):
+    KIND = EventKind.CASE_UNLINKED
+    other_id: uuid.UUID | None = None
+    other_number: str = ""
+    link_kind: str = ""
+    reason: str = ""
+
+
+class CaseMerged(EventPayload, frozen=True, kw_only=True):
+    """On the main case: the duplicate merged into it, and the due date before and after (the earlier of the
+    two cases' due dates applies)."""
+
+    KIND = EventKind.CASE_MERGED
+    duplicate_id: uuid.UUID | None = None
+    duplicate_number: str = ""
+    old_due_on: date | None = None
+    new_due_on: date | None = None
+    reason: str = ""
+
+
+class MergedInto(EventPayload, frozen=True, kw_only=True):
+    """On the duplicate: the main case it was merged into, and the status it left."""
+
+    KIND = EventKind.MERGED_INTO
+    main_id: uuid.UUID | None = None
+    main_number: str = ""
+    from_: str = _from()
+    reason: str = ""
+
+
 class UnknownEvent(EventPayload, frozen=True, kw_only=True):
     """A kind this release does not declare (a row from a newer release, say): its raw payload."""
 
