@@ -160,16 +160,31 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
 
 
 def prevention_dialogs(window: MainWindow) -> Gallery:
-    """The grumble log (Ctrl+G) and the opportunities, for the roles that see them."""
+    """The grumble log (Ctrl+G), the past grumbles (Ctrl+Shift+G) with one opened, and the opportunities, for
+    the roles that see them."""
+    from desk_app.domain.enums import Channel
     from desk_app.domain.permissions import Permission, has_permission
+    from desk_app.services.grumbles import GrumbleInfo
     from ui.grumbles import may_use_opportunities
     from ui.grumbles.grumble_dialog import GrumbleDialog
+    from ui.grumbles.grumble_list import GrumbleListDialog
+    from ui.grumbles.grumble_view import GrumbleView
     from ui.grumbles.opportunities_dialog import OpportunitiesDialog
 
     ctx, actor = window.ctx, window.actor
     made: Gallery = []
     if has_permission(actor.role, Permission.REGISTER):
         made.append(("grumble", lambda: GrumbleDialog(ctx, actor, window)))
+    if has_permission(actor.role, Permission.VIEW_CASE):
+        sample = GrumbleInfo(
+            id=uuid.uuid4(), branch_code=actor.branch_code, recorded_at=datetime.now(UTC), recorded_by="柜员小李",
+            channel=Channel.COUNTER, axis_b="B0302", business_name="信用卡", axis_c="C09",
+            cause_name="消费者资金安全", remark="境外消费被拒且被收取手续费，客户不满",
+            action_taken="解释了交易规则并申请减免手续费",
+            settled=False, customer_name="王芳", customer_phone="13812345678", masked=False, complaint_id=None,
+            case_number="")
+        made += [("past grumbles", lambda: GrumbleListDialog(ctx, actor, window)),
+                 ("past grumble", lambda: GrumbleView(sample, actor, ctx.office_tz, window))]
     if may_use_opportunities(actor):
         made.append(("opportunities", lambda: OpportunitiesDialog(ctx, actor, window)))
     return made

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
 
 TableT = TypeVar("TableT", bound=QTableView)
 
@@ -29,3 +30,11 @@ def readonly_table(table: TableT, *, fit_columns: bool = True, wrap: bool = Fals
         columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     columns.setStretchLastSection(True)
     return table
+
+
+def fill_texts(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
+    """Replace the rows of ``table`` with ``rows`` of cell texts."""
+    table.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            table.setItem(i, j, QTableWidgetItem(text))

@@ -13,8 +13,12 @@ from desk_app.services import grumbles, opportunities, prevention
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dashboard import DashboardQuery, dashboard_data
 from desk_app.services.opportunities import OpportunityDraft
-from tests.services.test_grumbles import SCOPE, TODAY, _analyst, _backdate, grumble
+from desk_app.services.report_scope import ReportScope
+from tests.support.grumbles import backdate, grumble, make_analyst
 from tests.support.staff import Staff, draft
+
+TODAY = datetime.now(UTC).date()
+SCOPE = ReportScope(TODAY - timedelta(days=29), TODAY)  # previous period: the 30 days before
 
 
 def test_the_list_filters_by_period_cause_settled_turned_and_text(database: Database, staff: Staff) -> None:
@@ -25,7 +29,7 @@ def test_the_list_filters_by_period_cause_settled_turned_and_text(database: Data
     turned = grumbles.record_grumble(database, staff.clerk, grumble(axis_c="C11", settled=False))
     grumbles.link_complaint(database, staff.clerk, turned.id, register_complaint(database, staff.clerk, draft()).id)
     old = grumbles.record_grumble(database, staff.clerk, grumble(remark="100%_太高"))
-    _backdate(database, old.id, 40)
+    backdate(database, old.id, 40)
     elsewhere = grumbles.record_grumble(database, staff.other_branch_clerk, grumble(remark="也嫌太高"))
 
     def ids(**filters: object) -> set[object]:
@@ -45,7 +49,7 @@ def test_the_list_filters_by_period_cause_settled_turned_and_text(database: Data
     assert ids(text="%_") == {old.id}  # taken as text, not as LIKE wildcards
     assert ids(text="王芳") == ids(text="1381234") == {fee.id}  # the branch's own staff see the customer
 
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     at_hq = {g.id: g for g in grumbles.list_grumbles(database, analyst, text="太高")}
     assert set(at_hq) == {fee.id, old.id, elsewhere.id}
     assert at_hq[fee.id].masked and "王芳" not in at_hq[fee.id].customer_name
@@ -54,7 +58,7 @@ def test_the_list_filters_by_period_cause_settled_turned_and_text(database: Data
 
 def test_opportunity_list_keeps_its_filters(database: Database, staff: Staff) -> None:
     """``list_opportunities`` on the shared list shape: scope, period, kind, product prefix."""
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     g = grumbles.record_grumble(database, staff.other_branch_clerk, grumble(axis_b="B01"))
     case = register_complaint(database, staff.clerk, draft())
     a = opportunities.add_opportunity(database, staff.handler, OpportunityDraft(
@@ -69,7 +73,7 @@ def test_opportunity_list_keeps_its_filters(database: Database, staff: Staff) ->
 
 
 def test_the_dashboard_shows_the_prevention_funnel(database: Database, staff: Staff) -> None:
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     for clerk, cause, settled in ((staff.clerk, "C09", True), (staff.clerk, "C09", False),
                                   (staff.other_branch_clerk, "C01", True)):
         grumbles.record_grumble(database, clerk, grumble(axis_c=cause, settled=settled))
@@ -77,7 +81,7 @@ def test_the_dashboard_shows_the_prevention_funnel(database: Database, staff: St
     grumbles.link_complaint(database, staff.clerk, turned.id,
                             register_complaint(database, staff.clerk, draft(axis_c="C09")).id)
     earlier = grumbles.record_grumble(database, staff.clerk, grumble(axis_c="C01"))
-    _backdate(database, earlier.id, 40)
+    backdate(database, earlier.id, 40)
 
     board = dashboard_data(database, analyst, DashboardQuery(SCOPE.date_from, SCOPE.date_to), today=TODAY)
     assert board.funnel == prevention.prevention_funnel(database, analyst, SCOPE)  # the same figures

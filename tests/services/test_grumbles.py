@@ -6,44 +6,26 @@ and recomputes every figure from the rows it created (plain Python over its own 
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from desk_app.db.models import Grumble, Opportunity
 from desk_app.db.uow import Database
-from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Channel, Role
 from desk_app.errors import NotFoundError, PermissionDeniedError, UnknownCodeError, ValidationError
 from desk_app.reports.prevention_figures import OpportunityKind
 from desk_app.services import grumbles, opportunities, prevention
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
-from desk_app.services.grumbles import GrumbleDraft
 from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.report_scope import ReportScope
-from tests.support.passwords import PASSWORD
+from tests.support.grumbles import backdate, grumble, make_analyst
 from tests.support.staff import Staff, draft
 
 TODAY = datetime.now(UTC).date()
 SCOPE = ReportScope(TODAY - timedelta(days=29), TODAY)  # previous period: the 30 days before
-
-
-def grumble(**overrides: object) -> GrumbleDraft:
-    values: dict[str, object] = dict(channel=Channel.COUNTER, axis_b="B0302", axis_c="C09",
-                                     action_taken="当场解释了年费减免规则", settled=True)
-    values.update(overrides)
-    return GrumbleDraft(**values)  # type: ignore[arg-type]
-
-
-def _analyst(database: Database, staff: Staff) -> Actor:
-    create_user(database, staff.admin, username="analyst", display_name="Analyst", password=PASSWORD,
-                role=Role.HQ_ANALYST, branch_id=staff.admin.branch_id, must_change_password=False)
-    return authenticate(database, "analyst", PASSWORD)
 
 
 def test_a_clerk_records_a_grumble_without_a_clock(database: Database, staff: Staff) -> None:
@@ -58,7 +40,7 @@ def test_a_clerk_records_a_grumble_without_a_clock(database: Database, staff: St
     assert grumbles.list_grumbles(database, staff.other_branch_clerk) == []
     with pytest.raises(NotFoundError):
         grumbles.get_grumble(database, staff.other_branch_clerk, info.id)
-    seen = grumbles.list_grumbles(database, _analyst(database, staff))
+    seen = grumbles.list_grumbles(database, make_analyst(database, staff))
     assert [g.id for g in seen] == [info.id] and seen[0].masked and seen[0].customer_phone == "138****5678"
 
 
@@ -79,7 +61,7 @@ def test_bad_input_is_refused_naming_the_field(database: Database, staff: Staff,
 
 def test_an_analyst_may_not_record_a_grumble(database: Database, staff: Staff) -> None:
     with pytest.raises(PermissionDeniedError, match="Register complaints"):
-        grumbles.record_grumble(database, _analyst(database, staff), grumble())
+        grumbles.record_grumble(database, make_analyst(database, staff), grumble())
 
 
 def test_turning_into_a_complaint_links_once(database: Database, staff: Staff) -> None:
@@ -99,7 +81,7 @@ def test_turning_into_a_complaint_links_once(database: Database, staff: Staff) -
 
 
 def test_opportunities_on_a_case_and_a_grumble(database: Database, staff: Staff) -> None:
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     case = register_complaint(database, staff.clerk, draft())
     g = grumbles.record_grumble(database, staff.clerk, grumble(axis_b="B01"))
     on_case = opportunities.add_opportunity(database, staff.handler, OpportunityDraft(
@@ -139,14 +121,8 @@ class Made:
     turned: bool
 
 
-def _backdate(database: Database, grumble_id: uuid.UUID, days: int) -> None:
-    with database.unit_of_work() as session:
-        session.execute(update(Grumble).where(Grumble.id == grumble_id).values(
-            recorded_at=datetime.now(UTC) - timedelta(days=days)))
-
-
 def test_funnel_figures_recomputed_from_the_rows_made(database: Database, staff: Staff) -> None:
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     plan = [  # (clerk, cause, current period?, settled?, turned?)
         (staff.clerk, "C09", True, True, False), (staff.clerk, "C09", True, False, True),
         (staff.clerk, "C09", True, True, False), (staff.clerk, "C01", True, False, False),
@@ -162,10 +138,10 @@ def test_funnel_figures_recomputed_from_the_rows_made(database: Database, staff:
             case = register_complaint(database, clerk, draft(axis_c=cause))
             grumbles.link_complaint(database, clerk, info.id, case.id)
         if not current:
-            _backdate(database, info.id, 40)
+            backdate(database, info.id, 40)
         made.append(Made(clerk.branch_code, cause, current, settled, turned))
     outside = grumbles.record_grumble(database, staff.clerk, grumble(axis_c="C01"))
-    _backdate(database, outside.id, 90)  # before the previous period: counted nowhere
+    backdate(database, outside.id, 90)  # before the previous period: counted nowhere
 
     funnel = prevention.prevention_funnel(database, analyst, SCOPE)
     now = [m for m in made if m.current]
@@ -193,7 +169,7 @@ def test_funnel_figures_recomputed_from_the_rows_made(database: Database, staff:
 
 
 def test_opportunity_summary_by_product_and_kind(database: Database, staff: Staff) -> None:
-    analyst = _analyst(database, staff)
+    analyst = make_analyst(database, staff)
     case = register_complaint(database, staff.clerk, draft())
     g = grumbles.record_grumble(database, staff.other_branch_clerk, grumble(axis_b="B01"))
     drafts = [OpportunityDraft(OpportunityKind.SUGGESTION, "a", complaint_id=case.id),
@@ -216,7 +192,7 @@ def test_retention_blanks_the_customer_of_old_grumbles(database: Database, staff
 
     old = grumbles.record_grumble(database, staff.clerk, grumble(customer_name="王芳", customer_phone="13812345678"))
     recent = grumbles.record_grumble(database, staff.clerk, grumble(customer_name="李四"))
-    _backdate(database, old.id, 4 * 366)
+    backdate(database, old.id, 4 * 366)
     assert retention.anonymise(database, staff.admin, 3, TODAY) == 0  # no case, but the grumble's customer
     kept = {g.id: (g.customer_name, g.customer_phone) for g in grumbles.list_grumbles(database, staff.clerk)}
     assert kept == {old.id: ("", ""), recent.id: ("李四", "")}

@@ -22,7 +22,7 @@ from desk_app.services.complaints import register_complaint
 from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.report_scope import ReportScope
 from desk_app.services.statistics import export_statistics
-from tests.services.test_grumbles import grumble
+from tests.support.grumbles import grumble
 from tests.support.passwords import PASSWORD
 from tests.support.staff import Staff, draft
 

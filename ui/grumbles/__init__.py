@@ -1,4 +1,5 @@
-"""The grumble log (抱怨登记, Ctrl+G) and the opportunities (投诉经营), opened from the main window's File menu.
+"""The grumble log (抱怨登记, Ctrl+G), the past grumbles (Ctrl+Shift+G) and the opportunities (投诉经营), opened
+from the main window's File menu.
 The dialogs' modules load when first opened, not while the window starts."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from desk_app.domain.permissions import Permission, has_permission
 if TYPE_CHECKING:
     from desk_app.services.grumbles import GrumbleInfo
     from ui.grumbles.grumble_dialog import GrumbleDialog
+    from ui.grumbles.grumble_list import GrumbleListDialog
     from ui.grumbles.opportunities_dialog import OpportunitiesDialog
     from ui.main_window import MainWindow
 
@@ -29,6 +31,19 @@ def open_grumble_log(window: MainWindow) -> GrumbleDialog | None:
     from ui.grumbles.grumble_dialog import GrumbleDialog
 
     dialog = GrumbleDialog(window.ctx, window.actor, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.sig_turn.connect(lambda info: turn_into_complaint(window, info))
+    dialog.open()
+    return dialog
+
+
+def open_grumble_list(window: MainWindow) -> GrumbleListDialog | None:
+    """Ctrl+Shift+G: the past grumbles; one opened and turned fills the intake form."""
+    if not has_permission(window.actor.role, Permission.VIEW_CASE):
+        return None
+    from ui.grumbles.grumble_list import GrumbleListDialog
+
+    dialog = GrumbleListDialog(window.ctx, window.actor, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.sig_turn.connect(lambda info: turn_into_complaint(window, info))
     dialog.open()

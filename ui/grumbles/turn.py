@@ -1,6 +1,7 @@
 """Turning a grumble into a complaint: the intake form is filled from it (through the form's own
-``set_state``, as a restored draft is), and the case registered next from that form is linked back to the
-grumble (``grumbles.link_complaint``), which the prevention funnel counts."""
+``set_state``, as a restored draft is, the grumble's id with it), and the case registered from that form is
+linked back to the grumble (``grumbles.link_complaint``), which the prevention funnel counts. The link
+belongs to the form's state: a form cleared, or replaced by another draft, before it is saved links nothing."""
 
 from __future__ import annotations
 
@@ -24,24 +25,24 @@ READY_WAIT_MS = 15_000
 
 def intake_state(info: GrumbleInfo) -> dict[str, Any]:
     """The intake form's state (``IntakePage.state`` shape) carrying the grumble: channel, business and cause
-    codes, the customer (unless masked), and what was said and done as the facts."""
+    codes, the customer (unless masked), what was said and done as the facts, and the grumble's id."""
     parts = [info.remark.strip()] if info.remark.strip() else []
     parts.append(_("Grumble recorded {time}; done on the spot: {action}").format(
         time=info.recorded_at.strftime("%Y-%m-%d %H:%M UTC"), action=info.action_taken))
     customer = {} if info.masked else {"name": info.customer_name, "phone": info.customer_phone}
     return {"customer": customer, "facts": {"what": "\n".join(parts)},
-            "classification": {"channel": info.channel.value, "axes": {"B": info.axis_b, "C": info.axis_c}}}
+            "classification": {"channel": info.channel.value, "axes": {"B": info.axis_b, "C": info.axis_c}},
+            "grumble": str(info.id)}
 
 
 class GrumbleTurner(QObject):
-    """Fills ``page`` from a grumble and links the next case saved from it to the grumble."""
+    """Fills ``page`` from a grumble; a case saved from a form filled so is linked to its grumble."""
 
     def __init__(self, ctx: AppContext, actor: Actor, page: IntakePage) -> None:
         super().__init__(page)
         self.ctx, self.actor, self.page = ctx, actor, page
-        self.pending: uuid.UUID | None = None
         self.linked: list[uuid.UUID] = []
-        page.sig_saved.connect(self._saved)
+        page.sig_saved_from_grumble.connect(self._saved)
 
     def turn(self, info: GrumbleInfo, waited_ms: int = 0) -> None:
         page = self.page
@@ -57,12 +58,10 @@ class GrumbleTurner(QObject):
                 return
         page.set_state(intake_state(info))
         page.save_draft()
-        self.pending = info.id
         page.customer.name.setFocus()
 
-    def _saved(self, complaint_id: object) -> None:
-        grumble_id, self.pending = self.pending, None
-        if grumble_id is None or not isinstance(complaint_id, uuid.UUID):
+    def _saved(self, grumble_id: object, complaint_id: object) -> None:
+        if not isinstance(grumble_id, uuid.UUID) or not isinstance(complaint_id, uuid.UUID):
             return
         backend, actor = self.ctx.backend, self.actor
         run_call(self, lambda: backend.call(actor, link_complaint, grumble_id, complaint_id),

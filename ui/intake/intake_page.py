@@ -68,9 +68,11 @@ class ReferenceData:
 
 
 class IntakePage(Page):
-    """The intake form as a navigation page. ``sig_saved`` carries the new case's id (uuid.UUID)."""
+    """The intake form as a navigation page. ``sig_saved`` carries the new case's id (uuid.UUID);
+    ``sig_saved_from_grumble`` (grumble id, case id) follows it when the form saved was filled from a grumble."""
 
     sig_saved = Signal(object)
+    sig_saved_from_grumble = Signal(object, object)
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None, *,
                  drafts: DraftStore | None = None) -> None:
@@ -86,6 +88,9 @@ class IntakePage(Page):
         self._restoring = True  # no change handling until the form is built
         self._blank: dict[str, Any] = {}
         self._picked: tuple[uuid.UUID, dict[str, Any]] | None = None
+        #: The grumble this form was filled from ("turn into a complaint"): part of the form's state, so
+        #: clearing the form or loading another draft drops it and the case saved from it is linked only then.
+        self.grumble_id: uuid.UUID | None = None
         self.save_flow = SaveFlow(self)
         self._build()
         self.autosave = Autosave(self, drafts if drafts is not None else DraftStore(actor.username), self.state,
@@ -348,7 +353,8 @@ class IntakePage(Page):
         return {"customer": self.customer.state(), "picked": picked, "agent": self.agent.state(),
                 "representatives": self.representatives.state(), "facts": self.facts.state(),
                 "request": self.request.state(), "classification": self.classification.state(),
-                "attachments": self.attachments.state(), "recusal": self.recusal.isChecked()}
+                "attachments": self.attachments.state(), "recusal": self.recusal.isChecked(),
+                "grumble": str(self.grumble_id) if self.grumble_id else None}
 
     def set_state(self, state: dict[str, Any]) -> list[str]:
         """Fill the form from a draft; returns the names of attachments that could not be found again."""
@@ -364,6 +370,7 @@ class IntakePage(Page):
             files = state.get("attachments")
             missing = self.attachments.set_state(files if isinstance(files, list) else [])
             self.recusal.setChecked(bool(state.get("recusal", False)))
+            self.grumble_id = _uuid_or_none(state.get("grumble"))
             picked = state.get("picked")
             self._picked = None
             if isinstance(picked, dict):
@@ -547,3 +554,10 @@ class IntakePage(Page):
 
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None

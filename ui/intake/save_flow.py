@@ -42,6 +42,8 @@ class SaveFlow(QObject):
         self.last_saved: ComplaintDetail | None = None
         self.outcome: SaveOutcome | None = None
         self._retry: tuple[uuid.UUID, list[AttachmentFile]] | None = None
+        self._grumble_id: uuid.UUID | None = None
+        """The grumble the form being saved was filled from (taken when Save is pressed)."""
 
     # -- checks --------------------------------------------------------------------------------------
     def problems(self) -> Problems:
@@ -143,6 +145,7 @@ class SaveFlow(QObject):
             self.show_problems([(exc.field or "", str(exc))])
             return
         files = page.attachments.files()
+        self._grumble_id = page.grumble_id
         self.saving = True
         page.save_button.setEnabled(False)
         page.draft_status.setText(_("Saving…"))
@@ -195,6 +198,9 @@ class SaveFlow(QObject):
         if result.attachment_error is not None and not isinstance(result.attachment_error, UserError):
             show_error(page, result.attachment_error)
         page.sig_saved.emit(result.detail.id)
+        grumble_id, self._grumble_id = self._grumble_id, None
+        if grumble_id is not None:
+            page.sig_saved_from_grumble.emit(grumble_id, result.detail.id)
 
     # -- the outcome ---------------------------------------------------------------------------------
     def show_outcome(self) -> None:

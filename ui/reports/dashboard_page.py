@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -52,7 +52,7 @@ from ui.errors import show_error
 from ui.page import Page
 from ui.reports.prevention_panel import PreventionPanel
 from ui.saved_file import show_saved
-from ui.tables import readonly_table
+from ui.tables import fill_texts, readonly_table
 from ui.tasks import run_call
 
 BLUE = QColor("#305496")
@@ -180,6 +180,7 @@ class DashboardPage(Page):
         self.lists.addTab(self.warning_box, "")
         self.lists.addTab(self.action_box, "")
         self.lists.addTab(self.prevention, "")
+        self.lists.currentChanged.connect(lambda _index: self._show_lists())
 
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
@@ -196,6 +197,14 @@ class DashboardPage(Page):
         self._chart_columns = columns
         for index, key in enumerate(CHART_KEYS):
             self.chart_grid.addWidget(self.charts[key], index // columns, index % columns)
+
+    def _show_lists(self) -> None:
+        """A tab chosen (Alt+W, Alt+C, Alt+U) below the charts is scrolled into view on a short screen."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.ensureWidgetVisible(self.lists, 0, 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -290,22 +299,15 @@ class DashboardPage(Page):
         self._pareto(data)
         self._branches(data)
         self._satisfaction(data, g)
-        self._fill(self.warning_table, [
+        fill_texts(self.warning_table, [
             (f"{w.branch_code} {w.branch_name}", f"{w.cause_code} {w.cause_name}", w.period_start.isoformat(),
              str(w.count), f"{w.baseline_average:.1f}", f"{w.ratio:.1f}" if w.ratio else "—")
             for w in data.warnings])
-        self._fill(self.action_table, [
+        fill_texts(self.action_table, [
             (a.title, a.branch_code or _("all branches"), f"{a.cause_code} {a.cause_name}".strip(), a.owner,
              a.due_on.isoformat() if a.due_on else "", a.state_name + (" ⚠" if a.overdue else ""))
             for a in data.actions])
         self.prevention.set_funnel(data.funnel)
-
-    @staticmethod
-    def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
-        table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row):
-                table.setItem(i, j, QTableWidgetItem(text))
 
     def _axes(self, box: ChartBox, series: QBarSeries | QStackedBarSeries | QLineSeries, labels: list[str],
               maximum: float, y_title: str) -> tuple[QBarCategoryAxis, QValueAxis]:

@@ -5,11 +5,11 @@ prevention sheets (``desk_app.services.prevention.funnel_in``, read with the das
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, QWidget
 
 from desk_app.i18n import _
 from desk_app.reports.prevention_figures import PreventionFunnel
-from ui.tables import readonly_table
+from ui.tables import fill_texts, readonly_table
 
 
 def _share(value: float | None) -> str:
@@ -28,6 +28,8 @@ class PreventionPanel(QWidget):
         self.by_cause.setObjectName("grumbleFunnel")
         self.rising = readonly_table(QTableWidget(0, 6, self))
         self.rising.setObjectName("risingGrumbles")
+        for table in (self.by_cause, self.rising):
+            table.setMinimumHeight(120)
         self.rising_title = QLabel(self)
         self.rising_title.setWordWrap(True)
         self.rising_title.setBuddy(self.rising)
@@ -50,21 +52,20 @@ class PreventionPanel(QWidget):
     def retranslate_ui(self) -> None:
         self.by_cause_title.setText(_("By branch and cause"))
         self.by_cause.setAccessibleName(_("Grumble funnel by branch and cause"))
-        self.by_cause.setHorizontalHeaderLabels([_("Branch"), _("Cause"), _("Grumbles"), _("Settled on the spot"),
-                                                 _("Settled share"), _("Turned into complaints"),
-                                                 _("Turned share")])
+        self.by_cause.setHorizontalHeaderLabels([_("Branch"), _("Cause"), _("Grumbles"), _("Settled"), _("Settled %"),
+                                                 _("Turned"), _("Turned %")])  # the summary spells them out
         self.rising_title.setText(_("Causes rising among grumbles (before they rise among complaints)"))
         self.rising.setAccessibleName(_("Causes rising among grumbles"))
         self.rising.setHorizontalHeaderLabels([_("Cause"), _("Grumbles"), _("Previous period"), _("Change"),
-                                               _("Complaints (previous)"), _("Complaints rising?")])
+                                               _("Complaints (before)"), _("Complaints up?")])
         self.set_funnel(self.funnel)
 
     def set_funnel(self, funnel: PreventionFunnel | None) -> None:
         self.funnel = funnel
         if funnel is None:
             self.summary.setText("")
-            self._fill(self.by_cause, [])
-            self._fill(self.rising, [])
+            fill_texts(self.by_cause, [])
+            fill_texts(self.rising, [])
             return
         if funnel.grumbles:
             self.summary.setText(_("{n} grumbles recorded · {settled} settled on the spot ({settled_share}) · "
@@ -73,18 +74,11 @@ class PreventionPanel(QWidget):
                 turned=funnel.turned, turned_share=_share(funnel.turned_rate)))
         else:
             self.summary.setText(_("No grumble was recorded in this period."))
-        self._fill(self.by_cause, [
+        fill_texts(self.by_cause, [
             (r.branch_code, f"{r.cause_code} {r.cause_name}", str(r.grumbles), str(r.settled),
              _share(r.settled_rate), str(r.turned), _share(r.turned_rate)) for r in funnel.rows])
-        self._fill(self.rising, [
+        fill_texts(self.rising, [
             (f"{r.cause_code} {r.cause_name}", str(r.grumbles), str(r.previous_grumbles), f"+{r.change}",
              f"{r.complaints} ({r.previous_complaints})",
              _("yes") if r.complaints > r.previous_complaints else _("not yet ⚠"))
             for r in funnel.rising])
-
-    @staticmethod
-    def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
-        table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row):
-                table.setItem(i, j, QTableWidgetItem(text))
