@@ -6,18 +6,15 @@ after the attacker's own sign-in, is unchanged).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from db_digest import database_digest
 from server_support import LiveServer
 from sqlalchemy import update
 
-from desk_app.api.pinning import pinned_context
 from desk_app.api.protocol import API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION
 from desk_app.db.models import ApiSession
 from desk_app.db.types import utcnow
@@ -26,29 +23,8 @@ from desk_app.services.accounts import update_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
 from tests.support.passwords import PASSWORD
+from tests.support.raw_http import Raw, refused
 from tests.support.staff import Staff, draft
-
-
-class Raw:
-    """httpx on the server with the pinned certificate; no client library, just requests."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.http = httpx.Client(base_url=server.url, verify=pinned_context(server.certificate), timeout=30)
-
-    def sign_in(self, username: str, password: str = PASSWORD) -> str:
-        response = self.post("/sign-in", {"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        return str(response.json()["token"])
-
-    def post(self, path: str, body: object, token: str | None = None,
-             protocol: str | None = str(PROTOCOL_VERSION)) -> httpx.Response:
-        headers = {"Content-Type": "application/json", "Accept-Language": "en"}
-        if protocol is not None:
-            headers[PROTOCOL_HEADER] = protocol
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.http.post(API_PREFIX + path, content=json.dumps(body).encode(), headers=headers)
 
 
 @pytest.fixture
@@ -61,14 +37,6 @@ def raw(server: LiveServer) -> Iterator[Raw]:
 @pytest.fixture
 def case(server: LiveServer, staff: Staff) -> ComplaintDetail:
     return register_complaint(server.db, staff.clerk, draft())
-
-
-def refused(response: httpx.Response, status: int, kind: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["kind"] == kind
-    assert error["message"]
-    return str(error["message"])
 
 
 def test_a_request_naming_another_actor_is_refused(raw: Raw, staff: Staff, case: ComplaintDetail) -> None:

@@ -16,8 +16,8 @@ from desk_app.domain.enums import Role, Status
 from desk_app.services.accounts import create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.services.test_server_attacks import Raw, refused
 from tests.support.passwords import PASSWORD
+from tests.support.raw_http import Raw, refused
 from tests.support.staff import Staff, draft
 
 
