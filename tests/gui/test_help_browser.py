@@ -15,7 +15,7 @@ from ui.help.help_browser import HelpWindow, help_sections, install_f1, section_
 from ui.i18n import LanguageSupport, switch_language
 
 SECTIONS = ["overview", "intake", "case_list", "case_view", "letters", "reports", "portrait", "legal",
-            "administration", "shortcuts"]
+            "administration", "shortcuts", "practice"]
 
 
 def page_with_f1(qtbot: QtBot, section: str) -> tuple[QWidget, QLineEdit]:

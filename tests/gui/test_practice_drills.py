@@ -205,3 +205,32 @@ def test_practice_on_a_desk_server_counter_pc_stays_on_this_pc(qtbot: QtBot, ser
     finally:
         settle()
         backend.close()
+
+
+def test_the_practice_window_follows_a_language_switch(qtbot: QtBot, tmp_path: Path, language_support: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.drills.practice_window import open_practice_window
+    from ui.i18n import switch_language
+
+    monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice.sqlite3")
+    practice_window = open_practice_window(None, practice.practice_trainee("学员甲"))
+    qtbot.addWidget(practice_window)
+    qtbot.waitExposed(practice_window)
+    activate(practice_window)
+    page = practice_window.page
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.run and not page.pending, timeout=15_000)
+    run = page.run
+    key(qtbot, Qt.Key.Key_Space)  # the first move ticked, then the language changes
+    ticked = run.ticked()
+    assert len(ticked) == 1 and run.step_label.text() == "Step 1 of 6: Listen (听)"
+    try:
+        switch_language("zh_CN")
+        assert run.step_label.text().endswith(": 听")  # the step's own name (the frame: the lead's catalog)
+        assert run.ticked() == ticked  # the same step shown again keeps what was ticked
+        first = run.moves.item(0).text()
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in first)
+    finally:
+        switch_language("en")
+    assert run.step_label.text() == "Step 1 of 6: Listen (听)"
+    practice_window.close()

@@ -174,8 +174,9 @@ class DrillRun(Retranslating, QWidget):
             self._stage_shown = None
             return
         position = STAGES.index(stage) + 1
-        self.step_label.setText(_("Step {n} of 6: {stage} ({mark})").format(
-            n=position, stage=stage.label, mark=STAGE_MARKS[stage.value]))
+        mark = STAGE_MARKS[stage.value]
+        name = stage.label if stage.label == mark else f"{stage.label} ({mark})"  # 听, or Listen (听)
+        self.step_label.setText(_("Step {n} of 6: {stage}").format(n=position, stage=name))
         self.statement.setText(_("The customer says: {statement}").format(
             statement=scenario.step(stage).statement.text()))
         self.next_button.setText(_("&Next step"))

@@ -15,6 +15,7 @@ from desk_app.i18n import _
 from desk_app.services.practice import open_practice_database
 from ui import icons
 from ui.drills.drill_page import DrillPage
+from ui.help.help_browser import install_f1
 from ui.i18n import Retranslating
 from ui.screen_fit import resize_within_screen
 from ui.tasks import CancelledFn, ProgressFn, db_pool, run_with_progress
@@ -49,6 +50,7 @@ class PracticeWindow(Retranslating, QMainWindow):
         self.close_action.setShortcut(QKeySequence("Ctrl+W"))
         self.close_action.triggered.connect(self.close)
         self.practice_menu.addAction(self.close_action)
+        install_f1(self, "practice")
         self.retranslate_ui()
         resize_within_screen(self, 1280, 720)
 
