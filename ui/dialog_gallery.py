@@ -55,6 +55,7 @@ def main_dialogs(window: MainWindow) -> Gallery:
     from ui.intake.code_picker import CodeTreeDialog
     from ui.letters.batch_dialog import BatchLettersDialog
     from ui.letters.preview_dialog import LetterPreviewDialog
+    from ui.library.lesson_dialog import lesson_dialog
     from ui.reports.export_dialog import ExportReportDialog
     from ui.reports.import_dialog import ImportDialog
 
@@ -80,6 +81,7 @@ def main_dialogs(window: MainWindow) -> Gallery:
         ("contact", lambda: action_dialogs.contact_dialog(window, now, tz)),
         ("resolution", lambda: resolution_dialogs.propose_dialog(window, [("refund", "退款")])),
         ("callback", lambda: action_dialogs.callback_dialog(window, now, tz)),
+        ("library lesson", lambda: lesson_dialog(window)),
     ]
     if window.admin_page is not None:
         branches = window.admin_page.branches if hasattr(window.admin_page, "branches") else []

@@ -21,8 +21,8 @@ def _window(qtbot: QtBot, set_up: SetUp, username: str) -> MainWindow:
 
 def test_branch_staff_pages_and_opening_a_case(qtbot: QtBot, set_up: SetUp) -> None:
     window = _window(qtbot, set_up, "sh01.supervisor")
-    assert window.page_titles() == ["Overview", "Intake", "Case list", "Dashboard", "Legal reference", "Team",
-                                    "Improvements", "Quality inspection"]
+    assert window.page_titles() == ["Overview", "Intake", "Case list", "Dashboard", "Legal reference",
+                                    "Case library", "Team", "Improvements", "Quality inspection"]
     overview = window.overview_page
     qtbot.waitUntil(lambda: overview.overview is not None, timeout=10_000)
     assert overview.overview is not None and overview.overview.urgent

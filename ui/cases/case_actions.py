@@ -384,3 +384,14 @@ class CaseActions(QWidget):
                 at=a.moment("at", tz))
 
         return self._open(dialog, submit)
+
+    def add_to_library(self) -> ActionDialog | None:
+        """A closed case into the case library (案例库) with the lesson it teaches (``ui.library``)."""
+        if self.file is None or self.busy:
+            return None
+        from desk_app.services import case_library  # the library's modules load on first use
+        from ui.library.lesson_dialog import lesson_dialog
+
+        backend, actor, cid = self.ctx.backend, self.actor, self.complaint_id
+        return self._open(lesson_dialog(self), lambda a: backend.call(actor, case_library.mark_case, cid,
+                                                                     a.text("lesson")))

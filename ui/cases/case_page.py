@@ -14,6 +14,7 @@ from ui.cases.root_cause_panel import RootCausePanel
 from ui.context import AppContext
 from ui.help import install_f1
 from ui.letters import CaseLettersWidget
+from ui.library.case_hooks import attach_library
 from ui.portrait.editor import PortraitEditor
 from ui.portrait.risk_box import RiskSignalsBox
 
@@ -41,6 +42,7 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     root_cause = RootCausePanel(ctx, actor, complaint_id)
     view.add_side_tab(root_cause, N_("&Root cause"))
     root_cause.sig_changed.connect(view.reload_all)  # the timeline notes the root cause
+    attach_library(view)  # similar library cases of an open case; a closed one may be added to the library
     view.sig_changed.connect(lambda _complaint_id: root_cause.refresh())  # offered from the analysis step on
     editor.sig_saved.connect(risk.refresh)
     editor.sig_saved.connect(view.reload_all)
