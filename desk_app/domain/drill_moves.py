@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 PITFALL = "pitfall"
 SIX_STEPS = "six_swords"
+#: Pitfalls sort after every checklist item (whose order is the checklist's sort_order × 100 + the step's).
+PITFALLS_LAST = 2**40
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def parse_pitfalls(data: bytes, source: str) -> tuple[DrillMove, ...]:
         if not (texts["key"] and texts["title_zh"] and texts["guidance_zh"]):
             fail(source, _("[[pitfalls]] entry {n}: key, title_zh and guidance_zh are required").format(n=n))
         moves.append(DrillMove(f"{PITFALL}.{texts['key']}", Bilingual(texts["title_zh"], texts["title_en"]),
-                               Bilingual(texts["guidance_zh"], texts["guidance_en"]), group, 10_000 + n))
+                               Bilingual(texts["guidance_zh"], texts["guidance_en"]), group, PITFALLS_LAST + n))
     if len({m.key for m in moves}) != len(moves):
         fail(source, _("[[pitfalls]]: a key is used twice"))
     return tuple(moves)

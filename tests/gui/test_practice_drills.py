@@ -121,6 +121,11 @@ def test_a_drill_played_with_keys_on_the_practice_database(qtbot: QtBot, window:
     assert page.debrief.score.text() == f"Score: {expected} of {expected}"
     assert page.debrief.steps.rowCount() == 6
     assert problems(practice_window) == []
+    mnemonic(qtbot, "a")  # &Another drill: back to the list, which now shows the finished drill
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is picker and picker.history.rowCount() == 1, timeout=15_000)
+    assert picker.history.item(0, 1).text() == f"{expected} of {expected}"
+    assert picker.history.item(0, 2).text() == scenario.title.text()
+    assert focus_widget() is picker.table and problems(practice_window) == []
 
     key(qtbot, Qt.Key.Key_W, CTRL)  # P&ractice ▸ Close
     qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)

@@ -46,6 +46,11 @@ class DrillPage(QWidget):
         self.run.sig_play.connect(self.play)
         self.run.sig_finish.connect(self.finish)
         self.debrief.sig_again.connect(self.choose)
+        self.refresh_history()
+
+    def refresh_history(self) -> None:
+        db, trainee = self.db, self.trainee
+        run_call(self, lambda: drills.drill_history(db, trainee), self.picker.show_history)
 
     def choose(self) -> None:
         self.stack.setCurrentWidget(self.picker)
@@ -100,4 +105,5 @@ class DrillPage(QWidget):
         self.run.busy = False
         self.stack.setCurrentWidget(self.debrief)
         self.debrief.show_debrief(self.scenarios[result.scenario_key], result)
+        self.refresh_history()
         self.sig_debrief.emit(result)

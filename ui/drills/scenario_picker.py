@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.drill_scenario import Scenario
 from desk_app.domain.enums import PsychType, SpecialFlag
 from desk_app.i18n import _
-from desk_app.services.drills import filter_scenarios
+from desk_app.services.drills import DrillRecord, filter_scenarios
 from ui.i18n import Retranslating
 from ui.tables import readonly_table
 
@@ -66,6 +66,12 @@ class ScenarioPicker(Retranslating, QWidget):
         self.start_button = QPushButton(self)
         self.start_button.setObjectName("startDrill")
         self.start_button.setDefault(True)
+        self.history_label = QLabel(self)
+        self.history = readonly_table(QTableWidget(0, 3, self))
+        self.history.setObjectName("drillHistory")
+        self.history.setMaximumHeight(150)
+        self.history_label.setBuddy(self.history)
+        self.records: list[DrillRecord] = []
 
         filters = QFormLayout()
         filters.addRow(self.type_label, self.type_filter)
@@ -79,9 +85,12 @@ class ScenarioPicker(Retranslating, QWidget):
         layout.addWidget(self.table_label)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.history_label)
+        layout.addWidget(self.history)
         self.setTabOrder(self.type_filter, self.kind_filter)
         self.setTabOrder(self.kind_filter, self.table)
         self.setTabOrder(self.table, self.start_button)
+        self.setTabOrder(self.start_button, self.history)
 
         self.type_filter.currentIndexChanged.connect(self.refill)
         self.kind_filter.currentIndexChanged.connect(self.refill)
@@ -98,8 +107,11 @@ class ScenarioPicker(Retranslating, QWidget):
         self.table_label.setText(_("Scenari&os:"))
         self.start_button.setText(_("&Start the drill"))
         self.table.setHorizontalHeaderLabels([_("Scenario"), _("Institution"), _("Special kind")])
+        self.history_label.setText(_("Your finished &drills:"))
+        self.history.setHorizontalHeaderLabels([_("Finished"), _("Score"), _("Scenario")])
         self._fill_filters()
         self.refill()
+        self.show_history(self.records)
 
     def _fill_filters(self) -> None:
         type_value, kind_value = self.type_filter.currentData(), self.kind_filter.currentData()
@@ -130,6 +142,17 @@ class ScenarioPicker(Retranslating, QWidget):
         if self.shown:
             self.table.setCurrentCell(0, 0)
         self.start_button.setEnabled(bool(self.shown))
+
+    def show_history(self, records: list[DrillRecord]) -> None:
+        """The trainee's finished drills, newest first (local time)."""
+        self.records = records
+        titles = {s.key: s.title.text() for s in self.scenarios}
+        self.history.setRowCount(len(records))
+        for row, record in enumerate(records):
+            when = record.finished_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            score = _("{score} of {max}").format(score=record.score, max=record.max_score)
+            for column, text in enumerate((when, score, titles.get(record.scenario_key, record.scenario_key))):
+                self.history.setItem(row, column, QTableWidgetItem(text))
 
     def current(self) -> Scenario | None:
         row = self.table.currentRow()
