@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -69,7 +70,9 @@ def test_backup_and_self_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["--language", "en", "--database-url", _url(db), "backup", "--out", str(tmp_path / "b")]) == 0
     assert len(list((tmp_path / "b").glob("*.sqlite3"))) == 1
     assert main(["--language", "en", "self-test"]) == 0
-    assert "Self-test passed." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Self-test passed." in out
+    assert re.search(r"\b1[2-9] practice scenarios read; a drill scored (\d+) of \1 on a practice database", out)
 
 
 def test_retention_lists_first_and_anonymises_only_with_apply(tmp_path: Path,
