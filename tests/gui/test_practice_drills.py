@@ -27,6 +27,7 @@ from desk_app.domain.enums import PsychType, SpecialFlag
 from desk_app.services import practice
 from desk_app.services.accounts import authenticate
 from tests.db_digest import database_digest
+from ui.accessibility import audit
 from ui.drills.practice_window import PracticeWindow
 from ui.main_window import MainWindow
 
@@ -90,7 +91,7 @@ def test_a_drill_played_with_keys_on_the_practice_database(qtbot: QtBot, window:
     key(qtbot, Qt.Key.Key_Return)
     run = page.run
     qtbot.waitUntil(lambda: page.stack.currentWidget() is run and focus_widget() is run.moves, timeout=15_000)
-    assert problems(practice_window) == []
+    assert problems(practice_window) == [] and audit(practice_window) == []
 
     scenario = scenario_by_key(SCENARIO)
     calm_total = 0
@@ -120,12 +121,13 @@ def test_a_drill_played_with_keys_on_the_practice_database(qtbot: QtBot, window:
     assert finished.args[0].score == expected
     assert page.debrief.score.text() == f"Score: {expected} of {expected}"
     assert page.debrief.steps.rowCount() == 6
-    assert problems(practice_window) == []
+    assert problems(practice_window) == [] and audit(practice_window) == []
     mnemonic(qtbot, "a")  # &Another drill: back to the list, which now shows the finished drill
     qtbot.waitUntil(lambda: page.stack.currentWidget() is picker and picker.history.rowCount() == 1, timeout=15_000)
     assert picker.history.item(0, 1).text() == f"{expected} of {expected}"
     assert picker.history.item(0, 2).text() == scenario.title.text()
     assert focus_widget() is picker.table and problems(practice_window) == []
+    assert audit(practice_window) == []
 
     key(qtbot, Qt.Key.Key_W, CTRL)  # P&ractice ▸ Close
     qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)
