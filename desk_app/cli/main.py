@@ -1,6 +1,6 @@
 """``desk-cli`` (= ``python -m desk_app``): the core's command-line client.
 
-Sub-commands: migrate, demo-data, check, backup, restore, retention, self-test, export-report,
+Sub-commands: migrate, demo-data, check, backup, restore, retention, self-test, check-scenarios, export-report,
 import (the last two in desk_app.cli.reports), trust-server, keys (desk_app.cli.keys). The database is found as in
 DESIGN.md: --database-url > DESK_DATABASE_URL > config.toml > desk.sqlite3 in the user data dir.
 
@@ -221,6 +221,25 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_scenarios(args: argparse.Namespace) -> int:
+    """Check practice-drill scenario files (for their authors): each one read as the drills read it."""
+    from desk_app.domain.drill_scenario import bundled_scenarios_dir, load_scenario_file
+
+    paths = [Path(p) for p in args.files] or sorted(bundled_scenarios_dir().glob("*.toml"))
+    failed = 0
+    for path in paths:
+        try:
+            scenario = load_scenario_file(path)
+        except UserError as exc:
+            failed += 1
+            print(_("Error: {problem}").format(problem=exc), file=sys.stderr)
+            continue
+        kinds = ", ".join(f.value for f in scenario.flags) or "-"
+        print(_("{file}: valid ({type}; special kinds: {kinds})").format(
+            file=path.name, type=scenario.persona.psych_type.value, kinds=kinds))
+    return 1 if failed else 0
+
+
 #: Answers that confirm a question in either language.
 YES = frozenset({"y", "yes", "是", "是的", "好"})
 
@@ -315,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     key.set_defaults(func=cmd_branch_key)
     sub.add_parser("self-test", help=_("run the built-in checks on a temporary database")).set_defaults(
         func=cmd_self_test)
+    scenarios = sub.add_parser("check-scenarios", help=_("check practice-drill scenario files (default: the "
+                                                          "shipped ones)"))
+    scenarios.add_argument("files", nargs="*", metavar="FILE", help=_("scenario TOML files"))
+    scenarios.set_defaults(func=cmd_check_scenarios)
     trust = sub.add_parser("trust-server", help=_("show a desk server's certificate fingerprint and, once "
                                                   "confirmed, trust that certificate on this PC"))
     trust.add_argument("url", metavar="URL", help=_("the desk server, e.g. https://server:8443"))

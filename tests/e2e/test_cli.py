@@ -110,3 +110,16 @@ def test_retention_lists_first_and_anonymises_only_with_apply(tmp_path: Path,
         assert conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0] == 150  # statistics kept
     assert main([*base, "--user", "admin"]) == 0
     assert main(["--language", "en", "--database-url", _url(db), "check"]) == 0
+
+
+def test_check_scenarios_reads_each_file_as_the_drills_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.domain.drill_scenario import bundled_scenarios_dir
+
+    assert main(["--language", "en", "check-scenarios"]) == 0
+    assert capsys.readouterr().out.count(": valid (") == len(list(bundled_scenarios_dir().glob("*.toml")))
+    broken = tmp_path / "bank_queue_respect.toml"
+    text = (bundled_scenarios_dir() / broken.name).read_text(encoding="utf-8")
+    broken.write_text(text.replace("emotion = 3", "emotion = 9", 1), encoding="utf-8")
+    assert main(["--language", "en", "check-scenarios", str(broken)]) == 1
+    assert "bank_queue_respect.toml: persona.portrait: emotion must be a whole number from 1 to 5, not 9" in \
+        capsys.readouterr().err
