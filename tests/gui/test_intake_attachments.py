@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.errors import DatabaseUnavailableError
 from desk_app.services.attachments import MAX_ATTACHMENT_BYTES, list_attachments, read_attachment
-from tests.gui.test_intake_form import Counter, fill_valid, make_counter, open_page
+from tests.support.intake import Counter, fill_valid, make_counter, open_page
 from ui.intake import save_flow
 from ui.intake.intake_page import IntakePage
 

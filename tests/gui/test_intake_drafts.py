@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.domain.enums import Channel, SpecialFlag
 from desk_app.services.drafts import DraftStore
-from tests.gui.test_intake_form import BAD_CHECKSUM_ID, Counter, fill_valid, make_counter, open_page
+from tests.support.intake import BAD_CHECKSUM_ID, Counter, fill_valid, make_counter, open_page
 from ui.intake.intake_page import IntakePage
 
 
@@ -103,7 +103,7 @@ def test_a_pending_draft_is_never_overwritten_unseen(qtbot: QtBot, counter: Coun
     page.autosave_timer.setInterval(10)
     assert page.restore_banner.isVisible()
     page.customer.name.setText("张三")
-    qtbot.wait(100)
+    qtbot.wait(100)  # a real clock on purpose: the 10 ms autosave timer fires several times and must not save
     page.save_draft()
     assert _store(tmp_path).load().fields["customer"]["name"] == "王芳"  # type: ignore[union-attr]
     page.save_button.click()  # saving waits for the clerk's decision

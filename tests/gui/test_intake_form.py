@@ -18,32 +18,8 @@ from desk_app.db.models import Complaint, TaxonomyCode
 from desk_app.domain.enums import Channel, PartyRole, Severity, SpecialFlag, Status
 from desk_app.services.complaints import get_complaint
 from desk_app.services.personal_data import reveal_customer
-from tests.support.intake import Counter, make_counter, open_page
+from tests.support.intake import BAD_CHECKSUM_ID, PHONE, VALID_ID, Counter, fill_valid, make_counter, open_page
 from ui.intake.intake_page import IntakePage
-
-VALID_ID = "11010519491231002X"
-BAD_CHECKSUM_ID = "110105194912310021"
-PHONE = "13812345678"
-
-
-def fill_valid(page: IntakePage) -> None:
-    """A complete, valid complaint (Chinese text goes in with setText: QTest.keyClicks aborts on it)."""
-    customer = page.customer
-    customer.name.setText("王芳")
-    customer.id_number.setText(VALID_ID)
-    customer.phone.setText(PHONE)
-    customer.address.setText("北京市朝阳区建国路88号")
-    page.facts.what.setPlainText("客户反映信用卡出现一笔未授权境外消费3,200.00元")
-    page.facts.where.setText("建国路支行营业厅")
-    page.facts.amount.setText("3,200.00")
-    page.facts.respondent.setText("信用卡中心")
-    page.request.kinds["refund"].setChecked(True)
-    page.request.text.setPlainText("要求退还被盗刷款项")
-    page.request.claimed.setText("3200")
-    page.classification.pickers["A"].set_text("A01")
-    page.classification.pickers["B"].set_text("信用卡")
-    page.classification.pickers["C"].set_text("C09")
-    page.recusal.setChecked(True)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from desk_app.domain.enums import Status
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.customers import REPEAT_WINDOW_DAYS
 from desk_app.services.dto import CustomerDraft
-from tests.gui.test_intake_form import PHONE, VALID_ID, Counter, fill_valid, make_counter, open_page
+from tests.support.intake import PHONE, VALID_ID, Counter, fill_valid, make_counter, open_page
 from tests.support.staff import draft
 from ui.intake.intake_page import IntakePage
 

@@ -16,14 +16,14 @@ from desk_app.db.models import Branch
 from desk_app.services import letters
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import CustomerDraft
-from tests.gui.test_letters_preview import make_counter, pdf_pages, pdf_printer
+from tests.support.letter_printing import letter_counter, pdf_pages, pdf_printer
 from tests.support.staff import draft
 from ui.letters import batch_dialog
 from ui.letters.batch_dialog import BatchLettersDialog
 
 
 def _dialog(qtbot: QtBot, set_up: SetUp, cases: int = 3) -> tuple[BatchLettersDialog, list[str]]:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     numbers = []
     for i in range(cases):
         case = register_complaint(set_up.db, counter.clerk, draft(

@@ -19,7 +19,8 @@ from desk_app.services.dto import ComplaintDetail
 from tests.documents.pdf_tools import flat_text
 from tests.gui.keyboard import CTRL, choose, key, mnemonic, replace_text, type_text
 from tests.gui.remote_support import when_shown
-from tests.gui.test_letters_preview import Counter, make_counter
+from tests.support.intake import Counter
+from tests.support.letter_printing import letter_counter
 from tests.support.staff import draft
 from ui.letters.actions import offer_receipt
 from ui.letters.case_letters import CaseLettersWidget, DeliveryDialog
@@ -53,7 +54,7 @@ def _type(dialog: IssueLetterDialog, name: str, text: str) -> None:
 
 
 def test_decision_letter_form_refuses_missing_elements_then_issues(qtbot: QtBot, set_up: SetUp) -> None:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     handler = _handler(set_up)
     case = _case_at_act(set_up, counter)
     dialog = IssueLetterDialog(counter.ctx, handler, case.id, LetterKind.DECISION)
@@ -85,7 +86,7 @@ def test_decision_letter_form_refuses_missing_elements_then_issues(qtbot: QtBot,
 
 
 def test_preview_shows_a_draft_and_stores_nothing(qtbot: QtBot, set_up: SetUp) -> None:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft())
     dialog = IssueLetterDialog(counter.ctx, counter.clerk, case.id, LetterKind.RECEIPT)
     qtbot.addWidget(dialog)
@@ -99,7 +100,7 @@ def test_preview_shows_a_draft_and_stores_nothing(qtbot: QtBot, set_up: SetUp) -
 
 def test_panel_lists_corrects_and_records_delivery(qtbot: QtBot, set_up: SetUp,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft())
     first = letters.issue_letter(set_up.db, counter.clerk, case.id, LetterKind.RECEIPT, letters.default_inputs(
         LetterKind.RECEIPT))
@@ -139,7 +140,7 @@ REMARK = "客户情绪激动扬言要找媒体曝光"
 
 def _receipt_dialog(qtbot: QtBot, set_up: SetUp, **kwargs: object) -> tuple[Counter, ComplaintDetail,
                                                                             IssueLetterDialog]:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft(facts_what=f"客户反映信用卡被盗刷。柜员备注：{REMARK}"))
     dialog = IssueLetterDialog(counter.ctx, counter.clerk, case.id, LetterKind.RECEIPT, **kwargs)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
@@ -199,7 +200,7 @@ def test_choosing_english_suggests_the_summary_again_unless_it_was_edited(qtbot:
 def test_after_intake_the_clerk_can_check_the_receipts_wording_first(qtbot: QtBot, set_up: SetUp,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QMessageBox, "exec", QDialog.exec)  # this prompt is answered from the keyboard
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft(facts_what=f"客户反映信用卡被盗刷。柜员备注：{REMARK}"))
     typed = "您反映信用卡被盗刷，要求退款。"
     forms: list[IssueLetterDialog] = []

@@ -2,76 +2,33 @@
 
 from __future__ import annotations
 
-import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from gui_support import SetUp, Shown
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
-from sqlalchemy import update
 
-from desk_app.api.backend import LocalBackend
-from desk_app.config import AppConfig
-from desk_app.db.migrate import schema_state
-from desk_app.db.models import Branch
 from desk_app.documents.content import DecisionInputs, DeliveryMethod, compose
 from desk_app.documents.render import render_letter
 from desk_app.documents.templates import load_common, load_template
-from desk_app.domain.actor import Actor
-from desk_app.domain.enums import LetterKind, Role
+from desk_app.domain.enums import LetterKind
 from desk_app.services import letters
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from tests.documents.samples import DECISION, FACTS, ISSUED_AT, ISSUER, LETTER_DAY
+from tests.support.letter_printing import letter_counter, pdf_pages, pdf_printer
 from tests.support.staff import draft
-from ui.context import AppContext
 from ui.letters import preview_dialog
 from ui.letters.actions import offer_receipt
 from ui.letters.preview_dialog import LetterPreviewDialog
-from ui.letters.printing import letter_printer
-
-
-@dataclass(frozen=True)
-class Counter:
-    ctx: AppContext
-    clerk: Actor
-
-
-def make_counter(set_up: SetUp, *, hotline: str = "95533") -> Counter:
-    with set_up.db.unit_of_work() as session:
-        session.execute(update(Branch).values(hotline=hotline, address="北京市朝阳区建国路1号",
-                                              superior_institution="北京分行", superior_contact="010-66666666"))
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员小李", password="counter2026!",
-                role=Role.COUNTER_CLERK, must_change_password=False)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
-                     schema_state(set_up.db.engine).current)
-    return Counter(ctx, authenticate(set_up.db, "clerk", "counter2026!"))
 
 
 def two_page_letter() -> bytes:
     content = compose(LetterKind.DECISION, DECISION, FACTS, ISSUER, load_template(LetterKind.DECISION), load_common(),
                       "zh_CN", ISSUED_AT, LETTER_DAY)
     return render_letter(replace(content, number="SH01-JD-2026-0042"))
-
-
-def pdf_pages(path: Path | bytes) -> tuple[int, str]:
-    args = ["pdfinfo", "-"] if isinstance(path, bytes) else ["pdfinfo", str(path)]
-    info = subprocess.run(args, input=path if isinstance(path, bytes) else None, capture_output=True,
-                          check=True).stdout.decode()
-    pages = next(int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:"))
-    size = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Page size:"))
-    return pages, size
-
-
-def pdf_printer(path: Path) -> QPrinter:
-    printer = letter_printer()
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(path))
-    printer.setResolution(150)
-    return printer
 
 
 def test_preview_shows_every_page_and_saves_the_exact_bytes(qtbot: QtBot, tmp_path: Path,
@@ -116,7 +73,7 @@ def test_print_cancelled_in_the_dialog_prints_nothing(qtbot: QtBot, tmp_path: Pa
 
 
 def test_receipt_offered_after_intake_is_issued_previewed_and_handed_over(qtbot: QtBot, set_up: SetUp) -> None:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft())
     dialog = offer_receipt(None, counter.ctx, counter.clerk, case.id, ask=False)
     assert dialog is not None
@@ -134,7 +91,7 @@ def test_receipt_offered_after_intake_is_issued_previewed_and_handed_over(qtbot:
 
 
 def test_declining_the_receipt_issues_nothing(qtbot: QtBot, set_up: SetUp, message_boxes: list[Shown]) -> None:
-    counter = make_counter(set_up)
+    counter = letter_counter(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, counter.clerk, draft())
     assert offer_receipt(None, counter.ctx, counter.clerk, case.id, case_number=case.case_number) is None
     assert message_boxes[-1].title == "Acknowledgement receipt"
@@ -144,7 +101,7 @@ def test_declining_the_receipt_issues_nothing(qtbot: QtBot, set_up: SetUp, messa
 
 def test_a_receipt_that_cannot_be_issued_says_what_is_missing(qtbot: QtBot, set_up: SetUp,
                                                                message_boxes: list[Shown]) -> None:
-    counter = make_counter(set_up, hotline="")
+    counter = letter_counter(set_up.db, set_up.admin, hotline="")
     case = register_complaint(set_up.db, counter.clerk, draft())
     assert offer_receipt(None, counter.ctx, counter.clerk, case.id, ask=False) is None
     assert "telephone number for follow-up" in message_boxes[-1].text
