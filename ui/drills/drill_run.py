@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +61,11 @@ class DrillRun(Retranslating, QWidget):
         self._stage_shown: Stage | None = None
 
         self.customer_box = QGroupBox(self)
+        # the customer's texts scroll inside the box on a small screen (150 % scaling) instead of being cut
+        self.customer_scroll = QScrollArea(self.customer_box)
+        self.customer_scroll.setWidgetResizable(True)
+        self.customer_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.customer_texts = QWidget(self.customer_scroll)
         self.persona = _wrapping(self.customer_box, "drillPersona")
         self.complaint = _wrapping(self.customer_box, "drillComplaint")
         self.step_label = QLabel(self.customer_box)
@@ -76,11 +83,13 @@ class DrillRun(Retranslating, QWidget):
         self.mood.setObjectName("drillMood")
         self.mood.setRange(MOOD_MIN, MOOD_MAX)
         self.mood.setTextVisible(True)
-        left = QVBoxLayout(self.customer_box)
+        left = QVBoxLayout(self.customer_texts)
         for widget in (self.persona, self.complaint, self.step_label, self.statement, self.reaction,
                        self.mood_label, self.mood):
             left.addWidget(widget)
         left.addStretch(1)
+        self.customer_scroll.setWidget(self.customer_texts)
+        QVBoxLayout(self.customer_box).addWidget(self.customer_scroll)
 
         self.moves_label = QLabel(self)
         self.moves = QListWidget(self)
