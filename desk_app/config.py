@@ -19,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from desk_app.errors import ValidationError
 from desk_app.files import write_bytes_atomic
@@ -116,6 +114,9 @@ def first_run_needed(database_url: str | None = None, path: Path | None = None) 
 
 def without_password(url: str) -> str:
     """``url`` with any password removed (what may be written to config.toml)."""
+    from sqlalchemy.engine import make_url  # here, not at start-up: the first window does not need SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -16,30 +16,36 @@ import tempfile
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import desk_app
 from desk_app import i18n
-from desk_app.api.backend import Backend
+from desk_app.api.sqlite_peek import has_accounts
 from desk_app.config import ENV_DATABASE_URL, AppConfig, first_run_needed, load_config
-from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import InstitutionType
 from desk_app.errors import OperationCancelled, UserError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
-from desk_app.services import setup
-from desk_app.services.overview import Overview
 from ui import icons
 from ui.collector import GuiThreadCollector
-from ui.context import AppContext, close_backend, local_backend, local_database, open_local_database
+from ui.database_opening import DatabaseOpening
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
-from ui.main_window import MainWindow
-from ui.session import DeskSession, open_desk_server, sign_in
+from ui.session import DeskSession, ask_sign_in, open_desk_server, sign_in
 from ui.tasks import CancelledFn, ProgressFn, db_pool, run_with_progress
+
+if TYPE_CHECKING:
+    from desk_app.api.backend import Backend
+    from desk_app.db.uow import Database
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+# Start-up time (issue 21): the first window (the sign-in dialog or the first-run wizard) is painted before
+# SQLAlchemy, the models, the password hash and the main window's pages are loaded; the functions below import
+# what only they need (tests/gui/test_startup_imports.py checks the import graph).
 
 log = logging.getLogger(__name__)
 EXIT_CANCELLED = 1
@@ -94,6 +100,8 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
 def open_database(config: AppConfig) -> tuple[Database, str | None]:
     """This PC's database, at schema head (a SQLite file is migrated after a backup; any other database
     must already be at head). Raises DatabaseUnavailableError with a translated message."""
+    from ui.context import open_local_database
+
     return open_local_database(config.db_url, backup_dir())
 
 
@@ -111,6 +119,8 @@ def open_backend(config: AppConfig, database_url: str | None) -> tuple[Backend, 
         if server is None:
             return None
         return server.backend, server.health.schema
+    from ui.context import local_backend
+
     db, revision = open_database(config)
     return local_backend(db), revision
 
@@ -126,6 +136,7 @@ def show_fatal(exc: UserError) -> None:
 def add_demo_data(ctx: AppContext, count: int, parent: MainWindow | None) -> int:
     """Fictitious cases in this PC's database (a desk server's database is not filled from a counter PC)."""
     from desk_app.services import demo
+    from ui.context import local_database
 
     db = local_database(ctx)
     if db is None:
@@ -150,8 +161,12 @@ def wait_for_tasks(timeout_ms: int = 10_000) -> None:
 
 def gui_self_test() -> int:
     """The core self-test, then the GUI on a temporary database: open, load the overview, close."""
-    from desk_app.services import demo
+    from desk_app.domain.enums import InstitutionType
+    from desk_app.services import demo, setup
+    from desk_app.services.overview import Overview
     from desk_app.services.self_test import run_self_test  # openpyxl, reportlab, alembic: only for this
+    from ui.context import AppContext, local_backend
+    from ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory(prefix="desk-self-test-") as folder:
         for line in run_self_test(Path(folder)):
@@ -193,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     language_support.install()
     actor: Actor | None = None
     opened: tuple[Backend, str | None] | None = None
+    opening: DatabaseOpening | None = None
     try:
         try:
             config = load_config(args.database_url)
@@ -214,8 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.demo_data = 0  # the wizard made the demo data already
                 config = load_config(args.database_url)  # the wizard saved where the data is
                 if result.db is not None:
+                    from ui.context import local_backend
+
                     opened, actor = (local_backend(result.db), result.revision), result.actor
-            if opened is None:
+            if opened is None and not on_desk_server and has_accounts(config.db_url):
+                opening = DatabaseOpening(config.db_url, backup_dir())  # opened behind the sign-in dialog
+            elif opened is None:
                 opened = open_backend(config, args.database_url)
                 if opened is None:
                     return EXIT_CANCELLED
@@ -223,6 +243,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.error("start-up refused: %s", exc)
             show_fatal(exc)
             return EXIT_DATABASE
+        if opening is not None:
+            opening.open_after_first_paint()
+            actor = ask_sign_in(opening)
+            failure = opening.failure()
+            if isinstance(failure, UserError):
+                log.error("start-up refused: %s", failure)
+                show_fatal(failure)
+                return EXIT_DATABASE
+            if failure is not None:
+                raise failure
+            if actor is None:
+                return EXIT_CANCELLED
+            now_open = opening.opened()  # open already: the sign-in waited for it
+            opened = now_open.backend, now_open.revision
+        from ui.context import AppContext
+
+        assert opened is not None  # the desk server, the wizard's database, or this PC's, opened by now
         backend, revision = opened
         ctx = AppContext(config, backend, revision)
         session = DeskSession(ctx)
@@ -247,5 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         wait_for_tasks()
         language_support.uninstall()
         collector.stop()
+        settled = opening.settled() if opening is not None and opened is None else None
+        if settled is not None:  # opened behind a sign-in dialog that was cancelled
+            opened = settled.backend, settled.revision
         if opened is not None:
+            from ui.context import close_backend
+
             close_backend(opened[0])

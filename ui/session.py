@@ -20,18 +20,18 @@ from desk_app.api.protocol import PROTOCOL_VERSION
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ProtocolMismatchError, ServerIdentityError
 from desk_app.i18n import _
-from desk_app.services import setup
-from desk_app.services.accounts import must_change_password
-from ui.context import AppContext, local_database
 from ui.dialogs.login_dialog import LoginDialog
-from ui.dialogs.password_dialog import ChangePasswordDialog
 from ui.dialogs.server_dialog import ServerDialog
 from ui.errors import show_error
-from ui.main_window import MainWindow
 from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_task, run_with_progress
 
 if TYPE_CHECKING:
     from desk_app.api.remote import RemoteBackend  # httpx and the job codecs: loaded for a desk server only
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+# SQLAlchemy, the models, the password hash and the main window's pages load after the sign-in dialog is painted
+# (issue 21: ui.database_opening), so the functions below import them where they are used.
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,9 @@ def ask_sign_in(backend: Backend) -> Actor | None:
     actor = LoginDialog.ask(backend)
     if actor is None:
         return None
+    from desk_app.services.accounts import must_change_password  # after the dialog: SQLAlchemy, argon2
+    from ui.dialogs.password_dialog import ChangePasswordDialog
+
     if backend.call(actor, must_change_password) and not ChangePasswordDialog.ask(backend, actor, True):
         sign_out_later(backend, actor)
         return None
@@ -196,6 +199,9 @@ def ask_sign_in(backend: Backend) -> Actor | None:
 def sign_in(ctx: AppContext) -> Actor | None:
     """The first-run wizard (from its branch page) on a local database without accounts, otherwise
     ``ask_sign_in``; None if cancelled."""
+    from desk_app.services import setup
+    from ui.context import local_database
+
     db = local_database(ctx)
     if db is not None and not setup.is_initialised(db):
         from ui.dialogs.first_run_wizard import FirstRunWizard  # only for a database without accounts
@@ -216,6 +222,8 @@ class DeskSession(QObject):
         self.window: MainWindow | None = None
 
     def open_window(self, actor: Actor) -> MainWindow:
+        from ui.main_window import MainWindow
+
         window = MainWindow(self.ctx, actor)
         window.sig_switch_user.connect(self.switch_user)
         self.window = window

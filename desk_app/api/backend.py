@@ -9,13 +9,13 @@ the actor's session token, never the actor itself: there the server decides who 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
 
-from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.validation import reject_control_characters_in
-from desk_app.services import accounts, anchors, integrity
-from desk_app.services.accounts import authenticate
+
+if TYPE_CHECKING:  # SQLAlchemy, the models and the password hash: loaded with the first LocalBackend (start-up)
+    from desk_app.db.uow import Database
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +43,8 @@ class LocalBackend:
     """In-process services on the local database (this PC: one user at the keyboard, an owner-only file)."""
 
     def __init__(self, db: Database, label: str = "") -> None:
+        from desk_app.services import integrity
+
         self.db = db
         self._label = label or db.engine.url.render_as_string(hide_password=True)
         integrity.rekey_if_needed(db)  # a file from before 0011: its chains get the chain key, once
@@ -52,12 +54,17 @@ class LocalBackend:
         return self._label
 
     def sign_in(self, username: str, password: str) -> Actor:
+        from desk_app.services import anchors
+        from desk_app.services.accounts import authenticate
+
         actor = authenticate(self.db, username, password)
         anchors.anchor_if_due_quietly(self.db)  # the daily chain heads outside the database
         return actor
 
     def sign_out(self, actor: Actor) -> None:
         """Nothing to end on this PC but the audit entry: the window forgets the actor."""
+        from desk_app.services import accounts
+
         accounts.sign_out(self.db, actor)
 
     def call(self, actor: Actor, fn: Callable[Concatenate[Database, Actor, P], R], /,

@@ -1,6 +1,7 @@
 """Run by test_startup_imports.py in a fresh process: starts the app as ``desk-app --database-url URL`` does,
-signs in through the sign-in dialog from the keyboard, and prints (as JSON) which of the modules the start must
-not load are loaded when the main window first paints, and again once that window's first loads are done."""
+signs in through the sign-in dialog from the keyboard once it is painted, and prints (as JSON) which of the
+modules the start must not load are loaded when the sign-in dialog first paints, when the main window first paints,
+and once that window's first loads are done."""
 
 from __future__ import annotations
 
@@ -19,8 +20,18 @@ NOT_AT_START = ("openpyxl", "reportlab", "alembic", "desk_app.reports", "desk_ap
                 "desk_app.services.self_test", "httpx")
 
 
+#: Loaded once the first window (the sign-in dialog) has been painted, behind it (ui.database_opening): SQLAlchemy,
+#: the database layer and the models, the services, the password hash, the database driver and the main window.
+NOT_BEFORE_FIRST_WINDOW = ("sqlalchemy", "desk_app.db", "desk_app.services", "argon2", "psycopg", "ui.context",
+                           "ui.main_window", "ui.dialogs.password_dialog", "ui.dialogs.first_run_wizard")
+
+
+def loaded(modules: tuple[str, ...] = NOT_AT_START) -> list[str]:
+    return sorted(name for name in sys.modules if any(name == m or name.startswith(m + ".") for m in modules))
+
+
 def loaded_heavy() -> list[str]:
-    return sorted(name for name in sys.modules if any(name == m or name.startswith(m + ".") for m in NOT_AT_START))
+    return loaded(NOT_AT_START)
 
 
 class Driver(QObject):
@@ -30,7 +41,11 @@ class Driver(QObject):
         self.report: dict[str, object] = {"signed_in_by_dialog": False}
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and watched.objectName() == "loginDialog" \
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.isWindow() \
+                and "at_first_window" not in self.report:
+            self.report["first_window"] = watched.objectName()
+            self.report["at_first_window"] = loaded(NOT_AT_START + NOT_BEFORE_FIRST_WINDOW)
+        if event.type() == QEvent.Type.Paint and watched.objectName() == "loginDialog" \
                 and not self.report["signed_in_by_dialog"]:
             self.report["signed_in_by_dialog"] = True
             assert isinstance(watched, QWidget)

@@ -23,7 +23,7 @@ from remote_support import MessageBoxes, counter_pc_config, when_shown
 from server_support import LiveServer, live_server, tls_files
 
 import desk_app.server.app
-from desk_app.api.backend import Backend, LocalBackend
+from desk_app.api.backend import Backend
 from desk_app.api.pinning import ServerCertificate, pin_certificate, pinned_certificate
 from desk_app.api.protocol import PROTOCOL_VERSION
 from desk_app.api.remote import RemoteBackend
@@ -33,6 +33,7 @@ from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
 from desk_app.services import setup
 from ui import app as app_module
+from ui.database_opening import DatabaseOpening
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.server_dialog import ServerDialog
 from ui.main_window import MainWindow
@@ -231,5 +232,5 @@ def test_database_url_forces_this_pcs_mode(qtbot: QtBot, server: LiveServer, cou
     monkeypatch.setattr(LoginDialog, "ask", classmethod(lambda cls, backend, parent=None: asked.append(backend)))
     code = app_module.main(["--database-url", str(sqlite_database.engine.url), "--language", "en"])
     assert code == app_module.EXIT_CANCELLED
-    [backend] = asked
-    assert isinstance(backend, LocalBackend)
+    [backend] = asked  # this PC's database, opened behind the sign-in dialog (issue 21)
+    assert isinstance(backend, DatabaseOpening) and backend.url == str(sqlite_database.engine.url)

@@ -11,11 +11,12 @@ from gui_support import SetUp, Shown
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desk_app.api.backend import Backend, LocalBackend
+from desk_app.api.backend import Backend
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.errors import DatabaseUnavailableError, ValidationError
 from ui import app as app_module
+from ui.database_opening import DatabaseOpening
 from ui.dialogs.first_run_wizard import FirstRunResult, FirstRunWizard
 from ui.dialogs.login_dialog import LoginDialog
 from ui.errors import show_error
@@ -179,7 +180,8 @@ def test_set_up_database_asks_to_sign_in_and_cancel_exits(
     asked: list[str] = []
 
     def ask(cls: type[LoginDialog], backend: Backend, parent: object = None) -> None:
-        assert isinstance(backend, LocalBackend) and str(backend.db.engine.url) == str(set_up.db.engine.url)
+        # the database is opened behind the sign-in dialog (issue 21): the dialog signs in through its opening
+        assert isinstance(backend, DatabaseOpening) and backend.url == str(set_up.db.engine.url)
         asked.append("login")
 
     monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))

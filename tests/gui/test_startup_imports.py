@@ -1,6 +1,7 @@
-"""The start-up import graph (issue 21): starting the app on this PC's database up to the main window's first
-paint loads none of the heavy modules the first window does not need — they load on first use. Checked in a
-fresh process, since this test process has imported everything already."""
+"""The start-up import graph (issue 21): starting the app on this PC's database paints the sign-in dialog before
+SQLAlchemy, the models, the services, the password hash and the main window are imported (they load behind it),
+and up to the main window's first paint loads none of the heavy modules the first window does not need — they
+load on first use. Checked in a fresh process, since this test process has imported everything already."""
 
 from __future__ import annotations
 
@@ -43,5 +44,7 @@ def test_the_start_loads_no_heavy_module_before_the_first_window(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["exit_code"] == 0 and report["signed_in_by_dialog"], report
+    assert report["first_window"] == "loginDialog"
+    assert report["at_first_window"] == [], "loaded before the sign-in dialog was painted"
     assert report["at_first_paint"] == [], "loaded before the first window was painted"
     assert report["after_first_loads"] == [], "loaded by the first window's own loads"

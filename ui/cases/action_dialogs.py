@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
@@ -39,9 +40,11 @@ from desk_app.errors import UserError
 from desk_app.i18n import _, current_language
 from desk_app.services.accounts import UserInfo
 from desk_app.services.case_workflow import BranchChoice
-from desk_app.services.team import HandlerLoad
 from ui.dialogs.common import InlineError
 from ui.errors import show_error
+
+if TYPE_CHECKING:  # the team figures (and the report code they count with) load with the team page, not at start
+    from desk_app.services.team import HandlerLoad
 
 Submit = Callable[["ActionDialog"], None]
 _MNEMONIC = re.compile(r"\(&\w\)|&(?=\S)")
