@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     and_,
     exists,
+    or_,
     select,
     true,
     type_coerce,
@@ -34,7 +35,9 @@ from desk_app.db.models import (
     ComplaintEvent,
     ComplaintParty,
     Customer,
+    Grumble,
     ImprovementAction,
+    Opportunity,
     Resolution,
     RootCause,
     User,
@@ -233,10 +236,14 @@ def render_case_row(row: Sequence[Any], labels: Labels, local: LocalClock, today
     ]
 
 
-def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filter: Any = None,
-                    raw: bool = False) -> list[tuple[str, Select[Any]]]:
+def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filter: Any = None, raw: bool = False,
+                    grumble_filter: ColumnElement[bool] | None = None,
+                    without: frozenset[str] = frozenset()) -> list[tuple[str, Select[Any]]]:
     """(kind, query) for each record kind, restricted to the cases that meet ``case_filter`` (a
-    condition on Complaint; None = every case), in the order they are merged. Each query selects
+    condition on Complaint; None = every case), in the order they are merged. Grumbles are those that meet
+    ``grumble_filter`` (a condition on Grumble; None = every grumble); opportunities those of the cases and
+    grumbles taken. The kinds in ``without`` are left out (a records file made before they were carried has no
+    table for them). Each query selects
     ``records.columns(kind)`` in order; with ``raw`` (SQLite) the values come
     back as text and numbers, without conversion in Python, for ``records.encode_raw`` (several
     times faster than typed values).
@@ -278,10 +285,28 @@ def record_sections(case_filter: ColumnElement[bool] | None, action_branch_filte
         ("action", cols("action", ImprovementAction).where(action_filter).order_by(ImprovementAction.id)),
         ("action_case", of_cases(cols("action_case", links), links, links.c.complaint_id)
          .order_by(links.c.action_id, links.c.complaint_id)),
+        *_prevention_sections(case_filter, grumble_filter, raw),
     ]
+    sections = [section for section in sections if section[0] not in without]
     users = users_referenced_by({kind: query.order_by(None).subquery() for kind, query in sections
                                  if kind in USER_REFERENCES}, raw)
     return [sections[0], ("user", users), *sections[1:]]
+
+
+def _prevention_sections(case_filter: ColumnElement[bool] | None, grumble_filter: ColumnElement[bool] | None,
+                         raw: bool) -> list[tuple[str, Select[Any]]]:
+    """The grumbles meeting ``grumble_filter``, and the opportunities of those grumbles and of the cases."""
+    grumbles = _record_select("grumble", Grumble, raw).order_by(Grumble.id)
+    opportunities = _record_select("opportunity", Opportunity, raw).order_by(Opportunity.id)
+    if grumble_filter is not None:
+        grumbles = grumbles.where(grumble_filter)
+    if case_filter is not None or grumble_filter is not None:
+        opportunities = opportunities.where(or_(
+            Opportunity.complaint_id.in_(select(Complaint.id).where(case_filter if case_filter is not None
+                                                                    else true())),
+            Opportunity.grumble_id.in_(select(Grumble.id).where(grumble_filter if grumble_filter is not None
+                                                                else true()))))
+    return [("grumble", grumbles), ("opportunity", opportunities)]
 
 
 def _record_select(kind: str, model: Any, raw: bool = False) -> Select[Any]:

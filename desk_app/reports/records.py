@@ -12,8 +12,11 @@ When read, each database row becomes one record: its kind and the row as compact
 
 The kinds are the tables consolidation needs: branch, user (no password data), customer, complaint,
 party, event (the hash-chained timeline, kept intact), resolution, callback, root_cause, action
-(improvement action) and action_case (its link to a case). Letters, attachments, portraits and
-checklist runs stay at the branch. Values are JSON: UUIDs as 32 hex digits, amounts and counts as
+(improvement action) and action_case (its link to a case), then grumble and opportunity (the grumble log and
+the opportunities heard in cases and grumbles, for headquarters' prevention funnel and opportunity sheets).
+Letters, attachments, portraits and checklist runs stay at the branch. The last two kinds came after format 2
+was first shipped (``OPTIONAL_KINDS``): a file made before has no table for them and is read without them.
+Values are JSON: UUIDs as 32 hex digits, amounts and counts as
 numbers, times as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (how SQLite stores them; the reader also takes
 ISO 8601 with an offset), dates as ISO dates, JSON columns as JSON. The same encoding is used when a
 branch's SQLite file is consolidated, so both sources go through one validation and one merge.
@@ -40,7 +43,9 @@ from desk_app.db.models import (
     ComplaintEvent,
     ComplaintParty,
     Customer,
+    Grumble,
     ImprovementAction,
+    Opportunity,
     Resolution,
     RootCause,
     User,
@@ -69,18 +74,23 @@ TABLES: dict[str, Table] = {
     "root_cause": RootCause.__table__,  # type: ignore[dict-item]
     "action": ImprovementAction.__table__,  # type: ignore[dict-item]
     "action_case": improvement_action_cases,
+    "grumble": Grumble.__table__,  # type: ignore[dict-item]
+    "opportunity": Opportunity.__table__,  # type: ignore[dict-item]
 }
 KINDS = tuple(TABLES)
+#: Kinds added to format 2 after it first shipped: a records file without their tables is a file made before.
+OPTIONAL_KINDS = frozenset({"grumble", "opportunity"})
 #: The columns through which records of each kind name a user (the user records exported are these).
 USER_REFERENCES: dict[str, tuple[str, ...]] = {
     "complaint": ("created_by_id", "owner_id"), "event": ("actor_id",),
     "resolution": ("proposed_by_id", "approved_by_id"), "callback": ("called_by_id",),
-    "root_cause": ("recorded_by_id",), "action": ("owner_id",)}
+    "root_cause": ("recorded_by_id",), "action": ("owner_id",), "grumble": ("recorded_by_id",),
+    "opportunity": ("recorded_by_id",)}
 _EXCLUDED = {"user": {"password_hash", "failed_logins", "locked_until", "last_login_at", "must_change_password"},
              "branch": {"signing_public_key"}}  # registered at HQ only; a file never sets it
 #: Columns holding personal data, masked unless the export is made with the right to see it.
 PERSONAL_COLUMNS = {"customer": ("id_number", "phone", "phone2", "email", "address"),
-                    "party": ("id_number", "phone")}
+                    "party": ("id_number", "phone"), "grumble": ("customer_phone",)}
 
 
 def columns(kind: str) -> list[Column[Any]]:
@@ -133,7 +143,7 @@ def mask_value(column: str, value: str) -> str:
         return value
     if column == "id_number":
         return mask_id_number(value)
-    if column in ("phone", "phone2"):
+    if column in ("phone", "phone2", "customer_phone"):
         return mask_phone(value)
     if column == "email":
         return mask_email(value)

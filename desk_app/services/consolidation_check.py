@@ -1,7 +1,8 @@
 """Consolidation's first pass: validate every record of the file (its table, the case's hash-chained
 timeline, references between records, taxonomy codes and case numbers at headquarters, who may send
-which branch's cases) and decide, per case, what the second pass does by comparing its timeline with
-headquarters' copy."""
+which branch's cases and grumbles) and decide, per case, what the second pass does by comparing its timeline
+with headquarters' copy; grumbles and opportunities are new at headquarters or already there (a grumble
+there may gain its complaint, or its full customer after a masked file)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, TaxonomyCode, User
+from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, Grumble, Opportunity, TaxonomyCode, User
 from desk_app.domain.timeline import ChainLink, verify_links
 from desk_app.i18n import _
 from desk_app.reports.records import FORMAT_NAME, KINDS, TABLES, RecordDigest, RecordError, decode
@@ -48,6 +49,12 @@ class Plan:
     hq_masked_customers: set[uuid.UUID] = field(default_factory=set)
     """… of which HQ only holds masked personal data (from an earlier masked export)."""
     masked: bool = False
+    hq_grumbles: dict[uuid.UUID, tuple[uuid.UUID | None, str]] = field(default_factory=dict)
+    """Grumbles of the file already at HQ → their complaint and customer phone there."""
+    hq_opportunities: set[uuid.UUID] = field(default_factory=set)
+    unlinked: set[uuid.UUID] = field(default_factory=set)
+    """Grumbles turned into a case that is neither in the file nor at HQ: taken without the link, which a
+    later file holding the case brings."""
 
 
 class Validator:
@@ -59,6 +66,10 @@ class Validator:
         self.users: dict[uuid.UUID, dict[str, Any]] = {}
         self.customers: set[uuid.UUID] = set()
         self.actions: set[uuid.UUID] = set()
+        self.grumbles: dict[uuid.UUID, uuid.UUID | None] = {}
+        """Grumble → the case it became."""
+        self.opportunities: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
+        """Opportunity → (its case, its grumble)."""
         self.codes = {code: axis for code, axis in session.execute(select(TaxonomyCode.code, TaxonomyCode.axis))}
         self.referenced_users: set[uuid.UUID] = set()
         self.referenced_branches: set[uuid.UUID] = set()
@@ -167,6 +178,53 @@ class Validator:
         if v["action_id"] not in self.actions or v["complaint_id"] not in self.plan.cases:
             self.problem(_("A link between an improvement action and a case names a record not in the file."))
 
+    def _sent(self, what: str, v: dict[str, Any], codes: tuple[tuple[str, str], ...]) -> None:
+        """A grumble's or an opportunity's branch, author and taxonomy codes (``codes``: column, axis)."""
+        if v["branch_id"] not in self.branches:
+            self.problem(_("A {what} record: its branch is not in the file.").format(what=what))
+        self.referenced_branches.add(v["branch_id"])
+        self.case_branches.add(v["branch_id"])  # a branch sends only its own (check_senders)
+        self.referenced_users.add(v["recorded_by_id"])
+        for column, axis in codes:
+            if self.codes.get(v[column]) != axis:
+                self.problem(_("A {what} record: code {code} is unknown at headquarters (load the current "
+                               "taxonomy first).").format(what=what, code=v[column]))
+
+    def _grumble(self, v: dict[str, Any]) -> None:
+        self._sent(_("grumble"), v, (("axis_b", "B"), ("axis_c", "C")))
+        self.grumbles[v["id"]] = v["complaint_id"]
+
+    def _opportunity(self, v: dict[str, Any]) -> None:
+        self._sent(_("opportunity"), v, (("product", "B"),))
+        if (v["complaint_id"] is None) == (v["grumble_id"] is None):
+            self.problem(_("An opportunity record belongs to neither one case nor one grumble."))
+        self.opportunities[v["id"]] = (v["complaint_id"], v["grumble_id"])
+
+    def _finish_prevention(self) -> None:
+        """Grumbles and opportunities already at HQ; a case or grumble they name that is in neither place."""
+        s, plan = self.session, self.plan
+        ids = list(self.grumbles)
+        for i in range(0, len(ids), CHUNK):
+            for gid, complaint_id, phone in s.execute(select(Grumble.id, Grumble.complaint_id, Grumble.customer_phone)
+                                                      .where(Grumble.id.in_(ids[i:i + CHUNK]))):
+                plan.hq_grumbles[gid] = (complaint_id, phone)
+        plan.hq_opportunities = set(self._existing(Opportunity.id, list(self.opportunities)))
+        named = {cid for cid in self.grumbles.values() if cid is not None} | {
+            cid for cid, _g in self.opportunities.values() if cid is not None}
+        absent = named - set(plan.cases)
+        at_hq = set(self._existing(Complaint.id, list(absent)))
+        plan.unlinked = {gid for gid, cid in self.grumbles.items() if cid is not None and cid in absent - at_hq}
+        grumbles_absent = {gid for _c, gid in self.opportunities.values() if gid is not None} - set(self.grumbles)
+        grumbles_at_hq = set(self._existing(Grumble.id, list(grumbles_absent)))
+        self.report.grumbles_new = len(self.grumbles) - len(plan.hq_grumbles)
+        self.report.grumbles_unlinked = len(plan.unlinked)
+        self.report.opportunities_new = len(self.opportunities) - len(plan.hq_opportunities)
+        for case_id, grumble_id in self.opportunities.values():
+            if (case_id is not None and case_id in absent - at_hq) or (
+                    grumble_id is not None and grumble_id in grumbles_absent - grumbles_at_hq):
+                self.problem(_("An opportunity belongs to a case or grumble that is neither in the file nor at "
+                               "headquarters: consolidate the branch's earlier file first."))
+
     # -- after the whole file has been read ------------------------------------------------------
 
     def finish(self, manifest: dict[str, Any]) -> None:
@@ -216,6 +274,7 @@ class Validator:
                     name, n = f"{code}.{v['username']}.{n}"[:64], n + 1
             taken.add(name.lower())
             self.plan.new_users[uid] = {**v, "username": name}
+        self._finish_prevention()
         self._decide()
 
     def _existing(self, column: Any, ids: list[Any]) -> Iterator[Any]:

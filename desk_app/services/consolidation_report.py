@@ -36,6 +36,10 @@ class ConsolidationReport:
     branches_created: list[str] = field(default_factory=list)
     users_created: list[str] = field(default_factory=list)
     records_written: dict[str, int] = field(default_factory=dict)
+    grumbles_new: int = 0
+    grumbles_unlinked: int = 0
+    """New grumbles whose complaint is neither in the file nor at headquarters (taken without the link)."""
+    opportunities_new: int = 0
 
     @property
     def imported(self) -> bool:
@@ -59,6 +63,12 @@ class ConsolidationReport:
         lines.append(_("Cases: {ins} new, {upd} updated, {same} unchanged, {newer} newer at HQ, {conf} in conflict."
                        ).format(ins=self.inserted, upd=self.updated, same=self.unchanged, newer=self.hq_newer,
                                 conf=len(self.conflicts)))
+        if self.grumbles_new or self.opportunities_new:
+            lines.append(_("Grumbles: {g} new; opportunities: {o} new.").format(g=self.grumbles_new,
+                                                                              o=self.opportunities_new))
+        if self.grumbles_unlinked:
+            lines.append(_("{n} grumble(s) became a complaint that headquarters does not hold yet; the link comes "
+                           "with the file that holds the case.").format(n=self.grumbles_unlinked))
         if self.branches_created:
             lines.append(_("Branches created: {codes}").format(codes=", ".join(self.branches_created)))
         if self.users_created:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from desk_app import signing
 from desk_app.db.engine import make_engine
@@ -30,6 +30,7 @@ from desk_app.reports.records import (
     FORMAT_VERSION,
     KINDS,
     MANIFEST_SHEET,
+    OPTIONAL_KINDS,
     RECORDS_PART,
     TABLES,
     columns,
@@ -61,9 +62,12 @@ def is_consolidation_source(path: Path) -> bool:
 
 
 def _records(engine: Any) -> Iterator[tuple[str, str]]:
-    """Every record of a database file (a branch's database, or the records part of an export)."""
+    """Every record of a database file (a branch's database, or the records part of an export); an
+    optional kind whose table the file lacks (made before the kind was added) has none."""
     with engine.connect() as conn:
-        for kind, query in record_sections(None, raw=True):
+        present = set(inspect(conn).get_table_names())
+        absent = frozenset(kind for kind in OPTIONAL_KINDS if TABLES[kind].name not in present)
+        for kind, query in record_sections(None, raw=True, without=absent):
             for row in conn.execute(query):
                 yield kind, encode_raw(kind, row)
 
@@ -162,7 +166,8 @@ def _index_for_reading(path: Path) -> None:
 
 
 def _missing_record_columns(path: Path) -> list[str]:
-    """table.column of every record column the file lacks (all of them when it is not a database)."""
+    """table.column of every record column the file lacks (all of them when it is not a database); an
+    optional kind's table may be missing altogether (a file made before the kind was added)."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -172,8 +177,10 @@ def _missing_record_columns(path: Path) -> list[str]:
             conn.close()
     except sqlite3.DatabaseError:
         present = set()
+    tables = {table for table, _column in present}
     return [f"{TABLES[kind].name}.{c.name}" for kind in KINDS for c in columns(kind)
-            if (TABLES[kind].name, c.name) not in present]
+            if (TABLES[kind].name, c.name) not in present
+            and not (kind in OPTIONAL_KINDS and TABLES[kind].name not in tables)]
 
 
 class SqliteSource:

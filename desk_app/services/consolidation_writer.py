@@ -1,6 +1,7 @@
 """Consolidation's second pass: write the cases the first pass accepted (insert, or fast-forward an
 existing case), chaining every taken event again with headquarters' key and sealing each case's newest
-event over its rows as they then stand at headquarters."""
+event over its rows as they then stand at headquarters; then the grumbles and opportunities (new ones
+inserted; a grumble already there gains its complaint, or its full customer after a masked file)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from desk_app.db.models import (
     Complaint,
     ComplaintEvent,
     Customer,
+    Grumble,
     ImprovementAction,
     User,
     improvement_action_cases,
@@ -181,6 +183,29 @@ class Applier:
             self.conn.execute(update(ImprovementAction).where(ImprovementAction.id == v["id"])
                               .values(**{k: val for k, val in v.items() if k != "id"}))
             self.written["action"] += 1
+
+    def _grumble(self, v: dict[str, Any]) -> None:
+        self._remap(v)
+        if v["id"] in self.plan.unlinked:
+            v["complaint_id"] = None  # its case is not at HQ yet
+        known = self.plan.hq_grumbles.get(v["id"])
+        if known is None:
+            self._queue("grumble", v)
+            return
+        hq_complaint, hq_phone = known
+        changes: dict[str, Any] = {}
+        if hq_complaint is None and v["complaint_id"] is not None:
+            changes["complaint_id"] = v["complaint_id"]
+        if not self.plan.masked and "*" in hq_phone and v["customer_phone"] != hq_phone:
+            changes.update(customer_name=v["customer_name"], customer_phone=v["customer_phone"])
+        if changes:
+            self.flush()  # the case it became may be queued
+            self.conn.execute(update(Grumble).where(Grumble.id == v["id"]).values(**changes))
+            self.written["grumble"] += 1
+
+    def _opportunity(self, v: dict[str, Any]) -> None:
+        if v["id"] not in self.plan.hq_opportunities:
+            self._queue("opportunity", self._remap(v))
 
     def _action_case(self, v: dict[str, Any]) -> None:
         if self._case(v["complaint_id"]) not in ("insert", "update", "same", "hq_newer"):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Complaint, ImprovementAction, ReferenceItem
+from desk_app.db.models import Complaint, Grumble, ImprovementAction, ReferenceItem
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import IdType
@@ -160,7 +160,10 @@ def export_detail(db: Database, actor: Actor, scope: ReportScope, path: Path, *,
             if include_records:
                 action_filter = (None if resolved.branch_ids is None
                                  else ImprovementAction.branch_id.in_(resolved.branch_ids))
-                job = RecordsFileJob(records_session[0].connection(), record_sections(case_filter, action_filter),
+                grumble_filter = and_(resolved.condition(Grumble.branch_id), Grumble.recorded_at >= resolved.start,
+                                      Grumble.recorded_at < resolved.end)  # the scope's grumbles, for the funnel
+                job = RecordsFileJob(records_session[0].connection(),
+                                     record_sections(case_filter, action_filter, grumble_filter=grumble_filter),
                                      records_file, records_gz, masked)
             ticker = _Ticker(cases + events + (1 if job else 0), progress, cancelled)
             ticker.check()

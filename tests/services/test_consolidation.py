@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import re
 import shutil
 import sqlite3
 import zipfile
@@ -14,12 +13,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import load_workbook
-from signing_support import office, trust_branch
+from signing_support import office
 from sqlalchemy import func, select, text
 
 from desk_app import signing
@@ -27,36 +24,37 @@ from desk_app.db.engine import make_engine
 from desk_app.db.models import Branch, Complaint, ComplaintEvent, Customer, ImportBatch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import InstitutionType, Role
+from desk_app.domain.enums import Role
 from desk_app.errors import OperationCancelled, PermissionDeniedError
 from desk_app.reports.figures import Summary
 from desk_app.reports.records import MANIFEST_SHEET, RECORDS_PART
 from desk_app.reports.records_db import extract
-from desk_app.reports.xlsx_read import XlsxReader
 from desk_app.security import chain_key
 from desk_app.services import case_workflow, consolidation
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.consolidation import consolidate, is_consolidation_source
-from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.detail_export import export_detail
 from desk_app.services.integrity import check_seals
 from desk_app.services.report_scope import ReportScope
-from desk_app.services.setup import SetupRequest, initialise
 from desk_app.services.statistics import compute_statistics
 from desk_app.services.timeline import check_all_chains
 from tests.reports.report_data import NOW, TODAY, build_report_data
+from tests.support.branch_files import (
+    ALL_TIME,
+    branch_actor,
+    branch_database,
+    export,
+    headquarters,
+    read_manifest,
+    replace_records_part,
+    rewrite_manifest,
+)
 from tests.support.office import convert_with_libreoffice
-
-ALL_TIME = ReportScope(date(2024, 1, 1), date(2026, 12, 31))
 
 
 @pytest.fixture
 def branch_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
     """A branch's own SQLite database with a year of cases."""
-    path = tmp_path / "branch.sqlite3"
-    shutil.copyfile(_sqlite_template, path)
-    db = Database(make_engine(f"sqlite:///{path}"))
-    build_report_data(db, count=120, seed=11)
+    db = branch_database(tmp_path / "branch.sqlite3", _sqlite_template)
     yield db
     db.dispose()
 
@@ -64,21 +62,7 @@ def branch_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
 @pytest.fixture
 def hq(database: Database) -> Actor:
     """An HQ database with only its own branch and an analyst."""
-    admin = initialise(database, SetupRequest("HQ", "总行消保部", InstitutionType.BANK, "hqadmin", "总部管理员",
-                                              "hqadmin2026", is_headquarters=True))
-    create_user(database, admin, username="analyst", display_name="分析员", password="quarterly2026",
-                role=Role.HQ_ANALYST, branch_id=admin.branch_id, must_change_password=False)
-    trust_branch(database, "SH01")  # its administrator registered the key the branch read out
-    return authenticate(database, "analyst", "quarterly2026")
-
-
-def branch_actor(db: Database, name: str = "sh01.manager") -> Actor:
-    return authenticate(db, name, DEMO_PASSWORD)
-
-
-def export(db: Database, path: Path, reveal: bool = True) -> Path:
-    export_detail(db, branch_actor(db), ALL_TIME, path, reveal_personal_data=reveal, today=TODAY, now=NOW)
-    return path
+    return headquarters(database)
 
 
 def case_count(db: Database, branch: str | None = None) -> int:
@@ -162,16 +146,6 @@ def test_updates_fast_forward_and_conflicts_are_reported(branch_db: Database, da
         kinds_b = list(s.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == b.id)
                                  .order_by(ComplaintEvent.seq)))
         assert kinds_b[-2:] == ["note", "escalated"]  # HQ's version kept
-
-
-def replace_records_part(path: Path, target: Path, data: bytes | None) -> None:
-    """A copy of the workbook ``path`` with the records part's bytes replaced (None: left out)."""
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            if item.filename != RECORDS_PART:
-                dst.writestr(item, src.read(item.filename))
-            elif data is not None:
-                dst.writestr(item, data)
 
 
 def test_tampered_workbook_imports_nothing(branch_db: Database, database: Database, hq: Actor,
@@ -331,37 +305,6 @@ def test_a_workbook_saved_again_in_libreoffice_still_consolidates(branch_db: Dat
         assert "sharedStrings" in " ".join(again.namelist())  # really rewritten by LibreOffice
     report = consolidate(database, hq, resaved)
     assert report.problems == [] and report.inserted == case_count(database) == case_count(branch_db, "SH01") > 0
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    with XlsxReader(path) as reader:
-        return {str(row[0]): row[1] if len(row) > 1 else None
-                for _n, row in reader.rows(reader.sheet(MANIFEST_SHEET)) if row and row[0] is not None}
-
-
-def rewrite_manifest(path: Path, out: Path, rows: list[tuple[str, Any]]) -> Path:
-    """``path`` with its manifest sheet replaced by ``rows`` (every other part kept byte for byte)."""
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-        workbook = zf.read("xl/workbook.xml").decode()
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
-        rid = re.search(rf'<sheet name="{MANIFEST_SHEET}"[^>]* r:id="(rId\d+)"', workbook)
-        assert rid is not None
-        target = re.search(rf'Id="{rid.group(1)}"[^>]* Target="([^"]+)"', rels) or re.search(
-            rf'Target="([^"]+)"[^>]* Id="{rid.group(1)}"', rels)
-        assert target is not None
-        sheet = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
-        cells = "".join(
-            f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>{escape(str(k))}</t></is></c>'
-            + (f'<c r="B{i}"><v>{v}</v></c>' if isinstance(v, int | float) and not isinstance(v, bool)
-               else f'<c r="B{i}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>') + "</row>"
-            for i, (k, v) in enumerate(rows, start=1))
-        xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.'
-               'org/spreadsheetml/2006/main"><sheetData>' + cells + "</sheetData></worksheet>")
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for name in names:
-                dst.writestr(name, xml if name == sheet else zf.read(name))
-    return out
 
 
 def test_a_cancelled_consolidation_imports_nothing(branch_db: Database, database: Database, hq: Actor,
