@@ -241,3 +241,44 @@ def test_the_practice_window_follows_a_language_switch(qtbot: QtBot, tmp_path: P
         switch_language("en")
     assert run.step_label.text() == "Step 1 of 6: Listen (听)"
     practice_window.close()
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_practice_window_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, tmp_path: Path, language: str,
+                                                                     language_support: object,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.drills.practice_window import open_practice_window
+    from ui.i18n import switch_language
+    from ui.screen_fit import fit_problems, logical_screen
+
+    monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice.sqlite3")
+    switch_language(language)
+    practice_window = open_practice_window(None, practice.practice_trainee("学员甲"))
+    qtbot.addWidget(practice_window)
+    qtbot.waitExposed(practice_window)
+    page = practice_window.page
+    found: list[str] = []
+
+    def check(name: str) -> None:
+        for scale in (1.0, 1.5):
+            size = logical_screen(scale)
+            practice_window.resize(*size)
+            qtbot.wait(50)
+            found.extend(f"{scale}× {name}: {p}" for p in fit_problems(practice_window, page.stack, size))
+
+    try:
+        check("scenarios")
+        page.picker.start()
+        qtbot.waitUntil(lambda: page.stack.currentWidget() is page.run and not page.pending, timeout=15_000)
+        check("step 1")
+        for _stage in STAGES:
+            page.run.go_on()
+            qtbot.waitUntil(lambda: not page.pending, timeout=15_000)
+        check("after six steps")
+        with qtbot.waitSignal(page.sig_debrief, timeout=15_000):
+            page.run.go_on()
+        check("debrief")
+    finally:
+        switch_language("en")
+        practice_window.close()
+    assert found == [], "\n".join(found)
