@@ -21,28 +21,17 @@ from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
 from desk_app.db.models import AuditEntry
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role, Stage
+from desk_app.domain.enums import Stage
 from desk_app.domain.workflow import Action
 from desk_app.services import audit, checklists, handling
 from desk_app.services import case_workflow as wf
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.attachments import MAX_ATTACHMENT_BYTES, list_attachments
 from desk_app.services.complaints import get_complaint, register_complaint
-from tests.support.staff import draft
+from tests.support.gui import wait_until_idle
+from tests.support.staff import draft, make_branch_staff
 from ui.cases import attachments_panel
 from ui.cases.attachments_panel import AttachmentsPanel
 from ui.context import AppContext
-
-PASSWORD = "counter2026"
-
-
-def _staff(set_up: SetUp) -> dict[str, Actor]:
-    actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("supervisor", Role.SUPERVISOR)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
-                    role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
-        actors[login] = authenticate(set_up.db, login, PASSWORD)
-    return actors
 
 
 def in_investigation(set_up: SetUp, staff: dict[str, Actor]) -> uuid.UUID:
@@ -83,7 +72,7 @@ def opened_urls(monkeypatch: pytest.MonkeyPatch) -> list[QUrl]:
 
 def test_attach_in_investigation_list_open_and_audit(qtbot: QtBot, set_up: SetUp, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch, opened_urls: list[QUrl]) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     handler = staff["handler"]
     complaint_id = in_investigation(set_up, staff)
     scan, photo = tmp_path / "银行流水.pdf", tmp_path / "现场照片.jpg"
@@ -128,7 +117,7 @@ def test_attach_in_investigation_list_open_and_audit(qtbot: QtBot, set_up: SetUp
 
 def test_a_file_over_the_limit_is_refused_clearly(qtbot: QtBot, set_up: SetUp, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     complaint_id = in_investigation(set_up, staff)
     big = tmp_path / "录像.mp4"
     with big.open("wb") as f:
@@ -147,5 +136,5 @@ def test_a_file_over_the_limit_is_refused_clearly(qtbot: QtBot, set_up: SetUp, t
     key(qtbot, Qt.Key.Key_Space)
     assert panel.error.isVisible()
     assert panel.error.text() == "The file 录像.mp4 is 20.0 MB; an attachment may be at most 20.0 MB."
-    qtbot.wait(200)
+    wait_until_idle(qtbot)
     assert list_attachments(set_up.db, staff["handler"], complaint_id) == []  # nothing half-sent

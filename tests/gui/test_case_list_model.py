@@ -24,6 +24,7 @@ from desk_app.domain.enums import Severity, SpecialFlag, Status
 from desk_app.services import demo
 from desk_app.services.accounts import authenticate
 from desk_app.services.case_list import CaseFilter, CaseRow, SortKey, count_cases, fetch_page
+from tests.support.gui import wait_until_idle
 from ui.cases.case_table_model import (
     CACHE_PAGES,
     CASE_ID_ROLE,
@@ -241,7 +242,7 @@ def test_newest_wishes_are_fetched_first_and_old_ones_forgotten(qtbot: QtBot, po
         model.row_at(page * 200)
     gate.set()
     qtbot.waitUntil(lambda: model.is_loaded(90 * 200) and model.is_loaded(60 * 200), timeout=10_000)
-    qtbot.wait(50)
+    wait_until_idle(qtbot)  # and nothing more is fetched
     expected = [5 * 200, *(p * 200 for p in (90, 80, 70, 60))]
     assert source.offsets == [0, *expected]
     assert len(expected) - 1 == MAX_WANTED
@@ -261,7 +262,7 @@ def test_a_stale_answer_is_dropped(qtbot: QtBot, pool: QThreadPool) -> None:
     model.set_query(ListQuery(CaseFilter(), today=_today()))
     with qtbot.waitSignal(model.sig_loaded, timeout=10_000):
         model.set_query(ListQuery(CaseFilter(text="second"), today=_today()))
-    qtbot.wait(50)
+    wait_until_idle(qtbot)  # the first query's answer has come too, and was dropped
     assert model.query is not None and model.query.flt.text == "second"
     pool.waitForDone(10_000)
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from remote_support import activate
-from test_case_attachments import PASSWORD, _staff
 
 from desk_app.api.backend import LocalBackend
 from desk_app.config import AppConfig
@@ -29,12 +28,10 @@ from desk_app.services import case_workflow as wf
 from desk_app.services import checklists, handling, improvements
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.report_scope import office_today
-from tests.support.staff import draft
+from tests.support.staff import draft, make_branch_staff
 from ui.cases.root_cause_panel import RootCausePanel
 from ui.context import AppContext
 from ui.improvements.dialogs import NewActionDialog, TextDialog
-
-assert PASSWORD
 
 
 def in_analysis(set_up: SetUp, staff: dict[str, Actor]) -> uuid.UUID:
@@ -68,7 +65,7 @@ def _sheets(path: Path) -> list[tuple[Any, ...]]:
 
 def test_root_cause_and_action_from_the_case_view_reach_the_workbook(qtbot: QtBot, set_up: SetUp,
                                                                      tmp_path: Path) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     supervisor = staff["supervisor"]
     complaint_id = in_analysis(set_up, staff)
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head")
@@ -141,7 +138,7 @@ def test_root_cause_and_action_from_the_case_view_reach_the_workbook(qtbot: QtBo
 
 
 def test_the_root_cause_is_offered_from_the_analysis_step_on(qtbot: QtBot, set_up: SetUp) -> None:
-    staff = _staff(set_up)
+    staff = make_branch_staff(set_up.db, set_up.admin)
     case = register_complaint(set_up.db, staff["clerk"], draft())
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head")
     panel = RootCausePanel(ctx, staff["supervisor"], case.id)

@@ -27,12 +27,11 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.case_workflow import Command
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
+from tests.support.gui import drain_events, wait_until_idle
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.cases.case_view import CaseView
 from ui.context import AppContext
-from ui.tasks import running_tasks
-
-PASSWORD = "counter2026"
 
 
 class GatedBackend(LocalBackend):
@@ -157,7 +156,7 @@ def test_a_dialog_waits_for_its_call_and_nothing_else_starts(qtbot: QtBot, set_u
     dialog.finished.connect(closed.append)
     dialog.ok_button.click()
     assert backend.waiting.wait(10)
-    qtbot.wait(50)  # events flow while the call waits
+    drain_events()  # the call is held, so no task can end: handle what is queued, then look
 
     # the dialog stays open, its fields and buttons disabled, saying it saves; Esc does not close it
     assert dialog.isVisible() and dialog.pending and not closed
@@ -192,8 +191,7 @@ def test_a_view_closed_while_its_call_runs_gets_nothing(qtbot: QtBot, set_up: Se
     view.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(view), timeout=5000)
     backend.release.set()
-    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=10_000)
-    qtbot.wait(50)
+    wait_until_idle(qtbot)
     assert message_boxes == []
 
 
@@ -213,7 +211,7 @@ def test_focus_comes_back_to_the_control_the_call_disabled(qtbot: QtBot, set_up:
     backend.gated = {handling.record_stage}
     qtbot.keyClick(form.save_button, Qt.Key.Key_Space)
     assert backend.waiting.wait(10)
-    qtbot.wait(20)
+    drain_events()  # the call is held, so no task can end: handle what is queued, then look
     assert not form.save_button.isEnabled() and not form.save_button.hasFocus()
     backend.release.set()
     settle(qtbot, view)

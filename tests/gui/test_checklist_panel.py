@@ -26,6 +26,7 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.checklists import check_gate, seed_checklists
 from desk_app.services.complaints import register_complaint
 from desk_app.services.portraits import save_portrait
+from tests.support.gui import wait_until_idle
 from tests.support.staff import draft
 from ui.checklists import panel as panel_module
 from ui.checklists.panel import ChecklistPanel
@@ -147,7 +148,7 @@ def test_declining_to_take_a_tick_back_keeps_it(qtbot: QtBot, desk: Desk, monkey
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)                # from the keyboard
     assert asked == ["L — Listen"]
-    qtbot.wait(200)
+    wait_until_idle(qtbot)
     assert panel.checkbox("lscpa", "listen").isChecked() and changes == []
 
 

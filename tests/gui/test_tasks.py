@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidge
 from pytestqt.qtbot import QtBot
 
 from desk_app.errors import ValidationError
+from tests.support.gui import wait_until_idle
 from ui.tasks import CancelledFn, ProgressFn, TaskAbandoned, run_call, run_job, run_with_progress, running_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,6 +145,31 @@ def test_an_owner_only_python_holds_may_be_dropped_while_its_call_runs(qtbot: Qt
     gc.collect()
     qapp.processEvents()
     assert seen == [("rows", "model")]
+
+
+def test_waiting_until_idle_covers_the_running_task_and_what_its_outcome_posted(qtbot: QtBot) -> None:
+    """The test kit's wait for "nothing happened" checks: not idle while a task runs; once idle, its outcome
+    has arrived and what the callback posted has run."""
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    release = threading.Event()
+    seen: list[str] = []
+
+    def work() -> str:
+        assert release.wait(10)
+        return "rows"
+
+    def on_done(rows: str) -> None:
+        seen.append(rows)
+        QTimer.singleShot(0, lambda: seen.append("posted"))
+
+    run_call(owner, work, on_done)
+    with pytest.raises(qtbot.TimeoutError):
+        wait_until_idle(qtbot, timeout=300)
+    assert seen == []
+    release.set()
+    wait_until_idle(qtbot)
+    assert seen == ["rows", "posted"] and running_tasks() == 0
 
 
 def test_mypy_checks_the_result_type_against_on_done(tmp_path: Path) -> None:
