@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem, QWidget
 
 TableT = TypeVar("TableT", bound=QTableView)
 
@@ -30,6 +31,15 @@ def readonly_table(table: TableT, *, fit_columns: bool = True, wrap: bool = Fals
         columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     columns.setStretchLastSection(True)
     return table
+
+
+def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableView:
+    """A read-only table of whole rows named ``name``, sized to its contents; Enter or a double-click activates
+    a row."""
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    return readonly_table(table)
 
 
 def fill_texts(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:

@@ -40,11 +40,11 @@ from ui.admin.retention_tab import RetentionTab
 from ui.admin.roles_tab import RolesTab
 from ui.admin.service_dialog import busy_call
 from ui.admin.signing_key_dialog import SigningKeyDialog
-from ui.admin.table_model import ROW_ROLE, Column, RowsModel
 from ui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.rows_model import ROW_ROLE, Column, RowsModel
 from ui.tables import readonly_table
 from ui.tasks import run_call
 

@@ -42,10 +42,10 @@ from desk_app.services.access import sees_all_branches
 from desk_app.services.accounts import UserInfo, list_users
 from desk_app.services.audit import AuditAction, AuditBreak, AuditInfo
 from ui import icons
-from ui.admin.table_model import ROW_ROLE, Column, RowsModel
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.page import Page
+from ui.rows_model import ROW_ROLE, Column, RowsModel
 from ui.tables import readonly_table
 from ui.tasks import run_call
 

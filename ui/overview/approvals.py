@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.actor import Actor
 from desk_app.domain.approvals import approver_level
 from desk_app.domain.permissions import Permission, has_permission
-from desk_app.i18n import N_, _
+from desk_app.i18n import _
 from desk_app.services import extensions, handling
 from desk_app.services.approvals import ApprovalKind, PendingApproval
 from ui.cases.action_dialogs import ActionDialog
 from ui.cases.resolution_dialogs import approval_dialog
 from ui.cases.timeline_widget import money
 from ui.context import AppContext
-from ui.overview.table_model import RowTableModel, row_table
+from ui.overview.model import local_time, text_column
+from ui.rows_model import RowsModel, on_activated
+from ui.tables import row_table
 from ui.tasks import run_call
-
-COLUMNS = (N_("Case number"), N_("Branch"), N_("What"), N_("Amount"), N_("Level"), N_("Asked by"), N_("Asked on"))
 
 
 def is_approver(actor: Actor) -> bool:
@@ -29,18 +29,21 @@ def is_approver(actor: Actor) -> bool:
                                                                                  Permission.APPROVE_EXTENSION)
 
 
-class ApprovalQueueModel(RowTableModel[PendingApproval]):
-    columns = COLUMNS
+def _what(item: PendingApproval) -> str:
+    return _("Extension to 60 days") if item.kind is ApprovalKind.EXTENSION else _("Compensation")
 
-    def __init__(self, office_tz: ZoneInfo) -> None:
-        super().__init__()
-        self._tz = office_tz
 
-    def text(self, item: PendingApproval, column: int) -> str:
-        return (item.case_number, item.branch_code,
-                _("Extension to 60 days") if item.kind is ApprovalKind.EXTENSION else _("Compensation"),
-                money(item.amount) if item.amount is not None else "", item.level.label, item.requested_by,
-                item.requested_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M"))[column]
+class ApprovalQueueModel(RowsModel[PendingApproval]):
+    def __init__(self, office_tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__([
+            text_column("case_number", lambda: _("Case number"), lambda a: a.case_number),
+            text_column("branch", lambda: _("Branch"), lambda a: a.branch_code),
+            text_column("what", lambda: _("What"), _what),
+            text_column("amount", lambda: _("Amount"), lambda a: money(a.amount) if a.amount is not None else ""),
+            text_column("level", lambda: _("Level"), lambda a: a.level.label),
+            text_column("asked_by", lambda: _("Asked by"), lambda a: a.requested_by),
+            text_column("asked_on", lambda: _("Asked on"), lambda a: local_time(a.requested_at, office_tz)),
+        ], parent)
 
 
 class ApprovalQueue(QWidget):
@@ -59,8 +62,7 @@ class ApprovalQueue(QWidget):
         self.model = ApprovalQueueModel(ctx.office_tz)
         self.table = row_table(self, "approvalTable", self.model)
         self.table.setMaximumHeight(160)
-        self.table.activated.connect(lambda index: self.sig_open_case_number.emit(
-            self.model.row(index.row()).case_number))
+        on_activated(self.table, self.model, lambda item: self.sig_open_case_number.emit(item.case_number))
         self.label.setBuddy(self.table)
         self.approve_button = QPushButton(self)
         self.approve_button.setObjectName("approveButton")

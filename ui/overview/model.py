@@ -1,24 +1,22 @@
 """Table models of the overview's case lists: the most urgent open cases, and the work queues (cases to assign,
-overdue cases). Plain UrgentCase / QueueCase rows, never ORM objects."""
+overdue cases). Plain UrgentCase / QueueCase rows, never ORM objects, in the shared ``RowsModel``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desk_app.i18n import N_, _, ngettext
+from desk_app.i18n import _, ngettext
 from desk_app.services.overview import DUE_SOON_DAYS, QueueCase, UrgentCase
 from ui import icons
-from ui.overview.table_model import RowTableModel
+from ui.rows_model import Column, RowsModel
 
-COLUMNS: tuple[str, ...] = (N_("Case number"), N_("Received"), N_("Customer"), N_("Status"),
-                            N_("Severity"), N_("Due on"), N_("Deadline"))
-DEADLINE_COLUMN = COLUMNS.index("Deadline")
-QUEUE_COLUMNS: tuple[str, ...] = (N_("Case number"), N_("Branch"), N_("Received"), N_("Customer"), N_("Severity"),
-                                  N_("Handler"), N_("Due on"), N_("Deadline"))
+Row = TypeVar("Row")
 _OVERDUE_BRUSH = QBrush(QColor("#a61b1b"))
 
 
@@ -47,36 +45,54 @@ def _deadline_decoration(case: UrgentCase | QueueCase, role: int) -> Any:
     return None
 
 
-CaseRow = TypeVar("CaseRow", UrgentCase, QueueCase)
+def _nothing(_row: object, _role: int) -> None:
+    return None
 
 
-class _CaseRowsModel(RowTableModel[CaseRow]):
-    """Case rows with times in the office's zone and a deadline column (the last) with icon and colour."""
-
-    def __init__(self, office_tz: ZoneInfo) -> None:
-        super().__init__()
-        self._tz = office_tz
-
-    def decoration(self, item: CaseRow, column: int, role: int) -> Any:
-        return _deadline_decoration(item, role) if column == len(self.columns) - 1 else None
-
-    def received(self, item: CaseRow) -> str:
-        return item.received_at.astimezone(self._tz).strftime("%Y-%m-%d %H:%M")
+def text_column(key: str, title: Callable[[], str], text: Callable[[Row], str]) -> Column[Row]:
+    """A column of text alone: no icon, colour or tool tip (the overview's lists show their cells whole)."""
+    return Column(key, title, text, decoration=_nothing)
 
 
-class UrgentCaseModel(_CaseRowsModel[UrgentCase]):
-    columns = COLUMNS
-
-    def text(self, item: UrgentCase, column: int) -> str:
-        return (item.case_number, self.received(item), item.customer_name, item.status.label, item.severity.label,
-                item.due_on.isoformat(), deadline_text(item))[column]
+def local_time(moment: datetime, office_tz: ZoneInfo) -> str:
+    return moment.astimezone(office_tz).strftime("%Y-%m-%d %H:%M")
 
 
-class QueueCaseModel(_CaseRowsModel[QueueCase]):
+def urgent_columns(office_tz: ZoneInfo) -> list[Column[UrgentCase]]:
+    """The most urgent cases; the deadline (the last column) with its icon and colour."""
+    return [
+        text_column("case_number", lambda: _("Case number"), lambda c: c.case_number),
+        text_column("received", lambda: _("Received"), lambda c: local_time(c.received_at, office_tz)),
+        text_column("customer", lambda: _("Customer"), lambda c: c.customer_name),
+        text_column("status", lambda: _("Status"), lambda c: c.status.label),
+        text_column("severity", lambda: _("Severity"), lambda c: c.severity.label),
+        text_column("due_on", lambda: _("Due on"), lambda c: c.due_on.isoformat()),
+        Column("deadline", lambda: _("Deadline"), deadline_text, decoration=_deadline_decoration),
+    ]
+
+
+def queue_columns(office_tz: ZoneInfo) -> list[Column[QueueCase]]:
     """A work queue: who has the case (empty: nobody yet) and how its deadline stands."""
+    return [
+        text_column("case_number", lambda: _("Case number"), lambda c: c.case_number),
+        text_column("branch", lambda: _("Branch"), lambda c: c.branch_code),
+        text_column("received", lambda: _("Received"), lambda c: local_time(c.received_at, office_tz)),
+        text_column("customer", lambda: _("Customer"), lambda c: c.customer_name),
+        text_column("severity", lambda: _("Severity"), lambda c: c.severity.label),
+        text_column("handler", lambda: _("Handler"), lambda c: c.owner_name or _("not assigned")),
+        text_column("due_on", lambda: _("Due on"), lambda c: c.due_on.isoformat()),
+        Column("deadline", lambda: _("Deadline"), deadline_text, decoration=_deadline_decoration),
+    ]
 
-    columns = QUEUE_COLUMNS
 
-    def text(self, item: QueueCase, column: int) -> str:
-        return (item.case_number, item.branch_code, self.received(item), item.customer_name, item.severity.label,
-                item.owner_name or _("not assigned"), item.due_on.isoformat(), deadline_text(item))[column]
+DEADLINE_COLUMN = len(urgent_columns(ZoneInfo("UTC"))) - 1
+
+
+class UrgentCaseModel(RowsModel[UrgentCase]):
+    def __init__(self, office_tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__(urgent_columns(office_tz), parent)
+
+
+class QueueCaseModel(RowsModel[QueueCase]):
+    def __init__(self, office_tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__(queue_columns(office_tz), parent)

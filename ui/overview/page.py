@@ -36,8 +36,9 @@ from ui.errors import show_error
 from ui.overview.approvals import ApprovalQueue, is_approver
 from ui.overview.model import UrgentCaseModel
 from ui.overview.queues import CaseQueue, TakeRuleBox, shows_assign_queue
-from ui.overview.table_model import row_table
 from ui.page import Page
+from ui.rows_model import on_activated
+from ui.tables import row_table
 from ui.tasks import run_call
 
 #: Narrower than this, the status tiles take two rows.
@@ -151,8 +152,7 @@ class OverviewPage(Page):
         self.model = UrgentCaseModel(ctx.office_tz)
         self.table = row_table(self, "urgentTable", self.model)
         self.urgent_label.setBuddy(self.table)
-        self.table.activated.connect(
-            lambda index: self.sig_open_case_number.emit(self.model.row(index.row()).case_number))
+        on_activated(self.table, self.model, lambda case: self.sig_open_case_number.emit(case.case_number))
         self.empty_label = QLabel(self)
         self.empty_label.hide()
 

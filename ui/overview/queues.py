@@ -13,7 +13,8 @@ from desk_app.domain.actor import Actor
 from desk_app.domain.permissions import Permission, has_permission
 from desk_app.services.overview import QueueCase, assigns_cases
 from ui.overview.model import QueueCaseModel
-from ui.overview.table_model import row_table
+from ui.rows_model import on_activated
+from ui.tables import row_table
 
 #: Rows a queue shows before it scrolls (the page scrolls too: a short screen keeps every queue reachable).
 VISIBLE_ROWS = 5
@@ -36,8 +37,7 @@ class CaseQueue(QWidget):
         self.label.setStyleSheet("font-weight: bold;")
         self.model = QueueCaseModel(office_tz)
         self.table = row_table(self, f"{name}Table", self.model)
-        self.table.activated.connect(lambda index: self.sig_open_case_number.emit(
-            self.model.row(index.row()).case_number))
+        on_activated(self.table, self.model, lambda case: self.sig_open_case_number.emit(case.case_number))
         self.label.setBuddy(self.table)
         self.empty_label = QLabel(self)
         self.header = QHBoxLayout()

@@ -1,5 +1,6 @@
-"""A read-only table model over a list of plain rows (users, branches, audit entries), one ``Column``
-per column: its translated title and how to write a row's cell."""
+"""The read-only table model over a list of plain rows (users, branches, audit entries, the overview's cases
+and approvals), never ORM objects: one ``Column`` per column, with its translated title and how to write a
+row's cell."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -21,6 +23,9 @@ class Column(Generic[T]):
     title: Callable[[], str]
     text: Callable[[T], str]
     tooltip: Callable[[T], str] | None = None
+    #: What else the cell shows for a role (icon, colour, tool tip); when given it answers every role but the
+    #: text and ``ROW_ROLE`` (None: nothing), and the default tool tip (the cell's text) is not used.
+    decoration: Callable[[T, int], Any] | None = None
 
 
 class RowsModel(QAbstractTableModel, Generic[T]):
@@ -77,8 +82,21 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         column = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return column.text(item)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(item) if column.tooltip else column.text(item) or None
         if role == ROW_ROLE:
             return item
+        if column.decoration is not None:
+            return column.decoration(item, role)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(item) if column.tooltip else column.text(item) or None
         return None
+
+
+def on_activated(table: QAbstractItemView, model: RowsModel[T], slot: Callable[[T], None]) -> None:
+    """Call ``slot`` with the row a user activates in ``table`` (Enter or a double-click)."""
+
+    def activated(index: QModelIndex) -> None:
+        row = model.row(index.row())
+        if row is not None:
+            slot(row)
+
+    table.activated.connect(activated)
