@@ -466,6 +466,7 @@ class ClientResult:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     finished: float = 0.0
+    cpu_s: float = 0.0
 
 
 def client(k: int, url: str, pem: str, clerk_name: str, analyst_name: str, seconds: float, list_every: int,
@@ -501,6 +502,7 @@ def client(k: int, url: str, pem: str, clerk_name: str, analyst_name: str, secon
         return
     ready.put(k)
     go.wait(300)
+    cpu_started = time.process_time()
     stop = time.perf_counter() + seconds
     ops = 0
     lists = 0
@@ -521,6 +523,7 @@ def client(k: int, url: str, pem: str, clerk_name: str, analyst_name: str, secon
             if len(result.errors) < 5:
                 result.errors.append(f"{type(exc).__name__}: {exc}")
     result.finished = time.perf_counter()
+    result.cpu_s = time.process_time() - cpu_started
     try:
         backend.sign_out(clerk)
         backend.sign_out(analyst)
@@ -531,7 +534,78 @@ def client(k: int, url: str, pem: str, clerk_name: str, analyst_name: str, secon
     results.put(result)
 
 
-# --- one run --------------------------------------------------------------------------------------------
+# --- where the CPU goes ----------------------------------------------------------------------------------
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux ``/proc``; 0 when it is gone or elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the server's uvicorn workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found.extend(frontier)
+    return found
+
+
+def _backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the desk server's runtime login (same machine)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [int(pid) for pid in conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE usename = :u"),
+                                                      {"u": RUNTIME_LOGIN})]
+    finally:
+        engine.dispose()
+
+
+class CpuMeter:
+    """CPU seconds the server's processes and its PostgreSQL backends use between ``start`` and ``stop``."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        self.url, self.server_pid = url, server_pid
+        self.server: dict[int, float] = {}
+        self.database: dict[int, float] = {}
+
+    def _sample(self) -> tuple[dict[int, float], dict[int, float]]:
+        return ({pid: _cpu_seconds(pid) for pid in _descendants(self.server_pid)},
+                {pid: _cpu_seconds(pid) for pid in _backend_pids(self.url)})
+
+    def start(self) -> None:
+        self.server, self.database = self._sample()
+
+    def stop(self) -> tuple[float, float]:
+        server, database = self._sample()
+        return (sum(v - self.server.get(pid, 0.0) for pid, v in server.items()),
+                sum(v - self.database.get(pid, 0.0) for pid, v in database.items()))
+
+
+def start_profiles(folder: Path | None, pids: dict[str, int], seconds: float) -> list[subprocess.Popen[bytes]]:
+    """``py-spy record`` of each named process for ``seconds`` into ``folder``: raw collapsed stacks of the
+    thread holding the GIL (where the Python CPU goes; waits on the network or the database are left out)."""
+    if folder is None:
+        return []
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
+                              "--rate", "200", "--format", "raw", "--nonblocking", "--gil", "--output",
+                              str(folder / f"{name}.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()]
+
+
+# --- one run ---------------------------------------------------------------------------------------------
 
 def _ms(values: list[float], q: float) -> float:
     if not values:
@@ -579,6 +653,7 @@ class RunOptions:
     branches: int
     config: Path
     port: int
+    profile: Path | None = None
 
 
 def run_once(options: RunOptions, code_root: Path, label: str, log: Path) -> dict[str, Any]:
@@ -599,9 +674,19 @@ def run_once(options: RunOptions, code_root: Path, label: str, log: Path) -> dic
         for _ in procs:
             ready.get(timeout=300)
         load_before = os.getloadavg()[0]
+        meter = CpuMeter(options.url, server.process.pid)
+        meter.start()
+        profile = options.profile / label if options.profile else None
+        workers = [pid for pid in _descendants(server.process.pid) if pid != server.process.pid]
+        spies = start_profiles(profile, {**{f"worker-{pid}": pid for pid in workers},
+                                         "client-0": procs[0].pid or 0}, options.seconds)
         started = time.perf_counter()
         go.set()
         outcomes: list[ClientResult] = [results.get(timeout=options.seconds + 300) for _ in procs]
+        load_after = os.getloadavg()[0]
+        server_cpu, database_cpu = meter.stop()
+        for spy in spies:
+            spy.wait(60)
         for p in procs:
             p.join(30)
     finally:
@@ -627,8 +712,13 @@ def run_once(options: RunOptions, code_root: Path, label: str, log: Path) -> dic
         "list_p95_ms": _ms(hq + branch, 0.95),
         "errors": sum(o.error_count for o in outcomes), "error_samples": [
             f"client {o.client}: {e}" for o in outcomes for e in o.errors][:10],
-        "load_average_at_start": round(load_before, 2),
+        "load_average_at_start": round(load_before, 2), "load_average_at_end": round(load_after, 2),
+        "cpu_client_s": round(sum(o.cpu_s for o in outcomes), 1), "cpu_server_s": round(server_cpu, 1),
+        "cpu_database_s": round(database_cpu, 1),
     }
+    operations = len(register) + len(hq) + len(branch)
+    for tier in ("client", "server", "database"):
+        figures[f"cpu_{tier}_ms_per_op"] = round(figures[f"cpu_{tier}_s"] * 1000 / operations, 1) if operations else 0.0
     figures.update({k: v for k, v in verify_numbers(options.url, options.schema, numbers).items() if k != "keys"})
     return figures
 
@@ -639,13 +729,26 @@ def print_run(f: dict[str, Any]) -> None:
           f"{f['register_p95_ms']} ms; list HQ ({f['list_hq_rows']:,} cases) p50 {f['list_hq_p50_ms']} ms p95 "
           f"{f['list_hq_p95_ms']} ms, branch ({f['list_branch_rows']:,}) p50 {f['list_branch_p50_ms']} ms p95 "
           f"{f['list_branch_p95_ms']} ms ({f['lists']} lists); errors {f['errors']}; numbers distinct "
-          f"{f['distinct']}, contiguous {f['contiguous']}, stored {f['all_stored']}", flush=True)
+          f"{f['distinct']}, contiguous {f['contiguous']}, stored {f['all_stored']}; load average "
+          f"{f['load_average_at_start']} -> {f['load_average_at_end']}; CPU ms per operation: clients "
+          f"{f['cpu_client_ms_per_op']}, server {f['cpu_server_ms_per_op']}, PostgreSQL "
+          f"{f['cpu_database_ms_per_op']}", flush=True)
     for sample in f["error_samples"]:
         print(f"        {sample}", file=sys.stderr)
 
 
-SUMMARY_KEYS = ("registrations_per_s", "register_p50_ms", "register_p95_ms", "list_hq_p50_ms", "list_hq_p95_ms",
-                "list_branch_p50_ms", "list_branch_p95_ms", "errors")
+SUMMARY_KEYS = ("registrations_per_s", "errors", "register_p50_ms", "register_p95_ms", "list_hq_p50_ms",
+                "list_hq_p95_ms", "list_branch_p50_ms", "list_branch_p95_ms", "load_average_at_start",
+                "cpu_server_ms_per_op", "cpu_database_ms_per_op")
+
+
+def compare_table(runs: list[dict[str, Any]], labels: list[str], rounds: int) -> str:
+    """Each figure's median over the rounds, a row per figure and a column per side."""
+    lines = [f"{'median of ' + str(rounds) + ' runs':26}" + "".join(f"{label:>12}" for label in labels)]
+    for key in SUMMARY_KEYS:
+        cells = [statistics.median(f[key] for f in runs if f["label"] == label) for label in labels]
+        lines.append(f"{key:26}" + "".join(f"{round(cell, 1):>12}" for cell in cells))
+    return "\n".join(lines)
 
 
 def ok(f: dict[str, Any]) -> bool:
@@ -669,6 +772,8 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="CI: 2,000 cases, 3 s, schema dropped afterwards")
     parser.add_argument("--compare", type=Path, help="another checkout: run its server and this one's alternately")
     parser.add_argument("--rounds", type=int, default=1, help="with --compare: runs of each side")
+    parser.add_argument("--profile", type=Path, help="record py-spy profiles (raw collapsed stacks) of each server "
+                        "worker and one client into this folder, one subfolder per side")
     args = parser.parse_args()
     if not args.url:
         parser.error("give --url or set TEST_DATABASE_URL")
@@ -705,7 +810,7 @@ def main() -> int:
         else:
             print(f"reuse   {have:,} filled cases in schema {args.schema}", flush=True)
         options = RunOptions(args.url, args.schema, args.clients, args.workers, args.seconds, args.list_every,
-                             args.branches, config, port)
+                             args.branches, config, port, args.profile)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"machine {os.cpu_count()} CPUs, load average {load}; PostgreSQL on 127.0.0.1; {args.clients} client "
               f"processes, {args.workers} server workers, {args.seconds:.0f} s each run", flush=True)
@@ -720,11 +825,7 @@ def main() -> int:
                 print_run(figures)
                 runs.append(figures)
         if args.compare:
-            print(f"{'median of ' + str(args.rounds):16}" + "".join(f"{k:>20}" for k in SUMMARY_KEYS))
-            for label, _root in sides:
-                mine = [f for f in runs if f["label"] == label]
-                print(f"{label:16}" + "".join(f"{round(statistics.median(f[k] for f in mine), 1):>20}"
-                                              for k in SUMMARY_KEYS))
+            print(compare_table(runs, [label for label, _root in sides], args.rounds))
         failed = [f for f in runs if not ok(f)]
         if failed:
             print(f"server log: {folder}", file=sys.stderr)

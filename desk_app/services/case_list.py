@@ -17,10 +17,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import visitors
 
@@ -119,7 +134,11 @@ def _running() -> ColumnElement[bool]:
 def _row_key(session: Session) -> Any:
     """What identifies a row in the id query: SQLite's rowid (every index holds it, so ordering and skipping
     can run on an index alone), the primary key elsewhere."""
-    if session.get_bind().dialect.name == "sqlite":
+    return _dialect_row_key(session.get_bind().dialect.name)
+
+
+def _dialect_row_key(dialect: str) -> Any:
+    if dialect == "sqlite":
         return column("rowid", Integer, _selectable=Complaint.__table__)
     return Complaint.id
 
@@ -363,6 +382,30 @@ def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:
 _FLAG_ITEMS = tuple(FLAG_COLUMNS.items())
 
 
+@cache
+def _page_rows(dialect: str) -> Select[Any]:
+    """The displayed columns of the rows whose keys are the parameter ``keys``, built once per dialect (every
+    page and every list opening reads it). PostgreSQL takes the keys as one array (``= ANY``): the statement's
+    text stays the same whatever the page's length, so it is prepared once per connection and none of the
+    keys is rendered into it."""
+    key = _dialect_row_key(dialect)
+    chosen = (key.in_(bindparam("keys", expanding=True)) if dialect != "postgresql"
+              else key == any_(bindparam("keys", type_=ARRAY(Uuid()))))
+    return (
+        select(key, Complaint.id, Complaint.case_number, Complaint.received_at, Complaint.axis_b, Complaint.axis_c,
+               Complaint.severity, Complaint.status, Complaint.due_on, Complaint.paused,
+               *(getattr(Complaint, name) for _flag, name in _FLAG_ITEMS),
+               Customer.name, Customer.phone, Branch.code, User.display_name,
+               _business.name_zh, _business.name_en, _cause.name_zh, _cause.name_en)
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .join(Branch, Branch.id == Complaint.branch_id)
+        .outerjoin(User, User.id == Complaint.owner_id)
+        .outerjoin(_business, _business.code == Complaint.axis_b)
+        .outerjoin(_cause, _cause.code == Complaint.axis_c)
+        .where(chosen)
+    )
+
+
 def fetch_page(db: Database, actor: Actor, flt: CaseFilter, today: date, *, sort: SortKey = SortKey.RECEIVED,
                descending: bool = True, offset: int = 0, limit: int = PAGE_SIZE,
                matches: int | None = None) -> list[CaseRow]:
@@ -376,21 +419,8 @@ def fetch_page(db: Database, actor: Actor, flt: CaseFilter, today: date, *, sort
         keys = _page_keys(session, actor, flt, today, sort, descending, offset, limit, matches)
         if not keys:
             return []
-        key = _row_key(session)
-        stmt = (
-            select(key, Complaint.id, Complaint.case_number, Complaint.received_at, Complaint.axis_b, Complaint.axis_c,
-                   Complaint.severity, Complaint.status, Complaint.due_on, Complaint.paused,
-                   *(getattr(Complaint, name) for _flag, name in _FLAG_ITEMS),
-                   Customer.name, Customer.phone, Branch.code, User.display_name,
-                   _business.name_zh, _business.name_en, _cause.name_zh, _cause.name_en)
-            .join(Customer, Customer.id == Complaint.customer_id)
-            .join(Branch, Branch.id == Complaint.branch_id)
-            .outerjoin(User, User.id == Complaint.owner_id)
-            .outerjoin(_business, _business.code == Complaint.axis_b)
-            .outerjoin(_cause, _cause.code == Complaint.axis_c)
-            .where(key.in_(keys))
-        )
-        found = {row[0]: row[1:] for row in session.connection().execute(stmt)}
+        stmt = _page_rows(session.get_bind().dialect.name)
+        found = {row[0]: row[1:] for row in session.connection().execute(stmt, {"keys": keys})}
     rows = []
     flag_count = len(_FLAG_ITEMS)
     for row_key in keys:  # the order of the key query; a row deleted in between is left out

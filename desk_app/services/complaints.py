@@ -71,7 +71,7 @@ from desk_app.services.dto import (
     PartyInfo,
 )
 from desk_app.services.reference import require_code, require_item
-from desk_app.services.seals import current_seal
+from desk_app.services.seals import seal_of
 from desk_app.services.timeline import EventInfo, append_event, list_events
 
 MAX_TEXT = 20000
@@ -264,7 +264,8 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
             ), None))
         session.add(complaint)
         session.flush()  # the row as stored (defaults filled in) is what the first events seal
-        events = _first_links(complaint.id, actor.user_id, first, current_seal(session, chain_key(), complaint.id)[0])
+        # a new case has no resolutions yet: its seal needs no query while the number's row lock is held
+        events = _first_links(complaint.id, actor.user_id, first, seal_of(chain_key(), complaint, (), customer))
         session.add_all(events)
         session.flush()  # the case, its parties and its first events: one round trip each, then the commit
         detail = to_detail(session, complaint, deadline.warnings, events=tuple(

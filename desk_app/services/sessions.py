@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import ApiSession, Branch, User
@@ -75,25 +75,35 @@ def _live(session: Session, token: str, limits: SessionLimits, now: datetime) ->
     return row
 
 
+#: The session, its user and the user's branch, joined on the token hash: built once (it runs before every
+#: call the server serves; three ORM loads cost about five times as much, building the statement a tenth).
+_LOOKUP = (
+    select(ApiSession.id, ApiSession.last_used_at, User.id, User.username, User.display_name, User.role,
+           Branch.id, Branch.code, Branch.is_headquarters)
+    .join(User, User.id == ApiSession.user_id).join(Branch, Branch.id == User.branch_id)
+    .where(ApiSession.token_hash == bindparam("token_hash"), ApiSession.ended_at.is_(None),
+           ApiSession.expires_at > bindparam("now"), ApiSession.last_used_at > bindparam("idle_since"),
+           User.active.is_(True))
+)
+
+
 def actor_for_token(db: Database, token: str, limits: SessionLimits, now: datetime | None = None) -> Actor:
     """The session's user as the database says now (role, branch); a disabled account is refused.
 
-    One query joins the session, its user and the user's branch: it runs before every call the server
-    serves (three ORM loads cost about five times as much)."""
+    One statement, read afresh on every call. On PostgreSQL it runs outside a transaction (autocommit): a
+    single round trip instead of the statement and a COMMIT; the occasional touch of ``last_used_at`` is a
+    statement of its own either way."""
     now = now or utcnow()
     with db.unit_of_work() as session:
-        row = session.execute(
-            select(ApiSession.id, ApiSession.last_used_at, User.id, User.username, User.display_name, User.role,
-                   Branch.id, Branch.code, Branch.is_headquarters)
-            .join(User, User.id == ApiSession.user_id).join(Branch, Branch.id == User.branch_id)
-            .where(ApiSession.token_hash == token_hash(token), ApiSession.ended_at.is_(None),
-                   ApiSession.expires_at > now, ApiSession.last_used_at > now - limits.idle, User.active.is_(True))
-        ).one_or_none()
+        options = {"isolation_level": "AUTOCOMMIT"} if db.dialect == "postgresql" else None
+        conn = session.connection(execution_options=options)
+        row = conn.execute(_LOOKUP, {"token_hash": token_hash(token), "now": now,
+                                     "idle_since": now - limits.idle}).one_or_none()
         if row is None:
             raise _expired()
         session_id, last_used_at, user_id, username, display_name, role, branch_id, branch_code, is_hq = row
         if now - last_used_at >= TOUCH_EVERY:
-            session.execute(update(ApiSession).where(ApiSession.id == session_id).values(last_used_at=now))
+            conn.execute(update(ApiSession).where(ApiSession.id == session_id).values(last_used_at=now))
         return Actor(user_id=user_id, username=username, display_name=display_name, role=Role(role),
                      branch_id=branch_id, branch_code=branch_code, is_hq=is_hq)
 

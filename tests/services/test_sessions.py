@@ -1,0 +1,96 @@
+"""The desk server's per-call session check (``sessions.actor_for_token``): the user's role, branch and state
+read afresh on every call, the idle and absolute limits, the throttled touch of ``last_used_at``, and on
+PostgreSQL a single statement outside any transaction (no COMMIT round trip per call)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, update
+
+from desk_app.db.models import ApiSession, User
+from desk_app.db.types import utcnow
+from desk_app.db.uow import Database
+from desk_app.domain.enums import Role
+from desk_app.services import sessions
+from desk_app.services.sessions import TOUCH_EVERY, SessionExpiredError, SessionLimits
+from tests.support.passwords import PASSWORD
+from tests.support.staff import make_staff
+
+LIMITS = SessionLimits(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
+
+
+def _last_used(database: Database, token: str) -> Any:
+    with database.unit_of_work() as session:
+        return session.scalar(select(ApiSession.last_used_at).where(
+            ApiSession.token_hash == sessions.token_hash(token)))
+
+
+def test_each_call_reads_the_role_branch_and_state_as_they_are_now(database: Database) -> None:
+    staff = make_staff(database)
+    signed = sessions.open_session(database, "supervisor", PASSWORD, LIMITS)
+    actor = sessions.actor_for_token(database, signed.token, LIMITS)
+    assert (actor.user_id, actor.role, actor.branch_id) == (staff.supervisor.user_id, Role.SUPERVISOR,
+                                                            staff.supervisor.branch_id)
+    with database.unit_of_work() as session:
+        session.execute(update(User).where(User.id == actor.user_id).values(
+            role=Role.COUNTER_CLERK.value, branch_id=staff.other_branch_clerk.branch_id))
+    moved = sessions.actor_for_token(database, signed.token, LIMITS)
+    other = staff.other_branch_clerk
+    assert (moved.role, moved.branch_id, moved.branch_code) == (Role.COUNTER_CLERK, other.branch_id, "BJ01")
+    with database.unit_of_work() as session:
+        session.execute(update(User).where(User.id == actor.user_id).values(active=False))
+    with pytest.raises(SessionExpiredError):
+        sessions.actor_for_token(database, signed.token, LIMITS)
+
+
+def test_idle_absolute_and_unknown_tokens_are_refused(database: Database) -> None:
+    make_staff(database)
+    signed = sessions.open_session(database, "clerk", PASSWORD, LIMITS)
+    now = utcnow()
+    sessions.actor_for_token(database, signed.token, LIMITS, now=now + LIMITS.idle - timedelta(seconds=1))
+    with pytest.raises(SessionExpiredError):  # idle from the touch just made
+        sessions.actor_for_token(database, signed.token, LIMITS, now=now + 2 * LIMITS.idle)
+    with pytest.raises(SessionExpiredError):
+        sessions.actor_for_token(database, signed.token, LIMITS, now=signed.expires_at)
+    with pytest.raises(SessionExpiredError):
+        sessions.actor_for_token(database, signed.token[:-2] + "xx", LIMITS)
+
+
+def test_last_use_is_written_at_most_once_a_minute_and_committed(database: Database) -> None:
+    make_staff(database)
+    signed = sessions.open_session(database, "clerk", PASSWORD, LIMITS)
+    opened = _last_used(database, signed.token)
+    sessions.actor_for_token(database, signed.token, LIMITS, now=opened + TOUCH_EVERY - timedelta(seconds=1))
+    assert _last_used(database, signed.token) == opened
+    later = opened + TOUCH_EVERY
+    sessions.actor_for_token(database, signed.token, LIMITS, now=later)
+    assert _last_used(database, signed.token) == later  # read back through another connection's transaction
+
+
+def test_on_postgresql_the_check_is_one_statement_outside_a_transaction(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite has no round trips to save")
+    make_staff(database)
+    signed = sessions.open_session(database, "clerk", PASSWORD, LIMITS)
+    seen: list[tuple[str, str]] = []
+
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        status = conn.connection.dbapi_connection.info.transaction_status
+        seen.append((statement.split()[0], status.name))
+
+    event.listen(database.engine, "after_cursor_execute", after)
+    try:
+        actor = sessions.actor_for_token(database, signed.token, LIMITS)
+        touched = sessions.actor_for_token(database, signed.token, LIMITS, now=utcnow() + TOUCH_EVERY)
+    finally:
+        event.remove(database.engine, "after_cursor_execute", after)
+    assert actor.user_id == touched.user_id != uuid.UUID(int=0)
+    # IDLE after each statement: autocommitted, nothing left to COMMIT; INTRANS would mean a transaction
+    assert seen == [("SELECT", "IDLE"), ("SELECT", "IDLE"), ("UPDATE", "IDLE")]
+    with database.unit_of_work() as session:  # the pooled connection is back to transactions for the services
+        session.execute(select(1))
+        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
