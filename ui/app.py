@@ -31,7 +31,7 @@ from desk_app.i18n import _
 from desk_app.paths import backup_dir, user_log_dir
 from ui import icons
 from ui.collector import GuiThreadCollector
-from ui.database_opening import DatabaseOpening
+from ui.database_opening import WIZARD_WARM_UP, DatabaseOpening, warm_up_after_first_paint
 from ui.errors import install_excepthook, show_error
 from ui.i18n import LanguageSupport
 from ui.session import DeskSession, ask_sign_in, open_desk_server, sign_in
@@ -223,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not on_desk_server and first_run_needed(args.database_url):
                 from ui.dialogs.first_run_wizard import FirstRunWizard
 
+                warm_up_after_first_paint(WIZARD_WARM_UP)  # painted first, SQLAlchemy and the rest behind it
                 result = FirstRunWizard.ask(demo_count=args.demo_data)
                 if result is None:
                     return EXIT_CANCELLED

@@ -33,6 +33,26 @@ log = logging.getLogger(__name__)
 #: Loaded on the database thread once the database is open, while the user types: the password hash and the
 #: main window's pages, so that neither signing in nor opening the main window waits for them.
 WARM_UP = ("desk_app.services.accounts", "ui.main_window")
+#: Loaded on the database thread once the first-run wizard has been painted: SQLAlchemy and the database layer,
+#: the set-up service and the password rules the wizard's pages check with, then the main window.
+WIZARD_WARM_UP = ("ui.context", "desk_app.services.setup", "desk_app.services.accounts", "ui.main_window")
+
+
+def warm_up_after_first_paint(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` on the database thread once a window (the first-run wizard) has been painted, so that
+    the window is painted first and its later steps find them loaded. A failure is only logged: the module is
+    imported again where it is used, and that reports it."""
+    app = QApplication.instance()
+    assert app is not None
+
+    def start(_window: QWidget) -> None:
+        def work(_progress: object, _cancelled: object) -> None:
+            for name in modules:
+                importlib.import_module(name)
+
+        run_task(work, on_error=lambda exc: log.warning("loading %s in the background failed: %s", modules, exc))
+
+    app.installEventFilter(_FirstPaint(start, app))
 
 
 @dataclass(frozen=True)

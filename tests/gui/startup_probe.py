@@ -10,7 +10,7 @@ import sys
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 import ui.app
 
@@ -45,6 +45,8 @@ class Driver(QObject):
                 and "at_first_window" not in self.report:
             self.report["first_window"] = watched.objectName()
             self.report["at_first_window"] = loaded(NOT_AT_START + NOT_BEFORE_FIRST_WINDOW)
+            if isinstance(watched, QDialog) and watched.objectName() != "loginDialog":  # the first-run wizard
+                QTimer.singleShot(0, watched.reject)
         if event.type() == QEvent.Type.Paint and watched.objectName() == "loginDialog" \
                 and not self.report["signed_in_by_dialog"]:
             self.report["signed_in_by_dialog"] = True
@@ -73,11 +75,13 @@ class Driver(QObject):
 
 
 def main() -> int:
-    url, password = sys.argv[1], sys.argv[2]
+    """``startup_probe.py URL PASSWORD``: sign in on that database; ``startup_probe.py --first-run``: nothing names
+    a database yet, so the first window is the first-run wizard, cancelled once painted."""
+    first_run = sys.argv[1] == "--first-run"
     app = ui.app.application([])  # main() goes on with this instance
-    driver = Driver(password)
+    driver = Driver("" if first_run else sys.argv[2])
     app.installEventFilter(driver)
-    code = ui.app.main(["--database-url", url])
+    code = ui.app.main([] if first_run else ["--database-url", sys.argv[1]])
     print(json.dumps({"exit_code": code, **driver.report}))
     return 0
 

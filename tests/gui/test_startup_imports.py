@@ -10,9 +10,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from desk_app.domain.enums import InstitutionType
 from desk_app.services import setup
+from ui.app import EXIT_CANCELLED
 from ui.context import open_local_database
 
 PROBE = Path(__file__).with_name("startup_probe.py")
@@ -32,19 +34,31 @@ def _database(folder: Path) -> str:
     return url
 
 
-def test_the_start_loads_no_heavy_module_before_the_first_window(tmp_path: Path) -> None:
-    url = _database(tmp_path)
-    home = tmp_path / "home"  # the child's own configuration, data and log folders
+def _probe(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """What startup_probe.py reports, run in a fresh process with its own configuration, data and log folders."""
+    home = tmp_path / "home"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
                XDG_DATA_HOME=str(home / "data"), XDG_STATE_HOME=str(home / "state"),
                XDG_CACHE_HOME=str(home / "cache"), PYTHONPATH=os.pathsep.join([str(ROOT), str(PROBE.parent)]))
     env.pop("DESK_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, str(PROBE), url, PASSWORD], capture_output=True, text=True, env=env,
+    done = subprocess.run([sys.executable, str(PROBE), *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_the_start_loads_no_heavy_module_before_the_first_window(tmp_path: Path) -> None:
+    report = _probe(tmp_path, _database(tmp_path), PASSWORD)
     assert report["exit_code"] == 0 and report["signed_in_by_dialog"], report
     assert report["first_window"] == "loginDialog"
     assert report["at_first_window"] == [], "loaded before the sign-in dialog was painted"
     assert report["at_first_paint"] == [], "loaded before the first window was painted"
     assert report["after_first_loads"] == [], "loaded by the first window's own loads"
+
+
+def test_the_first_run_wizard_is_painted_before_the_database_layer_loads(tmp_path: Path) -> None:
+    report = _probe(tmp_path, "--first-run")
+    assert report["exit_code"] == EXIT_CANCELLED and report["first_window"] == "firstRunWizard", report
+    loaded = [name for name in report["at_first_window"] if not name.startswith("ui.dialogs.first_run_wizard")]
+    assert loaded == [], "loaded before the first-run wizard was painted"

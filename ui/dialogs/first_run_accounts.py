@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout
 
 from desk_app.errors import ValidationError
 from desk_app.i18n import _
-from desk_app.services.accounts import normalise_username, validate_password, validate_username
 from ui.dialogs.common import InlineError
 from ui.dialogs.wizard_page import PAGE_ANALYST, PAGE_DEMO, Page, labelled_form, tab_chain
 
@@ -52,6 +51,8 @@ class AccountPage(Page):
     def check_account(self, taken: str = "", taken_message: str = "") -> bool:
         """Check the fields (``taken``: a user name already used in this wizard); on a problem, say it
         inline, focus its field and return False."""
+        from desk_app.services.accounts import validate_password, validate_username  # not before the first paint
+
         field: QLineEdit = self.username
         try:
             name = validate_username(self.username.text())
@@ -122,5 +123,7 @@ class AnalystPage(AccountPage):
         if not self.wanted():
             self.error.clear()
             return True
+        from desk_app.services.accounts import normalise_username
+
         admin = normalise_username(self._wizard.admin_page.username.text())
         return self.check_account(admin, _("The HQ analyst needs a user name of their own."))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,17 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
+from desk_app.api.sqlite_peek import sqlite_file
 from desk_app.config import save_config, sqlite_url
-from desk_app.db.engine import sqlite_path, url_label
-from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
 from desk_app.errors import OperationCancelled, UserError, ValidationError
 from desk_app.i18n import _
 from desk_app.paths import backup_dir, default_database_path
-from desk_app.services import demo, setup
 from ui import icons
-from ui.context import open_local_database
 from ui.dialogs.common import InlineError
 from ui.dialogs.first_run_accounts import AdminPage, AnalystPage
 from ui.dialogs.server_dialog import ServerForm
@@ -51,6 +49,12 @@ from ui.dialogs.wizard_page import (
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, Retranslating, switch_language
 from ui.tasks import CancelledFn, ProgressFn, run_with_progress
+
+if TYPE_CHECKING:
+    from desk_app.db.uow import Database
+
+# SQLAlchemy, the services and the password hash are imported where used: the wizard is a first window, painted
+# before they load (issue 21; ui.database_opening.warm_up loads them in the background meanwhile).
 
 log = logging.getLogger(__name__)
 DEFAULT_DEMO_COUNT = 300
@@ -257,6 +261,8 @@ class BranchPage(Page):
         self.branch_code.setFocus()
 
     def validatePage(self) -> bool:
+        from desk_app.services import setup
+
         try:
             setup.validate_branch_code(self.branch_code.text())
             if not self.branch_name.text().strip():
@@ -397,11 +403,15 @@ class FirstRunWizard(Retranslating, QWizard):
 
     def local_label(self) -> str:
         if self.db is not None and not self.chosen_here:  # started again on a database chosen before
+            from desk_app.db.engine import url_label
+
             return url_label(str(self.db.engine.url))
-        path = sqlite_path(self.local_url)
+        path = sqlite_file(self.local_url)  # the standard library's reading: shown before SQLAlchemy loads
         return str(path) if path is not None else self.local_url
 
     def summary_text(self) -> str:
+        from desk_app.db.engine import url_label
+
         branch, admin = self.branch_page, self.admin_page
         where = url_label(str(self.db.engine.url)) if self.db is not None else "—"
         lines = [_("Database: {db}").format(db=where),
@@ -424,6 +434,9 @@ class FirstRunWizard(Retranslating, QWizard):
     # -- the database ----------------------------------------------------------------------------------
     def open_database(self, url: str) -> None:
         """Open (create or migrate) this PC's database in the background; UserError if it cannot be used."""
+        from desk_app.services import setup
+        from ui.context import open_local_database
+
         self.close_database()
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> tuple[Database, str | None]:
@@ -451,6 +464,8 @@ class FirstRunWizard(Retranslating, QWizard):
 
     def finish_setup(self) -> bool:
         """Create the branch and the administrator (and demo data); False after showing a problem."""
+        from desk_app.services import demo, setup
+
         page = self.demo_page
         assert self.db is not None
         branch, admin = self.branch_page, self.admin_page
@@ -483,6 +498,8 @@ class FirstRunWizard(Retranslating, QWizard):
         return True
 
     def _load_demo_data(self, count: int) -> None:
+        from desk_app.services import demo
+
         db = self.db
         assert db is not None
 
