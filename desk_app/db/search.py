@@ -14,20 +14,18 @@ Three ways in, each exact:
 Upkeep on SQLite: the triggers on ``complaints`` only queue the row (``complaint_search_queue``, with the
 text that is in the word index when the row is already indexed, so it can be taken out again); ``drain``
 moves queued rows into both FTS tables in batches, run by a background thread shortly after a write
-(``index_soon``). Registration therefore writes one small row instead of a few hundred index entries and
-FTS segment merges. A search stays exact meanwhile: it reads indexed rows from the FTS tables except the
-queued ones, and scans the few queued rows directly. PostgreSQL keeps its GIN indexes current itself.
+(``index_soon``) in short transactions that let waiting writers in between. Registration therefore writes
+one small row instead of a few hundred index entries and FTS segment merges. A search stays exact meanwhile:
+it reads indexed rows from the FTS tables except the queued ones, and scans the few queued rows directly.
+PostgreSQL keeps its GIN indexes current itself.
 """
 
 from __future__ import annotations
 
-import logging
 import operator
 import re
-import threading
 import time
 import uuid
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,10 +51,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.orm import Session
 
+from desk_app.db.background import Upkeep
 from desk_app.db.models import Complaint, Customer
 from desk_app.db.uow import Database
-
-log = logging.getLogger(__name__)
 
 QUEUE = "complaint_search_queue"
 WORDS = "complaint_search_words"
@@ -66,12 +63,18 @@ BODY_SQL = "summary || ' ' || facts_what || ' ' || request_text"
 K_BODY_SQL = "k.summary || ' ' || k.facts_what || ' ' || k.request_text"
 #: Rows moved from the queue into the FTS tables per transaction (each one holds SQLite's write lock).
 DRAIN_BATCH = 500
+#: The background drain's transactions are smaller: a registration waiting for the write lock waits for one of
+#: them (a few milliseconds), not for a whole backlog (hundreds of rows took 30-400 ms: the registrations' p99).
+BACKGROUND_BATCH = 50
+#: Between two of them the drain pauses this long, so that a writer that waited for one of them gets the lock:
+#: SQLite's busy handler polls, sleeping 1, 2, 5, 10, 15, 20 ms … (a writer held up by one batch is at 10-15 ms).
+#: A pause only when a write had been seen since the last batch let a writer blocked all along wait for the
+#: whole backlog (it cannot say so before its write is done).
+YIELD_S = 0.03
 #: The background drain waits for this long a quiet spell after a write ...
 QUIET_S = 0.3
 #: ... but never longer than this after the first write it has not indexed yet.
 MAX_DELAY_S = 5.0
-#: An idle drain thread ends after this; the next write starts another.
-IDLE_EXIT_S = 30.0
 
 #: A run of word characters: letters and digits (``str.isalnum``) and private-use characters, which is what
 #: FTS5's unicode61 tokenizer keeps together in a token (categories L*, N*, Co).
@@ -170,55 +173,23 @@ def pending(db: Database) -> int:
         return int(conn.exec_driver_sql(f"SELECT count(*) FROM {QUEUE}").scalar() or 0)
 
 
-class _Drainer(threading.Thread):
-    """Drains one database's queue shortly after writes: after ``QUIET_S`` without a write, at the latest
-    ``MAX_DELAY_S`` after the first one. Ends when idle; holds the database only weakly."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__(name="search-index", daemon=True)
-        self._db = weakref.ref(db)
-        self.wake = threading.Event()
-        self.ending = False
-
-    def run(self) -> None:
-        while True:
-            if not self.wake.wait(IDLE_EXIT_S):
-                with _LOCK:
-                    if not self.wake.is_set():
-                        self.ending = True
-                        return
-            first = time.monotonic()
-            while True:
-                self.wake.clear()
-                left = first + MAX_DELAY_S - time.monotonic()
-                if left <= 0 or not self.wake.wait(min(QUIET_S, left)):
-                    break
-            db = self._db()
-            if db is None or db.disposed:  # closed meanwhile: its files may be gone
-                return
-            try:
-                if pending(db):
-                    drain(db)
-            except Exception:  # the queue stays; the next write or search tries again
-                log.warning("search index upkeep failed", exc_info=True)
-            del db
+def _drain_in_background(db: Database) -> None:
+    """Everything queued, in short transactions with a pause between them for waiting writers."""
+    if not pending(db):
+        return
+    while drain(db, BACKGROUND_BATCH) >= BACKGROUND_BATCH:
+        time.sleep(YIELD_S)
 
 
-_LOCK = threading.Lock()
-_DRAINERS: weakref.WeakKeyDictionary[Database, _Drainer] = weakref.WeakKeyDictionary()
+#: Drains a database's queue shortly after writes; on failure the queue stays and the next write or search
+#: tries again.
+DRAINS = Upkeep("search-index", _drain_in_background, quiet_s=QUIET_S, max_delay_s=MAX_DELAY_S)
 
 
 def index_soon(db: Database) -> None:
     """Have the queued rows indexed in the background soon (SQLite; nothing to do on PostgreSQL)."""
-    if db.dialect != "sqlite" or db.disposed:
-        return
-    with _LOCK:
-        drainer = _DRAINERS.get(db)
-        if drainer is None or drainer.ending or not drainer.is_alive():
-            drainer = _Drainer(db)
-            _DRAINERS[db] = drainer
-            drainer.start()
-        drainer.wake.set()
+    if db.dialect == "sqlite":
+        DRAINS.nudge(db)
 
 
 # --- queries -----------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from desk_app.db.engine import describe_connection_error
+from desk_app.db.engine import describe_connection_error, sqlite_path
 from desk_app.db.text_guard import guard_text
+from desk_app.db.wal import checkpoint_in_background
 from desk_app.errors import DatabaseUnavailableError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 
@@ -29,6 +30,8 @@ class Database:
         self.disposed = False
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         guard_text(self._sessions)
+        if sqlite_path(engine.url.render_as_string(hide_password=False)) is not None:
+            checkpoint_in_background(self)
 
     @property
     def dialect(self) -> str:

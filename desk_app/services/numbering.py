@@ -6,20 +6,29 @@ One atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per allocation wor
 
 from __future__ import annotations
 
-from sqlalchemy import Insert
+from functools import cache
+
+from sqlalchemy import Insert, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import NumberCounter
 
 
-def next_value(session: Session, key: str) -> int:
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt: Insert = insert_fn(NumberCounter).values(key=key, value=1)
-    stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+@cache
+def _allocate(dialect: str) -> Insert:
+    """The upsert that takes the next value of the counter ``key`` (a parameter), built once per dialect: it
+    runs in every registration, while the counter's row lock serialises that branch's registrations."""
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt: Insert = insert_fn(NumberCounter).values(key=bindparam("key"), value=1)
+    return stmt.on_conflict_do_update(  # type: ignore[attr-defined,no-any-return]
         index_elements=[NumberCounter.key], set_={"value": NumberCounter.value + 1}
     ).returning(NumberCounter.value)
-    return int(session.execute(stmt).scalar_one())
+
+
+def next_value(session: Session, key: str) -> int:
+    stmt = _allocate(session.get_bind().dialect.name)
+    return int(session.connection().execute(stmt, {"key": key}).scalar_one())
 
 
 def case_number(session: Session, branch_code: str, local_day_compact: str) -> str:
