@@ -71,8 +71,9 @@ def similarity(case: Traits, entry: Traits) -> Similarity:
         score += CROSSED_TYPE
     shared = case.flags & entry.flags
     score += PER_FLAG * len(shared)
-    union = case.words | entry.words
-    jaccard = len(case.words & entry.words) / len(union) if union else 0.0
+    common = len(case.words & entry.words)
+    union = len(case.words) + len(entry.words) - common
+    jaccard = common / union if union else 0.0
     if jaccard >= MIN_WORDS:
         score += WORDS * jaccard
     return Similarity(round(score, 3), same_cause, same_type, shared, round(jaccard, 3))

@@ -214,14 +214,14 @@ def similar_to(db: Database, actor: Actor, complaint_id: uuid.UUID, limit: int =
                       _type(portrait.secondary_type if portrait else None), complaint_flags(complaint),
                       bigrams(" ".join((complaint.summary, complaint.facts_what, complaint.request_text, records))))
         columns = (LibraryCase.id, LibraryCase.axis_c, LibraryCase.primary_type, LibraryCase.secondary_type,
-                   LibraryCase.search_text, LibraryCase.marked_at, *(getattr(LibraryCase, c)
+                   LibraryCase.words, LibraryCase.marked_at, *(getattr(LibraryCase, c)
                                                                      for c in FLAG_COLUMNS.values()))
         scored = []
         for found in session.execute(select(*columns).where(or_(
                 LibraryCase.source_complaint_id.is_(None), LibraryCase.source_complaint_id != complaint_id))):
             flags = frozenset(f for f, on in zip(FLAG_COLUMNS, found[6:], strict=True) if on)
             alike = similarity(case, Traits(found.axis_c, _type(found.primary_type), _type(found.secondary_type),
-                                            flags, bigrams(found.search_text)))
+                                            flags, frozenset(found.words.split())))
             if alike.score > 0:
                 scored.append((alike, found.marked_at, found.id))
         scored.sort(key=lambda item: (-item[0].score, -item[1].timestamp()))

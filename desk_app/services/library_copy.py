@@ -34,6 +34,7 @@ from desk_app.db.models.complaints import FLAG_COLUMNS
 from desk_app.domain.anonymise import PersonalValues, Scrubber
 from desk_app.domain.checklist import Checklist, parse_checklist
 from desk_app.domain.enums import PsychType
+from desk_app.domain.library import bigrams
 from desk_app.domain.portrait import Dimension
 from desk_app.domain.timeline import EventKind
 
@@ -173,4 +174,5 @@ def library_copy(session: Session, complaint: Complaint, lesson: str, marked_by:
         setattr(row, column, bool(getattr(complaint, column)))
     searched = [row.lesson, row.summary, row.facts, row.request_text, *_texts(wording), *_texts(resolution)]
     row.search_text = " ".join(t for t in searched if t).lower()[:MAX_SEARCH_TEXT]
+    row.words = " ".join(sorted(bigrams(row.search_text)))
     return row

@@ -55,6 +55,9 @@ class LibraryCase(UuidPk, Base):
     lesson: Mapped[str] = mapped_column(Text)
     #: Lower-cased text of the lesson, summary, facts and wording, for the library's LIKE search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: The character bigrams of the search text, space-separated (``desk_app.domain.library.bigrams``): what
+    #: ``similar_to`` compares, stored so that ranking the library does not split every text again.
+    words: Mapped[str] = mapped_column(Text, default="")
     marked_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

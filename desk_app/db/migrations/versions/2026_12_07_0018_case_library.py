@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column('outcome', sa.JSON(), nullable=False),
         sa.Column('lesson', sa.Text(), nullable=False),
         sa.Column('search_text', sa.Text(), nullable=False),
+        sa.Column('words', sa.Text(), nullable=False),
         sa.Column('marked_by_id', sa.Uuid(), nullable=False),
         sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('id', sa.Uuid(), nullable=False),
