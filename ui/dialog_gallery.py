@@ -119,6 +119,7 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
     from ui.admin.signing_key_dialog import SigningKeyDialog
     from ui.admin.user_dialog import ResetPasswordDialog
     from ui.cases import action_dialogs, resolution_dialogs
+    from ui.cases.link_dialog import link_dialog
     from ui.dialogs.password_dialog import ChangePasswordDialog
     from ui.idle_lock import UnlockDialog
     from ui.quality.page import ScoreDialog
@@ -138,6 +139,7 @@ def more_dialogs(window: MainWindow, case_id: uuid.UUID | None = None) -> Galler
             _("For special complaints and cases that need a supervisor's attention."), _("&Reason"), _("&Escalate"))),
         ("change password", lambda: ChangePasswordDialog(ctx.backend, actor, False, window)),
         ("unlock", lambda: UnlockDialog(ctx.backend, actor, window, manual=True)),
+        ("link or merge", lambda: link_dialog(window, "SH01-20261107-0003", True)),
     ]
     if window.admin_page is not None:  # at headquarters the signing key dialog registers a branch's key
         branch = "SH01" if actor.is_hq and actor.branch_code != "SH01" else actor.branch_code

@@ -203,6 +203,7 @@ class MainWindow(Retranslating, QMainWindow):
         holder = _scrolling(view)
         holder.setObjectName("caseHolder")
         view.sig_changed.connect(lambda _id: self._refresh_pages())
+        view.sig_open_case.connect(self.open_case)  # a linked case: Back returns to this one
         view.sig_closed.connect(lambda: self._close_case(holder, back_to))
         self.pages.addWidget(holder)
         self.pages.setCurrentWidget(holder)

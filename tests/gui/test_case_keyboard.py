@@ -27,6 +27,7 @@ from desk_app.domain.workflow import Action
 from desk_app.services import checklists, handling, letters
 from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import get_complaint, register_complaint
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.cases.action_dialogs import ActionDialog
 from ui.cases.case_view import CaseView
@@ -36,8 +37,6 @@ from ui.letters.issue_dialog import IssueLetterDialog
 from ui.letters.preview_dialog import LetterPreviewDialog
 from ui.main_window import MainWindow
 from ui.session import ask_sign_in
-
-PASSWORD = "counter2026"
 
 
 class Parts:
@@ -325,7 +324,7 @@ def test_a_case_through_the_six_steps_to_closing_with_keys_only(qtbot: QtBot, gu
     parts.end("handler: customer's answer and decision letter")
     _done(qtbot, view, _action(qtbot, view, Action.RESPOND))
     _done(qtbot, view, _action(qtbot, view, Action.AWAIT_CALLBACK))
-    mnemonic(qtbot, "g")                                  # Lo&g the callback…
+    mnemonic(qtbot, "u")                                  # Record the call res&ult…
     callback = _dialog(qtbot, view)
     mnemonic(qtbot, "s")                                  # &Satisfaction
     key(qtbot, Qt.Key.Key_Down)

@@ -10,6 +10,7 @@ from desk_app.domain.actor import Actor
 from desk_app.i18n import N_
 from ui.cases.attachments_panel import AttachmentsPanel
 from ui.cases.case_view import CaseView
+from ui.cases.links_panel import attach_links
 from ui.cases.root_cause_panel import RootCausePanel
 from ui.context import AppContext
 from ui.help import install_f1
@@ -43,6 +44,7 @@ def build_case_view(ctx: AppContext, actor: Actor, complaint_id: uuid.UUID) -> C
     view.add_side_tab(root_cause, N_("&Root cause"))
     root_cause.sig_changed.connect(view.reload_all)  # the timeline notes the root cause
     attach_library(view)  # similar library cases of an open case; a closed one may be added to the library
+    attach_links(view)  # linked and merged cases; Link or merge… and Record an opportunity… in More actions
     view.sig_changed.connect(lambda _complaint_id: root_cause.refresh())  # offered from the analysis step on
     editor.sig_saved.connect(risk.refresh)
     editor.sig_saved.connect(view.reload_all)

@@ -228,7 +228,7 @@ class CallbackBox(QGroupBox):
         self.setTitle(_("Callback (回访)"))
         self.table.setHorizontalHeaderLabels([_("When"), _("How"), _("Reached"), _("Satisfaction"), _("Comment")])
         self.table.setAccessibleName(_("Callbacks"))
-        self.record_button.setText(_("Lo&g the callback…"))  # Alt+L reloads the case
+        self.record_button.setText(_("Record the call res&ult…"))  # Alt+L reloads the case, Alt+G is the links tab
         self.hint.setText(_("After the response and 'Wait for callback', call the customer back, record it here, "
                             "then close the case."))
         self.set_callbacks(self._callbacks, self.record_button.isEnabled())

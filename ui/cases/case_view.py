@@ -46,7 +46,7 @@ from desk_app.services import handling
 from desk_app.services.case_workflow import Command
 from desk_app.services.handling import CaseFile
 from desk_app.services.reference import ItemInfo, label_for, list_items
-from ui.cases.action_dialogs import ActionDialog
+from ui.cases.action_dialogs import ActionDialog, Answers
 from ui.cases.case_actions import CaseActions
 from ui.cases.case_header import CaseHeader
 from ui.cases.stage_panel import Permissions, StagePanel
@@ -87,6 +87,7 @@ class CaseView(Retranslating, CaseHeader, CaseActions):
 
     sig_closed = Signal()
     sig_loaded = Signal()  # after the case has been read and shown
+    sig_open_case = Signal(object)  # uuid.UUID of another case to open (a linked case)
 
     def __init__(self, ctx: AppContext, actor: Actor, complaint_id: uuid.UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -461,7 +462,8 @@ class CaseView(Retranslating, CaseHeader, CaseActions):
         idle = not self.busy
         for button in (self.take_button, *self.action_buttons.values()):
             button.setEnabled(idle)
-        self.more_button.setEnabled(idle and self._usable and any(i.isVisible() for i in self.command_actions.values()))
+        # panels add their own items to More actions (links, library): any visible item enables it
+        self.more_button.setEnabled(idle and self._usable and any(i.isVisible() for i in self.more_menu.actions()))
         self.reload_button.setEnabled(idle)
         self.stages.setEnabled(idle and self._usable)
         self.checklists.setEnabled(self._usable)
@@ -501,6 +503,15 @@ class CaseView(Retranslating, CaseHeader, CaseActions):
         self.take_button.setVisible(self._may_take and self._usable)
         self.no_actions_label.setVisible(not offered and not self._may_take)
         self._update_enabled()
+
+    def update_more_button(self) -> None:
+        """After a panel showed or hid its item in More actions."""
+        self._update_enabled()
+
+    def open_action_dialog(self, dialog: ActionDialog, change: Callable[[Answers], object]) -> ActionDialog:
+        """Open an action dialog of a panel (links, library) as the view's own: its OK runs ``change`` off the
+        GUI thread and the view reloads (``CaseActions._open``)."""
+        return self._open(dialog, change)
 
     def offered_actions(self) -> list[Action]:
         return [a for a, b in self.action_buttons.items() if not b.isHidden()]

@@ -37,7 +37,7 @@ SEARCH_DELAY_MS = 350
 #: Lifecycle order of the status choices.
 STATUS_ORDER = (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESPONDED,
                 Status.AWAITING_CALLBACK, Status.UNDER_REVIEW, Status.CLOSED, Status.REFUSED,
-                Status.WITHDRAWN)
+                Status.WITHDRAWN, Status.MERGED)
 _ANY_FLAG = "any"
 
 

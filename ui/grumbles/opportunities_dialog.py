@@ -37,7 +37,8 @@ from ui.tasks import run_call
 
 
 class OpportunitiesDialog(Retranslating, QDialog):
-    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None, case_number: str = "") -> None:
+        """``case_number``: opened from a case (its "Record an opportunity…"), filled in; the kind comes first."""
         super().__init__(parent)
         self.setObjectName("opportunitiesDialog")
         self.ctx, self.actor = ctx, actor
@@ -92,7 +93,9 @@ class OpportunitiesDialog(Retranslating, QDialog):
         layout.addWidget(buttons)
         resize_within_screen(self, 900, 560)
         self.retranslate_ui()
-        (self.case_number if self.add_box.isVisibleTo(self) else self.filter_kind).setFocus()
+        self.case_number.setText(case_number)
+        first = self.kind if case_number else self.case_number
+        (first if self.add_box.isVisibleTo(self) else self.filter_kind).setFocus()
         self.refresh()
 
     def retranslate_ui(self) -> None:
