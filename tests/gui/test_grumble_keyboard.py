@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from desk_steps import PASSWORD, PHONE, VALID_ID, local_context, set_up_branch, settle
+from desk_steps import PHONE, settle
+from grumble_steps import clerk_window, complete_and_save
 from keyboard import CTRL, KeyCount, focus_widget, key, mnemonic, type_text
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -17,7 +18,6 @@ from remote_support import activate
 
 from desk_app.db.uow import Database
 from desk_app.domain.enums import Channel
-from desk_app.services.accounts import authenticate
 from desk_app.services.grumbles import list_grumbles
 from ui.grumbles.grumble_dialog import GrumbleDialog
 from ui.intake.intake_page import IntakePage
@@ -30,15 +30,7 @@ KEY_GOAL = 12
 def window(qtbot: QtBot, gui_db: Database) -> Iterator[MainWindow]:
     if gui_db.engine.dialect.name != "sqlite":
         pytest.skip("the key flow does not depend on the database (the services' tests run on both)")
-    set_up_branch(gui_db)
-    actor = authenticate(gui_db, "clerk", PASSWORD)
-    main = MainWindow(local_context(gui_db), actor)
-    qtbot.addWidget(main)
-    main.resize(1366, 740)
-    main.show()
-    qtbot.waitExposed(main)
-    activate(main)
-    yield main
+    yield clerk_window(qtbot, gui_db)
     settle()
 
 
@@ -111,26 +103,12 @@ def test_a_grumble_turned_into_a_complaint_carries_its_fields(qtbot: QtBot, wind
     assert "境外消费被拒且被收取手续费" in facts and "解释了交易规则，客户仍不接受" in facts
 
     # the clerk completes what a complaint needs beyond the grumble, and saves: the case is linked back
-    mnemonic(qtbot, "i")
-    type_text(qtbot, VALID_ID)
-    mnemonic(qtbot, "a")
-    type_text(qtbot, "柜面")
-    key(qtbot, Qt.Key.Key_Return)
-    mnemonic(qtbot, "q")
-    refund = page.request.kinds["refund"]
-    for _ in range(len(page.request.kinds)):
-        if focus_widget() is refund:
-            break
-        key(qtbot, Qt.Key.Key_Right)
-    key(qtbot, Qt.Key.Key_Space)
-    mnemonic(qtbot, "g")
-    with qtbot.waitSignal(page.sig_saved, timeout=20_000) as saved:
-        key(qtbot, Qt.Key.Key_S, CTRL)
+    case_id = complete_and_save(qtbot, page)
 
     def linked() -> bool:
         settle()
         stored = window.ctx.backend.call(window.actor, list_grumbles)
-        return bool(stored) and stored[0].complaint_id == saved.args[0]
+        return bool(stored) and stored[0].complaint_id == case_id
 
     qtbot.waitUntil(linked, timeout=15_000)
     g = window.ctx.backend.call(window.actor, list_grumbles)[0]

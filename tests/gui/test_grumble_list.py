@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from desk_steps import PASSWORD, VALID_ID, local_context, set_up_branch, settle, type_complaint
+from desk_steps import settle, type_complaint
+from grumble_steps import clerk_window, complete_and_save
 from keyboard import CTRL, SHIFT, choose, focus_widget, key, mnemonic, press, tab_to, type_text
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -22,7 +23,6 @@ from remote_support import activate
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.services import grumbles
-from desk_app.services.accounts import authenticate
 from desk_app.services.complaints import register_complaint
 from desk_app.services.grumbles import GrumbleInfo
 from tests.support.grumbles import grumble
@@ -37,14 +37,7 @@ from ui.main_window import MainWindow
 def window(qtbot: QtBot, gui_db: Database) -> Iterator[MainWindow]:
     if gui_db.engine.dialect.name != "sqlite":
         pytest.skip("the key flow does not depend on the database (the services' tests run on both)")
-    set_up_branch(gui_db)
-    main = MainWindow(local_context(gui_db), authenticate(gui_db, "clerk", PASSWORD))
-    qtbot.addWidget(main)
-    main.resize(1366, 740)
-    main.show()
-    qtbot.waitExposed(main)
-    activate(main)
-    yield main
+    yield clerk_window(qtbot, gui_db)
     settle()
 
 
@@ -90,28 +83,6 @@ def _turn_from_list(qtbot: QtBot, window: MainWindow, grumble_id: uuid.UUID) -> 
     activate(window)  # back from the two closed dialogs (a window manager does this on a desktop)
     assert window.current_page() is page and focus_widget() is page.customer.name
     return page
-
-
-def _complete_and_save(qtbot: QtBot, page: IntakePage) -> uuid.UUID:
-    """What a complaint needs beyond the grumble (ID, where, the request, the recusal), then Ctrl+S."""
-    mnemonic(qtbot, "i")
-    type_text(qtbot, VALID_ID)
-    mnemonic(qtbot, "a")
-    type_text(qtbot, "柜面")
-    key(qtbot, Qt.Key.Key_Return)
-    mnemonic(qtbot, "q")
-    refund = page.request.kinds["refund"]
-    for _ in range(len(page.request.kinds)):
-        if focus_widget() is refund:
-            break
-        key(qtbot, Qt.Key.Key_Right)
-    key(qtbot, Qt.Key.Key_Space)
-    mnemonic(qtbot, "g")
-    with qtbot.waitSignal(page.sig_saved, timeout=20_000) as saved:
-        key(qtbot, Qt.Key.Key_S, CTRL)
-    complaint_id = saved.args[0]
-    assert isinstance(complaint_id, uuid.UUID)
-    return complaint_id
 
 
 def _queue_grumble(db: Database, clerk: Actor) -> uuid.UUID:
@@ -188,7 +159,7 @@ def test_the_link_holds_only_for_the_form_filled_from_the_grumble(qtbot: QtBot, 
 
     # turned again from the list, and saved from the form it filled: linked
     page = _turn_from_list(qtbot, window, queue)
-    case_id = _complete_and_save(qtbot, page)
+    case_id = complete_and_save(qtbot, page)
     assert case_id != other_case
     qtbot.waitUntil(lambda: _stored(window, queue).complaint_id == case_id, timeout=15_000)
     assert page.grumble_id is None  # the saved form is cleared, and its link with it

@@ -4,7 +4,7 @@ The dialogs' modules load when first opened, not while the window starts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ui.grumbles.opportunities_dialog import OpportunitiesDialog
     from ui.main_window import MainWindow
 
+TurningDialog = TypeVar("TurningDialog", "GrumbleDialog", "GrumbleListDialog")
+
 
 def may_use_opportunities(actor: Actor) -> bool:
     """Who records opportunities on cases (EDIT_CASE) or reads the list (REPORTS)."""
@@ -30,11 +32,7 @@ def open_grumble_log(window: MainWindow) -> GrumbleDialog | None:
         return None
     from ui.grumbles.grumble_dialog import GrumbleDialog
 
-    dialog = GrumbleDialog(window.ctx, window.actor, window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.sig_turn.connect(lambda info: turn_into_complaint(window, info))
-    dialog.open()
-    return dialog
+    return _turning(window, GrumbleDialog(window.ctx, window.actor, window))
 
 
 def open_grumble_list(window: MainWindow) -> GrumbleListDialog | None:
@@ -43,7 +41,11 @@ def open_grumble_list(window: MainWindow) -> GrumbleListDialog | None:
         return None
     from ui.grumbles.grumble_list import GrumbleListDialog
 
-    dialog = GrumbleListDialog(window.ctx, window.actor, window)
+    return _turning(window, GrumbleListDialog(window.ctx, window.actor, window))
+
+
+def _turning(window: MainWindow, dialog: TurningDialog) -> TurningDialog:
+    """``dialog`` opened over the window; a grumble it turns (``sig_turn``) fills the intake form."""
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.sig_turn.connect(lambda info: turn_into_complaint(window, info))
     dialog.open()

@@ -1,7 +1,8 @@
 """Turning a grumble into a complaint: the intake form is filled from it (through the form's own
-``set_state``, as a restored draft is, the grumble's id with it), and the case registered from that form is
-linked back to the grumble (``grumbles.link_complaint``), which the prevention funnel counts. The link
-belongs to the form's state: a form cleared, or replaced by another draft, before it is saved links nothing."""
+``set_state``, as a restored draft is, the grumble's id with it); the intake form's save links the case
+registered from that form back to the grumble (``grumbles.link_complaint``), which the prevention funnel
+counts. The link belongs to the form's state: a form cleared, or replaced by another draft, before it is
+saved links nothing; a draft of the filled form restored later still does."""
 
 from __future__ import annotations
 
@@ -13,11 +14,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from desk_app.domain.actor import Actor
 from desk_app.i18n import _
-from desk_app.services.grumbles import GrumbleInfo, link_complaint
+from desk_app.services.grumbles import GrumbleInfo
 from ui.context import AppContext
-from ui.errors import show_error
 from ui.intake.intake_page import IntakePage
-from ui.tasks import run_call
 
 #: How long to wait for the intake form's lists before filling it (they load in the background).
 READY_WAIT_MS = 15_000
@@ -36,7 +35,7 @@ def intake_state(info: GrumbleInfo) -> dict[str, Any]:
 
 
 class GrumbleTurner(QObject):
-    """Fills ``page`` from a grumble; a case saved from a form filled so is linked to its grumble."""
+    """Fills ``page`` from a grumble; ``linked`` lists the grumbles whose case was then saved and linked."""
 
     def __init__(self, ctx: AppContext, actor: Actor, page: IntakePage) -> None:
         super().__init__(page)
@@ -60,9 +59,6 @@ class GrumbleTurner(QObject):
         page.save_draft()
         page.customer.name.setFocus()
 
-    def _saved(self, grumble_id: object, complaint_id: object) -> None:
-        if not isinstance(grumble_id, uuid.UUID) or not isinstance(complaint_id, uuid.UUID):
-            return
-        backend, actor = self.ctx.backend, self.actor
-        run_call(self, lambda: backend.call(actor, link_complaint, grumble_id, complaint_id),
-                 lambda info: self.linked.append(info.id), lambda exc: show_error(self.page, exc))
+    def _saved(self, grumble_id: object, _complaint_id: object) -> None:
+        if isinstance(grumble_id, uuid.UUID):
+            self.linked.append(grumble_id)

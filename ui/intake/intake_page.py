@@ -69,7 +69,8 @@ class ReferenceData:
 
 class IntakePage(Page):
     """The intake form as a navigation page. ``sig_saved`` carries the new case's id (uuid.UUID);
-    ``sig_saved_from_grumble`` (grumble id, case id) follows it when the form saved was filled from a grumble."""
+    ``sig_saved_from_grumble`` (grumble id, case id) follows it when the form saved was filled from a grumble
+    (``grumble_id``, part of the form's state) and the case is linked to that grumble."""
 
     sig_saved = Signal(object)
     sig_saved_from_grumble = Signal(object, object)

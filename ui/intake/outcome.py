@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,10 @@ class SaveOutcome:
     attachment_error: BaseException | None
     files: list[AttachmentFile]
     """The files meant for the case (kept for a retry when storing them failed)."""
+    grumble_id: uuid.UUID | None = None
+    """The grumble the form was filled from ("turn into a complaint"), linked to the case."""
+    link_error: BaseException | None = None
+    """Why the case could not be linked to that grumble (the case stands)."""
 
 
 def outcome_text(outcome: SaveOutcome, tz: ZoneInfo) -> str:
@@ -32,6 +37,9 @@ def outcome_text(outcome: SaveOutcome, tz: ZoneInfo) -> str:
     if detail.escalated:
         lines.append(_("Special complaint: escalated to a supervisor."))
     lines += [_("Deadline warning: {warning}").format(warning=w) for w in detail.deadline_warnings]
+    if outcome.grumble_id is not None:
+        lines.append(_("The case could not be linked to its grumble: {error}").format(error=outcome.link_error)
+                     if outcome.link_error is not None else _("Linked to the grumble it was turned from."))
     if outcome.attachment_error is not None:
         lines.append(_("The attachments could not be stored: {error}").format(error=outcome.attachment_error))
     elif outcome.attachments:

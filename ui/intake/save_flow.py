@@ -19,6 +19,7 @@ from desk_app.i18n import _
 from desk_app.services.attachments import AttachmentFile, AttachmentInfo, add_attachments
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail, ComplaintDraft, PartyDraft
+from desk_app.services.grumbles import link_complaint
 from ui.errors import show_error
 from ui.intake.outcome import SaveOutcome, outcome_text
 from ui.intake.section import Problems
@@ -42,8 +43,6 @@ class SaveFlow(QObject):
         self.last_saved: ComplaintDetail | None = None
         self.outcome: SaveOutcome | None = None
         self._retry: tuple[uuid.UUID, list[AttachmentFile]] | None = None
-        self._grumble_id: uuid.UUID | None = None
-        """The grumble the form being saved was filled from (taken when Save is pressed)."""
 
     # -- checks --------------------------------------------------------------------------------------
     def problems(self) -> Problems:
@@ -145,7 +144,7 @@ class SaveFlow(QObject):
             self.show_problems([(exc.field or "", str(exc))])
             return
         files = page.attachments.files()
-        self._grumble_id = page.grumble_id
+        grumble_id = page.grumble_id  # the grumble this form was filled from, if it was
         self.saving = True
         page.save_button.setEnabled(False)
         page.draft_status.setText(_("Saving…"))
@@ -160,7 +159,13 @@ class SaveFlow(QObject):
                     stored = backend.call(actor, add_attachments, detail.id, files)
                 except Exception as exc:  # the case stands; the files are offered again
                     error = exc
-            return SaveOutcome(detail, stored, error, files)
+            link_error: BaseException | None = None
+            if grumble_id is not None:
+                try:
+                    backend.call(actor, link_complaint, grumble_id, detail.id)
+                except Exception as exc:  # the case stands; the message says why it is not linked
+                    link_error = exc
+            return SaveOutcome(detail, stored, error, files, grumble_id, link_error)
 
         run_call(page, work, self._saved, self._save_failed)
 
@@ -198,9 +203,8 @@ class SaveFlow(QObject):
         if result.attachment_error is not None and not isinstance(result.attachment_error, UserError):
             show_error(page, result.attachment_error)
         page.sig_saved.emit(result.detail.id)
-        grumble_id, self._grumble_id = self._grumble_id, None
-        if grumble_id is not None:
-            page.sig_saved_from_grumble.emit(grumble_id, result.detail.id)
+        if result.grumble_id is not None and result.link_error is None:
+            page.sig_saved_from_grumble.emit(result.grumble_id, result.detail.id)
 
     # -- the outcome ---------------------------------------------------------------------------------
     def show_outcome(self) -> None:
