@@ -67,7 +67,7 @@ def test_a_supervisor_adds_a_closed_case_from_more_actions(qtbot: QtBot, gui_db:
     mnemonic(qtbot, "a")
     qtbot.waitUntil(lambda: bool(_lessons(gui_db)), timeout=20_000)
     assert _lessons(gui_db) == ["先冻结卡片再调单，〔客户〕回电〔电话〕后情绪平复"]
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: view.active_dialog is None, timeout=10_000)  # closed (and deleted) on success
 
 
 def test_an_open_case_shows_similar_library_cases_and_enter_opens_one(qtbot: QtBot, gui_db: Database,
