@@ -29,6 +29,7 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
 from desk_app.services.setup import SetupRequest, initialise
+from tests.support.passwords import ADMIN_PASSWORD, PASSWORD
 
 
 def via(url: str, forwarder: Forwarder) -> str:
@@ -77,11 +78,12 @@ def desk(pg_url: str, _pg_migrated: str) -> Iterator[Desk]:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    admin = initialise(db, SetupRequest("SH01", "上海浦东支行", InstitutionType.BANK, "admin", "管理员", "admin2026"))
-    create_user(db, admin, username="clerk", display_name="Clerk", password="counter2026", role=Role.COUNTER_CLERK,
+    admin = initialise(db, SetupRequest("SH01", "上海浦东支行", InstitutionType.BANK, "admin", "管理员",
+                                        ADMIN_PASSWORD))
+    create_user(db, admin, username="clerk", display_name="Clerk", password=PASSWORD, role=Role.COUNTER_CLERK,
                 branch_id=admin.branch_id, must_change_password=False)
     try:
-        yield Desk(db, authenticate(db, "clerk", "counter2026"), forwarder, _pg_migrated)
+        yield Desk(db, authenticate(db, "clerk", PASSWORD), forwarder, _pg_migrated)
     finally:
         db.dispose()
         forwarder.stop()

@@ -6,12 +6,13 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from gui_support import ADMIN_PASSWORD, SetUp, Shown
+from gui_support import SetUp, Shown
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.db.uow import Database
 from desk_app.domain.enums import InstitutionType
 from desk_app.services import demo, setup
+from tests.support.passwords import GUI_ADMIN_PASSWORD
 from ui.collector import GuiThreadCollector
 from ui.i18n import LanguageSupport
 from ui.tasks import db_pool
@@ -67,5 +68,5 @@ def set_up(gui_db: Database) -> SetUp:
     demo.create_demo_database(gui_db)  # created as a demo: many GUI tests fill it with demo data
     admin = setup.initialise(gui_db, setup.SetupRequest(
         branch_code="BJ01", branch_name="北京第一支行", institution_type=InstitutionType.BANK,
-        admin_username="admin", admin_display_name="王管理", admin_password=ADMIN_PASSWORD))
+        admin_username="admin", admin_display_name="王管理", admin_password=GUI_ADMIN_PASSWORD))
     return SetUp(gui_db, admin)

@@ -31,6 +31,7 @@ from desk_app.services.accounts import create_user
 from desk_app.services.drafts import DraftStore
 from desk_app.services.letters import IssuedLetter
 from desk_app.services.setup import SetupRequest, initialise
+from tests.support.passwords import GUI_ADMIN_PASSWORD, PASSWORD
 from ui.cases.action_dialogs import ActionDialog
 from ui.cases.case_page import build_case_view
 from ui.cases.case_view import CaseView
@@ -45,8 +46,7 @@ from ui.reports.import_dialog import ImportDialog
 from ui.session import ask_sign_in
 from ui.tasks import db_pool
 
-PASSWORD = "counter2026"
-ADMIN_PASSWORD = "admin12345"
+ADMIN_PASSWORD = GUI_ADMIN_PASSWORD  # the name the GUI tests import from here
 VALID_ID = "11010519491231002X"
 PHONE = "13812345678"
 STAFF = (("clerk", "柜员小李", Role.COUNTER_CLERK), ("handler", "经办人老张", Role.HANDLER),

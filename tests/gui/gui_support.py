@@ -15,11 +15,12 @@ from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
 from desk_app.services.accounts import authenticate
 from desk_app.services.demo import DEMO_PASSWORD
+from tests.support.passwords import GUI_ADMIN_PASSWORD
 from ui.cases.case_view import CaseView
 from ui.context import AppContext, local_backend, local_database
 from ui.main_window import MainWindow
 
-ADMIN_PASSWORD = "admin12345"
+ADMIN_PASSWORD = GUI_ADMIN_PASSWORD  # the name the GUI tests import from here
 
 
 @dataclass(frozen=True)

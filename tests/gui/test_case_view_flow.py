@@ -3,68 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 import pytest
 from gui_support import SetUp, Shown, local_db
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
-from desk_app.api.backend import LocalBackend
-from desk_app.config import AppConfig
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import ApprovalState, Role, Stage, Status
+from desk_app.domain.enums import ApprovalState, Stage, Status
 from desk_app.domain.workflow import Action
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import get_complaint, register_complaint
+from tests.support import case_view
+from tests.support.case_view import Desk, click, make_desk, opened, settle
 from tests.support.staff import draft
 from ui.cases.action_dialogs import ActionDialog, find_data
 from ui.cases.case_view import CaseView
-from ui.context import AppContext
-
-PASSWORD = "counter2026"
-
-
-@dataclass(frozen=True)
-class Desk:
-    ctx: AppContext
-    clerk: Actor
-    handler: Actor
-    supervisor: Actor
-    manager: Actor
 
 
 @pytest.fixture
 def desk(set_up: SetUp) -> Desk:
-    actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("supervisor", Role.SUPERVISOR),
-                        ("manager", Role.BRANCH_MANAGER)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
-                    role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
-        actors[login] = authenticate(set_up.db, login, PASSWORD)
-    ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head")
-    return Desk(ctx, **actors)
+    return make_desk(set_up.db, set_up.admin)
 
 
 def open_view(qtbot: QtBot, desk: Desk, actor: Actor, complaint_id: uuid.UUID) -> CaseView:
-    view = CaseView(desk.ctx, actor, complaint_id)
-    qtbot.addWidget(view)
-    view.resize(1300, 720)
-    view.show()
-    settle(qtbot, view)
-    assert view.file is not None
-    return view
-
-
-def settle(qtbot: QtBot, view: CaseView) -> None:
-    """The view calls the services in the background, and then reloads its checklists: wait for both."""
-    qtbot.waitUntil(lambda: not view.busy and not view.checklists.loading, timeout=10_000)
-
-
-def click(qtbot: QtBot, view: CaseView, button: QAbstractButton) -> None:
-    """Click a button of the view and wait for the call it starts."""
-    button.click()
-    settle(qtbot, view)
+    return case_view.open_view(qtbot, desk, actor, complaint_id, size=(1300, 720))
 
 
 def tick(qtbot: QtBot, view: CaseView, checklist: str, step: str) -> None:
@@ -73,13 +35,6 @@ def tick(qtbot: QtBot, view: CaseView, checklist: str, step: str) -> None:
     with qtbot.waitSignal(view.checklists.sig_changed, timeout=10_000):
         view.checklists.checkbox(checklist, step).click()
     settle(qtbot, view)
-
-
-def opened(qtbot: QtBot, view: CaseView) -> ActionDialog:
-    """The dialog the view opened (some first read their choices in the background)."""
-    qtbot.waitUntil(lambda: view.active_dialog is not None and view.active_dialog.isVisible(), timeout=10_000)
-    assert view.active_dialog is not None
-    return view.active_dialog
 
 
 def set_field(dialog: ActionDialog, key: str, value: object) -> None:

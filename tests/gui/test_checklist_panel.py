@@ -22,12 +22,11 @@ from desk_app.domain.portrait import PortraitInput
 from desk_app.domain.workflow import Action
 from desk_app.errors import IllegalTransitionError
 from desk_app.services import case_workflow as wf
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.checklists import check_gate, seed_checklists
 from desk_app.services.complaints import register_complaint
 from desk_app.services.portraits import save_portrait
 from tests.support.gui import wait_until_idle
-from tests.support.staff import draft
+from tests.support.staff import draft, make_accounts
 from ui.checklists import panel as panel_module
 from ui.checklists.panel import ChecklistPanel
 from ui.context import AppContext
@@ -45,11 +44,9 @@ class Desk:
 def desk(set_up: SetUp) -> Desk:
     with set_up.db.unit_of_work() as session:
         seed_checklists(session)
-    actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("boss", Role.SUPERVISOR)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=f"{login}-name", password="desk2026!",
-                    role=role, must_change_password=False)
-        actors[login] = authenticate(set_up.db, login, "desk2026!")
+    actors = make_accounts(set_up.db, set_up.admin,
+                           (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("boss", Role.SUPERVISOR)),
+                           display_name=lambda login: f"{login}-name")
     case = register_complaint(set_up.db, actors["clerk"], draft())
     case = wf.assign(set_up.db, actors["boss"], case.id, case.version, actors["handler"].user_id)
     case = wf.perform(set_up.db, actors["handler"], case.id, case.version, Action.START)

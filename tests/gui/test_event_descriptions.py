@@ -25,12 +25,11 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.audit import AuditAction
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.dto import ComplaintDraft, CustomerDraft
+from tests.support.passwords import PASSWORD
 from ui.admin.audit_page import AuditLogPage
 from ui.cases.timeline_widget import TimelineWidget
 from ui.context import AppContext
 from ui.reports.export_dialog import ExportReportDialog
-
-PASSWORD = "counter2026"
 
 
 def _account(set_up: SetUp, login: str, role: Role) -> Actor:

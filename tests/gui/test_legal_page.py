@@ -3,49 +3,30 @@ citing an article in a case (with the warning for an unverified one)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from gui_support import SetUp, Shown, local_db
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desk_app.api.backend import LocalBackend
-from desk_app.config import AppConfig
 from desk_app.domain.actor import Actor
-from desk_app.domain.enums import Role, Stage
+from desk_app.domain.enums import Stage
 from desk_app.domain.workflow import Action
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling, legal
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.support.passwords import PASSWORD
+from tests.support.case_view import Desk, make_desk
 from tests.support.staff import draft
-from ui.context import AppContext
 from ui.help.help_browser import HelpWindow
 from ui.i18n import LanguageSupport, switch_language
 from ui.legal.article_model import ARTICLE_KEY_ROLE, ArticleModel, Column
 from ui.legal.legal_page import LegalReferencePage
 
 
-@dataclass(frozen=True)
-class Desk:
-    ctx: AppContext
-    clerk: Actor
-    handler: Actor
-    supervisor: Actor
-
-
 @pytest.fixture
 def desk(set_up: SetUp) -> Desk:
-    actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("supervisor", Role.SUPERVISOR)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
-                    role=role, branch_id=set_up.admin.branch_id, must_change_password=False)
-        actors[login] = authenticate(set_up.db, login, PASSWORD)
-    return Desk(AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db), "head"), **actors)
+    return make_desk(set_up.db, set_up.admin)
 
 
 def open_page(qtbot: QtBot, desk: Desk, actor: Actor) -> LegalReferencePage:

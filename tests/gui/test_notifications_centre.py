@@ -18,12 +18,11 @@ from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.digest import my_email_address
 from desk_app.services.notifications import Notification, current_notifications
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.cases.case_view import CaseView
 from ui.context import AppContext, local_backend
 from ui.main_window import MainWindow
-
-PASSWORD = "Harbour2026x"
 
 
 def _person(set_up: SetUp, login: str, role: Role) -> Actor:

@@ -17,23 +17,17 @@ from desk_app.domain.enums import ApprovalState, Role
 from desk_app.domain.workflow import Action
 from desk_app.services import case_workflow as wf
 from desk_app.services import handling
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
-from tests.support.staff import draft
+from tests.support.staff import draft, make_accounts
 from ui.context import AppContext
 from ui.overview.page import OverviewPage
 
-PASSWORD = "Harbour2026x"
-
 
 def _people(set_up: SetUp) -> dict[Role, Actor]:
-    people = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("super", Role.SUPERVISOR),
-                        ("manager", Role.BRANCH_MANAGER)):
-        create_user(set_up.db, set_up.admin, username=login, display_name=login.title(), password=PASSWORD,
-                    role=role, must_change_password=False)
-        people[role] = authenticate(set_up.db, login, PASSWORD)
-    return people
+    logins = (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("super", Role.SUPERVISOR),
+              ("manager", Role.BRANCH_MANAGER))
+    accounts = make_accounts(set_up.db, set_up.admin, logins)
+    return {role: accounts[login] for login, role in logins}
 
 
 def _proposal(set_up: SetUp, people: dict[Role, Actor], amount: str) -> handling.ResolutionInfo:

@@ -19,11 +19,10 @@ from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.overview import case_overview
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.context import AppContext
 from ui.overview.page import OverviewPage
-
-PASSWORD = "Harbour2026x"
 
 
 class HeldBackend(LocalBackend):

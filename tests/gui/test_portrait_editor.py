@@ -17,10 +17,9 @@ from desk_app.db.migrate import schema_state
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import PsychType, Role
 from desk_app.domain.portrait import DIMENSIONS, Dimension, PortraitInput
-from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.portraits import PortraitInfo, portrait_history, save_portrait
-from tests.support.staff import draft
+from tests.support.staff import draft, make_accounts
 from ui.context import AppContext
 from ui.portrait.editor import PortraitEditor
 
@@ -36,12 +35,9 @@ class Desk:
 
 @pytest.fixture
 def desk(set_up: SetUp) -> Desk:
-    actors = {}
     admin = set_up.headquarters_admin()  # may give the HQ analyst role
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("analyst", Role.HQ_ANALYST)):
-        create_user(set_up.db, admin, username=login, display_name=f"{login}-name", password="desk2026!",
-                    role=role, must_change_password=False)
-        actors[login] = authenticate(set_up.db, login, "desk2026!")
+    actors = make_accounts(set_up.db, admin, (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER),
+                                              ("analyst", Role.HQ_ANALYST)), display_name=lambda login: f"{login}-name")
     case = register_complaint(set_up.db, actors["clerk"], draft())
     ctx = AppContext(AppConfig(db_url=str(set_up.db.engine.url)), LocalBackend(set_up.db),
                      schema_state(set_up.db.engine).current)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from desk_app.db.models import Complaint, ComplaintEvent
 from desk_app.db.uow import Database
 from desk_app.services.drafts import DraftStore
+from tests.support.passwords import GUI_ADMIN_PASSWORD
 from ui.tasks import db_pool
 
 
@@ -40,7 +41,7 @@ def test_server_down_keeps_the_form_and_retry_saves_when_it_is_back(
         qtbot: QtBot, network: Network, tmp_path: Path, message_boxes: list[Shown]) -> None:
     backend = network.backend()
     try:
-        staff = sign_in_staff(backend, admin=backend.sign_in("admin", "admin12345"))
+        staff = sign_in_staff(backend, admin=backend.sign_in("admin", GUI_ADMIN_PASSWORD))
         page = open_intake(qtbot, context(backend), staff.clerk, tmp_path / "drafts")
         type_complaint(qtbot, page)
         network.down()  # the server goes away mid-session

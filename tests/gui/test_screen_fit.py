@@ -3,7 +3,6 @@ screen at 100 % and at 150 % display scaling (911×512 logical pixels), in both 
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,9 @@ from remote_support import server_dialog_for_review
 from server_support import LiveServer
 
 from desk_app.services import demo
+from tests.support.gui import settled_fit_problems
 from ui.i18n import LanguageSupport, switch_language
-from ui.main_window import MainWindow
-from ui.screen_fit import clipped_texts, fit_problems, logical_screen
-
-
-def _settled(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> list[str]:
-    """The problems left once the layouts have settled (they are redone in posted events)."""
-    with contextlib.suppress(qtbot.TimeoutError):
-        qtbot.waitUntil(lambda: not fit_problems(window, window.pages, size), timeout=2000)
-    return fit_problems(window, window.pages, size)
+from ui.screen_fit import clipped_texts, logical_screen
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -43,12 +35,13 @@ def test_every_page_fits_the_screen_at_100_and_150_percent(qtbot: QtBot, set_up:
         window.resize(*size)
         for row in range(window.navigation.count()):
             window.navigation.setCurrentRow(row)
-            problems += [f"{scale}× {window.page_titles()[row]}: {p}" for p in _settled(qtbot, window, size)]
+            problems += [f"{scale}× {window.page_titles()[row]}: {p}"
+                         for p in settled_fit_problems(qtbot, window, size)]
         overview = window.overview_page.overview
         assert overview is not None
         number = overview.urgent[0].case_number
         open_case_by_number(qtbot, window, number)
-        problems += [f"{scale}× case {number}: {p}" for p in _settled(qtbot, window, size)]
+        problems += [f"{scale}× case {number}: {p}" for p in settled_fit_problems(qtbot, window, size)]
         window.navigation.setCurrentRow(0)
     assert problems == [], "\n".join(problems)
 

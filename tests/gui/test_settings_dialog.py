@@ -20,6 +20,7 @@ from desk_app.db.models import Branch
 from desk_app.domain.enums import Role
 from desk_app.paths import default_database_path
 from desk_app.services.accounts import authenticate, create_user
+from tests.support.passwords import CLERK_PASSWORD
 from ui.context import AppContext
 from ui.dialogs.server_dialog import ServerDialog
 from ui.dialogs.settings_dialog import SettingsDialog
@@ -87,9 +88,9 @@ def test_a_bad_hotline_is_refused_inline_and_the_dialog_stays(
 
 
 def test_staff_do_not_see_the_letterhead(qtbot: QtBot, set_up: SetUp, config_path: Path) -> None:
-    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员", password="counter2026!",
+    create_user(set_up.db, set_up.admin, username="clerk", display_name="柜员", password=CLERK_PASSWORD,
                 role=Role.COUNTER_CLERK, must_change_password=False)
-    clerk = authenticate(set_up.db, "clerk", "counter2026!")
+    clerk = authenticate(set_up.db, "clerk", CLERK_PASSWORD)
     dialog = SettingsDialog(context(set_up), clerk)
     qtbot.addWidget(dialog)
     assert dialog.letterhead_box.isHidden()

@@ -13,7 +13,6 @@ from mnemonics import bindings, problems
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog
 from pytestqt.qtbot import QtBot
-from test_screen_fit import _settled
 
 from desk_app.api.backend import LocalBackend
 from desk_app.domain.actor import Actor
@@ -25,6 +24,8 @@ from desk_app.services.branches import handlers_may_take, list_branches
 from desk_app.services.complaints import get_complaint, register_complaint
 from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.dto import ComplaintDetail
+from tests.support.gui import settled_fit_problems
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.admin.branch_dialog import BranchDialog
 from ui.cases.case_table_model import Column
@@ -227,7 +228,7 @@ def _fit(qtbot: QtBot, window: MainWindow, what: str) -> list[str]:
     for scale in (1.0, 1.5):
         size = logical_screen(scale)
         window.resize(*size)
-        problems += [f"{scale}× {what}: {p}" for p in _settled(qtbot, window, size)]
+        problems += [f"{scale}× {what}: {p}" for p in settled_fit_problems(qtbot, window, size)]
     return problems
 
 
@@ -298,9 +299,9 @@ def test_the_administrator_sets_the_rule_in_the_branch_form_by_keys(qtbot: QtBot
     key(qtbot, Qt.Key.Key_Return)  # OK
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    create_user(set_up.db, set_up.admin, username="bj.handler", display_name="BJ handler", password="Harbour2026x",
+    create_user(set_up.db, set_up.admin, username="bj.handler", display_name="BJ handler", password=PASSWORD,
                 role=Role.HANDLER, must_change_password=False)
-    assert not handlers_may_take(set_up.db, authenticate(set_up.db, "bj.handler", "Harbour2026x"))
+    assert not handlers_may_take(set_up.db, authenticate(set_up.db, "bj.handler", PASSWORD))
 
 
 def test_a_handlers_keys_stay_one_per_letter(qtbot: QtBot, set_up: SetUp, waiting_case: ComplaintDetail) -> None:

@@ -15,11 +15,10 @@ from desk_app.domain.enums import Role
 from desk_app.services import case_workflow as wf
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
+from tests.support.passwords import PASSWORD
 from tests.support.staff import draft
 from ui.context import AppContext
 from ui.team.page import TeamPage
-
-PASSWORD = "Harbour2026x"
 
 
 def _person(set_up: SetUp, login: str, role: Role) -> Actor:

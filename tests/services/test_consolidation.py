@@ -9,7 +9,6 @@ import hashlib
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -41,28 +40,12 @@ from tests.reports.report_data import NOW, TODAY, build_report_data
 from tests.support.branch_files import (
     ALL_TIME,
     branch_actor,
-    branch_database,
     export,
-    headquarters,
     read_manifest,
     replace_records_part,
     rewrite_manifest,
 )
 from tests.support.office import convert_with_libreoffice
-
-
-@pytest.fixture
-def branch_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
-    """A branch's own SQLite database with a year of cases."""
-    db = branch_database(tmp_path / "branch.sqlite3", _sqlite_template)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def hq(database: Database) -> Actor:
-    """An HQ database with only its own branch and an analyst."""
-    return headquarters(database)
 
 
 def case_count(db: Database, branch: str | None = None) -> int:

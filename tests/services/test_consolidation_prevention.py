@@ -8,11 +8,10 @@ import gzip
 import hashlib
 import sqlite3
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from signing_support import office
 from sqlalchemy import func, select
@@ -37,9 +36,7 @@ from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import NOW, TODAY
 from tests.support.branch_files import (
     branch_actor,
-    branch_database,
     export,
-    headquarters,
     read_manifest,
     replace_records_part,
     rewrite_manifest,
@@ -50,19 +47,6 @@ from tests.support.workbooks import table
 
 NOW_DAY = datetime.now(UTC).date()
 RECENT = ReportScope(NOW_DAY - timedelta(days=29), NOW_DAY, ("SH01",))
-
-
-@pytest.fixture
-def branch_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
-    db = branch_database(tmp_path / "branch.sqlite3", _sqlite_template)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def hq(database: Database, tmp_path: Path) -> Iterator[Actor]:
-    with office(tmp_path / "hq-chain.key"):  # HQ's chain key is not the branch's
-        yield headquarters(database)
 
 
 def _log(db: Database) -> dict[str, object]:
@@ -95,7 +79,8 @@ def test_grumbles_and_opportunities_reach_the_hq_workbook(branch_db: Database, d
     manifest = read_manifest(path)
     assert (manifest["count_grumble"], manifest["count_opportunity"]) == (3, 2)  # not BJ01's grumble
 
-    report = consolidate(database, hq, path)
+    with office(tmp_path / "hq-chain.key"):  # HQ's chain key is not the branch's
+        report = consolidate(database, hq, path)
     assert report.imported and (report.grumbles_new, report.opportunities_new, report.grumbles_unlinked) == (3, 2, 0)
     assert "Grumbles: 3 new; opportunities: 2 new." in report.text()
     with database.unit_of_work() as s:

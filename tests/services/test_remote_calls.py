@@ -77,10 +77,9 @@ from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.portraits import PortraitInput
 from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.setup import SetupRequest, initialise
-from tests.support.passwords import PASSWORD
+from tests.support.passwords import ADMIN_PASSWORD, PASSWORD
 from tests.support.staff import draft
 
-ADMIN_PASSWORD = "admin2026"
 LOGINS = {Role.COUNTER_CLERK: "clerk", Role.HANDLER: "handler", Role.SUPERVISOR: "supervisor",
           Role.BRANCH_MANAGER: "manager", Role.HQ_ANALYST: "analyst", Role.ADMINISTRATOR: "admin"}
 TODAY = date.today()

@@ -22,7 +22,7 @@ from desk_app.domain.enums import Role
 from desk_app.services.accounts import update_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dto import ComplaintDetail
-from tests.support.passwords import PASSWORD
+from tests.support.passwords import ADMIN_PASSWORD, PASSWORD
 from tests.support.raw_http import Raw, refused
 from tests.support.staff import Staff, draft
 
@@ -143,7 +143,7 @@ def test_failed_sign_ins_are_audited_and_lock_the_account(raw: Raw, case: Compla
         refused(raw.post("/sign-in", {"username": "clerk", "password": "wrong-password"}), 401,
                 "AuthenticationError" if _attempt < 4 else "AccountLockedError")
     refused(raw.post("/sign-in", {"username": "clerk", "password": PASSWORD}), 401, "AccountLockedError")
-    admin = raw.sign_in("admin", "admin2026")
+    admin = raw.sign_in("admin", ADMIN_PASSWORD)
     entries = raw.post("/call/audit.list_entries", {}, admin).json()
     actions = [e["action"] for e in entries]
     assert actions.count("sign_in_failed") == 6
@@ -159,7 +159,7 @@ def test_messages_come_in_the_callers_language(raw: Raw, case: ComplaintDetail) 
 
 
 def _users(raw: Raw) -> list[dict[str, object]]:
-    admin = raw.sign_in("admin", "admin2026")
+    admin = raw.sign_in("admin", ADMIN_PASSWORD)
     response = raw.post("/call/accounts.list_users", {}, admin)
     assert response.status_code == 200, response.text
     users: list[dict[str, object]] = response.json()

@@ -8,3 +8,6 @@ PASSWORD = "counter2026"
 ADMIN_PASSWORD = "admin2026"
 #: The counter clerk of the intake and switch-user GUI tests.
 CLERK_PASSWORD = "counter2026!"
+#: The administrator of the GUI tests' set-up database (tests/gui/conftest.py's ``set_up``, desk_steps' desk);
+#: some tests type it into the sign-in dialog key by key.
+GUI_ADMIN_PASSWORD = "admin12345"

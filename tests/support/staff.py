@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desk_app.db.models import Branch
@@ -46,14 +47,22 @@ def make_staff(database: Database) -> Staff:
                  authenticate(database, "bjclerk", PASSWORD))
 
 
-def make_branch_staff(database: Database, admin: Actor) -> dict[str, Actor]:
-    """A clerk, a handler and a supervisor at ``admin``'s branch, by login name, signed in with ``PASSWORD``."""
+def make_accounts(database: Database, admin: Actor, logins: Iterable[tuple[str, Role]], *,
+                  display_name: Callable[[str], str] = str.title) -> dict[str, Actor]:
+    """One account per (login, role) at ``admin``'s branch, named ``display_name(login)``, signed in with
+    ``PASSWORD``; the signed-in actors by login name."""
     actors = {}
-    for login, role in (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER), ("supervisor", Role.SUPERVISOR)):
-        create_user(database, admin, username=login, display_name=login.title(), password=PASSWORD, role=role,
-                    branch_id=admin.branch_id, must_change_password=False)
+    for login, role in logins:
+        create_user(database, admin, username=login, display_name=display_name(login), password=PASSWORD,
+                    role=role, branch_id=admin.branch_id, must_change_password=False)
         actors[login] = authenticate(database, login, PASSWORD)
     return actors
+
+
+def make_branch_staff(database: Database, admin: Actor) -> dict[str, Actor]:
+    """A clerk, a handler and a supervisor at ``admin``'s branch, by login name, signed in with ``PASSWORD``."""
+    return make_accounts(database, admin, (("clerk", Role.COUNTER_CLERK), ("handler", Role.HANDLER),
+                                           ("supervisor", Role.SUPERVISOR)))
 
 
 def draft(**overrides: object) -> ComplaintDraft:
