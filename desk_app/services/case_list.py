@@ -261,7 +261,15 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         conditions = [visitors.replacement_traverse(c, {}, _unindexed)  # type: ignore[call-overload]
                       for c in conditions]
     stmt = select(_row_key(session)).select_from(Complaint).where(*conditions)
-    if sort is SortKey.CUSTOMER:
+    few = matches is not None and not flt.text.strip() and (  # a search is sorted anyway
+        matches <= FEW_MATCHES or (flt.overdue and matches <= FEW_OVERDUE))
+    dialect = session.get_bind().dialect.name
+    if sort is SortKey.CUSTOMER and dialect == "sqlite" and not few and not flt.text.strip():
+        # Walk the customers' name index and look up each one's cases, instead of joining every case to its
+        # customer and sorting them all (HQ at 1M cases: 2.2 s). "+customers.id" keeps SQLite from looking
+        # customers up by id, the plan it otherwise prefers.
+        stmt = stmt.join(Customer, literal_column("+customers.id", type_=Customer.id.type) == Complaint.customer_id)
+    elif sort is SortKey.CUSTOMER:
         stmt = stmt.join(Customer, Customer.id == Complaint.customer_id)
     elif sort is SortKey.OWNER:
         stmt = stmt.outerjoin(User, User.id == Complaint.owner_id)
@@ -269,9 +277,6 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     # tend to walk the order's index, assuming matches spread evenly over it: right for most filters
     # (measured: flags, severity, status), but overdue cases all sit far from the newest, so for them
     # that walk reads most of the table.
-    few = matches is not None and not flt.text.strip() and (  # a search is sorted anyway
-        matches <= FEW_MATCHES or (flt.overdue and matches <= FEW_OVERDUE))
-    dialect = session.get_bind().dialect.name
     if few and dialect == "postgresql":
         # a materialised CTE is a planning fence
         found = stmt.add_columns(_sort_column(sort).label("sort_key"), Complaint.case_number.label("tie")).cte(
