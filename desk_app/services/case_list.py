@@ -35,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import visitors
@@ -326,7 +327,7 @@ def _owner_page(session: Session, actor: Actor, flt: CaseFilter, today: date, de
     if sqlite:  # the (branch,) owner, case number indexes, not the severity's or the cause's
         conditions = [visitors.replacement_traverse(c, {}, _unindexed_but_branch)  # type: ignore[call-overload]
                       for c in conditions]
-    key, tie = _row_key(session), Complaint.case_number.desc() if descending else Complaint.case_number.asc()
+    key = _row_key(session)
     found: list[Any] = []
     for ids in groups:
         owned = Complaint.owner_id.is_(None) if ids is None else Complaint.owner_id.in_(ids)
@@ -335,13 +336,35 @@ def _owner_page(session: Session, actor: Actor, flt: CaseFilter, today: date, de
             if n <= offset:
                 offset -= n
                 continue
-        stmt = select(key).select_from(Complaint).where(*conditions, owned).order_by(tie)
-        found += session.connection().execute(stmt.offset(literal_column(str(offset))).limit(
-            literal_column(str(limit - len(found))))).scalars()
+        found += session.connection().execute(_owned_page(key, conditions, ids, descending, offset,
+                                                          limit - len(found))).scalars()
         offset = 0
         if len(found) >= limit:
             break
     return found
+
+
+def _owned_page(key: Any, conditions: list[Any], ids: list[Any] | None, descending: bool, offset: int,
+                need: int) -> Select[Any]:
+    """The page's cases of one owner name (``ids``: its users; None: no owner), by case number. Each owner's cases
+    are read through the (owner, case number) index, ordered "owner, case number": ordered by case number alone,
+    the planner may walk the case-number index instead and, for owners without cases, read every case
+    (PostgreSQL at 1M cases: 2.5 s an owner). Owners of one name: each one's first ``offset + need``, merged."""
+    tie = Complaint.case_number.desc() if descending else Complaint.case_number.asc()
+
+    def of(owned: ColumnElement[bool]) -> Select[Any]:
+        return select(key.label("k"), Complaint.case_number.label("n")).select_from(Complaint).where(
+            *conditions, owned).order_by(Complaint.owner_id, tie)
+
+    def page(stmt: Select[Any], skip: int) -> Select[Any]:
+        return stmt.offset(literal_column(str(skip))).limit(literal_column(str(need)))
+
+    if ids is None or len(ids) == 1:
+        owned = Complaint.owner_id.is_(None) if ids is None else Complaint.owner_id == ids[0]
+        return page(of(owned).with_only_columns(key), offset)
+    parts = [select(*of(Complaint.owner_id == i).limit(literal_column(str(offset + need))).subquery().c) for i in ids]
+    merged = union_all(*parts).subquery()
+    return page(select(merged.c.k).order_by(merged.c.n.desc() if descending else merged.c.n.asc()), offset)
 
 
 _UNINDEXED = frozenset(Complaint.__table__.c[name] for name in ("severity", "axis_c", "branch_id"))

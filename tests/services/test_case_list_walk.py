@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from desk_app.db.uow import Database
-from desk_app.domain.enums import Severity, Status
+from desk_app.domain.enums import Role, Severity, Status
 from desk_app.services import case_list
 from desk_app.services import case_workflow as wf
 from desk_app.services.case_list import CaseFilter, SortKey, fetch_page
 from desk_app.services.complaints import register_complaint
-from tests.support.staff import Staff, draft
+from tests.support.staff import Staff, draft, make_accounts
 
 
 @pytest.mark.parametrize("flt_name", ["all", "severity", "status", "branches", "cause"])
@@ -39,3 +39,32 @@ def test_walking_the_order_finds_what_sorting_finds(database: Database, staff: S
                 return [r.case_number for r in fetch_page(database, staff.admin, flt, date.today(), sort=sort,
                                                           descending=descending, offset=1, limit=5, matches=9)]
             assert page(0) == page(1000), (sort, descending)  # walked (SQLite) == sorted
+
+
+def test_by_owner_pages_owners_of_one_name_and_owners_without_cases(database: Database, staff: Staff,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Owners are read name by name (``_owner_page``): two handlers called the same, one more with no case, and
+    cases without an owner; every page, both directions, equals sorting all the cases by (owner name, number)."""
+    twins = make_accounts(database, staff.admin, (("twin1", Role.HANDLER), ("twin2", Role.HANDLER),
+                                                  ("idle", Role.HANDLER)),
+                          display_name=lambda login: "Idle" if login == "idle" else "Twin")
+    now = datetime.now(UTC)
+    owners: dict[str, str | None] = {}
+    for i in range(12):
+        case = register_complaint(database, staff.clerk, draft(received_at=now - timedelta(hours=i)))
+        owner = (staff.handler, twins["twin1"], twins["twin2"], None)[i % 4]
+        if owner is not None:
+            wf.assign(database, staff.supervisor, case.id, case.version, owner.user_id)
+        owners[case.case_number] = None if owner is None else owner.display_name
+    monkeypatch.setattr(case_list, "FEW_MATCHES", 0)  # always the owner-by-owner read
+    for descending in (False, True):
+        named = sorted((n for n, o in owners.items() if o is not None), key=lambda n: (owners[n], n),
+                       reverse=descending)
+        unowned = sorted((n for n, o in owners.items() if o is None), reverse=descending)
+        sqlite_first = database.dialect == "sqlite"  # where each database puts NULL, ascending
+        expected = unowned + named if sqlite_first != descending else named + unowned
+        for offset, limit in ((0, 12), (0, 5), (2, 4), (5, 5), (9, 5)):
+            page = [r.case_number for r in fetch_page(database, staff.admin, CaseFilter(), date.today(),
+                                                      sort=SortKey.OWNER, descending=descending, offset=offset,
+                                                      limit=limit, matches=12)]
+            assert page == expected[offset:offset + limit], (descending, offset, limit)
