@@ -24,6 +24,7 @@ from desk_app.db.models import PracticeDrill
 from desk_app.db.uow import Database
 from desk_app.domain.drill_scenario import STAGES, Effect, scenario_by_key
 from desk_app.domain.enums import PsychType, SpecialFlag
+from desk_app.i18n import _
 from desk_app.services import practice
 from desk_app.services.accounts import authenticate
 from tests.db_digest import database_digest
@@ -157,7 +158,9 @@ def test_desk_app_practice_opens_practice_mode_alone(qapp: QApplication, qtbot: 
                                if isinstance(w, PracticeWindow) and w.isVisible())
         qtbot.waitExposed(practice_window)
         activate(practice_window)
+        # the marked title, in the language the app started in (Chinese unless a saved setting says otherwise)
         seen.append(practice_window.windowTitle())
+        seen.append(_("[PRACTICE] Complaint Desk — practice database"))
         assert practice_window.page.picker.table.rowCount() == 12
         key(qtbot, Qt.Key.Key_W, CTRL)
         qtbot.waitUntil(lambda: not practice_window.isVisible(), timeout=15_000)
@@ -165,7 +168,8 @@ def test_desk_app_practice_opens_practice_mode_alone(qapp: QApplication, qtbot: 
 
     monkeypatch.setattr(qapp, "exec", fake_exec)
     assert app_module.main(["--practice"]) == 0
-    assert seen and seen[0].startswith("[PRACTICE]")
+    assert len(seen) == 2 and seen[0] == seen[1]
+    assert seen[0] in ("[练习] 投诉服务台 — 练习数据库", "[PRACTICE] Complaint Desk — practice database")
     assert (tmp_path / "practice.sqlite3").exists()
     assert not default_database_path().exists()
 
@@ -233,7 +237,7 @@ def test_the_practice_window_follows_a_language_switch(qtbot: QtBot, tmp_path: P
     assert len(ticked) == 1 and run.step_label.text() == "Step 1 of 6: Listen (听)"
     try:
         switch_language("zh_CN")
-        assert run.step_label.text().endswith(": 听")  # the step's own name (the frame: the lead's catalog)
+        assert run.step_label.text() == "第 1 步（共 6 步）：听"  # the step shown by its Chinese name
         assert run.ticked() == ticked  # the same step shown again keeps what was ticked
         first = run.moves.item(0).text()
         assert any("\u4e00" <= ch <= "\u9fff" for ch in first)
