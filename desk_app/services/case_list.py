@@ -253,7 +253,8 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
                offset: int, limit: int, matches: int | None) -> list[Any]:
     """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
     many = matches is not None and matches > MANY_SEARCH_MATCHES
-    if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and _walk_order(actor, flt, sort):
+    if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and (
+            _walk_order(actor, flt, sort) or _flagged_by_owner(flt)):
         return _owner_page(session, actor, flt, today, descending, offset, limit)
     conditions = _mine_by_owner(session, flt, _conditions(session, actor, flt, today, many=many))
     walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
@@ -394,6 +395,12 @@ def _branch_unindexed(element: Any) -> Any:
 
 def _unindexed_but_branch(element: Any) -> Any:
     return None if element in _BRANCH else _unindexed(element)
+
+
+def _flagged_by_owner(flt: CaseFilter) -> bool:
+    """Many flagged cases by owner: read owner by owner too (one in eight cases carries a flag, so a page is a few
+    thousand index entries), instead of sorting every flagged case by its owner's name (1M cases: 0.3 s)."""
+    return bool(flt.flags or flt.any_flag) and not (flt.text.strip() or flt.overdue or flt.due_soon)
 
 
 def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:

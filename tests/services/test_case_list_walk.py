@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from desk_app.db.uow import Database
-from desk_app.domain.enums import Role, Severity, Status
+from desk_app.domain.enums import Role, Severity, SpecialFlag, Status
 from desk_app.services import case_list
 from desk_app.services import case_workflow as wf
 from desk_app.services.case_list import CaseFilter, SortKey, fetch_page
@@ -16,7 +16,7 @@ from desk_app.services.complaints import register_complaint
 from tests.support.staff import Staff, draft, make_accounts
 
 
-@pytest.mark.parametrize("flt_name", ["all", "severity", "status", "branches", "cause"])
+@pytest.mark.parametrize("flt_name", ["all", "severity", "status", "branches", "cause", "any flag"])
 def test_walking_the_order_finds_what_sorting_finds(database: Database, staff: Staff, flt_name: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     now = datetime.now(UTC)
@@ -25,13 +25,15 @@ def test_walking_the_order_finds_what_sorting_finds(database: Database, staff: S
         clerk = staff.clerk if i % 3 else staff.other_branch_clerk
         case = register_complaint(database, clerk, draft(received_at=now - timedelta(days=i, hours=i),
                                                          severity=severities[i % 3], axis_b=("B0302", "B0201")[i % 2],
-                                                         axis_c=("C09", "C01", "C02")[i % 3]))
+                                                         axis_c=("C09", "C01", "C02")[i % 3],
+                                                         flags=frozenset({SpecialFlag.MEDIA} if i % 3 else ())))
         if i % 2 and clerk is staff.clerk:
             wf.assign(database, staff.supervisor, case.id, case.version, staff.handler.user_id)
     branches = {r.id for r in case_list.branches(database, staff.admin)}
     flt = {"all": CaseFilter(), "severity": CaseFilter(severities=frozenset({Severity.GENERAL, Severity.SERIOUS})),
            "status": CaseFilter(statuses=frozenset({Status.REGISTERED, Status.ASSIGNED})),
-           "branches": CaseFilter(branch_ids=frozenset(branches)), "cause": CaseFilter(axis_c="C01")}[flt_name]
+           "branches": CaseFilter(branch_ids=frozenset(branches)), "cause": CaseFilter(axis_c="C01"),
+           "any flag": CaseFilter(any_flag=True)}[flt_name]
     for sort in SortKey:
         for descending in (False, True):
             def page(few: int, flt: CaseFilter = flt, sort: SortKey = sort, descending: bool = descending) -> list[str]:
