@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from search import draft  # noqa: E402  (the sibling script benchmarks/search.py: its registrations' drafts)
 from sqlalchemy import Engine, event, func, select  # noqa: E402
 
 from desk_app.db import search, wal  # noqa: E402
@@ -43,29 +43,12 @@ from desk_app.db.migrate import upgrade_to_head  # noqa: E402
 from desk_app.db.models import Complaint  # noqa: E402
 from desk_app.db.uow import Database  # noqa: E402
 from desk_app.domain.actor import Actor  # noqa: E402
-from desk_app.domain.enums import Channel, Severity  # noqa: E402
-from desk_app.domain.validation import resident_id_check_char  # noqa: E402
 from desk_app.services import demo  # noqa: E402
 from desk_app.services.accounts import authenticate  # noqa: E402
 from desk_app.services.complaints import register_complaint  # noqa: E402
 from desk_app.services.demo_bulk import generate_bulk  # noqa: E402
-from desk_app.services.dto import ComplaintDraft, CustomerDraft  # noqa: E402
 
 BLOCK = 50  # registrations per block; blocks of the variants alternate
-
-
-def draft(i: int) -> ComplaintDraft:
-    """A counter registration with a new customer (ID number and phone unique to ``i``)."""
-    birth = date(1950, 1, 1) + timedelta(days=i * 37 % (365 * 55))
-    first17 = f"310115{birth:%Y%m%d}{i % 1000:03d}"
-    return ComplaintDraft(
-        channel=Channel.COUNTER, axis_a="A01", axis_b="B0302", axis_c="C09", severity=Severity.GENERAL,
-        facts_what=f"客户反映信用卡账单出现一笔未经本人授权的境外消费，金额{100 + i % 9000:,}.00元，"
-                   f"已致电挂失但未获处理，催收电话不断（测压 {i}）",
-        request_kinds=("refund",), request_text="要求撤销该笔交易并退还被扣款项，同时书面说明原因。",
-        claimed_amount=str(100 + i % 9000),
-        customer=CustomerDraft(name=f"测压客户{i}", id_number=first17 + resident_id_check_char(first17),
-                               phone=f"137{i % 10**8:08d}"))
 
 
 # --- what one registration spent its time on ---------------------------------------------------------------
