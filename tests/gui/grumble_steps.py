@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from desk_steps import PASSWORD, VALID_ID, local_context, set_up_branch
-from keyboard import CTRL, focus_widget, key, mnemonic, type_text
+from keyboard import CTRL, arrow_to, key, mnemonic, type_text
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from remote_support import activate
@@ -38,11 +38,7 @@ def complete_and_save(qtbot: QtBot, page: IntakePage) -> uuid.UUID:
     type_text(qtbot, "柜面")
     key(qtbot, Qt.Key.Key_Return)
     mnemonic(qtbot, "q")
-    refund = page.request.kinds["refund"]
-    for _ in range(len(page.request.kinds)):
-        if focus_widget() is refund:
-            break
-        key(qtbot, Qt.Key.Key_Right)
+    arrow_to(qtbot, page.request.kinds["refund"], len(page.request.kinds))
     key(qtbot, Qt.Key.Key_Space)
     mnemonic(qtbot, "g")
     with qtbot.waitSignal(page.sig_saved, timeout=20_000) as saved:

@@ -117,6 +117,15 @@ def tab_to(qtbot: QtBot, target: QWidget, limit: int = 120, *, backwards: bool =
                          f"the focus is on {focus_widget().objectName() or type(focus_widget()).__name__}")
 
 
+def arrow_to(qtbot: QtBot, target: QWidget, limit: int) -> None:
+    """Press Right (at most ``limit`` times) along a row of check boxes until ``target`` has the focus."""
+    for _ in range(limit):
+        if focus_widget() is target:
+            return
+        key(qtbot, Qt.Key.Key_Right)
+    assert focus_widget() is target, f"Right never reached {target.objectName() or type(target).__name__}"
+
+
 def press(qtbot: QtBot, button: QAbstractButton) -> None:
     """Tab to ``button`` and press Space, as a keyboard user presses a button."""
     tab_to(qtbot, button)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from desk_steps import PASSWORD, PHONE, VALID_ID, local_context, set_up_branch, settle
-from keyboard import CTRL, KeyCount, focus_widget, key, mnemonic, tab_to, type_text
+from keyboard import CTRL, KeyCount, arrow_to, focus_widget, key, mnemonic, tab_to, type_text
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -103,11 +103,7 @@ def test_a_complaint_from_sign_in_to_the_printed_receipt_with_keys_only(
     type_text(qtbot, "信用卡中心")
     mnemonic(qtbot, "q")                                  # to the first kind, not ticking it
     assert not any(box.isChecked() for box in page.request.kinds.values())
-    refund = page.request.kinds["refund"]
-    for _ in range(len(page.request.kinds)):
-        if focus_widget() is refund:
-            break
-        key(qtbot, Qt.Key.Key_Right)
+    arrow_to(qtbot, page.request.kinds["refund"], len(page.request.kinds))
     key(qtbot, Qt.Key.Key_Space)
     mnemonic(qtbot, "x")
     type_text(qtbot, "要求退还被盗刷款项")
