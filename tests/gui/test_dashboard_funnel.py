@@ -7,6 +7,7 @@ import pytest
 from gui_support import SetUp, open_main_window
 from keyboard import ALT, CTRL, focus_widget, key
 from PySide6.QtCore import Qt
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 from remote_support import activate
 
@@ -60,9 +61,14 @@ def test_the_funnel_tab_shows_the_grumbles_on_a_small_screen(qtbot: QtBot, set_u
     assert rising.item(0, 5).text() == "yes"  # C09's complaint came with its grumbles
 
     assert fit_problems(window, window.pages, SCREEN) == []
-    qtbot.wait(100)
-    visible = table.visibleRegion().boundingRect()  # scrolled into view below the charts
-    assert visible.height() >= 3 * table.rowHeight(0), "the funnel's rows are hidden on a 768-pixel screen"
+
+    def rows_shown() -> bool:  # scrolled into view below the charts (the scroll area does it on a later turn)
+        return table.visibleRegion().boundingRect().height() >= 3 * table.rowHeight(0)
+
+    try:
+        qtbot.waitUntil(rows_shown, timeout=5000)
+    except WaitTimeout:
+        raise AssertionError("the funnel's rows are hidden on a 768-pixel screen") from None
     key(qtbot, Qt.Key.Key_W, ALT)  # and back to the early warnings
     assert page.lists.currentWidget() is page.warning_box
     assert focus_widget() is not None
