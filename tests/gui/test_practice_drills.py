@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desk_steps import PASSWORD, context, local_context, set_up_branch, settle
+from desk_steps import PASSWORD, context, set_up_branch, settle
+from grumble_steps import clerk_window
 from keyboard import ALT, CTRL, choose, focus_widget, key, mnemonic
 from mnemonics import problems
 from PySide6.QtCore import Qt
@@ -26,7 +27,6 @@ from desk_app.domain.drill_scenario import STAGES, Effect, scenario_by_key
 from desk_app.domain.enums import PsychType, SpecialFlag
 from desk_app.i18n import _
 from desk_app.services import practice
-from desk_app.services.accounts import authenticate
 from tests.db_digest import database_digest
 from ui.accessibility import audit
 from ui.drills.practice_window import PracticeWindow
@@ -41,14 +41,7 @@ def window(qtbot: QtBot, gui_db: Database, tmp_path: Path, monkeypatch: pytest.M
         pytest.skip("practice mode opens its own SQLite file whatever the real database is")
     monkeypatch.setattr(practice, "practice_database_path", lambda: tmp_path / "practice" / "practice.sqlite3")
     (tmp_path / "practice").mkdir()
-    set_up_branch(gui_db)
-    main = MainWindow(local_context(gui_db), authenticate(gui_db, "clerk", PASSWORD))
-    qtbot.addWidget(main)
-    main.resize(1366, 740)
-    main.show()
-    qtbot.waitExposed(main)
-    activate(main)
-    yield main
+    yield clerk_window(qtbot, gui_db)
     settle()
 
 
