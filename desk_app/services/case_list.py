@@ -35,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -245,6 +246,8 @@ def _order_by(sort: SortKey, descending: bool) -> tuple[Any, Any]:
 FEW_MATCHES = 5_000
 #: Overdue cases sit far from the newest, so walking the order's index is slow for them: sort up to this many.
 FEW_OVERDUE = 200_000
+#: From this row on, a PostgreSQL page is read from its first row's sort key (see ``_deep_page``).
+DEEP_OFFSET = 10_000
 #: From this many matches on, a SQLite text search walks the order's index (see ``_search_condition``).
 MANY_SEARCH_MATCHES = 20_000
 
@@ -290,6 +293,11 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         no_index: Any = literal_column("''")
         unindexed: tuple[Any, Any] = (_sort_column(sort).op("||")(no_index), Complaint.case_number.op("||")(no_index))
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in unindexed))
+    elif dialect == "postgresql" and offset >= DEEP_OFFSET and sort not in (SortKey.CUSTOMER, SortKey.OWNER):
+        if matches is not None and offset + limit > matches - offset:  # nearer the end: read it backwards
+            rest = max(matches - offset, 0)
+            return _deep_page(session, conditions, sort, not descending, max(rest - limit, 0), min(limit, rest))[::-1]
+        return _deep_page(session, conditions, sort, descending, offset, limit)
     elif walk:
         # Many matches of a severity, cause or branches: walk the order's index and test each row.
         # SQLite's statistics (no histograms) take a common status or severity for a rare one and would
@@ -300,6 +308,24 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     # LIMIT and OFFSET as literals (plain ints): SQLite's planner only weighs "sort the few matching rows"
     # against "walk the order's index" when it knows the limit; with a bound limit it walks the index.
     stmt = stmt.offset(literal_column(str(int(offset)))).limit(literal_column(str(int(limit))))
+    return list(session.connection().execute(stmt).scalars())
+
+
+def _deep_page(session: Session, conditions: list[Any], sort: SortKey, descending: bool, offset: int,
+               limit: int) -> list[Any]:
+    """PostgreSQL, a page far down the list: find the page's first row by skipping through the sort column and the
+    case number alone (an index-only scan of the order's index), then read the page from there on ("keyset").
+    OFFSET on the row keys would fetch every skipped row from the table (1M cases, the middle page: 0.6 s).
+    The sort column and the case number are never NULL, and the case number is unique, so the row comparison
+    gives exactly the rows OFFSET would."""
+    order = _order_by(sort, descending)
+    edge = session.execute(select(_sort_column(sort), Complaint.case_number).where(*conditions).order_by(*order)
+                           .offset(offset).limit(1)).first()
+    if edge is None:
+        return []
+    row = tuple_(_sort_column(sort), Complaint.case_number)
+    from_edge = row <= tuple_(*edge) if descending else row >= tuple_(*edge)
+    stmt = select(Complaint.id).where(*conditions, from_edge).order_by(*order).limit(limit)
     return list(session.connection().execute(stmt).scalars())
 
 

@@ -70,3 +70,31 @@ def test_by_owner_pages_owners_of_one_name_and_owners_without_cases(database: Da
                                                       sort=SortKey.OWNER, descending=descending, offset=offset,
                                                       limit=limit, matches=12)]
             assert page == expected[offset:offset + limit], (descending, offset, limit)
+
+
+def test_deep_pages_read_from_their_first_row_give_what_offset_gives(database: Database, staff: Staff,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL reads a page far down the list from its first row's sort key (``_deep_page``), backwards when the
+    page is nearer the end; every page of every order, with and without the row count, equals OFFSET's."""
+    now = datetime.now(UTC)
+    severities = [Severity.GENERAL, Severity.SERIOUS, Severity.CRITICAL]
+    for i in range(11):  # ties in every sort column but the case number
+        register_complaint(database, staff.clerk, draft(received_at=now - timedelta(days=i // 3),
+                                                        severity=severities[i % 3], axis_c=("C09", "C01")[i % 2]))
+    today = date.today()
+    monkeypatch.setattr(case_list, "FEW_MATCHES", -1)
+    for flt in (CaseFilter(), CaseFilter(severities=frozenset({Severity.GENERAL, Severity.CRITICAL}))):
+        total = case_list.count_cases(database, staff.clerk, flt, today)
+        for sort in SortKey:
+            for descending in (False, True):
+                def pages(deep: int, matches: int | None, flt: CaseFilter = flt, sort: SortKey = sort,
+                          descending: bool = descending, total: int = total) -> list[list[str]]:
+                    monkeypatch.setattr(case_list, "DEEP_OFFSET", deep)
+                    return [[r.case_number for r in fetch_page(database, staff.clerk, flt, today, sort=sort,
+                                                               descending=descending, offset=offset, limit=4,
+                                                               matches=matches)]
+                            for offset in range(total + 1)]
+                expected = pages(10**9, None)
+                assert expected[0] and expected[total] == []
+                assert pages(0, None) == expected, (flt, sort, descending)
+                assert pages(0, total) == expected, (flt, sort, descending)
