@@ -257,7 +257,7 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
     many = matches is not None and matches > MANY_SEARCH_MATCHES
     if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and (
-            _walk_order(actor, flt, sort) or _flagged_by_owner(flt)):
+            _walk_order(actor, flt, sort) or _owner_by_owner(flt)):
         return _owner_page(session, actor, flt, today, descending, offset, limit)
     conditions = _mine_by_owner(session, flt, _conditions(session, actor, flt, today, many=many))
     walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
@@ -283,11 +283,18 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     # (measured: flags, severity, status), but overdue cases all sit far from the newest, so for them
     # that walk reads most of the table.
     if few and dialect == "postgresql":
-        # a materialised CTE is a planning fence
-        found = stmt.add_columns(_sort_column(sort).label("sort_key"), Complaint.case_number.label("tie")).cte(
+        # A materialised CTE is a planning fence. It holds the sort key and the case number only, which the
+        # filter's index often holds too (an index-only scan: overdue at 1M cases, 24,000 matches, 195 -> 25 ms);
+        # the page's ids are then looked up by case number.
+        found = stmt.with_only_columns(_sort_column(sort).label("sort_key"), Complaint.case_number.label("tie")).cte(
             "matching").prefix_with("MATERIALIZED")
         fenced: tuple[Any, Any] = (found.c.sort_key, found.c.tie)
-        stmt = select(found.c.id).order_by(*(c.desc() if descending else c.asc() for c in fenced))
+        ordered = [c.desc() if descending else c.asc() for c in fenced]
+        page = (select(*fenced).order_by(*ordered).offset(literal_column(str(int(offset))))
+                .limit(literal_column(str(int(limit)))).subquery("page"))
+        in_page = select(Complaint.id).join(page, page.c.tie == Complaint.case_number).order_by(
+            *(c.desc() if descending else c.asc() for c in (page.c.sort_key, page.c.tie)))
+        return list(session.connection().execute(in_page).scalars())
     elif few and dialect == "sqlite":
         # an expression no index can provide (every sort column is stored as text: same order)
         no_index: Any = literal_column("''")
@@ -340,7 +347,9 @@ def _owner_page(session: Session, actor: Actor, flt: CaseFilter, today: date, de
     name = User.display_name.desc() if descending else User.display_name.asc()
     groups: list[list[Any] | None] = []
     last_name: str | None = None
-    for user_id, display_name in session.execute(select(User.id, User.display_name).order_by(name)):
+    owners = select(User.id, User.display_name).where(  # clerks and HQ staff mostly own no case: skip them
+        select(Complaint.id).where(Complaint.owner_id == User.id).exists()).order_by(name)
+    for user_id, display_name in session.execute(owners):
         if groups and display_name == last_name:
             groups[-1].append(user_id)  # type: ignore[union-attr]
         else:
@@ -423,10 +432,11 @@ def _unindexed_but_branch(element: Any) -> Any:
     return None if element in _BRANCH else _unindexed(element)
 
 
-def _flagged_by_owner(flt: CaseFilter) -> bool:
-    """Many flagged cases by owner: read owner by owner too (one in eight cases carries a flag, so a page is a few
-    thousand index entries), instead of sorting every flagged case by its owner's name (1M cases: 0.3 s)."""
-    return bool(flt.flags or flt.any_flag) and not (flt.text.strip() or flt.overdue or flt.due_soon)
+def _owner_by_owner(flt: CaseFilter) -> bool:
+    """Many flagged or overdue cases by owner: read owner by owner too (one in eight cases carries a flag, so a page
+    is a few thousand index entries; an owner's overdue cases are in the (owner, status, due) index), instead of
+    sorting every match by its owner's name (1M cases: any flag 0.3 s, overdue 0.2 s on PostgreSQL)."""
+    return bool(flt.flags or flt.any_flag or flt.overdue) and not (flt.text.strip() or flt.due_soon)
 
 
 def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:
