@@ -31,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    intersect,
     literal_column,
     or_,
     select,
@@ -40,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.util import ClauseAdapter
 
 from desk_app.db import search
 from desk_app.db.models import Branch, Complaint, Customer, TaxonomyCode, User
@@ -170,10 +172,12 @@ def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date, *,
                       Complaint.due_on <= today + timedelta(days=DUE_SOON_DAYS)])
     if flt.awaiting_callback:
         where.append(Complaint.status == Status.AWAITING_CALLBACK.value)
-    for flag in flt.flags:
-        where.append(getattr(Complaint, FLAG_COLUMNS[flag]) == true())
+    flagged = [getattr(Complaint, FLAG_COLUMNS[flag]) == true() for flag in sorted(flt.flags)]
     if flt.any_flag:
-        where.append(or_(*(getattr(Complaint, name) == true() for name in FLAG_COLUMNS.values())))
+        flagged.append(or_(*(getattr(Complaint, name) == true() for name in FLAG_COLUMNS.values())))
+    where.extend(flagged)
+    if len(flagged) > 1 and session.get_bind().dialect.name == "sqlite":
+        where.append(_all_flagged(flagged))
     zone = ZoneInfo(flt.office_tz)
     if flt.received_from:
         where.append(Complaint.received_at >= datetime.combine(flt.received_from, time(), zone))
@@ -184,6 +188,19 @@ def _conditions(session: Session, actor: Actor, flt: CaseFilter, today: date, *,
     if flt.text.strip():
         where.append(_search_condition(session, flt.text, walk_order=many))
     return where
+
+
+def _all_flagged(flagged: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """SQLite, several flags: the cases in every flag's partial index, intersected from the indexes alone (rowids),
+    so only the few cases carrying all of them are read (media + regulator at 1M cases: 175 -> 70 ms; SQLite would
+    read every case of one flag to test the other). The plain flag conditions stay: this one only narrows."""
+    parts = []
+    for condition in flagged:
+        table = Complaint.__table__.alias()  # an alias: not correlated with the outer complaints
+        inner = ClauseAdapter(table).traverse(condition)
+        parts.append(select(column("rowid", Integer, _selectable=table)).where(inner))
+    row_key: ColumnElement[Any] = _dialect_row_key("sqlite")
+    return row_key.in_(intersect(*parts))
 
 
 def count_cases(db: Database, actor: Actor, flt: CaseFilter, today: date) -> int:
@@ -257,7 +274,7 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
     """The row keys of one page: a narrow query (only the joins the order needs), cheap to skip through."""
     many = matches is not None and matches > MANY_SEARCH_MATCHES
     if sort is SortKey.OWNER and matches is not None and matches > FEW_MATCHES and (
-            _walk_order(actor, flt, sort) or _owner_by_owner(flt)):
+            _walk_order(actor, flt, sort) or _owner_by_owner(flt, session.get_bind().dialect.name)):
         return _owner_page(session, actor, flt, today, descending, offset, limit)
     conditions = _mine_by_owner(session, flt, _conditions(session, actor, flt, today, many=many))
     walk = (session.get_bind().dialect.name == "sqlite" and matches is not None and matches > FEW_MATCHES
@@ -274,6 +291,11 @@ def _page_keys(session: Session, actor: Actor, flt: CaseFilter, today: date, sor
         # customer and sorting them all (HQ at 1M cases: 2.2 s). "+customers.id" keeps SQLite from looking
         # customers up by id, the plan it otherwise prefers.
         stmt = stmt.join(Customer, literal_column("+customers.id", type_=Customer.id.type) == Complaint.customer_id)
+        if conditions:
+            # Always true (every name sorts after ''), but a range on the walked index tells SQLite it walks part of
+            # the customers only. Sampled statistics may count more customers than cases; SQLite then first scans
+            # every case of the filter into a Bloom filter (a clerk's list at 1M cases: 320 ms instead of 16).
+            stmt = stmt.where(Customer.name >= "")
     elif sort is SortKey.CUSTOMER:
         stmt = stmt.join(Customer, Customer.id == Complaint.customer_id)
     elif sort is SortKey.OWNER:
@@ -432,11 +454,14 @@ def _unindexed_but_branch(element: Any) -> Any:
     return None if element in _BRANCH else _unindexed(element)
 
 
-def _owner_by_owner(flt: CaseFilter) -> bool:
-    """Many flagged or overdue cases by owner: read owner by owner too (one in eight cases carries a flag, so a page
-    is a few thousand index entries; an owner's overdue cases are in the (owner, status, due) index), instead of
-    sorting every match by its owner's name (1M cases: any flag 0.3 s, overdue 0.2 s on PostgreSQL)."""
-    return bool(flt.flags or flt.any_flag or flt.overdue) and not (flt.text.strip() or flt.due_soon)
+def _owner_by_owner(flt: CaseFilter, dialect: str) -> bool:
+    """Many flagged (or, on PostgreSQL, overdue) cases by owner: read owner by owner too (one in eight cases carries
+    a flag, so a page is a few thousand index entries; an owner's overdue cases are in the (owner, status, due)
+    index), instead of sorting every match by its owner's name (1M cases: any flag 0.3 s; overdue 0.2 s on
+    PostgreSQL, while SQLite sorts the overdue cases from the (status, due) index faster than it walks owners)."""
+    if flt.text.strip() or flt.due_soon or (flt.overdue and dialect != "postgresql"):
+        return False
+    return bool(flt.flags or flt.any_flag or flt.overdue)
 
 
 def _walk_order(actor: Actor, flt: CaseFilter, sort: SortKey) -> bool:

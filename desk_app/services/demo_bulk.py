@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Date, DateTime, Dialect, Table, Uuid, text
 
 from desk_app.db import search
+from desk_app.db.migrate import SQLITE_ANALYSIS_LIMIT
 from desk_app.db.models import Base, Callback, Complaint, ComplaintEvent, Customer, Resolution, RootCause, User
 from desk_app.db.types import UTCDateTime
 from desk_app.db.uow import Database
@@ -59,8 +60,6 @@ from desk_app.services.setup import seed_guidance
 CHUNK = 20_000
 #: From this many cases on, the tables' plain indexes are dropped during the fill and rebuilt after.
 DROP_INDEXES_FROM = 20_000
-#: ANALYZE reads this many rows of each index on SQLite (statistics for the planner, not an exact census).
-ANALYSIS_LIMIT = 4000
 _TABLES = (Customer, Complaint, ComplaintEvent, Resolution, Callback, RootCause)
 
 ProgressFn = Callable[[str, int, int], None]
@@ -467,7 +466,7 @@ def generate_bulk(db: Database, count: int, *, seed: int | None = None, now: dat
                     progress(name, n, len(dropped))
             writer.close()
         if sqlite:
-            conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            conn.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
         if sqlite:

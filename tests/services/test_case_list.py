@@ -110,6 +110,10 @@ def test_any_flag_and_every_flag(database: Database, staff: Staff) -> None:
     assert _numbers(database, staff, both) == [x for x in numbers if x != n["b"]]
     assert _numbers(database, staff, CaseFilter(flags=frozenset({SpecialFlag.GROUP, SpecialFlag.MEDIA}))) == []
     assert count_cases(database, staff.clerk, CaseFilter(any_flag=True), date.today()) == 2
+    assert count_cases(database, staff.clerk, both, date.today()) == 1  # SQLite: intersected flag indexes
+    group_and_any = CaseFilter(flags=frozenset({SpecialFlag.GROUP}), any_flag=True)
+    assert _numbers(database, staff, group_and_any) == _numbers(database, staff, both)
+    assert _numbers(database, staff, CaseFilter(flags=frozenset({SpecialFlag.MEDIA}), any_flag=True)) == [n["b"]]
 
 
 def test_pages_concatenate_to_the_whole_list_in_every_order(database: Database, staff: Staff) -> None:

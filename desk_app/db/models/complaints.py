@@ -41,7 +41,7 @@ class Complaint(UuidPk, Timestamps, Versioned, Base):
 
     case_number: Mapped[str] = mapped_column(String(40), unique=True)
     branch_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("branches.id"), index=True)
-    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"))  # indexed below
     channel: Mapped[str] = mapped_column(String(20))
     axis_a: Mapped[str] = mapped_column(String(12), index=True)
     axis_b: Mapped[str] = mapped_column(String(12), index=True)
@@ -99,7 +99,12 @@ class Complaint(UuidPk, Timestamps, Versioned, Base):
         # (measured with benchmarks/case_list.py at 1,000,000 cases).
         Index("ix_complaints_received_number", "received_at", "case_number"),
         Index("ix_complaints_branch_received_number", "branch_id", "received_at", "case_number"),
-        Index("ix_complaints_status_due_severity", "status", "due_on", "severity", "received_at", "case_number"),
+        # Overdue and due-soon lists, counted and sorted (by any column here, or by owner) from the index alone.
+        Index("ix_complaints_status_due_severity_owner", "status", "due_on", "severity", "received_at", "case_number",
+              "owner_id"),
+        # A customer's cases; a branch's list sorted by customer walks the customers' names and reads each one's
+        # cases of the branch from here alone.
+        Index("ix_complaints_customer_branch_number", "customer_id", "branch_id", "case_number"),
         Index("ix_complaints_owner_branch_received", "owner_id", "branch_id", "received_at"),
     )
 
