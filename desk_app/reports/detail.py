@@ -147,7 +147,7 @@ def case_rows_query(case_filter: Any, every_branch: bool = False) -> Select[*tup
         .order_by(c.received_at, c.case_number)
     )
     if every_branch:
-        query = query.with_hint(c, "INDEXED BY ix_complaints_received_at", "sqlite")
+        query = query.with_hint(c, "INDEXED BY ix_complaints_received_number", "sqlite")
     return query
 
 
