@@ -241,7 +241,7 @@ def _parts(session: Session, query: str) -> tuple[list[Select[Any]], bool]:
     if not sqlite:
         # backslash is PostgreSQL's LIKE escape already; an ESCAPE clause would hide the pattern from pg_trgm
         return [select(key).where(body.ilike(pattern)),
-                select(key).where(k.c.case_number.ilike(pattern)),
+                select(key).where(func.lower(k.c.case_number).ilike(pattern)),  # the index's expression (0023)
                 by_customer.where((c.c.name + " " + c.c.phone).ilike(pattern))], False
     phrase = '"' + query.replace('"', '""') + '"'  # one FTS5 string: no query syntax from the user
     queued = by_customer.where(key.in_(_queued_rowids())).where(
@@ -283,7 +283,7 @@ def _row_test(q: str) -> ColumnElement[bool]:
         end = q + "\uffff"
         return or_(body.ilike(pattern), and_(Complaint.case_number >= q, Complaint.case_number < end),
                    Complaint.customer_id.in_(select(c.c.id).where(c.c.name >= q, c.c.name < end)))
-    return or_(body.ilike(pattern), Complaint.case_number.ilike(pattern),
+    return or_(body.ilike(pattern), func.lower(Complaint.case_number).ilike(pattern),
                Complaint.customer_id.in_(select(c.c.id).where((c.c.name + " " + c.c.phone).ilike(pattern))))
 
 
