@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, User
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -28,7 +29,6 @@ from desk_app.services.access import require
 from desk_app.services.complaints import regime_for_institution
 from desk_app.services.setup import validate_branch_code
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 _HOTLINE = re.compile(r"^[0-9+()\- ]{3,40}$")
 #: Field → (maximum length, required) for the text fields of the form.
 _TEXT_LIMITS: dict[str, tuple[int, bool]] = {

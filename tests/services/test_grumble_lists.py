@@ -7,17 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.uow import Database
 from desk_app.reports.prevention_figures import OpportunityKind
 from desk_app.services import grumbles, opportunities, prevention
 from desk_app.services.complaints import register_complaint
 from desk_app.services.dashboard import DashboardQuery, dashboard_data
 from desk_app.services.opportunities import OpportunityDraft
-from desk_app.services.report_scope import ReportScope
+from desk_app.services.report_scope import ReportScope, office_today
 from tests.support.grumbles import backdate, grumble, make_analyst
 from tests.support.staff import Staff, draft
 
-TODAY = datetime.now(UTC).date()
+TODAY = office_today(DEFAULT_TIMEZONE)  # the office's day: a report period is in office-local days
 SCOPE = ReportScope(TODAY - timedelta(days=29), TODAY)  # previous period: the 30 days before
 
 

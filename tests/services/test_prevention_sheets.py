@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import update
 
+from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Grumble
 from desk_app.db.uow import Database
 from desk_app.domain.enums import Role
@@ -20,13 +21,13 @@ from desk_app.services import grumbles, opportunities
 from desk_app.services.accounts import authenticate, create_user
 from desk_app.services.complaints import register_complaint
 from desk_app.services.opportunities import OpportunityDraft
-from desk_app.services.report_scope import ReportScope
+from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.statistics import export_statistics
 from tests.support.grumbles import grumble
 from tests.support.passwords import PASSWORD
 from tests.support.staff import Staff, draft
 
-TODAY = datetime.now(UTC).date()
+TODAY = office_today(DEFAULT_TIMEZONE)  # the office's day: a report period is in office-local days
 
 
 def rows(ws: Worksheet) -> list[dict[str, Any]]:

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.api.backend import Backend
+from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.domain.actor import Actor
 from desk_app.domain.enums import InstitutionType
 from desk_app.i18n import _
 from desk_app.services.branches import (
-    DEFAULT_TIMEZONE,
     BranchFields,
     BranchInfo,
     create_branch,
