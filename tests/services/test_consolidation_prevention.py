@@ -17,6 +17,7 @@ from signing_support import office
 from sqlalchemy import func, select
 
 from desk_app import signing
+from desk_app.config import DEFAULT_TIMEZONE
 from desk_app.db.models import Branch, Grumble, Opportunity
 from desk_app.db.uow import Database
 from desk_app.domain.actor import Actor
@@ -31,7 +32,7 @@ from desk_app.services.demo import DEMO_PASSWORD
 from desk_app.services.detail_export import export_detail
 from desk_app.services.opportunities import OpportunityDraft
 from desk_app.services.prevention import prevention_figures
-from desk_app.services.report_scope import ReportScope
+from desk_app.services.report_scope import ReportScope, office_today
 from desk_app.services.statistics import export_statistics
 from tests.reports.report_data import NOW, TODAY
 from tests.support.branch_files import (
@@ -45,7 +46,7 @@ from tests.support.grumbles import grumble, record_at
 from tests.support.staff import draft
 from tests.support.workbooks import table
 
-NOW_DAY = datetime.now(UTC).date()
+NOW_DAY = office_today(DEFAULT_TIMEZONE)  # the office's day: a report period is in office-local days
 RECENT = ReportScope(NOW_DAY - timedelta(days=29), NOW_DAY, ("SH01",))
 
 
