@@ -10,7 +10,7 @@ login in ``desk_runtime``) and N client processes over HTTPS that register cases
 benchmark works in its own schema of that database (``--schema``, default ``desk_bench``, on the search
 path before ``public``, where pg_trgm lives): it drops and recreates that schema and nothing else, so the
 rest of the database is not touched. ``--reuse`` keeps a schema that already holds ``--cases`` filled cases
-(filling 1,000,000 took 90 s here; the demo generator would take about 25 minutes). ``--small`` drops the
+(filling 1,000,000 took 90 s on a warm machine and 14 minutes on a fresh one here). ``--small`` drops the
 schema when done.
 
 The fill is SQL (``INSERT … SELECT`` from ``generate_series``) in eight filler branches over the past year

@@ -33,7 +33,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 7_160_405  # arbitrary advisory-lock key owned by this app
 #: The newest migration's revision (tests/db/test_head_revision.py checks it against the scripts). Only used once
 #: the script files confirm it (``known_head``): a stale value makes the start slower, never wrong.
-HEAD_REVISION = "0023"
+HEAD_REVISION = "0024"
 VERSION_TABLE = "alembic_version"
 _DECLARED = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 log = logging.getLogger(__name__)

@@ -6,12 +6,11 @@ change is written to that case's timeline.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import CalendarEntry, CalendarYear, Complaint
@@ -25,6 +24,7 @@ from desk_app.errors import ValidationError
 from desk_app.i18n import _
 from desk_app.services import audit
 from desk_app.services.access import require
+from desk_app.services.change_tokens import CALENDAR, Kept
 
 PACKAGE_YEARS = range(2004, 2027)
 
@@ -60,48 +60,20 @@ def seed_calendar(session: Session) -> int:
     return added
 
 
-#: The content of the holiday table in one string (entries by day, then the known years): what a cached
-#: calendar is keyed by. PostgreSQL sends its MD5 only; SQLite reads it in-process.
-_DIGEST_SOURCE = {
-    "postgresql": "SELECT md5(coalesce((SELECT string_agg(day::text || '|' || kind || '|' || name, '\n' "
-                  "ORDER BY day) FROM calendar_entries), '') || '#' || coalesce((SELECT string_agg(year::text, ',' "
-                  "ORDER BY year) FROM calendar_years), ''))",
-    "sqlite": "SELECT coalesce((SELECT group_concat(line, char(10)) FROM (SELECT day || '|' || kind || '|' || name "
-              "AS line FROM calendar_entries ORDER BY day)), '') || '#' || coalesce((SELECT group_concat(year, ',') "
-              "FROM (SELECT year FROM calendar_years ORDER BY year)), '')",
-}
-#: Calendars by content digest, in this process (a WorkCalendar is immutable). A few: tests and tools may
-#: open several databases; the desk server and the app have one.
-_CALENDARS: dict[str, WorkCalendar] = {}
-_CALENDARS_KEPT = 8
-
-
-def _calendar_digest(session: Session) -> str | None:
-    source = _DIGEST_SOURCE.get(session.get_bind().dialect.name)
-    if source is None:
-        return None
-    value = str(session.scalar(text(source)) or "")
-    return value if len(value) == 32 else hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def load_work_calendar(session: Session) -> WorkCalendar:
-    """The holiday table as a WorkCalendar. Every registration needs it: the ~800 day objects are built
-    once per process and content (one digest query decides whether the table changed), not per call."""
-    digest = _calendar_digest(session)
-    if digest is not None:
-        cached = _CALENDARS.get(digest)
-        if cached is not None:
-            return cached
+def _build_calendar(session: Session) -> WorkCalendar:
     # Plain rows, not ORM objects (building entities took half of a registration's time on PostgreSQL).
     entries = [CalendarDay(day, DayKind(kind), name) for day, kind, name in session.execute(
         select(CalendarEntry.day, CalendarEntry.kind, CalendarEntry.name))]
-    years = list(session.scalars(select(CalendarYear.year)))
-    calendar = WorkCalendar(entries, years)
-    if digest is not None:
-        if len(_CALENDARS) >= _CALENDARS_KEPT:
-            _CALENDARS.pop(next(iter(_CALENDARS)))
-        _CALENDARS[digest] = calendar
-    return calendar
+    return WorkCalendar(entries, list(session.scalars(select(CalendarYear.year))))
+
+
+_CALENDARS = Kept(CALENDAR, _build_calendar)
+
+
+def load_work_calendar(session: Session, token: str | None = None) -> WorkCalendar:
+    """The holiday table as a WorkCalendar, built once per process and change of the table (``token``: the
+    calendar's change token when the caller has read it with another statement)."""
+    return _CALENDARS.get(session, token)
 
 
 def list_years(db: Database) -> list[YearInfo]:

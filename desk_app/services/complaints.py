@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from desk_app.db import search
@@ -18,8 +18,6 @@ from desk_app.db.models import (
     ComplaintEvent,
     ComplaintParty,
     Customer,
-    ReferenceItem,
-    TaxonomyCode,
     User,
 )
 from desk_app.db.models.complaints import FLAG_COLUMNS
@@ -62,6 +60,7 @@ from desk_app.security import chain_key, personal_data_digest
 from desk_app.services import numbering
 from desk_app.services.access import require, require_branch
 from desk_app.services.calendar import load_work_calendar
+from desk_app.services.change_tokens import CALENDAR, TAXONOMY, token_column
 from desk_app.services.dto import (
     ComplaintDetail,
     ComplaintDraft,
@@ -70,7 +69,7 @@ from desk_app.services.dto import (
     PartyDraft,
     PartyInfo,
 )
-from desk_app.services.reference import require_code, require_item
+from desk_app.services.reference import active_codes, require_code, require_item
 from desk_app.services.seals import seal_of
 from desk_app.services.timeline import EventInfo, append_event, list_events
 
@@ -138,27 +137,13 @@ def _check_parties(parties: tuple[PartyDraft, ...], flags: frozenset[SpecialFlag
                 cap=cap, n=len(reps)), "parties")
 
 
-#: The draft's taxonomy codes and reference items with their state, in one query built once (every
-#: registration and every edit of a case runs it).
-_CODES = union_all(
-    select(literal("axis"), TaxonomyCode.axis, TaxonomyCode.code, TaxonomyCode.active)
-    .where(TaxonomyCode.code.in_(bindparam("codes", expanding=True))),
-    select(literal("item"), ReferenceItem.list_name, ReferenceItem.code, ReferenceItem.active)
-    .where(ReferenceItem.list_name.in_(bindparam("lists", expanding=True)),
-           ReferenceItem.code.in_(bindparam("items", expanding=True))))
-
-
-def _validate_codes(session: Session, draft: ComplaintDraft) -> None:
-    # One query for all of the draft's codes; on anything amiss, the one-by-one checks below name it.
+def _validate_codes(session: Session, draft: ComplaintDraft, taxonomy_token: str | None = None) -> None:
+    # Against the active codes this process keeps (no query while the taxonomy is unchanged); on anything
+    # amiss, the one-by-one checks below name it.
+    active = active_codes(session, taxonomy_token)
     axes = {"A": draft.axis_a, "B": draft.axis_b, "C": draft.axis_c, **({"D": draft.axis_d} if draft.axis_d else {})}
     items = {("severity", draft.severity.value), *(("request_kind", kind) for kind in draft.request_kinds)}
-    found = session.connection().execute(_CODES, {
-        "codes": sorted(set(axes.values())), "lists": sorted({n for n, _c in items}),
-        "items": sorted({c for _n, c in items})}).all()
-    active_codes = {(axis, code) for kind, axis, code, active in found if kind == "axis" and active}
-    active_items = {(name, code) for kind, name, code, active in found if kind == "item" and active}
-    if all((axis, code) in active_codes for axis, code in axes.items()) and items <= active_items and \
-            len([1 for kind, *_rest in found if kind == "axis"]) == len(set(axes.values())):
+    if all((axis, code) in active.axes for axis, code in axes.items()) and items <= active.items:
         return
     require_code(session, "A", draft.axis_a)
     require_code(session, "B", draft.axis_b)
@@ -188,17 +173,21 @@ def _find_or_create_customer(session: Session, draft: CustomerDraft) -> Customer
             existing.phone = draft.phone
         return existing
     customer = Customer(
-        kind=draft.kind.value, name=draft.name, id_type=draft.id_type.value if draft.id_type else "",
+        id=uuid.uuid4(), kind=draft.kind.value, name=draft.name, id_type=draft.id_type.value if draft.id_type else "",
         id_number=draft.id_number, phone=draft.phone, phone2=draft.phone2, email=draft.email,
         address=draft.address, language=draft.language, legal_representative=draft.legal_representative,
         contact_person=draft.contact_person,
     )
-    session.add(customer)
-    session.flush()
+    session.add(customer)  # written with the case, in the registration's one flush
     return customer
 
 
 # --- register -------------------------------------------------------------------------------------------
+
+#: A registration's first statement: its branch and the reference data's change tokens in one round trip.
+_BRANCH_AND_TOKENS = (select(Branch, token_column(CALENDAR), token_column(TAXONOMY))
+                      .where(Branch.id == bindparam("branch_id")))
+
 
 def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> ComplaintDetail:
     """Take in a complaint: validate everything, number it, compute its deadlines, start its timeline."""
@@ -219,9 +208,10 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
         raise ValidationError(_("The time of receipt cannot be in the future."), "received_at")
 
     with db.unit_of_work() as session:
-        branch = session.get_one(Branch, actor.branch_id)
+        branch, calendar_token, taxonomy_token = session.execute(
+            _BRANCH_AND_TOKENS, {"branch_id": actor.branch_id}).one()
         _check_parties(parties, draft.flags, branch.group_rep_cap)
-        _validate_codes(session, draft)
+        _validate_codes(session, draft, taxonomy_token)
         if customer_draft is not None:
             customer = _find_or_create_customer(session, customer_draft)
         else:
@@ -235,7 +225,7 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
         # the branch-and-day counter row stays locked, and every registration at the branch waits for it.
         deadline = compute_deadline(DeadlineInput(
             regime=regime, received_at=received_at, office_tz=branch.timezone, complexity=Complexity.SIMPLE,
-            first_contact_hours=branch.first_contact_hours), load_work_calendar(session))
+            first_contact_hours=branch.first_contact_hours), load_work_calendar(session, calendar_token))
         complaint = Complaint(
             id=uuid.uuid4(), case_number=numbering.case_number(session, branch.code, local_day),
             branch_id=branch.id, customer_id=customer.id, channel=draft.channel.value,
@@ -247,7 +237,7 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
             facts_when=draft.facts_when, facts_where=draft.facts_where.strip(), facts_amount=facts_amount,
             respondent=draft.respondent.strip(), created_by_id=actor.user_id,
             recusal_declared=draft.recusal_declared, language=customer.language,
-            escalated=bool(draft.flags), stage_records={},
+            escalated=bool(draft.flags), stage_records={}, special_extension_approved=False, paused=False,
             due_on=deadline.due_on, acceptance_due_on=deadline.acceptance_due_on,
             first_contact_due=deadline.first_contact_due,
             **{FLAG_COLUMNS[f]: True for f in draft.flags},
@@ -270,11 +260,11 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
                 reason=_("Special complaint: escalated to a supervisor"),
             ), None))
         session.add(complaint)
-        session.flush()  # the row as stored (defaults filled in) is what the first events seal
-        # a new case has no resolutions yet: its seal needs no query while the number's row lock is held
+        # Every column the seal covers is set above as it will be stored, and a new case has no resolutions
+        # yet: the first events seal it before it is written, without a query while the number's row is locked.
         events = _first_links(complaint.id, actor.user_id, first, seal_of(chain_key(), complaint, (), customer))
         session.add_all(events)
-        session.flush()  # the case, its parties and its first events: one round trip each, then the commit
+        session.flush()  # a new customer, the case, its parties and its first events: one statement each
         detail = to_detail(session, complaint, deadline.warnings, events=tuple(
             EventInfo(e.seq, e.kind, e.occurred_at.astimezone(UTC), actor.display_name, e.payload) for e in events))
     search.index_soon(db)  # the search index catches up after the commit, off this call's time

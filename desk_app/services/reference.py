@@ -32,6 +32,8 @@ from desk_app.domain.reference import (
 )
 from desk_app.errors import BugError, UnknownCodeError, ValidationError
 from desk_app.i18n import _, current_language
+from desk_app.services import change_tokens
+from desk_app.services.change_tokens import Kept
 
 TAXONOMY = "taxonomy"
 LISTS = "lists"
@@ -271,6 +273,32 @@ def current_versions(db: Database) -> dict[str, int]:
 
 
 # ---- checks for other services (inside their transaction) ---------------------------------------
+
+@dataclass(frozen=True)
+class ActiveCodes:
+    """What a new record may carry: (axis, code) of the active taxonomy codes, (list, code) of the active
+    list items."""
+
+    axes: frozenset[tuple[str, str]]
+    items: frozenset[tuple[str, str]]
+
+
+def _build_active_codes(session: Session) -> ActiveCodes:
+    return ActiveCodes(
+        frozenset((axis, code) for axis, code in session.execute(
+            select(TaxonomyCode.axis, TaxonomyCode.code).where(TaxonomyCode.active.is_(True)))),
+        frozenset((name, code) for name, code in session.execute(
+            select(ReferenceItem.list_name, ReferenceItem.code).where(ReferenceItem.active.is_(True)))))
+
+
+_ACTIVE_CODES = Kept(change_tokens.TAXONOMY, _build_active_codes)
+
+
+def active_codes(session: Session, token: str | None = None) -> ActiveCodes:
+    """The active codes, kept per process until the taxonomy or a list changes (``token``: the taxonomy's
+    change token when the caller has read it with another statement)."""
+    return _ACTIVE_CODES.get(session, token)
+
 
 def require_code(session: Session, axis: str, code: str) -> None:
     """Refuse a taxonomy code that does not exist on ``axis`` or is retired (UnknownCodeError)."""

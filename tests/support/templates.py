@@ -19,7 +19,7 @@ from desk_app.db.uow import Database
 
 #: Tables a trigger keeps in step with another (migration 0009: case counts per branch, status and severity):
 #: written back last, over what the trigger counted while the complaints were written back.
-TRIGGER_MAINTAINED = ("case_counts",)
+TRIGGER_MAINTAINED = ("case_counts", "change_tokens")
 
 TableRows = dict[str, list[dict[str, Any]]]
 

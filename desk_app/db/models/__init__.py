@@ -27,6 +27,7 @@ from desk_app.db.models.records import (
 from desk_app.db.models.reference import (
                                            CalendarEntry,
                                            CalendarYear,
+                                           ChangeToken,
                                            ReferenceItem,
                                            ReferenceVersion,
                                            TaxonomyCode,
@@ -44,6 +45,7 @@ __all__ = [
                                            "Callback",
                                            "CaseCount",
                                            "CaseLink",
+                                           "ChangeToken",
                                            "ChecklistDefinition",
                                            "ChecklistRun",
                                            "ChecklistTick",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from desk_app.db.base import Base, Timestamps, UuidPk, Versioned
 from desk_app.db.types import UTCDateTime, utcnow
 from desk_app.domain.enums import SpecialFlag
+
+if TYPE_CHECKING:
+    from desk_app.db.models.customers import Customer
 
 #: The column of the complaints table that holds each special flag (filters, reports and imports use it).
 FLAG_COLUMNS: dict[SpecialFlag, str] = {
@@ -92,6 +95,9 @@ class Complaint(UuidPk, Timestamps, Versioned, Base):
 
     parties: Mapped[list[ComplaintParty]] = relationship(
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintParty.position")
+    #: Never loaded (``lazy="raise"``): it tells the unit of work to write a new customer before the case when
+    #: both are in one flush, as a registration writes them (the case's first events likewise follow it).
+    customer_row: Mapped[Customer] = relationship(lazy="raise")
 
     # No single-column index on branch, axes B and C, severity, status, receipt, due date or owner: each column
     # leads a composite index here or in desk_app.db.models.case_counts, which serves every lookup by it, and
@@ -144,6 +150,8 @@ class ComplaintEvent(UuidPk, Base):
     hash: Mapped[str] = mapped_column(String(64))
     #: Digest of the case's rows (complaint, resolutions, customer) as this event left them; covered by ``hash``.
     seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Never loaded: it orders a new case's first events after the case in one flush (see Complaint.customer_row).
+    case_row: Mapped[Complaint] = relationship(lazy="raise")
 
     __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
 

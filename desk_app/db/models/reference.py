@@ -77,3 +77,14 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(20))
     entered_by: Mapped[str] = mapped_column(String(64), default="system")
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChangeToken(Base):
+    """A random token per kind of reference data ("calendar", "taxonomy"), set anew by a trigger at every
+    change of its tables (migration 0024), whoever writes them. Processes keep what they built from those
+    tables under the token they read (``desk_app.services.change_tokens``)."""
+
+    __tablename__ = "change_tokens"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
