@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.db import search
@@ -158,12 +158,17 @@ def _validate_codes(session: Session, draft: ComplaintDraft, taxonomy_token: str
 # --- customers ----------------------------------------------------------------------------------------
 
 def _find_or_create_customer(session: Session, draft: CustomerDraft) -> Customer:
+    """The customer with this ID number, else one with this phone and name, else a new one: the two
+    lookups are one statement (each uses its own index), a round trip fewer for every new customer."""
+    by_id = Customer.id_number == draft.id_number if draft.id_number else None
+    by_phone = and_(Customer.phone == draft.phone, Customer.name == draft.name) if draft.phone else None
+    wanted = [c for c in (by_id, by_phone) if c is not None]
     existing = None
-    if draft.id_number:
-        existing = session.scalars(select(Customer).where(Customer.id_number == draft.id_number)).first()
-    if existing is None and draft.phone:
-        existing = session.scalars(
-            select(Customer).where(Customer.phone == draft.phone, Customer.name == draft.name)).first()
+    if wanted:
+        found = select(Customer).where(or_(*wanted)).limit(1)
+        if by_id is not None and by_phone is not None:
+            found = found.order_by(case((by_id, 0), else_=1))
+        existing = session.scalars(found).first()
     if existing is not None:
         for name in ("address", "email", "phone2", "language", "legal_representative", "contact_person"):
             value = getattr(draft, name)
@@ -264,7 +269,7 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
         # yet: the first events seal it before it is written, without a query while the number's row is locked.
         events = _first_links(complaint.id, actor.user_id, first, seal_of(chain_key(), complaint, (), customer))
         session.add_all(events)
-        session.flush()  # a new customer, the case, its parties and its first events: one statement each
+        db.flush_new_rows(session)  # a new customer, the case, its parties and its first events: one round trip
         detail = to_detail(session, complaint, deadline.warnings, events=tuple(
             EventInfo(e.seq, e.kind, e.occurred_at.astimezone(UTC), actor.display_name, e.payload) for e in events))
     search.index_soon(db)  # the search index catches up after the commit, off this call's time

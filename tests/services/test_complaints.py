@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from desk_app.db.models import Complaint, ComplaintEvent, Customer
+from desk_app.db.models import Complaint, ComplaintEvent, Customer, NumberCounter
 from desk_app.db.uow import Database
 from desk_app.domain.enums import PartyRole, SpecialFlag, Status
 from desk_app.errors import (
@@ -86,6 +87,41 @@ def test_unknown_code_after_customer_creation_rolls_back(database: Database, sta
         register_complaint(database, staff.clerk, draft(axis_d="D77",
                                                         customer=CustomerDraft(name="赵六", phone="13900000000")))
     assert _counts(database) == before
+
+
+def test_an_id_number_match_wins_over_a_phone_and_name_match(database: Database, staff: Staff) -> None:
+    """The customer lookup is one statement; an ID number found names the customer even when another
+    customer has the same phone and name."""
+    by_phone = register_complaint(database, staff.clerk, draft(
+        customer=CustomerDraft(name="周敏", id_type=None, phone="13700000001"))).customer
+    by_id = register_complaint(database, staff.clerk, draft(
+        customer=CustomerDraft(name="周敏", id_number="310101199001011234", phone="13700000002"))).customer
+    both = register_complaint(database, staff.clerk, draft(
+        customer=CustomerDraft(name="周敏", id_number="310101199001011234", phone="13700000001"))).customer
+    assert both.id == by_id.id != by_phone.id
+    again = register_complaint(database, staff.clerk, draft(
+        customer=CustomerDraft(name="周敏", id_type=None, phone="13700000001"))).customer
+    assert again.id == by_phone.id
+    assert _counts(database)[1] == 2  # no third customer was made
+
+
+def test_a_refused_write_at_the_end_leaves_nothing_written(database: Database, staff: Staff) -> None:
+    """The new customer, the case and its events are written together (on PostgreSQL in one round trip,
+    whose errors arrive when it ends): a case number that is taken already refuses all of them."""
+    received = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    register_complaint(database, staff.clerk, draft(received_at=received))
+    with database.unit_of_work() as s:  # the counter set back, as a restored backup could leave it
+        s.execute(update(NumberCounter).values(value=0))
+    before = _counts(database)
+    with pytest.raises(IntegrityError):
+        register_complaint(database, staff.clerk, draft(
+            received_at=received, customer=CustomerDraft(name="钱七", id_type=None, phone="13600000000")))
+    assert _counts(database) == before
+    with database.unit_of_work() as s:
+        assert s.scalar(select(NumberCounter.value)) == 0  # the number taken was given back
+        s.execute(update(NumberCounter).values(value=1))
+    assert register_complaint(database, staff.clerk, draft(received_at=received)).case_number == \
+        "SH01-20260302-0002"
 
 
 def test_group_representative_cap_and_agent_authorisation(database: Database, staff: Staff) -> None:
