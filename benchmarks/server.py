@@ -21,10 +21,11 @@ them). The plain indexes of both tables are dropped during the fill and built ag
 Each client process is a counter PC: it signs in as its own clerk (registers) and its own HQ analyst
 (opens the list of all branches), registers one case and opens both lists to warm up, waits for the
 start, then for ``--seconds`` registers cases (``complaints.register_complaint``) and after every
-``--list-every`` registrations opens a case list (``case_list.count_cases`` + ``case_list.fetch_page``,
-first page), alternately the HQ list over every case and the clerk's branch list. Prints registrations
-per second, errors, p50/p95 of a registration and of opening each list, and checks that the case numbers
-are distinct and, per branch and day, contiguous from 1 and equal to the counter. The last line is JSON.
+``--list-every`` registrations opens a case list as the app does (``case_list.open_list``: the count and
+the first page in one request; ``count_cases`` + ``fetch_page`` against a checkout without it),
+alternately the HQ list over every case and the clerk's branch list. Prints registrations per second,
+errors, p50/p95 of a registration and of opening each list, and checks that the case numbers are distinct
+and, per branch and day, contiguous from 1 and equal to the counter. The last line is JSON.
 
 ``--compare DIR`` runs the server alternately from another checkout of the code (e.g. a ``git worktree``
 of the commit before a change) and from this one, ``--rounds`` times each, on the same database, and
@@ -469,24 +470,32 @@ class ClientResult:
     cpu_s: float = 0.0
 
 
+def opens_in_one_call(code_root: Path) -> bool:
+    """Whether that checkout's server offers ``case_list.open_list`` (count and first page in one request);
+    older ones are asked as their app asked them, ``count_cases`` then ``fetch_page``."""
+    return '"open_list"' in (code_root / "desk_app" / "api" / "registry.py").read_text(encoding="utf-8")
+
+
 def client(k: int, url: str, pem: str, clerk_name: str, analyst_name: str, seconds: float, list_every: int,
-           ready: multiprocessing.Queue, go: multiprocessing.synchronize.Event,
+           one_call: bool, ready: multiprocessing.Queue, go: multiprocessing.synchronize.Event,
            results: multiprocessing.Queue) -> None:
     """One counter PC over HTTPS: sign in twice, warm up, wait for the start, then work for ``seconds``."""
     from desk_app.api.pinning import ServerCertificate
     from desk_app.api.remote import RemoteBackend
-    from desk_app.services.case_list import PAGE_SIZE, CaseFilter, count_cases, fetch_page
+    from desk_app.services import case_list
     from desk_app.services.complaints import register_complaint
 
     result = ClientResult(k)
     backend = RemoteBackend(url, ServerCertificate(pem), timeout=60)
-    flt = CaseFilter(office_tz=TZ)
+    flt = case_list.CaseFilter(office_tz=TZ)
 
     def open_list(actor: Any) -> int:
         today = datetime.now(ZoneInfo(TZ)).date()
-        n = backend.call(actor, count_cases, flt, today)
-        backend.call(actor, fetch_page, flt, today, offset=0, limit=PAGE_SIZE, matches=n)
-        return n
+        if one_call:
+            return int(backend.call(actor, case_list.open_list, flt, today).count)
+        n = backend.call(actor, case_list.count_cases, flt, today)
+        backend.call(actor, case_list.fetch_page, flt, today, offset=0, limit=case_list.PAGE_SIZE, matches=n)
+        return int(n)
 
     try:
         clerk = backend.sign_in(clerk_name, PASSWORD)
@@ -666,7 +675,8 @@ def run_once(options: RunOptions, code_root: Path, label: str, log: Path) -> dic
     results: multiprocessing.Queue = ctx.Queue()
     go = ctx.Event()
     procs = [ctx.Process(target=client, args=(k, server.url, server.pem, accounts.clerks[k], accounts.analysts[k],
-                                              options.seconds, options.list_every, ready, go, results))
+                                              options.seconds, options.list_every, opens_in_one_call(code_root),
+                                              ready, go, results))
              for k in range(options.clients)]
     try:
         for p in procs:

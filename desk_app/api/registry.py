@@ -76,7 +76,7 @@ EXPOSED: dict[Any, tuple[str, ...]] = {
     calendar: ("list_years", "enter_year_schedule"),
     case_library: ("mark_case", "remove_entry", "search_library", "get_entry", "similar_to"),
     case_links: ("list_links", "link_cases", "unlink_cases", "merge_cases"),
-    case_list: ("count_cases", "fetch_page", "branches"),
+    case_list: ("count_cases", "fetch_page", "open_list", "branches"),
     case_workflow: ("perform", "assign", "transfer", "move_stage", "pause", "resume", "extend", "escalate",
                     "record_first_contact", "add_note", "transfer_targets", "take_case", "may_take"),
     checklists: ("check_checklist_import", "import_checklist", "list_definitions", "applicable_checklists",

@@ -23,7 +23,7 @@ from desk_app.domain.deadlines import DeadlineState
 from desk_app.domain.enums import Severity, SpecialFlag, Status
 from desk_app.services import demo
 from desk_app.services.accounts import authenticate
-from desk_app.services.case_list import CaseFilter, CaseRow, SortKey, count_cases, fetch_page
+from desk_app.services.case_list import CaseFilter, CaseRow, FirstPage, SortKey, count_cases, fetch_page
 from tests.support.gui import wait_until_idle
 from ui.cases.case_table_model import (
     CACHE_PAGES,
@@ -187,8 +187,8 @@ class FakeSource:
     offsets: list[int] | None = None
     gate: threading.Event | None = None
 
-    def count(self, query: ListQuery) -> int:
-        return self.total
+    def open(self, query: ListQuery, limit: int) -> FirstPage:
+        return FirstPage(self.total, self.page(query, 0, limit, self.total))
 
     def page(self, query: ListQuery, offset: int, limit: int, count: int) -> list[CaseRow]:
         if self.gate is not None:

@@ -12,7 +12,7 @@ from desk_app.domain.enums import Severity, SpecialFlag, Status
 from desk_app.domain.workflow import Action
 from desk_app.services import case_list
 from desk_app.services import case_workflow as wf
-from desk_app.services.case_list import CaseFilter, SortKey, branches, count_cases, fetch_page
+from desk_app.services.case_list import CaseFilter, FirstPage, SortKey, branches, count_cases, fetch_page, open_list
 from desk_app.services.complaints import get_complaint, register_complaint, update_complaint
 from desk_app.services.dto import CustomerDraft
 from tests.support.staff import Staff, draft
@@ -132,6 +132,27 @@ def test_pages_concatenate_to_the_whole_list_in_every_order(database: Database, 
     rows = fetch_page(database, staff.clerk, CaseFilter(), today, sort=SortKey.CASE_NUMBER, descending=False)
     assert [r.case_number for r in rows] == sorted(r.case_number for r in rows)
     assert all(r.business_name_en for r in rows) and all(r.cause_name_en for r in rows)
+
+
+def test_opening_a_list_gives_its_count_and_first_page_in_one_call(database: Database, staff: Staff) -> None:
+    """``open_list`` (one request through a desk server) answers what ``count_cases`` and the first
+    ``fetch_page`` answer, for a clerk (own branch) and HQ, in every order, with filters and a search."""
+    _setup(database, staff)
+    today = date.today()
+    filters = (CaseFilter(), CaseFilter(overdue=True), CaseFilter(statuses=frozenset({Status.REGISTERED})),
+               CaseFilter(severities=frozenset({Severity.SERIOUS})), CaseFilter(text="信用卡"),
+               CaseFilter(text="没有这样的投诉"))
+    for actor in (staff.clerk, staff.admin):
+        for flt in filters:
+            count = count_cases(database, actor, flt, today)
+            for sort in (SortKey.RECEIVED, SortKey.CUSTOMER, SortKey.DUE):
+                for descending in (False, True):
+                    first = fetch_page(database, actor, flt, today, sort=sort, descending=descending, limit=2)
+                    opened = open_list(database, actor, flt, today, sort=sort, descending=descending, limit=2)
+                    assert opened == FirstPage(count, first), (actor.username, flt, sort, descending)
+    assert open_list(database, staff.admin, CaseFilter(), today).count == 4
+    assert open_list(database, staff.clerk, CaseFilter(text="北京网点"), today) == FirstPage(0, [])  # other branch's
+    assert open_list(database, staff.admin, CaseFilter(text="北京网点"), today).count == 1
 
 
 def test_the_row_count_hint_changes_no_row(database: Database, staff: Staff) -> None:

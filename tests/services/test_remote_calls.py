@@ -227,6 +227,7 @@ ARGS: dict[str, Callable[[World, Role], Args]] = {
     "case_list.branches": lambda w, r: a(),
     "case_list.count_cases": lambda w, r: a(CaseFilter(), TODAY),
     "case_list.fetch_page": lambda w, r: a(CaseFilter(), TODAY),
+    "case_list.open_list": lambda w, r: a(CaseFilter(), TODAY),
     "case_workflow.add_note": lambda w, r: a(w.case, "已电话告知客户处理进度"),
     "case_workflow.assign": lambda w, r: a(w.case, w.case_version(), w.handler),
     "case_workflow.escalate": lambda w, r: a(w.case, w.case_version(), "客户情绪激动"),

@@ -26,7 +26,7 @@ from desk_app.api.backend import Backend
 from desk_app.domain.actor import Actor
 from desk_app.domain.deadlines import DeadlineState
 from desk_app.i18n import N_, _, ngettext
-from desk_app.services.case_list import PAGE_SIZE, CaseFilter, CaseRow, SortKey, count_cases, fetch_page
+from desk_app.services.case_list import PAGE_SIZE, CaseFilter, CaseRow, FirstPage, SortKey, fetch_page, open_list
 from ui import icons
 from ui.tasks import run_call
 
@@ -95,7 +95,9 @@ class ListQuery:
 class CaseSource(Protocol):
     """Where the rows come from (the database in the app; a fake in some tests). Called in a worker."""
 
-    def count(self, query: ListQuery) -> int: ...
+    def open(self, query: ListQuery, limit: int) -> FirstPage:
+        """The query's row count and its first ``limit`` rows."""
+        ...
 
     def page(self, query: ListQuery, offset: int, limit: int, count: int) -> list[CaseRow]:
         """Rows ``offset`` … ``offset + limit``; ``count`` is the query's row count (a hint for the planner)."""
@@ -109,18 +111,13 @@ class BackendSource:
         self._backend = backend
         self._actor = actor
 
-    def count(self, query: ListQuery) -> int:
-        return self._backend.call(self._actor, count_cases, query.flt, query.today)
+    def open(self, query: ListQuery, limit: int) -> FirstPage:
+        return self._backend.call(self._actor, open_list, query.flt, query.today, sort=query.sort,
+                                  descending=query.descending, limit=limit)
 
     def page(self, query: ListQuery, offset: int, limit: int, count: int) -> list[CaseRow]:
         return self._backend.call(self._actor, fetch_page, query.flt, query.today, sort=query.sort,
                                   descending=query.descending, offset=offset, limit=limit, matches=count)
-
-
-@dataclass(frozen=True)
-class _FirstLoad:
-    count: int
-    rows: list[CaseRow]
 
 
 def deadline_text(row: CaseRow) -> str:
@@ -196,14 +193,13 @@ class CaseTableModel(QAbstractTableModel):
         self.loading = True
         self.sig_started.emit()
 
-        def work() -> _FirstLoad:
-            count = source.count(query)
-            return _FirstLoad(count, source.page(query, 0, size, count) if count else [])
+        def work() -> FirstPage:
+            return source.open(query, size)
 
         run_call(self, work, lambda result: self._first_loaded(generation, keep_rows, result),
                  lambda exc: self._load_failed(generation, exc), pool=self._pool)
 
-    def _first_loaded(self, generation: int, keep_rows: bool, result: _FirstLoad) -> None:
+    def _first_loaded(self, generation: int, keep_rows: bool, result: FirstPage) -> None:
         if generation != self._generation:
             return
         self.loading = False
@@ -232,7 +228,7 @@ class CaseTableModel(QAbstractTableModel):
         if self._in_flight is None:
             self._fetch_next()
 
-    def _replace_rows(self, result: _FirstLoad) -> None:
+    def _replace_rows(self, result: FirstPage) -> None:
         self._count = result.count
         self._pages.clear()
         self._texts.clear()
