@@ -8,9 +8,12 @@ the next unit of work reconnects (PostgreSQL engines also pre-ping each checkout
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,6 +24,20 @@ from desk_app.db.wal import checkpoint_in_background
 from desk_app.errors import DatabaseUnavailableError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 
+#: The psycopg pipeline of a ``flush_new_rows`` running in this thread, if any.
+_open_pipeline: ContextVar[Any] = ContextVar("open_pipeline", default=None)
+
+
+def _settle_failed_pipeline(context: ExceptionContext) -> None:
+    """A statement of a pipelined flush failed while the flush was still sending (its error came back
+    early): take the remaining results now (each only "pipeline aborted"), so that the rollback SQLAlchemy
+    runs next finds the pipeline in sync, and the caller gets the statement's own error (a unique
+    violation, say) instead of the rollback's "pipeline aborted"."""
+    pipeline = _open_pipeline.get()
+    if pipeline is not None:
+        with suppress(Exception):  # the aborted results' errors; the first error is already being raised
+            pipeline.sync()
+
 
 class Database:
     """Owns the engine and the session factory for one configured database."""
@@ -30,6 +47,8 @@ class Database:
         self.disposed = False
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         guard_text(self._sessions)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "handle_error", _settle_failed_pipeline)
         if sqlite_path(engine.url.render_as_string(hide_password=False)) is not None:
             checkpoint_in_background(self)
 
@@ -83,8 +102,12 @@ class Database:
 
         driver = session.connection().connection.driver_connection
         try:
-            with driver.pipeline():  # type: ignore[union-attr]
-                session.flush()
+            with driver.pipeline() as pipeline:  # type: ignore[union-attr]
+                token = _open_pipeline.set(pipeline)
+                try:
+                    session.flush()
+                finally:
+                    _open_pipeline.reset(token)
         except psycopg.Error as exc:  # raised when the pipeline ends, outside SQLAlchemy's own wrapping
             raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
