@@ -8,12 +8,9 @@ the next unit of work reconnects (PostgreSQL engines also pre-ping each checkout
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
-from typing import Any
+from contextlib import contextmanager
 
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,20 +21,6 @@ from desk_app.db.wal import checkpoint_in_background
 from desk_app.errors import DatabaseUnavailableError, StaleVersionError, ValidationError
 from desk_app.i18n import _
 
-#: The psycopg pipeline of a ``flush_new_rows`` running in this thread, if any.
-_open_pipeline: ContextVar[Any] = ContextVar("open_pipeline", default=None)
-
-
-def _settle_failed_pipeline(context: ExceptionContext) -> None:
-    """A statement of a pipelined flush failed while the flush was still sending (its error came back
-    early): take the remaining results now (each only "pipeline aborted"), so that the rollback SQLAlchemy
-    runs next finds the pipeline in sync, and the caller gets the statement's own error (a unique
-    violation, say) instead of the rollback's "pipeline aborted"."""
-    pipeline = _open_pipeline.get()
-    if pipeline is not None:
-        with suppress(Exception):  # the aborted results' errors; the first error is already being raised
-            pipeline.sync()
-
 
 class Database:
     """Owns the engine and the session factory for one configured database."""
@@ -47,8 +30,6 @@ class Database:
         self.disposed = False
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         guard_text(self._sessions)
-        if engine.dialect.name == "postgresql":
-            event.listen(engine, "handle_error", _settle_failed_pipeline)
         if sqlite_path(engine.url.render_as_string(hide_password=False)) is not None:
             checkpoint_in_background(self)
 
@@ -86,30 +67,6 @@ class Database:
             ) from exc
         finally:
             session.close()
-
-    def flush_new_rows(self, session: Session) -> None:
-        """Write the session's pending rows. On PostgreSQL, when they are all new rows, their INSERTs travel
-        in one round trip (psycopg's pipeline mode) instead of one each.
-
-        Only INSERTs: in pipeline mode a statement's result arrives at the end, so an UPDATE whose row count
-        the ORM checks (the version column) or a query would be read before it is there. A registration
-        writes its customer, case, parties and first events while its branch's number counter stays locked,
-        so every round trip saved there is saved for every registration waiting at that branch."""
-        if self.dialect != "postgresql" or session.dirty or session.deleted:
-            session.flush()
-            return
-        import psycopg  # only PostgreSQL databases use it
-
-        driver = session.connection().connection.driver_connection
-        try:
-            with driver.pipeline() as pipeline:  # type: ignore[union-attr]
-                token = _open_pipeline.set(pipeline)
-                try:
-                    session.flush()
-                finally:
-                    _open_pipeline.reset(token)
-        except psycopg.Error as exc:  # raised when the pipeline ends, outside SQLAlchemy's own wrapping
-            raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
     def dispose(self) -> None:
         """Close the connections; background work on this database (the search index upkeep) stops."""

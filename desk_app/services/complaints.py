@@ -269,7 +269,7 @@ def register_complaint(db: Database, actor: Actor, draft: ComplaintDraft) -> Com
         # yet: the first events seal it before it is written, without a query while the number's row is locked.
         events = _first_links(complaint.id, actor.user_id, first, seal_of(chain_key(), complaint, (), customer))
         session.add_all(events)
-        db.flush_new_rows(session)  # a new customer, the case, its parties and its first events: one round trip
+        session.flush()  # a new customer, the case, its parties and its first events: one statement each
         detail = to_detail(session, complaint, deadline.warnings, events=tuple(
             EventInfo(e.seq, e.kind, e.occurred_at.astimezone(UTC), actor.display_name, e.payload) for e in events))
     search.index_soon(db)  # the search index catches up after the commit, off this call's time
