@@ -805,6 +805,7 @@ def main() -> int:
     if not reused:
         reset_schema(args.url, args.schema)
     folder = Path(tempfile.mkdtemp(prefix="desk-server-bench-"))
+    clean = False  # a failed or interrupted run keeps its server logs to read
     try:
         port = free_port()
         owner = make_engine(owner_url)
@@ -831,14 +832,16 @@ def main() -> int:
         for r in range(max(1, args.rounds)):
             order = sides if r % 2 == 0 else list(reversed(sides))
             for label, code_root in order:
-                figures = run_once(options, code_root, label if args.compare else "run", folder / f"server-{label}.log")
+                figures = run_once(options, code_root, label if args.compare else "run",
+                                   folder / f"server-{label}-{r + 1}.log")
                 print_run(figures)
                 runs.append(figures)
         if args.compare:
             print(compare_table(runs, [label for label, _root in sides], args.rounds))
         failed = [f for f in runs if not ok(f)]
+        clean = not failed
         if failed:
-            print(f"server log: {folder}", file=sys.stderr)
+            print(f"server logs (kept): {folder}", file=sys.stderr)
         summary = {"cases": args.cases, "reused": reused, "total_s": round(time.perf_counter() - total_started, 1),
                    "runs": runs}
         print(f"total   {summary['total_s']} s", flush=True)
@@ -847,7 +850,7 @@ def main() -> int:
     finally:
         if args.small:
             drop_schema(args.url, args.schema)
-        if not os.environ.get("DESK_BENCH_KEEP_LOGS"):
+        if clean and not os.environ.get("DESK_BENCH_KEEP_LOGS"):
             shutil.rmtree(folder, ignore_errors=True)
 
 
