@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -181,3 +182,32 @@ def anchor_if_due_quietly(db: Database) -> AnchorWritten | None:
     except (OSError, UserError, ValueError):
         logging.getLogger(__name__).warning("chain heads could not be anchored", exc_info=True)
         return None
+
+
+#: Held while this process writes a line in the background.
+_anchoring = threading.Lock()
+
+
+def anchor_soon(db: Database) -> None:
+    """``anchor_if_due_quietly`` at a sign-in, without making the sign-in wait where the database allows it.
+
+    Reading every timeline's head takes seconds at a million cases: a desk server's first sign-ins of the day
+    waited up to a minute, each reading them again, and a counter PC's request timed out. On PostgreSQL the
+    line is written in a background thread, one at a time per process; sign-ins meanwhile start no other.
+    On SQLite a unit of work holds the write lock (BEGIN IMMEDIATE), so a background read would hold up the
+    user's first save instead: there it stays in the sign-in."""
+    if db.dialect != "postgresql":
+        anchor_if_due_quietly(db)
+        return
+    if not _anchoring.acquire(blocking=False):
+        return
+
+    def write() -> None:
+        try:
+            anchor_if_due_quietly(db)
+        except Exception:  # a background thread: logged, never raised into nothing
+            logging.getLogger(__name__).warning("chain heads could not be anchored", exc_info=True)
+        finally:
+            _anchoring.release()
+
+    threading.Thread(target=write, name="chain-anchor", daemon=True).start()

@@ -59,7 +59,7 @@ def open_session(db: Database, username: str, password: str, limits: SessionLimi
     """Check the password (lock-out as for the desktop sign-in) and start a session; audited either way."""
     now = now or utcnow()
     actor = authenticate(db, username, password, now, client=client)  # audits the sign-in, or its failure
-    anchors.anchor_if_due_quietly(db)  # the daily chain heads, beside the server's key
+    anchors.anchor_soon(db)  # the daily chain heads, beside the server's key
     token = secrets.token_urlsafe(32)
     expires_at = now + limits.absolute
     with db.unit_of_work() as session:
