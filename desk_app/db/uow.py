@@ -7,7 +7,9 @@ the next unit of work reconnects (PostgreSQL engines also pre-ping each checkout
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -28,6 +30,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.disposed = False
+        self._background: set[threading.Thread] = set()
+        self._background_lock = threading.Lock()
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         guard_text(self._sessions)
         if sqlite_path(engine.url.render_as_string(hide_password=False)) is not None:
@@ -68,9 +72,33 @@ class Database:
         finally:
             session.close()
 
-    def dispose(self) -> None:
-        """Close the connections; background work on this database (the search index upkeep) stops."""
+    def in_background(self, name: str, work: Callable[[], object]) -> None:
+        """Run ``work`` in a thread that ``dispose`` waits for; a failure is logged, never raised into nothing.
+
+        Without the wait, a database closed while the work still held a connection dropped that connection
+        open (psycopg then warns at garbage collection) and could cut a file line short."""
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                logging.getLogger(__name__).warning("background work %s failed", name, exc_info=True)
+            finally:
+                with self._background_lock:
+                    self._background.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        with self._background_lock:
+            self._background.add(thread)
+        thread.start()
+
+    def dispose(self, wait_s: float = 60.0) -> None:
+        """Close the connections once this database's background work has ended (waiting at most ``wait_s``);
+        the upkeep threads (the search index, the write-ahead log) stop."""
         self.disposed = True
+        with self._background_lock:
+            running = list(self._background)
+        for thread in running:
+            thread.join(wait_s)
         self.engine.dispose()
 
 

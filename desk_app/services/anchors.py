@@ -205,9 +205,11 @@ def anchor_soon(db: Database) -> None:
     def write() -> None:
         try:
             anchor_if_due_quietly(db)
-        except Exception:  # a background thread: logged, never raised into nothing
-            logging.getLogger(__name__).warning("chain heads could not be anchored", exc_info=True)
         finally:
             _anchoring.release()
 
-    threading.Thread(target=write, name="chain-anchor", daemon=True).start()
+    try:
+        db.in_background("chain-anchor", write)
+    except BaseException:  # no thread could start: the next sign-in tries again
+        _anchoring.release()
+        raise
