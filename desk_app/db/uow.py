@@ -95,11 +95,15 @@ class Database:
         """Close the connections once this database's background work has ended (waiting at most ``wait_s``);
         the upkeep threads (the search index, the write-ahead log) stop."""
         self.disposed = True
+        self.wait_for_background(wait_s)
+        self.engine.dispose()
+
+    def wait_for_background(self, wait_s: float = 60.0) -> None:
+        """Wait (at most ``wait_s`` for each) until the work started by ``in_background`` has ended."""
         with self._background_lock:
             running = list(self._background)
         for thread in running:
             thread.join(wait_s)
-        self.engine.dispose()
 
 
 def _first_line(exc: DBAPIError) -> str:

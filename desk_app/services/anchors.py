@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from filelock import FileLock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,9 @@ from desk_app.errors import UserError
 from desk_app.security import chain_key_file
 
 DAILY = timedelta(hours=24)
+
+#: How long a writer waits for another process's line (reading every head took 14 s at 1.3M cases).
+LOCK_WAIT_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,25 @@ def _heads(session: Session) -> dict[str, tuple[int, str]]:
     return {str(cid): (int(seq), str(digest)) for cid, seq, digest in rows}
 
 
+def _locked(path: Path) -> FileLock:
+    """One writer at a time per anchor file, across processes: a desk server's workers each sign users in,
+    and two long lines appended at once could interleave."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(path.with_name(path.name + ".lock"), timeout=LOCK_WAIT_S, mode=0o600)
+
+
 def write_anchor(db: Database, now: datetime | None = None) -> AnchorWritten | None:
     """Append the current heads (the chains changed since the last line); None for a database without branches."""
     with db.unit_of_work() as session:
         path = anchor_file(session)
-        if path is None:
-            return None
+    if path is None:
+        return None
+    with _locked(path):
+        return _append(db, path, now)
+
+
+def _append(db: Database, path: Path, now: datetime | None) -> AnchorWritten:
+    with db.unit_of_work() as session:
         known, _audit, _last = anchored_heads(path)
         changed = {cid: [seq, digest] for cid, (seq, digest) in _heads(session).items()
                    if known.get(cid, (0, ""))[:2] != (seq, digest)}
@@ -108,7 +125,6 @@ def write_anchor(db: Database, now: datetime | None = None) -> AnchorWritten | N
     audit_head: list[int | str] = [int(last[0]), str(last[1])] if last else [0, ""]
     line = json.dumps({"at": (now or utcnow()).astimezone(UTC).isoformat(timespec="seconds"), "audit": audit_head,
                        "chains": changed}, separators=(",", ":"))
-    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # append only, owner only
     with os.fdopen(descriptor, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
@@ -118,16 +134,22 @@ def write_anchor(db: Database, now: datetime | None = None) -> AnchorWritten | N
 
 
 def anchor_if_due(db: Database, every: timedelta = DAILY, now: datetime | None = None) -> AnchorWritten | None:
-    """Write a line when the last one is older than ``every`` (or there is none)."""
+    """Write a line when the last one is older than ``every`` (or there is none).
+
+    Checked again once the file is locked: another process (a desk server's other worker) may have written
+    the day's line while this one waited, and then this one reads no heads at all."""
     now = now or utcnow()
     with db.unit_of_work() as session:
         path = anchor_file(session)
-    if path is None:
+    if path is None or not _due(path, now, every):
         return None
+    with _locked(path):
+        return _append(db, path, now) if _due(path, now, every) else None
+
+
+def _due(path: Path, now: datetime, every: timedelta) -> bool:
     last = _last_time(path)
-    if last is not None and last > now - every:
-        return None
-    return write_anchor(db, now)
+    return last is None or last <= now - every
 
 
 def _last_time(path: Path) -> datetime | None:
