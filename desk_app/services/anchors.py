@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from filelock import FileLock
 from sqlalchemy import func, select
@@ -153,16 +154,38 @@ def _due(path: Path, now: datetime, every: timedelta) -> bool:
 
 
 def _last_time(path: Path) -> datetime | None:
-    """When the last line was written (read from the file's end: the file grows every day)."""
+    """When the last line was written, read from the file's end (the file grows every day).
+
+    A line is as long as the chains it holds: a day with a hundred changed cases writes more than the 4 KiB
+    once read here, and the line's time, at its start, was then not found, so every sign-in found the line
+    due and read every head again. The start of the last line is looked for backwards, a chunk at a time."""
     if not path.exists():
         return None
     with path.open("rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        fh.seek(max(0, size - 4096))
-        tail = fh.read().decode("utf-8", errors="replace")
-    lines = [line for line in tail.splitlines() if line.startswith('{"at":"')]
-    return datetime.fromisoformat(lines[-1][7:32]) if lines else None
+        start = _last_line_start(fh, fh.seek(0, os.SEEK_END))
+        fh.seek(start)
+        head = fh.read(64).decode("utf-8", errors="replace")
+    return datetime.fromisoformat(head[7:32]) if head.startswith('{"at":"') else None
+
+
+def _last_line_start(fh: BinaryIO, end: int, chunk: int = 1 << 16) -> int:
+    """The offset where the file's last non-blank line starts (0 for a file of one line)."""
+    pos, content_end = end, None
+    while pos > 0:
+        step = min(chunk, pos)
+        pos -= step
+        fh.seek(pos)
+        block = fh.read(step)
+        if content_end is None:
+            kept = block.rstrip()
+            if not kept:
+                continue
+            content_end = pos + len(kept)
+            block = kept
+        newline = block.rfind(b"\n", 0, content_end - pos)
+        if newline >= 0:
+            return pos + newline + 1
+    return 0
 
 
 def check_anchors(session: Session, path: Path) -> list[AnchorBreak]:

@@ -222,3 +222,25 @@ def test_a_chain_from_another_key_is_rehashed_after_its_signature_was_checked(da
     with database.unit_of_work() as session:
         assert rehash_chain(session, case.id) > 5
     assert _failures(database) == []
+
+
+@pytest.mark.parametrize("chains", [3, 2_000])
+def test_the_daily_line_is_due_once_a_day_however_long_the_last_line(database: Database, staff: Staff,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       chains: int) -> None:
+    """A line holds every chain changed since the one before: 2,000 of them make a 230 KB line, and a first
+    line at a million cases is 34 MB. Its time is at its start. Read from a 4 KiB tail, a line of more than
+    about 40 chains lost its time, and every later sign-in found the day's line due and read every head."""
+    fake = {f"{n:08d}-0000-0000-0000-000000000000": (n + 1, f"{n:064x}") for n in range(chains)}
+    monkeypatch.setattr(anchors, "_heads", lambda _session: fake)
+    at = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+    written = anchors.anchor_if_due(database, now=at)
+    assert written is not None and written.chains == chains
+    assert (written.path.stat().st_size > 200_000) == (chains == 2_000)
+    assert anchors.anchor_if_due(database, now=at + timedelta(hours=23)) is None
+    again = anchors.anchor_if_due(database, now=at + timedelta(hours=24))
+    assert again is not None and again.chains == 0  # nothing changed: a short line after the long one
+    assert anchors.anchor_if_due(database, now=at + timedelta(hours=25)) is None
+    with written.path.open("ab") as fh:
+        fh.write(b"\n\n")  # blank lines at the end (a copy edited by hand) change nothing
+    assert anchors.anchor_if_due(database, now=at + timedelta(hours=26)) is None
