@@ -89,7 +89,12 @@ class Database:
         thread = threading.Thread(target=run, name=name, daemon=True)
         with self._background_lock:
             self._background.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:  # never started (no thread left): nothing for dispose to wait for
+            with self._background_lock:
+                self._background.discard(thread)
+            raise
 
     def dispose(self, wait_s: float = 60.0) -> None:
         """Close the connections once this database's background work has ended (waiting at most ``wait_s``);

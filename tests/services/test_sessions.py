@@ -191,3 +191,18 @@ def test_two_processes_due_at_once_write_one_line(database: Database, monkeypatc
     with database.unit_of_work() as session:
         path = anchors.anchor_file(session)
     assert path is not None and len(path.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_background_work_that_cannot_start_leaves_nothing_to_wait_for(database: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process out of threads: the caller gets the error, and closing the database still works
+    (joining a thread that never started raises)."""
+    def refuse(_self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        database.in_background("never", lambda: None)
+    monkeypatch.undo()
+    database.wait_for_background(1)
+    database.dispose(1)
